@@ -1,0 +1,123 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Module map (dependencies point inward; see README.md "Module map"):
+//   AAMCore            pure domain, Foundation only
+//   AAMSecrets         virtual-key hashing and credential sealing (swift-crypto)
+//   AAMProviders       wire protocols: Codable wire types, pure translators, SSE codecs, simulated vendor
+//   AAMConfig          declarative YAML config -> validated snapshot input (Yams)
+//   AAMStore           store ports' in-memory twins
+//   AAMStoreSQLite     embedded default store (SQLiteNIO)
+//   AAMControlProtocol daemon <-> console/CLI messages (Foundation only)
+//   AAMServer          Hummingbird wiring, admin API, upstream transport, services
+//   AAMTesting         wire-faithful fake upstream vendors with fault injection
+//   aamd, aam          thin executables
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "aam",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "aamd", targets: ["aamd"]),
+        .executable(name: "aam", targets: ["aam"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        .target(name: "AAMCore", swiftSettings: swiftSettings),
+        .target(
+            name: "AAMSecrets",
+            dependencies: ["AAMCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "AAMProviders", dependencies: ["AAMCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "AAMConfig",
+            dependencies: ["AAMCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "AAMStore", dependencies: ["AAMCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "AAMStoreSQLite",
+            dependencies: [
+                "AAMCore", .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "AAMControlProtocol", swiftSettings: swiftSettings),
+        .target(
+            name: "AAMServer",
+            dependencies: [
+                "AAMCore", "AAMSecrets", "AAMProviders", "AAMConfig", "AAMStore", "AAMStoreSQLite",
+                "AAMControlProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AAMTesting",
+            dependencies: [
+                "AAMCore", "AAMProviders",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "aamd",
+            dependencies: [
+                "AAMServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "aam",
+            dependencies: [
+                "AAMServer", "AAMConfig", "AAMControlProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "AAMCoreTests", dependencies: ["AAMCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AAMSecretsTests", dependencies: ["AAMSecrets"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AAMProvidersTests",
+            dependencies: ["AAMProviders", "AAMCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "AAMConfigTests", dependencies: ["AAMConfig"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AAMStoreTests",
+            dependencies: ["AAMStore", "AAMStoreSQLite", "AAMCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AAMServerTests",
+            dependencies: [
+                "AAMServer", "AAMTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

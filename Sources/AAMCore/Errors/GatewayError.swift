@@ -1,0 +1,119 @@
+import Foundation
+
+/// A failure the client is told about, rendered in the inbound API's own error shape.
+///
+/// Messages never contain secrets, prompt text or matched content: they name fields, aliases
+/// and what was tried.
+public struct GatewayError: Error, Sendable, Equatable {
+    public var status: Int
+    /// OpenAI-style `type` (e.g. `invalid_request_error`).
+    public var type: String
+    /// Machine-readable code (`invalid_api_key`, `model_not_found`, `rate_limit_exceeded`, …).
+    public var code: String?
+    public var message: String
+    public var param: String?
+    /// Seconds the client should wait before retrying (`retry-after` header).
+    public var retryAfterSeconds: Int?
+
+    public init(status: Int, type: String, code: String?, message: String, param: String? = nil, retryAfterSeconds: Int? = nil) {
+        self.status = status
+        self.type = type
+        self.code = code
+        self.message = message
+        self.param = param
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    public static func invalidRequest(_ message: String, param: String? = nil, code: String? = "invalid_request") -> Self {
+        .init(status: 400, type: "invalid_request_error", code: code, message: message, param: param)
+    }
+
+    public static func invalidKey(_ refusal: KeyRefusal) -> Self {
+        let message: String
+        switch refusal {
+        case .unknown: message = "Invalid API key. Use a virtual key issued by this gateway (Authorization: Bearer sk-aam-…)."
+        case .revoked: message = "This API key has been revoked."
+        case .expired: message = "This API key has expired."
+        }
+        return .init(status: 401, type: "authentication_error", code: "invalid_api_key", message: message)
+    }
+
+    public static let missingKey = GatewayError(
+        status: 401, type: "authentication_error", code: "missing_api_key",
+        message: "Missing API key. Send Authorization: Bearer sk-aam-… (or x-api-key on /v1/messages).")
+
+    public static func modelNotFound(_ alias: String) -> Self {
+        .init(status: 404, type: "invalid_request_error", code: "model_not_found",
+              message: "The model '\(alias)' does not exist on this gateway.", param: "model")
+    }
+
+    public static func modelNotAllowed(_ alias: String) -> Self {
+        .init(status: 403, type: "permission_error", code: "model_not_allowed",
+              message: "This key is not allowed to use model '\(alias)'.", param: "model")
+    }
+
+    public static func bodyTooLarge(limit: Int) -> Self {
+        .init(status: 413, type: "invalid_request_error", code: "request_too_large",
+              message: "Request body exceeds the limit of \(limit) bytes.")
+    }
+
+    public static func noDeployment(_ alias: String) -> Self {
+        .init(status: 503, type: "api_error", code: "no_deployment_available",
+              message: "No deployment of '\(alias)' is available (all drained or none configured).")
+    }
+
+    public static func upstreamFailed(status: Int, message: String, code: String = "upstream_error", retryAfter: Int? = nil) -> Self {
+        .init(status: status, type: status == 429 ? "rate_limit_error" : "api_error", code: code, message: message,
+              retryAfterSeconds: retryAfter)
+    }
+
+    public static let notFound = GatewayError(status: 404, type: "invalid_request_error", code: "not_found", message: "Not found.")
+
+    public static func methodNotAllowed(_ method: String) -> Self {
+        .init(status: 405, type: "invalid_request_error", code: "method_not_allowed", message: "Method \(method) is not allowed here.")
+    }
+
+    public static func internalError(_ requestID: String) -> Self {
+        .init(status: 500, type: "api_error", code: "internal_error", message: "Internal error (request \(requestID)).")
+    }
+}
+
+/// The two error shapes clients know.
+public enum ErrorShape: Sendable {
+    case openAI
+    case anthropic
+
+    public func body(for error: GatewayError) -> [UInt8] {
+        var json = "{"
+        switch self {
+        case .openAI:
+            json += "\"error\":{\"message\":" + jsonString(error.message)
+            json += ",\"type\":" + jsonString(error.type)
+            json += ",\"code\":" + (error.code.map(jsonString) ?? "null")
+            json += ",\"param\":" + (error.param.map(jsonString) ?? "null") + "}"
+        case .anthropic:
+            json += "\"type\":\"error\",\"error\":{\"type\":" + jsonString(Self.anthropicType(for: error))
+            json += ",\"message\":" + jsonString(error.message) + "}"
+        }
+        json += "}"
+        return Array(json.utf8)
+    }
+
+    /// Anthropic's error `type` for a status (its documented set).
+    public static func anthropicType(for error: GatewayError) -> String {
+        switch error.status {
+        case 400, 405, 422: "invalid_request_error"
+        case 401: "authentication_error"
+        case 403: "permission_error"
+        case 404: "not_found_error"
+        case 413: "request_too_large"
+        case 429: "rate_limit_error"
+        case 529: "overloaded_error"
+        default: "api_error"
+        }
+    }
+
+    private func jsonString(_ value: String) -> String {
+        String(decoding: JSONSplicer.quoted(value), as: UTF8.self)
+    }
+}

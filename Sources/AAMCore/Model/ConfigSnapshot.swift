@@ -1,0 +1,52 @@
+import Synchronization
+
+/// An immutable, indexed view of the configuration that the request path reads.
+///
+/// Built once per admin change and swapped atomically (`SnapshotHolder`), so a request sees one
+/// consistent configuration from start to end and never touches the database.
+public struct ConfigSnapshot: Sendable {
+    public let version: Int
+    public let state: ConfigState
+    public let keysByHash: [String: VirtualKey]
+    /// Each alias's deployments, sorted by id for stable iteration.
+    public let deploymentsByAlias: [String: [Deployment]]
+    public let aliasNames: Set<String>
+
+    public init(state: ConfigState, version: Int) {
+        self.version = version
+        self.state = state
+        var byHash: [String: VirtualKey] = [:]
+        for key in state.keys.values { byHash[key.secretHash] = key }
+        self.keysByHash = byHash
+        var byAlias: [String: [Deployment]] = [:]
+        for deployment in state.deployments.values { byAlias[deployment.alias, default: []].append(deployment) }
+        for alias in byAlias.keys { byAlias[alias]?.sort { $0.id < $1.id } }
+        self.deploymentsByAlias = byAlias
+        self.aliasNames = state.aliasNames
+    }
+
+    public static let empty = ConfigSnapshot(state: ConfigState(), version: 0)
+
+    public func settings(for alias: String) -> AliasSettings {
+        state.aliases[alias] ?? AliasSettings(name: alias)
+    }
+
+    public func provider(named name: String) -> ProviderConfig? { state.providers[name] }
+
+    /// Aliases the key may use, sorted.
+    public func aliases(visibleTo key: VirtualKey) -> [String] {
+        aliasNames.filter { key.allows(alias: $0) }.sorted()
+    }
+}
+
+/// Holds the current snapshot; readers get it without waiting on writers for more than a
+/// pointer copy, and writers replace it whole.
+public final class SnapshotHolder: Sendable {
+    private let current: Mutex<ConfigSnapshot>
+
+    public init(_ snapshot: ConfigSnapshot = .empty) { self.current = Mutex(snapshot) }
+
+    public var snapshot: ConfigSnapshot { current.withLock { $0 } }
+
+    public func replace(_ snapshot: ConfigSnapshot) { current.withLock { $0 = snapshot } }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// The wire protocol an upstream provider speaks.
+public enum ProviderProtocol: String, Sendable, Codable, CaseIterable {
+    /// Any OpenAI-compatible endpoint: OpenAI, vLLM, Ollama, OpenRouter, …
+    case openai
+    case anthropic
+    /// Azure OpenAI: deployment URLs, `api-version` query, `api-key` header.
+    case azureOpenAI = "azure-openai"
+    /// The built-in deterministic vendor used by the demo and load tests (no network).
+    case simulated
+}
+
+/// A vendor credential encrypted at rest with envelope encryption (see `AAMSecrets`).
+///
+/// Only ciphertext lives here: the data key is wrapped by the master key and the credential is
+/// sealed by the data key with the provider's name bound as additional authenticated data.
+public struct SealedCredential: Sendable, Hashable, Codable {
+    /// Identifies the master key that wrapped `wrappedDataKey` (a fingerprint, not the key).
+    public var masterKeyID: String
+    /// AES-256-GCM sealed box (nonce | ciphertext | tag) of the 32-byte data key.
+    public var wrappedDataKey: Data
+    /// AES-256-GCM sealed box of the credential under the data key.
+    public var ciphertext: Data
+    /// A short, non-reversible fingerprint shown by the admin API (`sha256:ab12cd34`).
+    public var fingerprint: String
+
+    public init(masterKeyID: String, wrappedDataKey: Data, ciphertext: Data, fingerprint: String) {
+        self.masterKeyID = masterKeyID
+        self.wrappedDataKey = wrappedDataKey
+        self.ciphertext = ciphertext
+        self.fingerprint = fingerprint
+    }
+}
+
+/// Knobs of the built-in simulated vendor.
+public struct SimulationSettings: Sendable, Hashable, Codable {
+    public var ttftMs: Int
+    public var tokensPerSecond: Double
+    public var completionTokens: Int
+    public var errorRate: Double
+
+    public init(ttftMs: Int = 40, tokensPerSecond: Double = 400, completionTokens: Int = 48, errorRate: Double = 0) {
+        self.ttftMs = ttftMs
+        self.tokensPerSecond = tokensPerSecond
+        self.completionTokens = completionTokens
+        self.errorRate = errorRate
+    }
+}
+
+/// An upstream vendor endpoint and how to reach it.
+public struct ProviderConfig: Sendable, Hashable, Codable {
+    public var name: String
+    public var wireProtocol: ProviderProtocol
+    /// e.g. `https://api.openai.com` (the `/v1/...` path is appended), or an Azure resource URL.
+    public var baseURL: String
+    public var region: String?
+    /// Extra headers sent upstream (never secrets: those go in `credential`).
+    public var headers: [String: String]
+    /// Azure OpenAI `api-version` query value.
+    public var apiVersion: String?
+    public var credential: SealedCredential?
+    public var drained: Bool
+    public var simulation: SimulationSettings?
+
+    public init(
+        name: String, wireProtocol: ProviderProtocol, baseURL: String, region: String? = nil,
+        headers: [String: String] = [:], apiVersion: String? = nil, credential: SealedCredential? = nil,
+        drained: Bool = false, simulation: SimulationSettings? = nil
+    ) {
+        self.name = name
+        self.wireProtocol = wireProtocol
+        self.baseURL = baseURL
+        self.region = region
+        self.headers = headers
+        self.apiVersion = apiVersion
+        self.credential = credential
+        self.drained = drained
+        self.simulation = simulation
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// The durable evidence of one call through the gateway: one per request, written off the
+/// request path. Never holds prompt or completion text, keys or credentials.
+public struct CallRecord: Sendable, Hashable, Codable {
+    public enum Outcome: String, Sendable, Codable {
+        /// The client got a complete answer.
+        case success
+        /// Rejected before any upstream call (auth, validation, policy).
+        case rejected
+        /// Every upstream attempt failed; the client got an error.
+        case upstreamError = "upstream_error"
+        /// A stream failed after bytes were sent; the client got an in-band error.
+        case truncated
+        /// The client went away before the answer completed.
+        case cancelled
+    }
+
+    /// One upstream attempt inside the call (retries and fallbacks add more).
+    public struct Attempt: Sendable, Hashable, Codable {
+        public var deployment: String
+        public var provider: String
+        public var status: Int?
+        public var errorClass: String?
+        public var latencyMs: Double
+        public init(deployment: String, provider: String, status: Int?, errorClass: String?, latencyMs: Double) {
+            self.deployment = deployment
+            self.provider = provider
+            self.status = status
+            self.errorClass = errorClass
+            self.latencyMs = latencyMs
+        }
+    }
+
+    public var requestId: String
+    public var startedAt: Date
+    public var keyId: String?
+    public var keyPrefix: String?
+    public var orgId: String?
+    public var teamId: String?
+    public var projectId: String?
+    public var endpoint: String
+    public var alias: String?
+    public var provider: String?
+    public var deployment: String?
+    public var upstreamModel: String?
+    public var status: Int
+    public var outcome: Outcome
+    public var errorClass: String?
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var latencyMs: Double
+    public var ttftMs: Double?
+    public var streamed: Bool
+    public var attempts: [Attempt]
+
+    public init(
+        requestId: String, startedAt: Date, keyId: String? = nil, keyPrefix: String? = nil,
+        orgId: String? = nil, teamId: String? = nil, projectId: String? = nil, endpoint: String,
+        alias: String? = nil, provider: String? = nil, deployment: String? = nil,
+        upstreamModel: String? = nil, status: Int, outcome: Outcome, errorClass: String? = nil,
+        promptTokens: Int = 0, completionTokens: Int = 0, latencyMs: Double = 0, ttftMs: Double? = nil,
+        streamed: Bool = false, attempts: [Attempt] = []
+    ) {
+        self.requestId = requestId
+        self.startedAt = startedAt
+        self.keyId = keyId
+        self.keyPrefix = keyPrefix
+        self.orgId = orgId
+        self.teamId = teamId
+        self.projectId = projectId
+        self.endpoint = endpoint
+        self.alias = alias
+        self.provider = provider
+        self.deployment = deployment
+        self.upstreamModel = upstreamModel
+        self.status = status
+        self.outcome = outcome
+        self.errorClass = errorClass
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.latencyMs = latencyMs
+        self.ttftMs = ttftMs
+        self.streamed = streamed
+        self.attempts = attempts
+    }
+}

@@ -1,0 +1,30 @@
+import Synchronization
+
+/// Uniform random numbers in `0..<1`, injected into choosers so tests can fix the sequence.
+public protocol RandomSource: Sendable {
+    func nextUnit() -> Double
+}
+
+/// The system generator (cryptographically seeded, thread safe).
+public struct SystemRandomSource: RandomSource {
+    public init() {}
+    public func nextUnit() -> Double { Double.random(in: 0..<1) }
+}
+
+/// A deterministic generator (SplitMix64) for tests and the simulated vendor.
+public final class SeededRandomSource: RandomSource {
+    private let state: Mutex<UInt64>
+
+    public init(seed: UInt64) { self.state = Mutex(seed) }
+
+    public func nextUnit() -> Double {
+        let value = state.withLock { state -> UInt64 in
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        return Double(value >> 11) / Double(1 << 53)
+    }
+}

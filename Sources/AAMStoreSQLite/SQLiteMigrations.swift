@@ -1,0 +1,30 @@
+/// Versioned schema migrations for the embedded store. Append new versions; never edit old ones.
+enum SQLiteMigrations {
+    struct Migration {
+        let version: Int
+        let statements: [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(version: 1, statements: [
+            """
+            CREATE TABLE entities (
+              kind TEXT NOT NULL, id TEXT NOT NULL, document BLOB NOT NULL, updated_at REAL NOT NULL,
+              PRIMARY KEY (kind, id))
+            """,
+            "CREATE TABLE server_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
+            """
+            CREATE TABLE call_records (
+              seq INTEGER PRIMARY KEY AUTOINCREMENT,
+              request_id TEXT NOT NULL UNIQUE, started_at REAL NOT NULL,
+              key_id TEXT, key_prefix TEXT, org_id TEXT, team_id TEXT, project_id TEXT,
+              endpoint TEXT NOT NULL, alias TEXT, provider TEXT, deployment TEXT, upstream_model TEXT,
+              status INTEGER NOT NULL, outcome TEXT NOT NULL, error_class TEXT,
+              prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
+              latency_ms REAL NOT NULL, ttft_ms REAL, streamed INTEGER NOT NULL, attempts TEXT NOT NULL)
+            """,
+            "CREATE INDEX call_records_started ON call_records (started_at)",
+            "CREATE INDEX call_records_key ON call_records (key_id, started_at)",
+        ]),
+    ]
+}
