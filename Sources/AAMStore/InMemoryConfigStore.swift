@@ -54,7 +54,7 @@ public final class InMemoryCallRecordStore: CallRecordStore {
     }
 
     public func recentCalls(limit: Int) async throws -> [CallRecord] {
-        contents.withLock { Array($0.ordered.suffix(limit).reversed()) }
+        contents.withLock { Array($0.ordered.suffix(max(0, limit)).reversed()) }
     }
 
     public func callCount() async throws -> Int { contents.withLock { $0.ordered.count } }

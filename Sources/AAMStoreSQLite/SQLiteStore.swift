@@ -120,7 +120,7 @@ public actor SQLiteStore: ConfigStore, CallRecordStore {
 
     public func recentCalls(limit: Int) async throws -> [CallRecord] {
         try await connection.query(
-            "SELECT \(CallRecordColumns.names) FROM call_records ORDER BY seq DESC LIMIT ?", [.integer(limit)]
+            "SELECT \(CallRecordColumns.names) FROM call_records ORDER BY seq DESC LIMIT ?", [.integer(max(0, limit))]
         ).compactMap(CallRecordColumns.record)
     }
 

@@ -34,6 +34,7 @@ public struct GatewayError: Error, Sendable, Equatable {
         case .unknown: message = "Invalid API key. Use a virtual key issued by this gateway (Authorization: Bearer sk-aam-…)."
         case .revoked: message = "This API key has been revoked."
         case .expired: message = "This API key has expired."
+        case .rotated: message = "This API key was rotated and its grace period is over; use the new key."
         }
         return .init(status: 401, type: "authentication_error", code: "invalid_api_key", message: message)
     }

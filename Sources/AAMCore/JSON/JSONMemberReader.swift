@@ -65,8 +65,10 @@ public enum JSONSplicer {
         for member in scan.members {
             if removing.contains(member.key) {
                 edits.append((member.valueRange, nil))
-            } else if let replacement = pending.removeValue(forKey: member.key) {
+            } else if let replacement = replacing[member.key] {
+                // Every duplicate is replaced: parsers disagree on which one wins.
                 edits.append((member.valueRange, replacement))
+                pending.removeValue(forKey: member.key)
             }
         }
         var cursor = 0
@@ -87,7 +89,14 @@ public enum JSONSplicer {
                 } else {
                     var back = start - 1
                     while back > 0, isWhitespace(bytes[back]) { back -= 1 }
-                    if back >= 0, bytes[back] == UInt8(ascii: ",") { start = back }
+                    if back >= cursor, bytes[back] == UInt8(ascii: ",") {
+                        start = back
+                    } else if back < cursor, let last = output.lastIndex(where: { !isWhitespace($0) }),
+                        output[last] == UInt8(ascii: ",")
+                    {
+                        // The previous member was removed with its trailing comma; drop the one before it.
+                        output.removeSubrange(last...)
+                    }
                 }
                 output.append(contentsOf: bytes[cursor..<max(cursor, start)])
                 cursor = max(cursor, end)
@@ -99,9 +108,8 @@ public enum JSONSplicer {
             let isEmptyObject = output[..<close].last(where: { !isWhitespace($0) }) == UInt8(ascii: "{")
             for (index, (key, value)) in pending.sorted(by: { $0.key < $1.key }).enumerated() {
                 if index > 0 || !isEmptyObject { insertion.append(UInt8(ascii: ",")) }
-                insertion.append(UInt8(ascii: "\""))
-                insertion.append(contentsOf: Array(key.utf8))
-                insertion.append(contentsOf: Array("\":".utf8))
+                insertion.append(contentsOf: quoted(key))
+                insertion.append(UInt8(ascii: ":"))
                 insertion.append(contentsOf: value)
             }
             output.insert(contentsOf: insertion, at: close)

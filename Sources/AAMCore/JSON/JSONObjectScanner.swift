@@ -99,7 +99,6 @@ struct Cursor {
     }
 
     mutating func value(depth: Int) throws(JSONObjectScanner.Failure) -> JSONObjectScanner.Kind {
-        guard depth <= JSONObjectScanner.maxDepth else { throw fail("JSON nested too deeply") }
         guard let byte = peek() else { throw fail("unexpected end of input") }
         switch byte {
         case UInt8(ascii: "{"):
@@ -123,6 +122,8 @@ struct Cursor {
     }
 
     mutating func container(close: UInt8, depth: Int, keyed: Bool) throws(JSONObjectScanner.Failure) {
+        // Only containers count toward depth, so a scalar inside the deepest allowed container is fine.
+        guard depth <= JSONObjectScanner.maxDepth else { throw fail("JSON nested too deeply") }
         position += 1
         skipWhitespace()
         if peek() == close { position += 1; return }
@@ -238,7 +239,8 @@ struct Cursor {
                 guard peek() == UInt8(ascii: "u") else { position = save; return "\u{FFFD}" }
                 position += 1
                 let low = try hex4()
-                guard (0xDC00..<0xE000).contains(low) else { return "\u{FFFD}" }
+                // Not a low surrogate: the high one stands alone; rescan the next escape on its own.
+                guard (0xDC00..<0xE000).contains(low) else { position = save; return "\u{FFFD}" }
                 let value = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
                 return Unicode.Scalar(value) ?? "\u{FFFD}"
             }

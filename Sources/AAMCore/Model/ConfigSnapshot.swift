@@ -7,7 +7,8 @@ import Synchronization
 public struct ConfigSnapshot: Sendable {
     public let version: Int
     public let state: ConfigState
-    public let keysByHash: [String: VirtualKey]
+    /// Current secrets' hashes, and rotated-out secrets' hashes still inside their grace period.
+    public let keysByHash: [String: (key: VirtualKey, viaGrace: Bool)]
     /// Each alias's deployments, sorted by id for stable iteration.
     public let deploymentsByAlias: [String: [Deployment]]
     public let aliasNames: Set<String>
@@ -15,8 +16,11 @@ public struct ConfigSnapshot: Sendable {
     public init(state: ConfigState, version: Int) {
         self.version = version
         self.state = state
-        var byHash: [String: VirtualKey] = [:]
-        for key in state.keys.values { byHash[key.secretHash] = key }
+        var byHash: [String: (key: VirtualKey, viaGrace: Bool)] = [:]
+        for key in state.keys.values {
+            if let grace = key.graceSecretHash { byHash[grace] = (key, true) }
+            byHash[key.secretHash] = (key, false)
+        }
         self.keysByHash = byHash
         var byAlias: [String: [Deployment]] = [:]
         for deployment in state.deployments.values { byAlias[deployment.alias, default: []].append(deployment) }

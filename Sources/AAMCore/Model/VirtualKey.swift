@@ -17,11 +17,16 @@ public struct VirtualKey: Sendable, Hashable, Codable, Identifiable {
     /// Aliases this key may use; nil means every alias.
     public var models: [String]?
     public var metadata: [String: String]
+    /// After a rotation: the previous secret's hash, accepted until `graceUntil`.
+    public var graceSecretHash: String?
+    public var graceUntil: Date?
+    public var lastRotatedAt: Date?
 
     public init(
         id: String, prefix: String, secretHash: String, orgId: String, teamId: String? = nil,
         projectId: String? = nil, name: String? = nil, createdAt: Date, expiresAt: Date? = nil,
-        revokedAt: Date? = nil, models: [String]? = nil, metadata: [String: String] = [:]
+        revokedAt: Date? = nil, models: [String]? = nil, metadata: [String: String] = [:],
+        graceSecretHash: String? = nil, graceUntil: Date? = nil, lastRotatedAt: Date? = nil
     ) {
         self.id = id
         self.prefix = prefix
@@ -35,10 +40,15 @@ public struct VirtualKey: Sendable, Hashable, Codable, Identifiable {
         self.revokedAt = revokedAt
         self.models = models
         self.metadata = metadata
+        self.graceSecretHash = graceSecretHash
+        self.graceUntil = graceUntil
+        self.lastRotatedAt = lastRotatedAt
     }
 
     /// Why a presented key is refused, or nil when it is usable at `now`.
-    public func refusal(at now: Date) -> KeyRefusal? {
+    /// - Parameter viaGraceSecret: the presented secret matched `graceSecretHash` (a rotated-out secret).
+    public func refusal(at now: Date, viaGraceSecret: Bool = false) -> KeyRefusal? {
+        if viaGraceSecret, graceUntil.map({ $0 <= now }) ?? true { return .rotated }
         if revokedAt.map({ $0 <= now }) ?? false { return .revoked }
         if expiresAt.map({ $0 <= now }) ?? false { return .expired }
         return nil
@@ -51,4 +61,6 @@ public struct VirtualKey: Sendable, Hashable, Codable, Identifiable {
 
 public enum KeyRefusal: String, Sendable, Equatable {
     case unknown, revoked, expired
+    /// The secret was replaced by a rotation and its grace period is over.
+    case rotated
 }

@@ -1,0 +1,169 @@
+import AAMCore
+import Foundation
+
+/// `POST /admin/providers` body.
+struct ProviderInput: Decodable, Sendable {
+    static let fields: Set<String> = ["name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation"]
+    var name: String
+    var `protocol`: String
+    var baseURL: String?
+    var credential: String?
+    var region: String?
+    var headers: [String: String]?
+    var apiVersion: String?
+    var simulation: SimulationSettings?
+}
+
+/// `PATCH /admin/providers/NAME` body: every field optional.
+struct ProviderPatch: Decodable, Sendable {
+    static let fields: Set<String> = ["baseURL", "region", "headers", "apiVersion", "simulation"]
+    var baseURL: String?
+    var region: String?
+    var headers: [String: String]?
+    var apiVersion: String?
+    var simulation: SimulationSettings?
+}
+
+/// What `GET /admin/providers` shows: never the credential, only whether one is set and its fingerprint.
+struct ProviderView: Encodable, Sendable {
+    var name: String
+    var `protocol`: String
+    var baseURL: String
+    var region: String?
+    var headers: [String: String]
+    var apiVersion: String?
+    var credentialSet: Bool
+    var credentialFingerprint: String?
+    var drained: Bool
+    var simulation: SimulationSettings?
+    var deployments: [String]
+
+    init(_ provider: ProviderConfig, state: ConfigState) {
+        name = provider.name
+        `protocol` = provider.wireProtocol.rawValue
+        baseURL = provider.baseURL
+        region = provider.region
+        headers = provider.headers
+        apiVersion = provider.apiVersion
+        credentialSet = provider.credential != nil
+        credentialFingerprint = provider.credential?.fingerprint
+        drained = provider.drained
+        simulation = provider.simulation
+        deployments = state.deployments.values.filter { $0.provider == provider.name }.map(\.id).sorted()
+    }
+}
+
+enum ProviderRules {
+    static func validated(_ input: ProviderInput) throws(AdminError) -> ProviderConfig {
+        try AdminValidation.slug(input.name, field: "name")
+        guard let wire = ProviderProtocol(rawValue: input.protocol) else {
+            throw AdminError(
+                "unknown protocol '\(input.protocol)' (expected one of \(ProviderProtocol.allCases.map(\.rawValue).joined(separator: ", ")))",
+                field: "protocol")
+        }
+        var provider = ProviderConfig(
+            name: input.name, wireProtocol: wire, baseURL: input.baseURL ?? "", region: input.region,
+            headers: input.headers ?? [:], apiVersion: input.apiVersion, simulation: input.simulation)
+        try check(&provider)
+        if wire == .simulated, input.credential != nil {
+            throw AdminError("a simulated provider takes no credential", field: "credential")
+        }
+        return provider
+    }
+
+    static func check(_ provider: inout ProviderConfig) throws(AdminError) {
+        try AdminValidation.headers(provider.headers)
+        switch provider.wireProtocol {
+        case .simulated:
+            if provider.baseURL.isEmpty { provider.baseURL = "simulated://\(provider.name)" }
+            if provider.simulation == nil { provider.simulation = SimulationSettings() }
+            if let simulation = provider.simulation { try checkSimulation(simulation) }
+        case .azureOpenAI:
+            try AdminValidation.baseURL(provider.baseURL)
+            guard let version = provider.apiVersion, !version.isEmpty else {
+                throw AdminError("is required for azure-openai", field: "apiVersion")
+            }
+        case .openai, .anthropic:
+            try AdminValidation.baseURL(provider.baseURL)
+            if provider.apiVersion != nil { throw AdminError("applies to azure-openai only", field: "apiVersion") }
+        }
+        if provider.wireProtocol != .simulated, provider.simulation != nil {
+            throw AdminError("applies to simulated providers only", field: "simulation")
+        }
+    }
+
+    static func checkSimulation(_ simulation: SimulationSettings) throws(AdminError) {
+        if simulation.ttftMs < 0 { throw AdminError("must be >= 0", field: "simulation.ttftMs") }
+        if !(simulation.tokensPerSecond > 0) { throw AdminError("must be > 0", field: "simulation.tokensPerSecond") }
+        if !(1...100_000).contains(simulation.completionTokens) {
+            throw AdminError("must be between 1 and 100000", field: "simulation.completionTokens")
+        }
+        if !(0...1).contains(simulation.errorRate) { throw AdminError("must be between 0 and 1", field: "simulation.errorRate") }
+    }
+}
+
+extension ConfigRegistry {
+    public func providerViews() -> [String] { state.providers.keys.sorted() }
+
+    func createProvider(_ input: ProviderInput, actor: String) async throws -> ProviderConfig {
+        var provider = try ProviderRules.validated(input)
+        if let credential = input.credential, !credential.isEmpty {
+            provider.credential = try vault.seal(SecretValue(credential), owner: provider.name)
+        }
+        let created = provider
+        return try await mutate(actor: actor, action: "provider.create", target: provider.name) { state throws(AdminError) in
+            guard state.providers[created.name] == nil else { throw AdminError.conflict("provider '\(created.name)' already exists") }
+            state.providers[created.name] = created
+            return (created, [(.provider, created.name)])
+        }
+    }
+
+    func updateProvider(_ name: String, patch: ProviderPatch, actor: String) async throws -> ProviderConfig {
+        try await mutate(actor: actor, action: "provider.update", target: name) { state throws(AdminError) in
+            guard var provider = state.providers[name] else { throw AdminError.notFound("provider '\(name)'") }
+            if let baseURL = patch.baseURL { provider.baseURL = baseURL }
+            if let region = patch.region { provider.region = region.isEmpty ? nil : region }
+            if let headers = patch.headers { provider.headers = headers }
+            if let apiVersion = patch.apiVersion { provider.apiVersion = apiVersion }
+            if let simulation = patch.simulation { provider.simulation = simulation }
+            try ProviderRules.check(&provider)
+            state.providers[name] = provider
+            return (provider, [(.provider, name)])
+        }
+    }
+
+    func deleteProvider(_ name: String, actor: String) async throws {
+        try await mutate(actor: actor, action: "provider.delete", target: name) { state throws(AdminError) in
+            guard state.providers[name] != nil else { throw AdminError.notFound("provider '\(name)'") }
+            let users = state.deployments.values.filter { $0.provider == name }.map(\.id).sorted()
+            guard users.isEmpty else {
+                throw AdminError.conflict("provider '\(name)' is used by deployments \(users.joined(separator: ", ")); delete them first")
+            }
+            state.providers[name] = nil
+            return ((), [(.provider, name)])
+        }
+    }
+
+    func replaceCredential(_ name: String, credential: String, actor: String) async throws -> ProviderConfig {
+        guard let existing = state.providers[name] else { throw AdminError.notFound("provider '\(name)'") }
+        guard existing.wireProtocol != .simulated else { throw AdminError("a simulated provider takes no credential", field: "credential") }
+        guard !credential.isEmpty else { throw AdminError("must not be empty", field: "credential") }
+        let sealed = try vault.seal(SecretValue(credential), owner: name)
+        return try await mutate(actor: actor, action: "provider.credential.replace", target: name) { state throws(AdminError) in
+            guard var provider = state.providers[name] else { throw AdminError.notFound("provider '\(name)'") }
+            provider.credential = sealed
+            state.providers[name] = provider
+            return (provider, [(.provider, name)])
+        }
+    }
+
+    func setProviderDrained(_ name: String, drained: Bool, actor: String) async throws -> ProviderConfig {
+        try await mutate(actor: actor, action: drained ? "provider.drain" : "provider.undrain", target: name) {
+            state throws(AdminError) in
+            guard var provider = state.providers[name] else { throw AdminError.notFound("provider '\(name)'") }
+            provider.drained = drained
+            state.providers[name] = provider
+            return (provider, [(.provider, name)])
+        }
+    }
+}

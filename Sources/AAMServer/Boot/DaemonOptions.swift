@@ -1,0 +1,55 @@
+import AAMCore
+import AAMSecrets
+import Foundation
+
+/// Everything `aamd` needs to start, from flags, the config file's `server:` section and the
+/// environment (flags win over the file, the file over defaults).
+public struct DaemonOptions: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var database = "sqlite:./aam-data/aam.db"
+    public var configPath: String?
+    public var controlSocket = "./aam-data/control.sock"
+    public var logLevel = "info"
+    public var logFormat = "text"
+    public var masterKey: MasterKey
+    public var adminToken: SecretValue?
+    public var dataPlane = DataPlaneSettings()
+    public var environment: [String: String]
+
+    public init(masterKey: MasterKey, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.masterKey = masterKey
+        self.environment = environment
+        if let token = environment["AAM_ADMIN_TOKEN"], !token.isEmpty {
+            adminToken = SecretValue(token)
+        } else if let path = environment["AAM_ADMIN_TOKEN_FILE"], let data = FileManager.default.contents(atPath: path) {
+            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !token.isEmpty { adminToken = SecretValue(token) }
+        }
+        if let url = environment["AAM_DATABASE_URL"], !url.isEmpty { database = url }
+    }
+
+    /// Parses `HOST:PORT` (`[::1]:8080` for IPv6).
+    public static func parseListen(_ value: String) throws(StartupError) -> (host: String, port: Int) {
+        var host = value
+        var portText = ""
+        if value.hasPrefix("["), let close = value.firstIndex(of: "]") {
+            host = String(value[value.index(after: value.startIndex)..<close])
+            portText = String(value[value.index(after: close)...].dropFirst())
+        } else if let colon = value.lastIndex(of: ":") {
+            host = String(value[..<colon])
+            portText = String(value[value.index(after: colon)...])
+        }
+        guard !host.isEmpty, let port = Int(portText), (0...65535).contains(port) else {
+            throw StartupError("--listen must be HOST:PORT (e.g. 127.0.0.1:8080), got '\(value)'")
+        }
+        return (host, port)
+    }
+}
+
+/// A reason `aamd` cannot start, printed as one clear line.
+public struct StartupError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,154 @@
+import AAMConfig
+import AAMCore
+import AAMSecrets
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// A fully wired gateway: stores opened, secrets unsealed, configuration applied, routes built.
+/// `aamd` runs it until SIGTERM/SIGINT; tests start it on port 0 and stop it by cancelling.
+public final class Gateway: Sendable {
+    public let runtime: GatewayRuntime
+    public let callStore: any CallRecordStore
+    public let writer: CallRecordWriter
+    let options: DaemonOptions
+    let stores: StoreFactory.Stores
+    let httpTransport: HTTPUpstreamTransport
+    let boundPort = Mutex<Int?>(nil)
+    let readyFlag = Atomic<Bool>(false)
+    let serviceGroup = Mutex<ServiceGroup?>(nil)
+
+    /// Builds the gateway. Throws `StartupError` with a one-line reason when it cannot start.
+    public static func build(options: DaemonOptions, logger: Logger) async throws -> Gateway {
+        let stores = try await StoreFactory.open(options.database)
+        let vault = CredentialVault(master: options.masterKey)
+        let keys: KeyAuthority
+        let state: ConfigState
+        do {
+            keys = try await KeyAuthority.bootstrap(store: stores.config, vault: vault)
+            state = try await stores.config.loadState()
+        } catch let error as SecretsError {
+            throw StartupError("cannot unseal the stored secrets with this master key (\(options.masterKey.id)): \(error.message)")
+        }
+        let bus = EventBus()
+        let holder = SnapshotHolder()
+        let clock = SystemClock()
+        let registry = ConfigRegistry(state: state, store: stores.config, holder: holder, vault: vault, bus: bus, clock: clock)
+        let transport = HTTPUpstreamTransport()
+        let runtime = GatewayRuntime(
+            snapshots: holder, registry: registry, keys: keys, vault: vault, bus: bus, clock: clock, random: SystemRandomSource(),
+            transport: transport, simulated: SimulatedTransport(), settings: options.dataPlane, logger: logger)
+        let gateway = Gateway(runtime: runtime, stores: stores, transport: transport, options: options, logger: logger)
+        if let path = options.configPath {
+            try await gateway.applyConfigFile(path)
+        }
+        return gateway
+    }
+
+    init(runtime: GatewayRuntime, stores: StoreFactory.Stores, transport: HTTPUpstreamTransport, options: DaemonOptions, logger: Logger) {
+        self.runtime = runtime
+        self.stores = stores
+        self.callStore = stores.calls
+        self.httpTransport = transport
+        self.options = options
+        self.writer = CallRecordWriter(bus: runtime.bus, store: stores.calls, logger: logger)
+    }
+
+    /// Loads, validates and applies the config file (at start and on SIGHUP).
+    @discardableResult
+    public func applyConfigFile(_ path: String) async throws -> Int {
+        let loaded: LoadedConfig
+        do {
+            loaded = try ConfigLoader.load(path: path, environment: options.environment)
+        } catch {
+            throw StartupError("invalid config:\n\(error.description)")
+        }
+        return try await runtime.registry.apply(loaded, keys: runtime.keys, source: "config:\((path as NSString).lastPathComponent)")
+    }
+
+    /// The port the listener bound (useful with port 0), once running.
+    public var port: Int? { boundPort.withLock { $0 } }
+
+    /// The Hummingbird application serving the data plane and admin API.
+    func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+        let router = GatewayRouter.build(
+            runtime: runtime, admin: AdminAuth(token: options.adminToken), calls: callStore,
+            ready: { [self] in readyFlag.load(ordering: .relaxed) })
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
+            onServerRunning: { [self] channel in
+                let port = channel.localAddress?.port ?? 0
+                boundPort.withLock { $0 = port }
+                readyFlag.store(true, ordering: .relaxed)
+                await onRunning(port)
+            },
+            logger: runtime.logger)
+    }
+
+    /// Runs until a graceful shutdown: SIGTERM/SIGINT when `handleSignals`, or cancellation.
+    /// In-flight calls finish; the call record writer drains last.
+    public func run(handleSignals: Bool = true, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let application = makeApplication(onRunning: onRunning)
+        var services: [any Service] = [writer, application]
+        if handleSignals, let path = options.configPath {
+            services.insert(ConfigReloadService(gateway: self, path: path, logger: runtime.logger), at: 0)
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+                logger: runtime.logger))
+        serviceGroup.withLock { $0 = group }
+        do {
+            try await group.run()
+        } catch {
+            await shutdown()
+            throw error
+        }
+        await shutdown()
+    }
+
+    /// Starts a graceful shutdown: the listener stops accepting, in-flight calls finish, the
+    /// call record writer drains, then `run` returns.
+    public func stop() async {
+        let group = serviceGroup.withLock { $0 }
+        await group?.triggerGracefulShutdown()
+    }
+
+    /// Releases the transport and closes the store, even when the calling task was cancelled
+    /// (closing must not be skipped: SQLite would lose its WAL checkpoint).
+    func shutdown() async {
+        let transport = httpTransport
+        let stores = stores
+        await Task {
+            await transport.shutdown()
+            await stores.close()
+        }.value
+    }
+}
+
+/// Re-applies the config file on SIGHUP; a bad file is reported and the running config kept.
+struct ConfigReloadService: Service {
+    let gateway: Gateway
+    let path: String
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        await withGracefulShutdownHandler {
+            for await _ in signals.cancelOnGracefulShutdown() {
+                do {
+                    let count = try await gateway.applyConfigFile(path)
+                    logger.info("config reloaded", metadata: ["file": .string(path), "entities": "\(count)"])
+                } catch {
+                    logger.error("config reload refused; keeping the running config", metadata: ["reason": "\(error)"])
+                }
+            }
+        } onGracefulShutdown: {}
+    }
+}

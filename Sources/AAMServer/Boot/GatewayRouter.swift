@@ -1,0 +1,44 @@
+import AAMCore
+import AAMProviders
+import HTTPTypes
+import Hummingbird
+
+/// Assembles every route: data plane, admin API, health.
+enum GatewayRouter {
+    static func build(runtime: GatewayRuntime, admin: AdminAuth, calls: any CallRecordStore, ready: @escaping @Sendable () -> Bool) -> Router<GatewayContext> {
+        let router = Router(context: GatewayContext.self)
+        router.add(middleware: JSONNotFoundMiddleware())
+        let chat = ChatEndpoint(runtime: runtime, wire: .openAIChat)
+        let messages = ChatEndpoint(runtime: runtime, wire: .anthropicMessages)
+        let embeddings = EmbeddingsEndpoint(runtime: runtime)
+        let models = ModelsEndpoint(runtime: runtime)
+        router.post("v1/chat/completions") { request, context in await chat.handle(request, context: context) }
+        router.post("v1/messages") { request, context in await messages.handle(request, context: context) }
+        router.post("v1/embeddings") { request, context in await embeddings.handle(request, context: context) }
+        router.get("v1/models") { request, context in await models.handle(request, context: context) }
+        router.get("healthz") { _, _ in Responses.json(Array(#"{"status":"ok"}"#.utf8)) }
+        router.get("readyz") { _, _ in
+            ready() ? Responses.json(Array(#"{"status":"ready"}"#.utf8))
+                : Responses.json(Array(#"{"status":"starting"}"#.utf8), status: .serviceUnavailable)
+        }
+        AdminRoutes(runtime: runtime, auth: admin, calls: calls).register(on: router)
+        return router
+    }
+}
+
+/// Unknown paths and methods answer in the OpenAI error shape instead of an empty 404.
+struct JSONNotFoundMiddleware: RouterMiddleware {
+    typealias Context = GatewayContext
+
+    func handle(_ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
+            let shape: ErrorShape = request.uri.path.hasPrefix("/v1/messages") ? .anthropic : .openAI
+            let gatewayError = error.status == .notFound
+                ? GatewayError(status: 404, type: "invalid_request_error", code: "not_found", message: "No route for \(request.method) \(request.uri.path).")
+                : GatewayError.methodNotAllowed(request.method.rawValue)
+            return Responses.error(gatewayError, shape: shape, requestID: context.requestID)
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import AAMCore
+import AAMStore
+import AAMStoreSQLite
+
+/// Opens the store named by `--database`.
+enum StoreFactory {
+    struct Stores {
+        let config: any ConfigStore
+        let calls: any CallRecordStore
+        let close: @Sendable () async -> Void
+    }
+
+    static func open(_ url: String) async throws -> Stores {
+        if url == "memory" || url == "memory:" {
+            return Stores(config: InMemoryConfigStore(), calls: InMemoryCallRecordStore(), close: {})
+        }
+        if url.hasPrefix("sqlite:") {
+            let path = String(url.dropFirst("sqlite:".count))
+            guard !path.isEmpty else { throw StartupError("--database sqlite:PATH needs a path") }
+            let store: SQLiteStore
+            do { store = try await SQLiteStore.open(path: path) } catch {
+                throw StartupError("cannot open the SQLite database at \(path): \(error)")
+            }
+            return Stores(config: store, calls: store, close: { try? await store.close() })
+        }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            throw StartupError("the Postgres store is not available in this build yet; use --database sqlite:PATH")
+        }
+        throw StartupError("--database must be sqlite:PATH, postgres://… or memory, got '\(url.prefix(40))'")
+    }
+}

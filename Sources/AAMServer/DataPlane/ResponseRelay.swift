@@ -1,0 +1,208 @@
+import AAMCore
+import AAMProviders
+import Hummingbird
+import NIOCore
+
+/// Relays a successful (2xx) upstream answer to the client in the client's protocol.
+///
+/// Returns nil when the answer proved unusable before any byte reached the client (garbage
+/// body, a stream that failed before its first content), after recording the failed attempt,
+/// so the caller can try the next deployment.
+struct ResponseRelay: Sendable {
+    let runtime: GatewayRuntime
+    let inboundWire: WireProtocol
+    let upstreamWire: WireProtocol
+    let inbound: InboundRequest
+    let deployment: Deployment
+    let trace: CallTrace
+    let requestID: String
+
+    func relay(_ response: UpstreamResponse, attemptStart: ContinuousClock.Instant) async throws -> Response? {
+        inbound.stream
+            ? try await relayStream(response, attemptStart: attemptStart)
+            : try await relayPlain(response, attemptStart: attemptStart)
+    }
+
+    private func recordAttempt(status: Int?, errorClass: String?, since start: ContinuousClock.Instant) {
+        trace.record.attempts.append(.init(
+            deployment: deployment.id, provider: deployment.provider, status: status, errorClass: errorClass,
+            latencyMs: CallTrace.milliseconds(ContinuousClock.now - start)))
+    }
+
+    private func headers(contentType: String) -> HTTPFields {
+        var fields = HTTPFields()
+        fields[.contentType] = contentType
+        fields[Responses.requestIDField] = requestID
+        fields[Responses.providerField] = deployment.provider
+        fields[Responses.deploymentField] = deployment.id
+        return fields
+    }
+
+    // MARK: Plain
+
+    private func relayPlain(_ response: UpstreamResponse, attemptStart: ContinuousClock.Instant) async throws -> Response? {
+        let bytes: [UInt8]
+        do {
+            bytes = try await response.body.collect(limit: runtime.settings.maxUpstreamBodyBytes)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            recordAttempt(status: response.status, errorClass: "upstream_body_failed", since: attemptStart)
+            return nil
+        }
+        let output: [UInt8]
+        let usage: TokenUsage?
+        do {
+            switch (inboundWire, upstreamWire) {
+            case (.openAIChat, .openAIChat):
+                _ = try JSONObjectScanner(bytes)
+                (output, usage) = (bytes, ResponseTranslator.usage(fromOpenAIResponse: bytes))
+            case (.anthropicMessages, .anthropicMessages):
+                _ = try JSONObjectScanner(bytes)
+                (output, usage) = (bytes, ResponseTranslator.usage(fromAnthropicResponse: bytes))
+            case (.openAIChat, .anthropicMessages):
+                (output, usage) = try ResponseTranslator.anthropicToOpenAI(bytes, responseModel: deployment.upstreamModel)
+            case (.anthropicMessages, .openAIChat):
+                (output, usage) = try ResponseTranslator.openAIToAnthropic(bytes, responseModel: deployment.upstreamModel)
+            }
+        } catch {
+            recordAttempt(status: response.status, errorClass: "upstream_invalid_response", since: attemptStart)
+            return nil
+        }
+        recordAttempt(status: response.status, errorClass: nil, since: attemptStart)
+        trace.served(by: deployment)
+        trace.markFirstByte()
+        trace.finish(status: 200, outcome: .success, usage: usage, bus: runtime.bus)
+        return Response(status: .ok, headers: headers(contentType: Responses.jsonContentType), body: .init(byteBuffer: ByteBuffer(bytes: output)))
+    }
+
+    // MARK: Streams
+
+    private func makeTranslator() -> any StreamTranslator {
+        switch (inboundWire, upstreamWire) {
+        case (.openAIChat, .openAIChat): OpenAIPassthroughStream(clientRequestedUsage: inbound.clientRequestedUsage)
+        case (.anthropicMessages, .anthropicMessages): AnthropicPassthroughStream()
+        case (.openAIChat, .anthropicMessages):
+            AnthropicToOpenAIStream(responseModel: deployment.upstreamModel, clientRequestedUsage: inbound.clientRequestedUsage)
+        case (.anthropicMessages, .openAIChat): OpenAIToAnthropicStream(responseModel: deployment.upstreamModel)
+        }
+    }
+
+    private func relayStream(_ response: UpstreamResponse, attemptStart: ContinuousClock.Instant) async throws -> Response? {
+        let state = StreamState(translator: makeTranslator(), body: response.body)
+        // Peek window: hold everything back until the first content byte, so a failure before it
+        // can still fail over to another deployment invisibly.
+        do {
+            while !state.translator.emittedContent, !state.translator.sawTerminalEvent, state.translator.upstreamError == nil {
+                guard let chunk = try await state.body.next() else { break }
+                try state.feed(chunk)
+            }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            recordAttempt(status: response.status, errorClass: "upstream_stream_failed", since: attemptStart)
+            return nil
+        }
+        if !state.translator.emittedContent {
+            let reason = state.translator.upstreamError != nil ? "upstream_stream_error"
+                : (state.translator.sawTerminalEvent ? nil : "upstream_stream_truncated")
+            if let reason {
+                recordAttempt(status: response.status, errorClass: reason, since: attemptStart)
+                return nil
+            }
+        }
+        recordAttempt(status: response.status, errorClass: nil, since: attemptStart)
+        trace.served(by: deployment)
+        let writerContext = StreamWriterContext(runtime: runtime, inboundWire: inboundWire, deployment: deployment, trace: trace)
+        var fields = headers(contentType: Responses.eventStreamContentType)
+        fields[.cacheControl] = "no-cache"
+        return Response(status: .ok, headers: fields, body: ResponseBody { writer in
+            await writerContext.stream(state, to: &writer)
+        })
+    }
+}
+
+/// The per-stream translator and upstream body, owned by one task at a time.
+final class StreamState: @unchecked Sendable {
+    // Safety: created by the handler, which peeks, then handed to the response writer, which
+    // finishes the stream; the two never run concurrently.
+    var translator: any StreamTranslator
+    let body: UpstreamBody
+    var parser = SSEParser()
+    var pending: [UInt8] = []
+
+    init(translator: any StreamTranslator, body: UpstreamBody) {
+        self.translator = translator
+        self.body = body
+    }
+
+    func feed(_ chunk: ByteBuffer) throws {
+        for event in parser.append(chunk.readableBytesView) {
+            pending.append(contentsOf: try translator.translate(event))
+        }
+    }
+
+    func takePending() -> [UInt8] {
+        defer { pending.removeAll(keepingCapacity: true) }
+        return pending
+    }
+}
+
+/// Writes the rest of a stream to the client, ending it honestly: the upstream's own terminator,
+/// or an in-band error event in the client's protocol, never a fake `[DONE]`.
+struct StreamWriterContext: Sendable {
+    let runtime: GatewayRuntime
+    let inboundWire: WireProtocol
+    let deployment: Deployment
+    let trace: CallTrace
+
+    func stream(_ state: StreamState, to writer: inout any ResponseBodyWriter) async {
+        do {
+            try await flush(state, to: &writer)
+            var failure: String?
+            do {
+                while !state.translator.sawTerminalEvent, state.translator.upstreamError == nil {
+                    guard let chunk = try await state.body.next() else { break }
+                    try state.feed(chunk)
+                    try await flush(state, to: &writer)
+                }
+                for event in state.parser.finish() { state.pending.append(contentsOf: try state.translator.translate(event)) }
+                state.pending.append(contentsOf: state.translator.finish())
+                if state.translator.upstreamError != nil {
+                    failure = "upstream_stream_error"
+                } else if !state.translator.sawTerminalEvent {
+                    failure = "upstream_stream_truncated"
+                }
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                failure = "upstream_stream_failed"
+            }
+            if let failure, state.translator.upstreamError == nil {
+                state.pending.append(contentsOf: inBandError(failure))
+            }
+            try await flush(state, to: &writer)
+            try await writer.finish(nil)
+            trace.finish(status: 200, outcome: failure == nil ? .success : .truncated, errorClass: failure,
+                         usage: state.translator.usage, bus: runtime.bus)
+        } catch {
+            // The client went away (or the server is shutting down): stop reading upstream.
+            trace.finish(status: 499, outcome: .cancelled, errorClass: "client_disconnected", usage: state.translator.usage, bus: runtime.bus)
+        }
+    }
+
+    private func flush(_ state: StreamState, to writer: inout any ResponseBodyWriter) async throws {
+        guard !state.pending.isEmpty else { return }
+        let bytes = state.takePending()
+        try await writer.write(ByteBuffer(bytes: bytes))
+        trace.markFirstByte()
+    }
+
+    private func inBandError(_ reason: String) -> [UInt8] {
+        let message = "The upstream stream from deployment '\(deployment.id)' ended before completion (\(reason)); the response is incomplete."
+        switch inboundWire {
+        case .openAIChat: return StreamErrorEvent.openAI(message: message, type: "api_error", code: reason)
+        case .anthropicMessages: return StreamErrorEvent.anthropic(type: "api_error", message: message)
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import AAMCore
+import AAMProviders
+
+/// What a non-2xx upstream answer means for the call: try another deployment, or tell the
+/// client (in its own error shape) without retrying.
+enum UpstreamErrorPolicy {
+    enum Verdict: Equatable {
+        /// Transient or deployment-specific: another deployment may succeed.
+        case retry(errorClass: String)
+        /// The request itself is at fault; another deployment would fail the same way.
+        case reject(GatewayError)
+    }
+
+    static func verdict(status: Int, body: [UInt8], retryAfter: String?) -> Verdict {
+        switch status {
+        case 429: return .retry(errorClass: "rate_limited")
+        case 408, 409, 425, 500...599: return .retry(errorClass: status == 529 ? "overloaded" : "upstream_\(status)")
+        case 401, 403:
+            // The gateway's vendor credential was refused: never the client's fault, and the
+            // vendor's message may echo part of the credential, so it is not forwarded.
+            return .retry(errorClass: "upstream_auth_failed")
+        case 404:
+            return .retry(errorClass: "upstream_not_found")
+        default:
+            let message = UpstreamErrorReader.read(body)?.message ?? "The upstream rejected the request (HTTP \(status))."
+            let clientStatus = status == 413 ? 413 : 400
+            return .reject(GatewayError(
+                status: clientStatus, type: "invalid_request_error", code: status == 413 ? "request_too_large" : "upstream_rejected_request",
+                message: Scrubber.scrub(message)))
+        }
+    }
+
+    /// Seconds from `retry-after` (delta-seconds form only), for the 429 we return.
+    static func retryAfterSeconds(_ value: String?) -> Int? {
+        guard let value, let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 else { return nil }
+        return Int(seconds.rounded(.up))
+    }
+
+    /// The error the client gets when every attempt failed.
+    static func exhausted(alias: String, attempts: [CallRecord.Attempt], retryAfter: Int?) -> GatewayError {
+        let tried = attempts.map { "\($0.deployment) (\($0.errorClass ?? "status \($0.status ?? 0)"))" }.joined(separator: ", ")
+        let allRateLimited = !attempts.isEmpty && attempts.allSatisfy { $0.errorClass == "rate_limited" }
+        let allTimeouts = !attempts.isEmpty && attempts.allSatisfy { $0.errorClass == "timeout" }
+        let message = "All deployments for '\(alias)' failed. Tried: \(tried)."
+        if allRateLimited {
+            return .upstreamFailed(status: 429, message: message, code: "rate_limit_exceeded", retryAfter: retryAfter ?? 1)
+        }
+        if allTimeouts { return .upstreamFailed(status: 504, message: message, code: "upstream_timeout") }
+        return .upstreamFailed(status: attempts.contains { $0.status != nil } ? 502 : 503, message: message)
+    }
+}
+
+import Foundation
+
+/// Removes anything shaped like a credential from vendor messages before they reach a client.
+enum Scrubber {
+    static func scrub(_ message: String) -> String {
+        message.split(separator: " ", omittingEmptySubsequences: false).map { word -> Substring in
+            let lowered = word.lowercased()
+            if lowered.hasPrefix("sk-") || lowered.hasPrefix("key-") || lowered.contains("api_key=") || word.count >= 32 && word.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) {
+                return "[redacted]"
+            }
+            return word
+        }.joined(separator: " ")
+    }
+}

@@ -1,0 +1,62 @@
+import AAMConfig
+import AAMCore
+import Foundation
+
+extension ConfigRegistry {
+    /// Applies a declarative config file (at start and on SIGHUP): every declared entity is
+    /// created or updated; entities created through the admin API are left alone.
+    ///
+    /// Operator state survives a re-apply: drained flags, and for keys that already exist their
+    /// secret, rotation and revocation (a declared key secret is used only to create the key).
+    public func apply(_ loaded: LoadedConfig, keys authority: KeyAuthority, source: String) async throws -> Int {
+        var draft = state
+        var changed: [(EntityKind, String)] = []
+        for (name, declared) in loaded.state.providers {
+            var provider = declared
+            provider.drained = state.providers[name]?.drained ?? false
+            if let secret = loaded.credentials[name] {
+                provider.credential = try vault.seal(secret, owner: name)
+            } else {
+                provider.credential = state.providers[name]?.credential
+            }
+            draft.providers[name] = provider
+            changed.append((.provider, name))
+        }
+        for (id, declared) in loaded.state.deployments {
+            var deployment = declared
+            deployment.drained = state.deployments[id]?.drained ?? false
+            draft.deployments[id] = deployment
+            changed.append((.deployment, id))
+        }
+        for (name, settings) in loaded.state.aliases {
+            draft.aliases[name] = settings
+            changed.append((.alias, name))
+        }
+        for (id, org) in loaded.state.orgs { draft.orgs[id] = org; changed.append((.org, id)) }
+        for (id, team) in loaded.state.teams { draft.teams[id] = team; changed.append((.team, id)) }
+        for (id, project) in loaded.state.projects { draft.projects[id] = project; changed.append((.project, id)) }
+        let now = clock.now()
+        for (id, declared) in loaded.state.keys {
+            var key = declared
+            if let existing = state.keys[id] {
+                key.secretHash = existing.secretHash
+                key.prefix = existing.prefix
+                key.createdAt = existing.createdAt
+                key.revokedAt = existing.revokedAt
+                key.graceSecretHash = existing.graceSecretHash
+                key.graceUntil = existing.graceUntil
+                key.lastRotatedAt = existing.lastRotatedAt
+            } else if let secret = loaded.keySecrets[id] {
+                key.secretHash = authority.hash(secret.revealForTransport())
+                key.prefix = VirtualKeyFormat.prefix(of: secret.revealForTransport())
+                key.createdAt = now
+            } else {
+                continue
+            }
+            draft.keys[id] = key
+            changed.append((.key, id))
+        }
+        try await commit(draft, changed: changed, actor: source, action: "config.apply", target: source)
+        return changed.count
+    }
+}

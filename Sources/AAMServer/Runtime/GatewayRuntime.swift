@@ -1,0 +1,53 @@
+import AAMCore
+import Logging
+
+/// Tunables of the data path.
+public struct DataPlaneSettings: Sendable {
+    /// Largest accepted request body (413 above it). Default 8 MiB.
+    public var maxBodyBytes: Int = 8 * 1024 * 1024
+    /// Largest upstream (non-streamed) response body accepted.
+    public var maxUpstreamBodyBytes: Int = 64 * 1024 * 1024
+    /// Total time allowed per upstream attempt when the alias sets no `timeoutMs`.
+    public var defaultTimeoutMs: Int = 600_000
+
+    public init() {}
+}
+
+/// Everything the request path shares, built once at start. Reads are lock-free or a pointer
+/// copy under a short lock; nothing here touches the database.
+public final class GatewayRuntime: Sendable {
+    public let snapshots: SnapshotHolder
+    public let registry: ConfigRegistry
+    public let keys: KeyAuthority
+    public let vault: CredentialVault
+    public let bus: EventBus
+    public let clock: any WallClock
+    public let random: any RandomSource
+    public let transport: any UpstreamTransport
+    public let simulated: SimulatedTransport
+    public let settings: DataPlaneSettings
+    public let logger: Logger
+
+    public init(
+        snapshots: SnapshotHolder, registry: ConfigRegistry, keys: KeyAuthority, vault: CredentialVault, bus: EventBus,
+        clock: any WallClock, random: any RandomSource, transport: any UpstreamTransport, simulated: SimulatedTransport,
+        settings: DataPlaneSettings, logger: Logger
+    ) {
+        self.snapshots = snapshots
+        self.registry = registry
+        self.keys = keys
+        self.vault = vault
+        self.bus = bus
+        self.clock = clock
+        self.random = random
+        self.transport = transport
+        self.simulated = simulated
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// The transport for a provider: the in-process simulator or real HTTP.
+    func transport(for provider: ProviderConfig) -> any UpstreamTransport {
+        provider.wireProtocol == .simulated ? simulated : transport
+    }
+}

@@ -1,0 +1,56 @@
+import AAMCore
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Real vendors over HTTP(S) through one pooled AsyncHTTPClient.
+///
+/// The pool is raised well above AsyncHTTPClient's default of 8 connections per host, otherwise
+/// concurrent streams to one vendor would queue behind each other.
+public final class HTTPUpstreamTransport: UpstreamTransport {
+    let client: HTTPClient
+
+    public init(connectionsPerHost: Int = 512, connectTimeoutMs: Int = 5_000) {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
+        configuration.timeout = .init(connect: .milliseconds(Int64(connectTimeoutMs)))
+        configuration.decompression = .disabled
+        configuration.redirectConfiguration = .disallow
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    public func send(_ request: UpstreamRequest, provider: ProviderConfig, credential: SecretValue?) async throws -> UpstreamResponse {
+        var outbound = HTTPClientRequest(url: request.url)
+        outbound.method = .POST
+        for (name, value) in request.headers { outbound.headers.add(name: name, value: value) }
+        if let credential {
+            // The only place a vendor credential is written: the outbound request header.
+            switch provider.wireProtocol {
+            case .anthropic: outbound.headers.replaceOrAdd(name: "x-api-key", value: credential.revealForTransport())
+            case .azureOpenAI: outbound.headers.replaceOrAdd(name: "api-key", value: credential.revealForTransport())
+            case .openai, .simulated:
+                outbound.headers.replaceOrAdd(name: "authorization", value: "Bearer " + credential.revealForTransport())
+            }
+        }
+        outbound.body = .bytes(ByteBuffer(bytes: request.body))
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(outbound, timeout: .milliseconds(Int64(request.timeoutMs)))
+        } catch let error as HTTPClientError {
+            if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout { throw UpstreamFailure.timeout }
+            if error == .invalidURL || error == .emptyHost || error == .unsupportedScheme("") { throw UpstreamFailure.invalidURL(request.url) }
+            throw UpstreamFailure.connect(String(describing: error))
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw UpstreamFailure.connect(String(describing: type(of: error)))
+        }
+        let headers = response.headers.map { ($0.name, $0.value) }
+        return UpstreamResponse(status: Int(response.status.code), headers: headers, body: UpstreamBody(response.body))
+    }
+}

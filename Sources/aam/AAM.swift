@@ -1,0 +1,22 @@
+import ArgumentParser
+
+/// `aam`: the operator CLI.
+@main
+struct AAM: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aam",
+        abstract: "Agent Access Manager operator CLI.",
+        subcommands: [
+            DemoCommand.self, StatusCommand.self, ConfigCommand.self, KeysCommand.self, ProvidersCommand.self,
+            MasterKeyCommand.self,
+        ])
+}
+
+/// Where the admin API is and how to authenticate to it.
+struct AdminOptions: ParsableArguments {
+    @Option(help: "Admin API base URL.")
+    var url: String = "http://127.0.0.1:8080"
+
+    @Option(name: .customLong("token-env"), help: "Environment variable holding the admin token.")
+    var tokenEnv: String = "AAM_ADMIN_TOKEN"
+}

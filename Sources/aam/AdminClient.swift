@@ -1,0 +1,66 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A small JSON client for the admin API (and the data plane, for the demo's traffic).
+struct AdminClient {
+    let baseURL: String
+    let token: String?
+
+    struct Reply {
+        let status: Int
+        let body: [UInt8]
+        var text: String { String(decoding: body, as: UTF8.self) }
+        var json: Any? { try? JSONSerialization.jsonObject(with: Data(body)) }
+    }
+
+    init(options: AdminOptions) {
+        baseURL = options.url
+        token = ProcessInfo.processInfo.environment[options.tokenEnv]
+    }
+
+    init(baseURL: String, token: String?) {
+        self.baseURL = baseURL
+        self.token = token
+    }
+
+    func send(_ method: HTTPMethod, _ path: String, json: [String: Any]? = nil, bearer: String? = nil, timeout: TimeAmount = .seconds(30)) async throws -> Reply {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        if let auth = bearer ?? token { request.headers.add(name: "authorization", value: "Bearer \(auth)") }
+        if let json {
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        let body = try await response.body.collect(upTo: 16 << 20)
+        return Reply(status: Int(response.status.code), body: Array(body.readableBytesView))
+    }
+
+    /// Sends, and turns a non-2xx reply into a readable failure.
+    func expect(_ method: HTTPMethod, _ path: String, json: [String: Any]? = nil) async throws -> Reply {
+        let reply = try await send(method, path, json: json)
+        guard (200..<300).contains(reply.status) else {
+            let message = ((reply.json as? [String: Any])?["error"] as? [String: Any])?["message"] as? String ?? reply.text
+            throw CLIError("\(method) \(path) failed (\(reply.status)): \(message)")
+        }
+        return reply
+    }
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// Prints JSON prettily (sorted keys) for humans and scripts alike.
+func printJSON(_ reply: AdminClient.Reply) {
+    guard let object = reply.json,
+        let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    else {
+        print(reply.text)
+        return
+    }
+    print(String(decoding: data, as: UTF8.self))
+}

@@ -1,0 +1,83 @@
+import AAMConfig
+import AAMSecrets
+import AAMServer
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `aamd`: the AAM daemon (data plane, admin API). Flags override the config file's `server:` section.
+struct AAMDaemon: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "aamd", abstract: "Agent Access Manager daemon.")
+
+    @Option(help: "Declarative YAML config (providers, deployments, aliases, scopes); re-applied on SIGHUP.")
+    var config: String?
+
+    @Option(help: "Data plane and admin API address, HOST:PORT (default 127.0.0.1:8080).")
+    var listen: String?
+
+    @Option(help: "sqlite:PATH (default sqlite:./aam-data/aam.db), memory, or postgres://… (also AAM_DATABASE_URL).")
+    var database: String?
+
+    @Option(name: .customLong("control-socket"), help: "Control socket path (default ./aam-data/control.sock).")
+    var controlSocket: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String?
+
+    @Option(name: .customLong("log-format"), help: "text or json.")
+    var logFormat: String?
+
+    @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted (default 8388608).")
+    var maxBodyBytes: Int?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            let master = try MasterKey.fromEnvironment(environment)
+            var options = DaemonOptions(masterKey: master, environment: environment)
+            var fileSettings = ServerSettings()
+            if let config {
+                do {
+                    fileSettings = try ConfigLoader.load(path: config, environment: environment).server
+                } catch {
+                    throw StartupError("invalid config:\n\(error.description)")
+                }
+                options.configPath = config
+            }
+            if let value = listen ?? fileSettings.listen {
+                (options.host, options.port) = try DaemonOptions.parseListen(value)
+            }
+            if let value = database ?? fileSettings.database { options.database = value }
+            if let value = controlSocket ?? fileSettings.controlSocket { options.controlSocket = value }
+            if let value = logLevel ?? fileSettings.logLevel { options.logLevel = value }
+            if let value = logFormat ?? fileSettings.logFormat { options.logFormat = value }
+            if let value = maxBodyBytes ?? fileSettings.maxBodyBytes {
+                guard value > 0 else { throw StartupError("--max-body-bytes must be > 0") }
+                options.dataPlane.maxBodyBytes = value
+            }
+            guard Logger.Level(rawValue: options.logLevel) != nil else { throw StartupError("--log-level: unknown level '\(options.logLevel)'") }
+            guard ["text", "json"].contains(options.logFormat) else { throw StartupError("--log-format must be text or json") }
+            LogSetup.bootstrap(level: options.logLevel, format: options.logFormat)
+            let logger = Logger(label: "aamd")
+            let gateway = try await Gateway.build(options: options, logger: logger)
+            if options.adminToken == nil {
+                logger.notice("AAM_ADMIN_TOKEN is not set: the admin API is disabled")
+            }
+            let (host, database) = (options.host, options.database.hasPrefix("sqlite:") ? options.database : "configured")
+            try await gateway.run { port in
+                logger.notice("aamd listening", metadata: ["address": "\(host):\(port)", "database": "\(database)"])
+            }
+        } catch let error as StartupError {
+            FileHandle.standardError.write(Data("aamd: \(error.message)\n".utf8))
+            Foundation.exit(2)
+        } catch let error as SecretsError {
+            FileHandle.standardError.write(Data("aamd: \(error.message)\n".utf8))
+            Foundation.exit(2)
+        } catch {
+            FileHandle.standardError.write(Data("aamd: cannot start: \(error)\n".utf8))
+            Foundation.exit(1)
+        }
+    }
+}
+
+AAMDaemon.main()
