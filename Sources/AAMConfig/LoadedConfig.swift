@@ -1,0 +1,29 @@
+import AAMCore
+
+/// A config file after parsing, `${ENV}` interpolation and validation: ready to apply.
+///
+/// Secrets are kept apart from `state` so that nothing holding the state (snapshots, the store,
+/// admin responses) ever carries plaintext: the daemon seals `credentials` and hashes
+/// `keySecrets` before merging them in.
+public struct LoadedConfig: Sendable {
+    /// The `server:` section.
+    public var server: ServerSettings
+    /// Entities declared in the file. Provider credentials are NOT in `state`
+    /// (`ProviderConfig.credential` stays nil): they are in `credentials`, to be sealed by the
+    /// daemon. Keys have empty `secretHash` and `prefix`, for the daemon to fill from `keySecrets`.
+    public var state: ConfigState
+    /// Provider name -> plaintext credential, for providers that declare one.
+    public var credentials: [String: SecretValue]
+    /// Key id -> declared secret of a bootstrap key (always `VirtualKeyFormat.looksValid`).
+    public var keySecrets: [String: SecretValue]
+
+    public init(
+        server: ServerSettings = ServerSettings(), state: ConfigState = ConfigState(),
+        credentials: [String: SecretValue] = [:], keySecrets: [String: SecretValue] = [:]
+    ) {
+        self.server = server
+        self.state = state
+        self.credentials = credentials
+        self.keySecrets = keySecrets
+    }
+}

@@ -1,0 +1,92 @@
+import AAMCore
+import Yams
+
+/// Decodes one item of `providers:`.
+///
+/// `baseURL` is required except for `simulated` (which calls nothing); `credential` is optional
+/// (an empty value, e.g. `${OLLAMA_API_KEY:-}` left unset, means none) and refused for
+/// `simulated`; `apiVersion` belongs to `azure-openai` only, `simulation` to `simulated` only.
+enum ProviderDecoder {
+    static let fields = ["name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation"]
+
+    static func decode(_ node: Node, path: FieldPath, context: DecodingContext) -> DeclaredProvider? {
+        guard let reader = MappingReader(node, path: path, context: context, fields: fields) else { return nil }
+        let name = reader.slug("name", required: true)
+        let wireProtocol = readProtocol(reader)
+        let baseURL = readBaseURL(reader, wireProtocol: wireProtocol)
+        let credential = readCredential(reader, wireProtocol: wireProtocol)
+        let region = reader.string("region")?.text
+        let headers = HeaderRules.read(reader)
+        let apiVersion = readAPIVersion(reader, wireProtocol: wireProtocol)
+        let simulation = readSimulation(reader, wireProtocol: wireProtocol)
+        guard let name else { return nil }
+        let config = ProviderConfig(
+            name: name.text, wireProtocol: wireProtocol ?? .openai, baseURL: baseURL ?? "", region: region,
+            headers: headers, apiVersion: apiVersion, simulation: simulation
+        )
+        return DeclaredProvider(name: name, config: config, credential: credential)
+    }
+
+    private static func readProtocol(_ reader: MappingReader) -> ProviderProtocol? {
+        guard let scalar = reader.string("protocol", required: true) else { return nil }
+        guard let value = ProviderProtocol(rawValue: scalar.text) else {
+            let known = ProviderProtocol.allCases.map(\.rawValue)
+            reader.context.report(
+                scalar.path, at: scalar.mark,
+                "unknown protocol \(scalar.display) (expected one of \(known.joined(separator: ", ")))")
+            return nil
+        }
+        return value
+    }
+
+    private static func readBaseURL(_ reader: MappingReader, wireProtocol: ProviderProtocol?) -> String? {
+        guard let scalar = reader.string("baseURL") else {
+            if let wireProtocol, wireProtocol != .simulated, !reader.context.hasReported(reader.path.child("baseURL")) {
+                reader.reportMissing("baseURL", note: "required for protocol '\(wireProtocol.rawValue)'")
+            }
+            return nil
+        }
+        return URLRule.check(scalar, context: reader.context) ? scalar.text : nil
+    }
+
+    private static func readCredential(_ reader: MappingReader, wireProtocol: ProviderProtocol?) -> SecretValue? {
+        guard let scalar = reader.string("credential") else { return nil }
+        if wireProtocol == .simulated {
+            reader.reportNotAllowed("credential", "not allowed for protocol 'simulated' (it calls no upstream)")
+            return nil
+        }
+        return SecretValue(scalar.text)
+    }
+
+    private static func readAPIVersion(_ reader: MappingReader, wireProtocol: ProviderProtocol?) -> String? {
+        let scalar = reader.string("apiVersion")
+        switch wireProtocol {
+        case .azureOpenAI?:
+            if scalar == nil, !reader.context.hasReported(reader.path.child("apiVersion")) {
+                reader.reportMissing("apiVersion", note: "required for protocol 'azure-openai', e.g. \"2024-10-21\"")
+            }
+        case .some:
+            if reader.contains("apiVersion") {
+                reader.reportNotAllowed("apiVersion", "only allowed for protocol 'azure-openai'")
+                return nil
+            }
+        case nil:
+            break
+        }
+        return scalar?.text
+    }
+
+    private static func readSimulation(_ reader: MappingReader, wireProtocol: ProviderProtocol?)
+        -> SimulationSettings?
+    {
+        guard let wireProtocol else { return nil }
+        guard wireProtocol == .simulated else {
+            if reader.contains("simulation") {
+                reader.reportNotAllowed("simulation", "only allowed for protocol 'simulated'")
+            }
+            return nil
+        }
+        guard let node = reader.value("simulation") else { return SimulationSettings() }
+        return SimulationDecoder.decode(node, path: reader.path.child("simulation"), context: reader.context)
+    }
+}

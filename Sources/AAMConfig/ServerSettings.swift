@@ -1,0 +1,35 @@
+/// The `server:` section: daemon settings that the command line may also set.
+///
+/// Every field is optional; a flag given to `aamd` wins over the file, and the file wins over
+/// the built-in default.
+public struct ServerSettings: Sendable, Equatable {
+    /// `HOST:PORT` of the data plane and admin API listener.
+    public var listen: String?
+    /// `sqlite:PATH` or `postgres://USER[:PASS]@HOST:PORT/DB`.
+    public var database: String?
+    /// Path of the local control socket.
+    public var controlSocket: String?
+    /// Largest request body accepted, in bytes.
+    public var maxBodyBytes: Int?
+    /// One of `ServerSettings.logLevels`.
+    public var logLevel: String?
+    /// `text` or `json`.
+    public var logFormat: String?
+
+    public init(
+        listen: String? = nil, database: String? = nil, controlSocket: String? = nil,
+        maxBodyBytes: Int? = nil, logLevel: String? = nil, logFormat: String? = nil
+    ) {
+        self.listen = listen
+        self.database = database
+        self.controlSocket = controlSocket
+        self.maxBodyBytes = maxBodyBytes
+        self.logLevel = logLevel
+        self.logFormat = logFormat
+    }
+
+    /// Accepted `logLevel` values (swift-log's levels).
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+    /// Accepted `logFormat` values.
+    public static let logFormats = ["text", "json"]
+}

@@ -1,0 +1,78 @@
+/// The normal answer to a request, rendered but not yet sent, so behaviours can reshape how it
+/// goes out (cut it short, slow it down).
+enum PlannedAnswer: Sendable {
+    /// A complete JSON document.
+    case document(RenderedResponse)
+    /// Response headers and the SSE frames of a stream, each a complete event.
+    case stream(headers: [(String, String)], events: [String])
+}
+
+extension FakeExchange {
+    /// Renders the vendor's normal answer for this exchange (or its 400 when the body was
+    /// rejected).
+    func plannedAnswer(models: [String]) -> PlannedAnswer {
+        if let rejection = inspected.rejection {
+            return .document(renderError(rejection, extraHeaders: []))
+        }
+        switch route {
+        case .openAIChat, .azureChat, .anthropicMessages:
+            return chatAnswer()
+        case .openAIEmbeddings, .azureEmbeddings:
+            return embeddingsAnswer()
+        case .models:
+            let body = dialect == .anthropic ? AnthropicWire.models(models) : OpenAIWire.models(models)
+            return .document(RenderedResponse(status: 200, headers: successHeaders(inputTokens: 0, outputTokens: 0), body: body))
+        case .azureUnknown, .unknown:
+            return .document(renderError(.notFound(message: "Resource not found"), extraHeaders: []))
+        }
+    }
+
+    private func chatAnswer() -> PlannedAnswer {
+        let chat = inspected.chat ?? ChatRequestSummary(
+            model: nil, stream: false, includeUsage: false, firstToolName: nil, lastUserText: "",
+            endsWithUserTurn: false, promptBytes: 0, maxTokens: nil, anthropicProblem: nil
+        )
+        let model = inspected.model ?? "unknown"
+        let reply = FakeReply.make(
+            vendor: vendorLabel, model: model, request: chat, sequence: sequence,
+            preambleBeforeToolCall: dialect == .anthropic
+        )
+        let headers = successHeaders(inputTokens: reply.promptTokens, outputTokens: reply.completionTokens)
+        let id = dialect == .anthropic ? AnthropicWire.messageID(sequence) : "chatcmpl-fake" + FakeIDs.padded(sequence)
+        switch (dialect, chat.stream) {
+        case (.openAI, false):
+            return .document(RenderedResponse(status: 200, headers: headers, body: OpenAIWire.completion(id: id, model: model, reply: reply)))
+        case (.openAI, true):
+            return .stream(headers: headers, events: OpenAIWire.streamEvents(id: id, model: model, reply: reply, includeUsage: chat.includeUsage))
+        case (.azure, false):
+            return .document(RenderedResponse(status: 200, headers: headers, body: AzureWire.completion(id: id, model: model, reply: reply)))
+        case (.azure, true):
+            return .stream(headers: headers, events: AzureWire.streamEvents(id: id, model: model, reply: reply, includeUsage: chat.includeUsage))
+        case (.anthropic, false):
+            return .document(RenderedResponse(status: 200, headers: headers, body: AnthropicWire.message(id: id, model: model, reply: reply)))
+        case (.anthropic, true):
+            return .stream(headers: headers, events: AnthropicWire.streamEvents(id: id, model: model, reply: reply))
+        }
+    }
+
+    private func embeddingsAnswer() -> PlannedAnswer {
+        let request = inspected.embeddings ?? EmbeddingsRequestSummary(model: nil, inputs: [], dimensions: nil, base64: false)
+        let dimensions = max(1, request.dimensions ?? EmbeddingVectors.defaultDimensions)
+        let vectors = request.inputs.map { EmbeddingVectors.vector(for: $0, dimensions: dimensions) }
+        let tokens = request.inputs.reduce(0) { $0 + max(1, ($1.utf8.count + 3) / 4) }
+        let body = OpenAIWire.embeddings(
+            model: inspected.model ?? "text-embedding-3-small", vectors: vectors, base64: request.base64,
+            promptTokens: tokens, pretty: dialect != .azure
+        )
+        return .document(RenderedResponse(status: 200, headers: successHeaders(inputTokens: tokens, outputTokens: 0), body: body))
+    }
+
+    /// How the reply text names its author, e.g. "Hello from fake-openai model gpt-4o: …".
+    private var vendorLabel: String {
+        switch dialect {
+        case .openAI: "fake-openai model"
+        case .azure: "fake-azure deployment"
+        case .anthropic: "fake-anthropic model"
+        }
+    }
+}
