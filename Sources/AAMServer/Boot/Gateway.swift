@@ -25,6 +25,16 @@ public final class Gateway: Sendable {
     /// Builds the gateway. Throws `StartupError` with a one-line reason when it cannot start.
     public static func build(options: DaemonOptions, logger: Logger) async throws -> Gateway {
         let stores = try await StoreFactory.open(options.database)
+        do {
+            return try await assemble(options: options, stores: stores, logger: logger)
+        } catch {
+            // Nothing may outlive a failed start: close the store before reporting why.
+            await stores.close()
+            throw error
+        }
+    }
+
+    private static func assemble(options: DaemonOptions, stores: StoreFactory.Stores, logger: Logger) async throws -> Gateway {
         let vault = CredentialVault(master: options.masterKey)
         let keys: KeyAuthority
         let state: ConfigState
@@ -44,7 +54,12 @@ public final class Gateway: Sendable {
             transport: transport, simulated: SimulatedTransport(), settings: options.dataPlane, logger: logger)
         let gateway = Gateway(runtime: runtime, stores: stores, transport: transport, options: options, logger: logger)
         if let path = options.configPath {
-            try await gateway.applyConfigFile(path)
+            do {
+                try await gateway.applyConfigFile(path)
+            } catch {
+                await transport.shutdown()
+                throw error
+            }
         }
         return gateway
     }
