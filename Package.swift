@@ -22,6 +22,7 @@ let package = Package(
     products: [
         .executable(name: "aamd", targets: ["aamd"]),
         .executable(name: "aam", targets: ["aam"]),
+        .executable(name: "aam-fake-upstream", targets: ["aam-fake-upstream"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -101,6 +102,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(name: "aam-fake-upstream", dependencies: ["AAMTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "AAMCoreTests", dependencies: ["AAMCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AAMSecretsTests", dependencies: ["AAMSecrets"], swiftSettings: swiftSettings),
         .testTarget(
@@ -118,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "AAMServerTests",
             dependencies: [
-                "AAMServer", "AAMTesting",
+                "AAMServer", "AAMTesting", "AAMControlProtocol",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings

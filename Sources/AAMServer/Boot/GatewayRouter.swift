@@ -35,10 +35,23 @@ struct JSONNotFoundMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
             let shape: ErrorShape = request.uri.path.hasPrefix("/v1/messages") ? .anthropic : .openAI
-            let gatewayError = error.status == .notFound
-                ? GatewayError(status: 404, type: "invalid_request_error", code: "not_found", message: "No route for \(request.method) \(request.uri.path).")
-                : GatewayError.methodNotAllowed(request.method.rawValue)
-            return Responses.error(gatewayError, shape: shape, requestID: context.requestID)
+            // The router reports a known path with the wrong method as "not found"; say 405.
+            let allowed = Self.fixedRouteMethods[request.uri.path]
+            var extra = HTTPFields()
+            let gatewayError: GatewayError
+            if error.status == .methodNotAllowed || allowed != nil {
+                gatewayError = GatewayError.methodNotAllowed(request.method.rawValue)
+                if let allowed { extra[.allow] = allowed }
+            } else {
+                gatewayError = GatewayError(status: 404, type: "invalid_request_error", code: "not_found", message: "No route for \(request.method) \(request.uri.path).")
+            }
+            return Responses.error(gatewayError, shape: shape, requestID: context.requestID, extra: extra)
         }
     }
+
+    /// The methods of the fixed data-plane and health paths (for 405 and its `Allow` header).
+    static let fixedRouteMethods: [String: String] = [
+        "/v1/chat/completions": "POST", "/v1/messages": "POST", "/v1/embeddings": "POST", "/v1/models": "GET",
+        "/healthz": "GET", "/readyz": "GET",
+    ]
 }

@@ -6,6 +6,7 @@ import Foundation
 import Logging
 
 /// `aamd`: the AAM daemon (data plane, admin API). Flags override the config file's `server:` section.
+@main
 struct AAMDaemon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "aamd", abstract: "Agent Access Manager daemon.")
 
@@ -80,4 +81,3 @@ struct AAMDaemon: AsyncParsableCommand {
     }
 }
 
-AAMDaemon.main()

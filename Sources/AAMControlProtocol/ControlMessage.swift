@@ -1,0 +1,62 @@
+import Foundation
+
+/// The control socket's wire format, shared by `aamd`, `aam console` and the CLI.
+///
+/// Newline-delimited JSON: one message per line, each an envelope with a `type`. Both sides
+/// start with `hello`; a peer whose `protocolVersion` major differs is told so and closed.
+/// (The socket server and the console build on this module; see the console issue.)
+public enum ControlProtocol {
+    /// Bumped on incompatible changes to any message shape.
+    public static let version = 1
+    /// Longest accepted line, so a confused peer cannot make the other side buffer without bound.
+    public static let maxLineBytes = 1 << 20
+}
+
+/// The first message each side sends.
+public struct ControlHello: Codable, Sendable, Equatable {
+    public var protocolVersion: Int
+    /// `aamd` or `aam`, and its version.
+    public var peer: String
+
+    public init(protocolVersion: Int = ControlProtocol.version, peer: String) {
+        self.protocolVersion = protocolVersion
+        self.peer = peer
+    }
+
+    /// Nil when compatible, else the reason to show the operator.
+    public func incompatibility(with local: Int = ControlProtocol.version) -> String? {
+        protocolVersion == local ? nil
+            : "control protocol mismatch: this side speaks v\(local), the peer (\(peer)) speaks v\(protocolVersion)"
+    }
+}
+
+/// Encodes messages as single lines and splits an incoming byte stream back into them.
+public struct ControlFraming: Sendable {
+    private var buffer: [UInt8] = []
+
+    public init() {}
+
+    public static func encode<Message: Encodable>(_ message: Message) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        // JSONEncoder never emits a raw newline (they are escaped inside strings), so one line per message holds.
+        return Array(try encoder.encode(message)) + [0x0A]
+    }
+
+    public enum FramingError: Error, Equatable { case lineTooLong }
+
+    /// Appends received bytes and returns every complete line (without its newline).
+    public mutating func append(_ bytes: some Sequence<UInt8>) throws(FramingError) -> [[UInt8]] {
+        buffer.append(contentsOf: bytes)
+        var lines: [[UInt8]] = []
+        var start = 0
+        while let newline = buffer[start...].firstIndex(of: 0x0A) {
+            lines.append(Array(buffer[start..<newline]))
+            start = newline + 1
+        }
+        buffer.removeFirst(start)
+        guard buffer.count <= ControlProtocol.maxLineBytes else { throw .lineTooLong }
+        return lines
+    }
+}
