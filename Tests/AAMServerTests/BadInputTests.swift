@@ -283,6 +283,33 @@ struct BadInputTests {
         }
     }
 
+    // MARK: Embeddings
+
+    @Test func embeddingsInputIsValidated() async throws {
+        try await withGateway { gateway in
+            try await gateway.addSimulatedAliases(["chat"])
+            let key = try await gateway.issueKey(extra: #""models":["chat"]"#).secret
+            let auth = [("authorization", "Bearer \(key)")]
+            func post(_ body: String, headers: [(String, String)]) async throws -> GatewayHarness.Reply {
+                try await gateway.send(.POST, "/v1/embeddings", body: Array(body.utf8), headers: headers)
+            }
+            try await post(#"{"model":"chat","input":"hi"}"#, headers: [])
+                .expectOpenAIError(401, type: "authentication_error", code: "missing_api_key")
+            try await post(#"{"model":"chat","input":"hi"}"#, headers: [("x-api-key", key)])
+                .expectOpenAIError(401, type: "authentication_error", code: "missing_api_key")
+            try await post(#"{"model":"chat","input":"#, headers: auth)
+                .expectOpenAIError(400, type: "invalid_request_error", code: "invalid_json")
+            try await post(#"{"input":"hi"}"#, headers: auth)
+                .expectOpenAIError(400, type: "invalid_request_error", code: "missing_required_parameter", param: "model")
+            try await post(#"{"model":"chat"}"#, headers: auth)
+                .expectOpenAIError(400, type: "invalid_request_error", code: "missing_required_parameter", param: "input")
+            try await post(#"{"model":"chat","input":42}"#, headers: auth)
+                .expectOpenAIError(400, type: "invalid_request_error", code: "invalid_type", param: "input")
+            try await post(#"{"model":"nope","input":"hi"}"#, headers: auth)
+                .expectOpenAIError(404, type: "invalid_request_error", code: "model_not_found", param: "model")
+        }
+    }
+
     // MARK: Call records for rejected calls
 
     @Test func rejectedCallsArePublishedAsRecords() async throws {

@@ -137,6 +137,26 @@ struct BadInputUpstreamTests {
         }
     }
 
+    @Test func duplicateModelMembersCannotSmuggleAnotherAlias() async throws {
+        try await withSetUp { gateway, fake, _ in
+            let limited = try await gateway.issueKey(extra: #""models":["solo"]"#).secret
+            let messages = #""messages":[{"role":"user","content":"hi"}]"#
+            // The last member wins (as in most JSON parsers) and every copy is rewritten, so the
+            // vendor never sees the alias the key may not use, whichever copy it reads.
+            for body in [#"{"model":"duo","model":"solo",\#(messages)}"#, #"{"mod\u0065l":"duo","model":"solo",\#(messages)}"#] {
+                let reply = try await gateway.call("/v1/chat/completions", key: limited, json: body)
+                #expect(reply.status == 200, "\(reply.text)")
+                #expect(reply.header("x-aam-deployment") == "solo-only")
+                let sent = try #require(await fake.receivedRequests().last)
+                #expect(!sent.bodyText.contains("duo"), "\(sent.bodyText)")
+                #expect(!sent.bodyText.contains(#""solo""#), "\(sent.bodyText)")
+            }
+            try await gateway.call("/v1/chat/completions", key: limited, json: #"{"model":"solo","model":"duo",\#(messages)}"#)
+                .expectOpenAIError(403, type: "permission_error", code: "model_not_allowed", param: "model")
+            #expect(await fake.requestCount() == 2)
+        }
+    }
+
     @Test func hangingUpstreamTimesOutWithTheAliasTimeout() async throws {
         try await withSetUp { gateway, fake, key in
             await fake.setDefaultBehaviour(.hang)

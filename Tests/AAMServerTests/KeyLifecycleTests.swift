@@ -78,7 +78,7 @@ struct KeyLifecycleTests {
             let past = try await gateway.admin(.POST, "/admin/keys", json: #"{"orgId":"acme","expiresAt":"2020-01-01T00:00:00Z"}"#)
             past.expectOpenAIError(400, type: "invalid_request_error", code: "invalid_request", param: "expiresAt", messageContains: ["future"])
             let garbled = try await gateway.admin(.POST, "/admin/keys", json: #"{"orgId":"acme","expiresAt":"next tuesday"}"#)
-            garbled.expectOpenAIError(400, type: "invalid_request_error", code: "invalid_request", param: "expiresAt")
+            garbled.expectOpenAIError(400, type: "invalid_request_error", code: "invalid_request", param: "expiresAt", messageContains: ["ISO 8601"])
             try await gateway.admin(.POST, "/admin/keys", json: #"{"teamId":"platform"}"#)
                 .expectOpenAIError(400, type: "invalid_request_error", code: "invalid_request", param: "orgId", messageContains: ["required"])
             try await gateway.admin(.POST, "/admin/keys", json: #"{"orgId":"acme","model":["chat"]}"#)

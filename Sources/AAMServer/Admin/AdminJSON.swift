@@ -14,7 +14,7 @@ enum AdminJSON {
             throw AdminError("unknown field\(suggestion)", field: member.key)
         }
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .custom(isoDate)
         do {
             return try decoder.decode(T.self, from: Data(bytes))
         } catch let DecodingError.keyNotFound(key, context) {
@@ -28,6 +28,16 @@ enum AdminJSON {
         } catch {
             throw AdminError("invalid request body")
         }
+    }
+
+    /// ISO 8601 dates (with or without fractional seconds). Foundation's `.iso8601` strategy
+    /// reports a bad date without its coding path, so the error could not name the field.
+    @Sendable static func isoDate(_ decoder: any Decoder) throws -> Date {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected an ISO 8601 date such as 2030-01-31T00:00:00Z")
     }
 
     static func encode<T: Encodable>(_ value: T) -> [UInt8] {
