@@ -89,6 +89,8 @@ let package = Package(
             name: "aamd",
             dependencies: [
                 "AAMServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

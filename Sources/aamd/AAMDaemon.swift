@@ -4,6 +4,8 @@ import AAMServer
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 
 /// `aamd`: the AAM daemon (data plane, admin API). Flags override the config file's `server:` section.
 @main
@@ -31,7 +33,17 @@ struct AAMDaemon: AsyncParsableCommand {
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted (default 8388608).")
     var maxBodyBytes: Int?
 
+    @Option(name: .customLong("client-idle-timeout"), help: "Seconds a client may stall while sending a request, or idle between requests (default 60).")
+    var clientIdleTimeout: Double?
+
+    @Option(name: .customLong("threads"), help: "Event-loop threads (default: one per core). Swift concurrency runs on the same threads.")
+    var threads: Int?
+
     func run() async throws {
+        // Run Swift tasks on NIO's event loops: a request never hops between the cooperative
+        // pool and an event loop thread, which matters most when aamd is pinned to few cores.
+        if let threads, threads > 0 { NIOSingletons.groupLoopCountSuggestion = threads }
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let environment = ProcessInfo.processInfo.environment
         do {
             let master = try MasterKey.fromEnvironment(environment)
@@ -55,6 +67,10 @@ struct AAMDaemon: AsyncParsableCommand {
             if let value = maxBodyBytes ?? fileSettings.maxBodyBytes {
                 guard value > 0 else { throw StartupError("--max-body-bytes must be > 0") }
                 options.dataPlane.maxBodyBytes = value
+            }
+            if let clientIdleTimeout {
+                guard clientIdleTimeout > 0 else { throw StartupError("--client-idle-timeout must be > 0") }
+                options.dataPlane.clientIdleTimeoutSeconds = clientIdleTimeout
             }
             guard Logger.Level(rawValue: options.logLevel) != nil else { throw StartupError("--log-level: unknown level '\(options.logLevel)'") }
             guard ["text", "json"].contains(options.logFormat) else { throw StartupError("--log-format must be text or json") }

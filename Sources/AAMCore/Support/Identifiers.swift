@@ -18,7 +18,7 @@ public enum Identifiers {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    public static func requestID() -> String { "req_" + random(20) }
+    public static func requestID() -> String { RequestIDGenerator.next() }
 }
 
 /// The shape of a virtual key: `sk-aam-` + 40 base62 characters (~238 bits).

@@ -36,6 +36,19 @@ public enum ResponseTranslator {
         return ProtocolMappings.usage(fromOpenAI: usage)
     }
 
+    /// Usage from an OpenAI `usage` object's raw bytes (the server finds it with
+    /// `JSONObjectScanner`, so pass-through never parses the whole response into a tree).
+    public static func usage(fromOpenAIUsageObject bytes: some Collection<UInt8>) -> TokenUsage? {
+        guard let usage = try? WireJSON.parse(bytes).objectValue else { return nil }
+        return ProtocolMappings.usage(fromOpenAI: usage)
+    }
+
+    /// Usage from an Anthropic `usage` object's raw bytes.
+    public static func usage(fromAnthropicUsageObject bytes: some Collection<UInt8>) -> TokenUsage? {
+        guard let usage = try? WireJSON.parse(bytes).objectValue else { return nil }
+        return ProtocolMappings.usage(fromAnthropic: usage)
+    }
+
     /// Usage of an Anthropic `message` response, for pass-through; nil when absent or unreadable.
     public static func usage(fromAnthropicResponse body: [UInt8]) -> TokenUsage? {
         guard let usage = try? WireJSON.parse(body)["usage"]?.objectValue else { return nil }

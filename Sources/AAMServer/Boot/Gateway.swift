@@ -95,6 +95,7 @@ public final class Gateway: Sendable {
             ready: { [self] in readyFlag.load(ordering: .relaxed) })
         return Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(options.dataPlane.clientIdleTimeoutSeconds * 1000)))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             onServerRunning: { [self] channel in
                 let port = channel.localAddress?.port ?? 0
@@ -115,7 +116,9 @@ public final class Gateway: Sendable {
         }
         let group = ServiceGroup(
             configuration: .init(
-                services: services.map { .init(service: $0) },
+                // A service that returns (the HTTP server after draining) must not cancel the
+                // others: the call record writer still has to flush what the last calls produced.
+                services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
                 gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
                 logger: runtime.logger))
         serviceGroup.withLock { $0 = group }

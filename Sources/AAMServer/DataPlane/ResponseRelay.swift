@@ -55,11 +55,11 @@ struct ResponseRelay: Sendable {
         do {
             switch (inboundWire, upstreamWire) {
             case (.openAIChat, .openAIChat):
-                _ = try JSONObjectScanner(bytes)
-                (output, usage) = (bytes, ResponseTranslator.usage(fromOpenAIResponse: bytes))
+                let scan = try JSONObjectScanner(bytes)
+                (output, usage) = (bytes, scan.rawValue("usage", in: bytes).flatMap { ResponseTranslator.usage(fromOpenAIUsageObject: $0) })
             case (.anthropicMessages, .anthropicMessages):
-                _ = try JSONObjectScanner(bytes)
-                (output, usage) = (bytes, ResponseTranslator.usage(fromAnthropicResponse: bytes))
+                let scan = try JSONObjectScanner(bytes)
+                (output, usage) = (bytes, scan.rawValue("usage", in: bytes).flatMap { ResponseTranslator.usage(fromAnthropicUsageObject: $0) })
             case (.openAIChat, .anthropicMessages):
                 (output, usage) = try ResponseTranslator.anthropicToOpenAI(bytes, responseModel: deployment.upstreamModel)
             case (.anthropicMessages, .openAIChat):

@@ -1,5 +1,6 @@
 import AAMCore
 import AAMSecrets
+import Foundation
 import Synchronization
 
 /// Seals and opens provider credentials under the current master key, which can be swapped at
@@ -14,6 +15,16 @@ public final class CredentialVault: Sendable {
     }
 
     private let keys: Mutex<Keys>
+    /// Opened credentials by sealed blob, so the hot path does not run two AES-GCM opens per
+    /// request. Plaintext stays in memory only, inside `SecretValue`; a replaced credential has
+    /// a new blob (new data key), so stale entries are never served and are pruned on swap.
+    private let opened = Mutex<[OpenedKey: SecretValue]>([:])
+
+    private struct OpenedKey: Hashable {
+        let owner: String
+        let wrappedDataKey: Data
+        let ciphertext: Data
+    }
 
     public init(master: MasterKey) { self.keys = Mutex(Keys(current: CredentialSealer(master: master))) }
 
@@ -27,6 +38,18 @@ public final class CredentialVault: Sendable {
 
     /// Opens a credential for one upstream request. The plaintext lives only in the returned value.
     public func open(_ sealed: SealedCredential, owner: String) throws(SecretsError) -> SecretValue {
+        let cacheKey = OpenedKey(owner: owner, wrappedDataKey: sealed.wrappedDataKey, ciphertext: sealed.ciphertext)
+        if let cached = opened.withLock({ $0[cacheKey] }) { return cached }
+        let secret = try openUncached(sealed, owner: owner)
+        opened.withLock { cache in
+            // Bounded: credentials are few; a churn of replacements must not grow it forever.
+            if cache.count >= 1024 { cache.removeAll() }
+            cache[cacheKey] = secret
+        }
+        return secret
+    }
+
+    private func openUncached(_ sealed: SealedCredential, owner: String) throws(SecretsError) -> SecretValue {
         let sealer = keys.withLock { keys in
             keys.previous.flatMap { $0.master.id == sealed.masterKeyID ? $0 : nil } ?? keys.current
         }
@@ -34,6 +57,7 @@ public final class CredentialVault: Sendable {
     }
 
     public func replaceMaster(_ master: MasterKey) {
+        opened.withLock { $0.removeAll() }
         keys.withLock { $0 = Keys(current: CredentialSealer(master: master), previous: $0.current) }
     }
 }

@@ -9,6 +9,10 @@ public struct DataPlaneSettings: Sendable {
     public var maxUpstreamBodyBytes: Int = 64 * 1024 * 1024
     /// Total time allowed per upstream attempt when the alias sets no `timeoutMs`.
     public var defaultTimeoutMs: Int = 600_000
+    /// A client connection that sends nothing for this long while its request is being read
+    /// (a stalled or slowloris upload), or between requests, is closed. Never applies while a
+    /// response is being produced.
+    public var clientIdleTimeoutSeconds: Double = 60
 
     public init() {}
 }

@@ -56,7 +56,14 @@ public final class CallRecordWriter: Service {
     }
 
     /// Writes everything buffered now. Retries with backoff while the store refuses.
+    ///
+    /// Runs in its own unstructured task: a shutdown that cancels the caller must not cancel a
+    /// store write halfway (SQLiteNIO abandons cancelled work, which would lose the batch).
     public func flush() async {
+        await Task { await self.writeBuffered() }.value
+    }
+
+    private func writeBuffered() async {
         let batch = buffer.withLock { pending -> [CallRecord] in
             defer { pending.removeAll(keepingCapacity: true) }
             return pending
@@ -69,7 +76,7 @@ public final class CallRecordWriter: Service {
                 written.wrappingAdd(batch.count, ordering: .relaxed)
                 return
             } catch {
-                logger.error("call record batch failed", metadata: ["records": "\(batch.count)", "attempt": "\(attempt)"])
+                logger.error("call record batch failed", metadata: ["records": "\(batch.count)", "attempt": "\(attempt)", "error": "\(String(describing: error).prefix(200))"])
                 try? await Task.sleep(for: .seconds(delay))
                 delay = min(delay * 2, 2)
             }

@@ -27,7 +27,8 @@ final class GatewayHarness: Sendable {
 
     static func start(
         database: String = "memory", config: String? = nil, masterKey: String = MasterKey.generateBase64(),
-        environment: [String: String] = [:], maxBodyBytes: Int? = nil, adminToken: String? = GatewayHarness.adminToken
+        environment: [String: String] = [:], maxBodyBytes: Int? = nil, adminToken: String? = GatewayHarness.adminToken,
+        clientIdleTimeoutSeconds: Double? = nil
     ) async throws -> GatewayHarness {
         var env = environment
         if let adminToken { env["AAM_ADMIN_TOKEN"] = adminToken }
@@ -36,6 +37,7 @@ final class GatewayHarness: Sendable {
         options.database = database
         options.configPath = config
         if let maxBodyBytes { options.dataPlane.maxBodyBytes = maxBodyBytes }
+        if let clientIdleTimeoutSeconds { options.dataPlane.clientIdleTimeoutSeconds = clientIdleTimeoutSeconds }
         var logger = Logger(label: "test-gateway")
         logger.logLevel = .critical
         let gateway = try await Gateway.build(options: options, logger: logger)
