@@ -78,6 +78,13 @@ struct ResponseRelay: Sendable {
 
     // MARK: Streams
 
+    private func makeStreamState(body: UpstreamBody) -> StreamState {
+        if inboundWire == .openAIChat, upstreamWire == .openAIChat {
+            return StreamState(fast: OpenAIFastPassthrough(clientRequestedUsage: inbound.clientRequestedUsage), body: body)
+        }
+        return StreamState(translator: makeTranslator(), body: body)
+    }
+
     private func makeTranslator() -> any StreamTranslator {
         switch (inboundWire, upstreamWire) {
         case (.openAIChat, .openAIChat): OpenAIPassthroughStream(clientRequestedUsage: inbound.clientRequestedUsage)
@@ -89,11 +96,11 @@ struct ResponseRelay: Sendable {
     }
 
     private func relayStream(_ response: UpstreamResponse, attemptStart: ContinuousClock.Instant) async throws -> Response? {
-        let state = StreamState(translator: makeTranslator(), body: response.body)
+        let state = makeStreamState(body: response.body)
         // Peek window: hold everything back until the first content byte, so a failure before it
         // can still fail over to another deployment invisibly.
         do {
-            while !state.translator.emittedContent, !state.translator.sawTerminalEvent, state.translator.upstreamError == nil {
+            while !state.emittedContent, !state.sawTerminalEvent, state.upstreamError == nil {
                 guard let chunk = try await state.body.next() else { break }
                 try state.feed(chunk)
             }
@@ -103,9 +110,9 @@ struct ResponseRelay: Sendable {
             recordAttempt(status: response.status, errorClass: "upstream_stream_failed", since: attemptStart)
             return nil
         }
-        if !state.translator.emittedContent {
-            let reason = state.translator.upstreamError != nil ? "upstream_stream_error"
-                : (state.translator.sawTerminalEvent ? nil : "upstream_stream_truncated")
+        if !state.emittedContent {
+            let reason = state.upstreamError != nil ? "upstream_stream_error"
+                : (state.sawTerminalEvent ? nil : "upstream_stream_truncated")
             if let reason {
                 recordAttempt(status: response.status, errorClass: reason, since: attemptStart)
                 return nil
@@ -126,9 +133,14 @@ struct ResponseRelay: Sendable {
 final class StreamState: @unchecked Sendable {
     // Safety: created by the handler, which peeks, then handed to the response writer, which
     // finishes the stream; the two never run concurrently.
-    var translator: any StreamTranslator
+    // Exactly one of `fast` / `translator` is set. Optionals rather than an enum so that
+    // mutation happens in place (an enum payload would be copied, and its buffers with it).
+    /// Same-protocol OpenAI: byte-level pass-through.
+    private var fast: OpenAIFastPassthrough?
+    /// Everything else: SSE events through a translator.
+    private var parser = SSEParser()
+    private var translator: (any StreamTranslator)?
     let body: UpstreamBody
-    var parser = SSEParser()
     var pending: [UInt8] = []
 
     init(translator: any StreamTranslator, body: UpstreamBody) {
@@ -136,10 +148,34 @@ final class StreamState: @unchecked Sendable {
         self.body = body
     }
 
+    init(fast: OpenAIFastPassthrough, body: UpstreamBody) {
+        self.fast = fast
+        self.body = body
+    }
+
+    var emittedContent: Bool { fast?.emittedContent ?? translator?.emittedContent ?? false }
+    var sawTerminalEvent: Bool { fast?.sawTerminalEvent ?? translator?.sawTerminalEvent ?? false }
+    var upstreamError: UpstreamStreamError? { fast != nil ? fast?.upstreamError : translator?.upstreamError }
+    var usage: TokenUsage? { fast != nil ? fast?.usage : translator?.usage }
+
     func feed(_ chunk: ByteBuffer) throws {
-        for event in parser.append(chunk.readableBytesView) {
-            pending.append(contentsOf: try translator.translate(event))
+        if fast != nil {
+            pending.append(contentsOf: try fast!.feed(chunk.readableBytesView))
+            return
         }
+        for event in parser.append(chunk.readableBytesView) {
+            pending.append(contentsOf: try translator!.translate(event))
+        }
+    }
+
+    /// The upstream ended: flush what the parser still holds and the translator's trailer.
+    func finishUpstream() throws {
+        if fast != nil {
+            pending.append(contentsOf: try fast!.finish())
+            return
+        }
+        for event in parser.finish() { pending.append(contentsOf: try translator!.translate(event)) }
+        pending.append(contentsOf: translator!.finish())
     }
 
     func takePending() -> [UInt8] {
@@ -161,16 +197,15 @@ struct StreamWriterContext: Sendable {
             try await flush(state, to: &writer)
             var failure: String?
             do {
-                while !state.translator.sawTerminalEvent, state.translator.upstreamError == nil {
+                while !state.sawTerminalEvent, state.upstreamError == nil {
                     guard let chunk = try await state.body.next() else { break }
                     try state.feed(chunk)
                     try await flush(state, to: &writer)
                 }
-                for event in state.parser.finish() { state.pending.append(contentsOf: try state.translator.translate(event)) }
-                state.pending.append(contentsOf: state.translator.finish())
-                if state.translator.upstreamError != nil {
+                try state.finishUpstream()
+                if state.upstreamError != nil {
                     failure = "upstream_stream_error"
-                } else if !state.translator.sawTerminalEvent {
+                } else if !state.sawTerminalEvent {
                     failure = "upstream_stream_truncated"
                 }
             } catch is CancellationError {
@@ -178,16 +213,16 @@ struct StreamWriterContext: Sendable {
             } catch {
                 failure = "upstream_stream_failed"
             }
-            if let failure, state.translator.upstreamError == nil {
+            if let failure, state.upstreamError == nil {
                 state.pending.append(contentsOf: inBandError(failure))
             }
             try await flush(state, to: &writer)
             try await writer.finish(nil)
             trace.finish(status: 200, outcome: failure == nil ? .success : .truncated, errorClass: failure,
-                         usage: state.translator.usage, bus: runtime.bus)
+                         usage: state.usage, bus: runtime.bus)
         } catch {
             // The client went away (or the server is shutting down): stop reading upstream.
-            trace.finish(status: 499, outcome: .cancelled, errorClass: "client_disconnected", usage: state.translator.usage, bus: runtime.bus)
+            trace.finish(status: 499, outcome: .cancelled, errorClass: "client_disconnected", usage: state.usage, bus: runtime.bus)
         }
     }
 
