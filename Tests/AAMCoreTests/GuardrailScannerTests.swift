@@ -118,8 +118,9 @@ struct GuardrailScannerTests {
         let scanner = try GuardrailScanner(detectors: GuardrailDetector.builtIn, denylist: ["titan", "/zz+top/"])
         let start = ContinuousClock.now
         _ = scanner.scan(input.text)
-        // A debug build scans ~50 MB/s; anything quadratic on 1 MB would take minutes.
-        #expect(ContinuousClock.now - start < .seconds(3), "\(input.name)")
+        // Not a speed test (scripts/bench-guardrails measures speed): a guard against quadratic
+        // behaviour, which on 1 MB takes far longer than this bound even on a loaded debug build.
+        #expect(ContinuousClock.now - start < .seconds(60), "\(input.name)")
     }
 
     @Test("1 MB of prose with PII finds every occurrence")

@@ -119,7 +119,7 @@ struct GuardrailStreamRedactorTests {
             }
         }
         released += redactor.finish().text.utf8.count
-        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(ContinuousClock.now - start < .seconds(60))
         #expect(redactor.decisions.map(\.count) == [3_000, 3_000])
         #expect(released > 0)
     }

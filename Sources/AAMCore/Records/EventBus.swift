@@ -7,6 +7,9 @@ public enum GatewayEvent: Sendable, Hashable, Codable {
     case call(CallRecord)
     /// An admin change (who, what) — secrets already masked by the caller.
     case adminChange(actor: String, action: String, target: String)
+    /// A deployment's health changed (cooldown, breaker, credential); `operatorEvent` set when
+    /// an operator must act.
+    case health(HealthTransition)
 }
 
 /// In-process fan-out of `GatewayEvent`s.

@@ -17,23 +17,23 @@ struct AdminRoutes: Sendable {
         let admin = router.group("admin")
         admin.get("providers") { request, context in await guarded(request, context) { _ in
             let state = await registry.currentState
-            return Responses.json(state.providers.values.sorted { $0.name < $1.name }.map { ProviderView($0, state: state) })
+            return Responses.json(state.providers.values.sorted { $0.name < $1.name }.map { ProviderView($0, state: state, health: runtime.health, now: runtime.clock.now()) })
         } }
         admin.get("providers/:name") { request, context in await guarded(request, context) { _ in
             let name = try parameter(context, "name")
             let state = await registry.currentState
             guard let provider = state.providers[name] else { throw AdminError.notFound("provider '\(name)'") }
-            return Responses.json(ProviderView(provider, state: state))
+            return Responses.json(ProviderView(provider, state: state, health: runtime.health, now: runtime.clock.now()))
         } }
         admin.post("providers") { request, context in await guarded(request, context) { body in
             let input = try AdminJSON.decode(ProviderInput.self, from: body, allowed: ProviderInput.fields)
             let provider = try await registry.createProvider(input, actor: auth.actorID)
-            return Responses.json(ProviderView(provider, state: await registry.currentState), status: .created)
+            return Responses.json(ProviderView(provider, state: await registry.currentState, health: runtime.health, now: runtime.clock.now()), status: .created)
         } }
         admin.patch("providers/:name") { request, context in await guarded(request, context) { body in
             let patch = try AdminJSON.decode(ProviderPatch.self, from: body, allowed: ProviderPatch.fields)
             let provider = try await registry.updateProvider(try parameter(context, "name"), patch: patch, actor: auth.actorID)
-            return Responses.json(ProviderView(provider, state: await registry.currentState))
+            return Responses.json(ProviderView(provider, state: await registry.currentState, health: runtime.health, now: runtime.clock.now()))
         } }
         admin.delete("providers/:name") { request, context in await guarded(request, context) { _ in
             try await registry.deleteProvider(try parameter(context, "name"), actor: auth.actorID)
@@ -43,12 +43,12 @@ struct AdminRoutes: Sendable {
             struct Input: Decodable { var credential: String }
             let input = try AdminJSON.decode(Input.self, from: body, allowed: ["credential"])
             let provider = try await registry.replaceCredential(try parameter(context, "name"), credential: input.credential, actor: auth.actorID)
-            return Responses.json(ProviderView(provider, state: await registry.currentState))
+            return Responses.json(ProviderView(provider, state: await registry.currentState, health: runtime.health, now: runtime.clock.now()))
         } }
         for (path, drained) in [("drain", true), ("undrain", false)] {
             admin.post("providers/:name/\(path)") { request, context in await guarded(request, context) { _ in
                 let provider = try await registry.setProviderDrained(try parameter(context, "name"), drained: drained, actor: auth.actorID)
-                return Responses.json(ProviderView(provider, state: await registry.currentState))
+                return Responses.json(ProviderView(provider, state: await registry.currentState, health: runtime.health, now: runtime.clock.now()))
             } }
         }
         registerDeploymentsAndAliases(on: admin)

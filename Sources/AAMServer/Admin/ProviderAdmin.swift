@@ -37,8 +37,10 @@ struct ProviderView: Encodable, Sendable {
     var drained: Bool
     var simulation: SimulationSettings?
     var deployments: [String]
+    /// Live health of each deployment of this provider (state, reason, remaining cooldown, error rate).
+    var health: [HealthSnapshot]
 
-    init(_ provider: ProviderConfig, state: ConfigState) {
+    init(_ provider: ProviderConfig, state: ConfigState, health registry: HealthRegistry? = nil, now: Date = Date()) {
         name = provider.name
         `protocol` = provider.wireProtocol.rawValue
         baseURL = provider.baseURL
@@ -50,6 +52,8 @@ struct ProviderView: Encodable, Sendable {
         drained = provider.drained
         simulation = provider.simulation
         deployments = state.deployments.values.filter { $0.provider == provider.name }.map(\.id).sorted()
+        let ids = deployments
+        health = registry.map { registry in ids.map { registry.snapshot($0, at: now) } } ?? []
     }
 }
 
@@ -149,12 +153,18 @@ extension ConfigRegistry {
         guard existing.wireProtocol != .simulated else { throw AdminError("a simulated provider takes no credential", field: "credential") }
         guard !credential.isEmpty else { throw AdminError("must not be empty", field: "credential") }
         let sealed = try vault.seal(SecretValue(credential), owner: name)
-        return try await mutate(actor: actor, action: "provider.credential.replace", target: name) { state throws(AdminError) in
+        let updated = try await mutate(actor: actor, action: "provider.credential.replace", target: name) { state throws(AdminError) in
             guard var provider = state.providers[name] else { throw AdminError.notFound("provider '\(name)'") }
             provider.credential = sealed
             state.providers[name] = provider
             return (provider, [(.provider, name)])
         }
+        // A new credential clears `credential_invalid` on every deployment of this provider.
+        let now = clock.now()
+        for deployment in state.deployments.values where deployment.provider == name {
+            if let transition = health?.credentialReplaced(deployment.id, at: now) { bus.publish(.health(transition)) }
+        }
+        return updated
     }
 
     func setProviderDrained(_ name: String, drained: Bool, actor: String) async throws -> ProviderConfig {

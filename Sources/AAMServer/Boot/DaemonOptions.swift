@@ -15,6 +15,10 @@ public struct DaemonOptions: Sendable {
     public var masterKey: MasterKey
     public var adminToken: SecretValue?
     public var dataPlane = DataPlaneSettings()
+    /// Breaker and cooldown tuning (defaults suit production; tests shorten them).
+    public var healthPolicy = HealthPolicy()
+    /// The wall clock; tests inject a `ManualClock` to drive cooldowns and expiry.
+    public var clock: any WallClock = SystemClock()
     public var environment: [String: String]
 
     public init(masterKey: MasterKey, environment: [String: String] = ProcessInfo.processInfo.environment) {

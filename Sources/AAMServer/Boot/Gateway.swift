@@ -46,12 +46,15 @@ public final class Gateway: Sendable {
         }
         let bus = EventBus()
         let holder = SnapshotHolder()
-        let clock = SystemClock()
-        let registry = ConfigRegistry(state: state, store: stores.config, holder: holder, vault: vault, bus: bus, clock: clock)
-        let transport = HTTPUpstreamTransport()
+        let clock = options.clock
+        let health = HealthRegistry(policy: options.healthPolicy)
+        let registry = ConfigRegistry(state: state, store: stores.config, holder: holder, vault: vault, bus: bus, clock: clock, health: health)
+        let transport = HTTPUpstreamTransport(
+            connectionsPerHost: options.dataPlane.upstreamConnectionsPerHost, connectTimeoutMs: options.dataPlane.upstreamConnectTimeoutMs,
+            idleTimeoutMs: options.dataPlane.upstreamIdleTimeoutMs)
         let runtime = GatewayRuntime(
             snapshots: holder, registry: registry, keys: keys, vault: vault, bus: bus, clock: clock, random: SystemRandomSource(),
-            transport: transport, simulated: SimulatedTransport(), settings: options.dataPlane, logger: logger)
+            transport: transport, simulated: SimulatedTransport(), settings: options.dataPlane, logger: logger, health: health)
         let gateway = Gateway(runtime: runtime, stores: stores, transport: transport, options: options, logger: logger)
         if let path = options.configPath {
             do {
@@ -110,7 +113,7 @@ public final class Gateway: Sendable {
     /// In-flight calls finish; the call record writer drains last.
     public func run(handleSignals: Bool = true, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let application = makeApplication(onRunning: onRunning)
-        var services: [any Service] = [writer, application]
+        var services: [any Service] = [writer, HealthTicker(runtime: runtime), application]
         if handleSignals, let path = options.configPath {
             services.insert(ConfigReloadService(gateway: self, path: path, logger: runtime.logger), at: 0)
         }

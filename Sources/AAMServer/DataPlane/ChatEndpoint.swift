@@ -40,70 +40,62 @@ struct ChatEndpoint: Sendable {
         }
     }
 
-    /// Candidates in order: the alias's deployments (1 + retries of them), then each fallback alias's.
-    func candidates(for alias: String, snapshot: ConfigSnapshot) -> [Deployment] {
-        var result: [Deployment] = []
-        var seen: Set<String> = []
-        for name in [alias] + snapshot.settings(for: alias).fallbacks where seen.insert(name).inserted {
-            let settings = snapshot.settings(for: name)
-            result.append(contentsOf: AliasRouter.plan(alias: name, snapshot: snapshot, random: runtime.random).prefix(1 + settings.retries))
-        }
-        return result
-    }
-
     func attempt(
         _ inbound: InboundRequest, caller: AuthenticatedCaller, clientHeaders: [(String, String)], trace: CallTrace, requestID: String
     ) async throws -> Response {
         let snapshot = caller.snapshot
-        let plan = candidates(for: inbound.alias, snapshot: snapshot)
-        guard !plan.isEmpty else { throw GatewayError.noDeployment(inbound.alias) }
-        var retryAfter: Int?
-        for deployment in plan {
-            try Task.checkCancellation()
-            guard let provider = snapshot.provider(named: deployment.provider) else { continue }
+        var planner = AttemptPlanner(runtime: runtime, snapshot: snapshot, primary: inbound.alias, estimatedPromptTokens: inbound.body.count / 4)
+        while let (deployment, provider) = try await planner.next(trace: trace) {
             let timeout = snapshot.settings(for: deployment.alias).timeoutMs ?? runtime.settings.defaultTimeoutMs
             let upstreamRequest = try UpstreamRequestBuilder.chat(
                 inbound, inboundWire: wire, deployment: deployment, provider: provider, clientHeaders: clientHeaders, timeoutMs: timeout)
-            let attemptStart = ContinuousClock.now
-            func failed(_ status: Int?, _ errorClass: String) {
-                trace.record.attempts.append(.init(
-                    deployment: deployment.id, provider: provider.name, status: status, errorClass: errorClass,
-                    latencyMs: CallTrace.milliseconds(ContinuousClock.now - attemptStart)))
+            guard case .admitted(let ticket, let transition) = runtime.health.begin(deployment.id, at: runtime.clock.now()) else {
+                continue
             }
+            runtime.publish(transition)
+            var attempt = AttemptOutcome(runtime: runtime, ticket: ticket, deployment: deployment, trace: trace)
             let response: UpstreamResponse
             do {
                 let credential = try provider.credential.map { try runtime.vault.open($0, owner: provider.name) }
                 response = try await runtime.transport(for: provider).send(upstreamRequest, provider: provider, credential: credential)
             } catch let failure as UpstreamFailure {
-                failed(nil, failure.errorClass)
+                attempt.failed(status: nil, errorClass: failure.errorClass, outcome: failure == .timeout ? .timeout : .connectionError)
                 continue
             } catch is CancellationError {
+                attempt.failed(status: nil, errorClass: "client_cancelled", outcome: .cancelled)
                 throw CancellationError()
             } catch {
-                failed(nil, "credential_unavailable")
+                attempt.failed(status: nil, errorClass: "credential_unavailable", outcome: .connectionError)
                 continue
             }
             guard (200..<300).contains(response.status) else {
                 let errorBody = (try? await response.body.collect(limit: 1 << 20)) ?? []
+                let outcome = UpstreamOutcome.classify(status: response.status, receivedAt: runtime.clock.now()) { response.header($0) }
                 switch UpstreamErrorPolicy.verdict(status: response.status, body: errorBody, retryAfter: response.header("retry-after")) {
                 case .retry(let errorClass):
-                    failed(response.status, errorClass)
-                    if response.status == 429 { retryAfter = UpstreamErrorPolicy.retryAfterSeconds(response.header("retry-after")) ?? retryAfter }
+                    attempt.failed(status: response.status, errorClass: errorClass, outcome: outcome)
                     continue
                 case .reject(let error):
-                    failed(response.status, "upstream_rejected_request")
+                    if UpstreamErrorPolicy.isContextLengthError(errorBody), planner.fallBackForContextWindow(from: deployment.alias) {
+                        attempt.failed(status: response.status, errorClass: "context_length_exceeded", outcome: outcome)
+                        continue
+                    }
+                    attempt.failed(status: response.status, errorClass: "upstream_rejected_request", outcome: outcome)
                     trace.served(by: deployment)
                     throw error
                 }
             }
             let relay = ResponseRelay(runtime: runtime, inboundWire: wire, upstreamWire: UpstreamRequestBuilder.wire(of: provider),
-                                      inbound: inbound, deployment: deployment, trace: trace, requestID: requestID)
-            if let served = try await relay.relay(response, attemptStart: attemptStart) {
+                                      inbound: inbound, deployment: deployment, trace: trace, requestID: requestID,
+                                      totalTimeoutMs: timeout)
+            if let served = try await relay.relay(response, attemptStart: attempt.started) {
+                attempt.succeeded()
                 return served
             }
-            // The stream failed before its first content byte: nothing reached the client, so try the next one.
+            // Unusable before the first content byte (recorded by the relay): try the next one.
+            attempt.finishHealth(.serverError(status: 502))
         }
-        throw UpstreamErrorPolicy.exhausted(alias: inbound.alias, attempts: trace.record.attempts, retryAfter: retryAfter)
+        throw planner.exhaustedError(alias: inbound.alias, trace: trace)
     }
 
     func servedHeaders(_ trace: CallTrace) -> HTTPFields {

@@ -16,6 +16,8 @@ struct ResponseRelay: Sendable {
     let deployment: Deployment
     let trace: CallTrace
     let requestID: String
+    /// The alias's total time budget; a stream still running past it ends with an in-band error.
+    var totalTimeoutMs: Int = 600_000
 
     func relay(_ response: UpstreamResponse, attemptStart: ContinuousClock.Instant) async throws -> Response? {
         inbound.stream
@@ -120,7 +122,9 @@ struct ResponseRelay: Sendable {
         }
         recordAttempt(status: response.status, errorClass: nil, since: attemptStart)
         trace.served(by: deployment)
-        let writerContext = StreamWriterContext(runtime: runtime, inboundWire: inboundWire, deployment: deployment, trace: trace)
+        let writerContext = StreamWriterContext(
+            runtime: runtime, inboundWire: inboundWire, deployment: deployment, trace: trace,
+            deadline: trace.started + .milliseconds(totalTimeoutMs))
         var fields = headers(contentType: Responses.eventStreamContentType)
         fields[.cacheControl] = "no-cache"
         return Response(status: .ok, headers: fields, body: ResponseBody { writer in
@@ -191,19 +195,29 @@ struct StreamWriterContext: Sendable {
     let inboundWire: WireProtocol
     let deployment: Deployment
     let trace: CallTrace
+    let deadline: ContinuousClock.Instant
 
     func stream(_ state: StreamState, to writer: inout any ResponseBodyWriter) async {
         do {
             try await flush(state, to: &writer)
             var failure: String?
             do {
+                var overran = false
                 while !state.sawTerminalEvent, state.upstreamError == nil {
                     guard let chunk = try await state.body.next() else { break }
                     try state.feed(chunk)
                     try await flush(state, to: &writer)
+                    // A silent upstream is cut by the transport's idle timer; a chatty one that
+                    // runs past the alias's total budget is cut here.
+                    if ContinuousClock.now > deadline, !state.sawTerminalEvent {
+                        overran = true
+                        break
+                    }
                 }
-                try state.finishUpstream()
-                if state.upstreamError != nil {
+                if !overran { try state.finishUpstream() }
+                if overran {
+                    failure = "upstream_total_timeout"
+                } else if state.upstreamError != nil {
                     failure = "upstream_stream_error"
                 } else if !state.sawTerminalEvent {
                     failure = "upstream_stream_truncated"

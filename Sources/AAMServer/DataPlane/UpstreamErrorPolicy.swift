@@ -30,6 +30,14 @@ enum UpstreamErrorPolicy {
         }
     }
 
+    /// A vendor's "the prompt does not fit" answer (OpenAI `context_length_exceeded`, Anthropic
+    /// "prompt is too long"), which a larger-context alias may still serve.
+    static func isContextLengthError(_ body: [UInt8]) -> Bool {
+        let text = String(decoding: body.prefix(4096), as: UTF8.self).lowercased()
+        return text.contains("context_length_exceeded") || text.contains("prompt is too long")
+            || text.contains("maximum context length")
+    }
+
     /// Seconds from `retry-after` (delta-seconds form only), for the 429 we return.
     static func retryAfterSeconds(_ value: String?) -> Int? {
         guard let value, let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 else { return nil }

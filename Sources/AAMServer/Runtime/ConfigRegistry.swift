@@ -15,11 +15,13 @@ public actor ConfigRegistry {
     let vault: CredentialVault
     let bus: EventBus
     let clock: any WallClock
+    let health: HealthRegistry?
 
     public init(
         state: ConfigState, store: any ConfigStore, holder: SnapshotHolder, vault: CredentialVault, bus: EventBus,
-        clock: any WallClock
+        clock: any WallClock, health: HealthRegistry? = nil
     ) {
+        self.health = health
         self.state = state
         self.version = 1
         self.store = store
@@ -46,6 +48,8 @@ public actor ConfigRegistry {
         state = newState
         version += 1
         holder.replace(ConfigSnapshot(state: newState, version: version))
+        // Forget the health of deployments that no longer exist.
+        health?.retain(only: Set(newState.deployments.keys))
         bus.publish(.adminChange(actor: actor, action: action, target: target))
     }
 

@@ -7,12 +7,24 @@ public struct DataPlaneSettings: Sendable {
     public var maxBodyBytes: Int = 8 * 1024 * 1024
     /// Largest upstream (non-streamed) response body accepted.
     public var maxUpstreamBodyBytes: Int = 64 * 1024 * 1024
-    /// Total time allowed per upstream attempt when the alias sets no `timeoutMs`.
+    /// Time allowed per upstream attempt (to the response head; a stream may not run past it
+    /// either) when the alias sets no `timeoutMs`.
     public var defaultTimeoutMs: Int = 600_000
+    /// Time allowed for a whole request: every attempt, fallback and backoff sleep. Retries stop
+    /// when it is reached.
+    public var requestDeadlineMs: Int = 900_000
     /// A client connection that sends nothing for this long while its request is being read
     /// (a stalled or slowloris upload), or between requests, is closed. Never applies while a
     /// response is being produced.
     public var clientIdleTimeoutSeconds: Double = 60
+    /// Time allowed to open a connection to a vendor.
+    public var upstreamConnectTimeoutMs: Int = 5_000
+    /// Longest silence from a vendor once a request is sent: waiting for the response head, or
+    /// between two chunks of a stream. A stalled stream then ends with an in-band error.
+    public var upstreamIdleTimeoutMs: Int = 120_000
+    /// Connections per vendor host. Pools are per host, so a slow vendor exhausting its own
+    /// pool cannot starve the others.
+    public var upstreamConnectionsPerHost: Int = 512
 
     public init() {}
 }
@@ -31,12 +43,17 @@ public final class GatewayRuntime: Sendable {
     public let simulated: SimulatedTransport
     public let settings: DataPlaneSettings
     public let logger: Logger
+    /// Per-deployment health (cooldowns, breakers, in-flight, latency): in memory, no awaits.
+    public let health: HealthRegistry
+    public let backoff: RetryBackoff
 
     public init(
         snapshots: SnapshotHolder, registry: ConfigRegistry, keys: KeyAuthority, vault: CredentialVault, bus: EventBus,
         clock: any WallClock, random: any RandomSource, transport: any UpstreamTransport, simulated: SimulatedTransport,
-        settings: DataPlaneSettings, logger: Logger
+        settings: DataPlaneSettings, logger: Logger, health: HealthRegistry, backoff: RetryBackoff = RetryBackoff()
     ) {
+        self.health = health
+        self.backoff = backoff
         self.snapshots = snapshots
         self.registry = registry
         self.keys = keys
@@ -48,6 +65,11 @@ public final class GatewayRuntime: Sendable {
         self.simulated = simulated
         self.settings = settings
         self.logger = logger
+    }
+
+    /// Publishes a health transition, if any, on the bus.
+    func publish(_ transition: HealthTransition?) {
+        if let transition { bus.publish(.health(transition)) }
     }
 
     /// The transport for a provider: the in-process simulator or real HTTP.

@@ -11,10 +11,12 @@ import NIOHTTP1
 public final class HTTPUpstreamTransport: UpstreamTransport {
     let client: HTTPClient
 
-    public init(connectionsPerHost: Int = 512, connectTimeoutMs: Int = 5_000) {
+    public init(connectionsPerHost: Int = 512, connectTimeoutMs: Int = 5_000, idleTimeoutMs: Int = 120_000) {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
-        configuration.timeout = .init(connect: .milliseconds(Int64(connectTimeoutMs)))
+        // `read` is AsyncHTTPClient's idle timer: it fires on silence while waiting for the head
+        // and between body chunks, which is exactly the stream idle-gap timeout.
+        configuration.timeout = .init(connect: .milliseconds(Int64(connectTimeoutMs)), read: .milliseconds(Int64(idleTimeoutMs)))
         configuration.decompression = .disabled
         configuration.redirectConfiguration = .disallow
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)

@@ -1,0 +1,161 @@
+import AAMCore
+import Foundation
+
+/// Yields the deployments to try for one request, in order: the alias's plan from
+/// `RoutePlanner` (health, strategy, drains), `1 + retries` of them, then each fallback alias's
+/// plan, inserting the `contextWindowFallback` alias when the prompt is too large for a
+/// deployment's declared window or a vendor says so. Sleeps a jittered backoff between
+/// attempts, never past the request's deadline.
+struct AttemptPlanner {
+    let runtime: GatewayRuntime
+    let snapshot: ConfigSnapshot
+    let estimatedPromptTokens: Int
+    private var aliases: [String]
+    private var aliasIndex = 0
+    private var queue: [Deployment] = []
+    private var attempts = 0
+    private let deadline: ContinuousClock.Instant
+    /// Earliest end of a rate-limit cooldown among aliases that had nothing else to offer.
+    private var rateLimitedUntil: Date?
+    /// Why candidates were left out, for the final error message.
+    private var skipped: [String] = []
+
+    init(runtime: GatewayRuntime, snapshot: ConfigSnapshot, primary: String, estimatedPromptTokens: Int) {
+        self.runtime = runtime
+        self.snapshot = snapshot
+        self.estimatedPromptTokens = estimatedPromptTokens
+        var chain = [primary]
+        for fallback in snapshot.settings(for: primary).fallbacks where !chain.contains(fallback) { chain.append(fallback) }
+        self.aliases = chain
+        // The alias's `timeoutMs` bounds each attempt; the request as a whole (all attempts,
+        // fallbacks and backoff sleeps) is bounded by the gateway-wide request deadline.
+        self.deadline = .now + .milliseconds(runtime.settings.requestDeadlineMs)
+    }
+
+    /// The next deployment to try, or nil when the plan is exhausted.
+    mutating func next(trace: CallTrace) async throws -> (Deployment, ProviderConfig)? {
+        while true {
+            if queue.isEmpty {
+                guard aliasIndex < aliases.count else { return nil }
+                let alias = aliases[aliasIndex]
+                aliasIndex += 1
+                planAlias(alias)
+                continue
+            }
+            let deployment = queue.removeFirst()
+            guard let provider = snapshot.provider(named: deployment.provider) else { continue }
+            if let window = deployment.contextWindow, estimatedPromptTokens > window {
+                skipped.append("\(deployment.id) (context_window_exceeded)")
+                _ = fallBackForContextWindow(from: deployment.alias)
+                continue
+            }
+            if attempts > 0 {
+                let remaining = deadline - .now
+                guard let delay = runtime.backoff.delay(attempt: attempts, random: runtime.random, remainingUntilDeadline: remaining) else {
+                    skipped.append("deadline reached")
+                    return nil
+                }
+                try await Task.sleep(for: delay)
+            }
+            attempts += 1
+            return (deployment, provider)
+        }
+    }
+
+    /// Inserts the alias's `contextWindowFallback` next in line (once). True when there is one.
+    mutating func fallBackForContextWindow(from alias: String) -> Bool {
+        guard let target = snapshot.settings(for: alias).contextWindowFallback else { return false }
+        if let existing = aliases.firstIndex(of: target), existing < aliasIndex { return false }
+        aliases.removeAll { $0 == target }
+        aliases.insert(target, at: aliasIndex)
+        queue.removeAll()
+        return true
+    }
+
+    private mutating func planAlias(_ alias: String) {
+        let settings = snapshot.settings(for: alias)
+        let candidates = (snapshot.deploymentsByAlias[alias] ?? []).filter { deployment in
+            guard !deployment.drained, let provider = snapshot.provider(named: deployment.provider), !provider.drained else {
+                skipped.append("\(deployment.id) (drained)")
+                return false
+            }
+            return true
+        }
+        let plan = RoutePlanner.plan(
+            candidates: candidates, strategy: settings.strategy, health: runtime.health, now: runtime.clock.now(), random: runtime.random)
+        skipped.append(contentsOf: plan.skipped.map { "\($0.deployment.id) (\($0.reason.code))" })
+        switch plan {
+        case .attempts(let deployments, _):
+            queue = Array(deployments.prefix(1 + settings.retries))
+        case .rateLimited(let retryAt, _):
+            rateLimitedUntil = min(rateLimitedUntil ?? retryAt, retryAt)
+        case .unavailable:
+            break
+        }
+    }
+
+    /// The error when nothing served the request: 429 with `retry-after` when everything was
+    /// cooling down from rate limits, otherwise 502/503/504 listing what was tried and why.
+    func exhaustedError(alias: String, trace: CallTrace) -> GatewayError {
+        let attempts = trace.record.attempts
+        let now = runtime.clock.now()
+        if attempts.isEmpty, let until = rateLimitedUntil {
+            let seconds = max(1, Int(until.timeIntervalSince(now).rounded(.up)))
+            return .upstreamFailed(
+                status: 429, message: "Every deployment for '\(alias)' is rate limited. Skipped: \(skipped.joined(separator: ", ")).",
+                code: "rate_limit_exceeded", retryAfter: seconds)
+        }
+        if attempts.isEmpty {
+            return GatewayError(
+                status: 503, type: "api_error", code: "no_deployment_available",
+                message: "No deployment of '\(alias)' is available. Skipped: \(skipped.isEmpty ? "none configured" : skipped.joined(separator: ", ")).")
+        }
+        // Deployments that just answered 429 are now cooling down until the vendor's reset.
+        var cooldownEnd = rateLimitedUntil
+        for attempt in attempts where attempt.errorClass == "rate_limited" {
+            if case .rateLimited(let until) = runtime.health.availability(attempt.deployment, at: now) {
+                cooldownEnd = min(cooldownEnd ?? until, until)
+            }
+        }
+        let retryAfter = cooldownEnd.map { max(1, Int($0.timeIntervalSince(now).rounded(.up))) }
+        var error = UpstreamErrorPolicy.exhausted(alias: alias, attempts: attempts, retryAfter: retryAfter)
+        if !skipped.isEmpty { error.message += " Skipped: \(skipped.joined(separator: ", "))." }
+        return error
+    }
+}
+
+/// Records one upstream attempt in the call record and reports its outcome to the health
+/// registry exactly once.
+struct AttemptOutcome {
+    let runtime: GatewayRuntime
+    let ticket: AttemptTicket
+    let deployment: Deployment
+    let trace: CallTrace
+    let started = ContinuousClock.now
+    private var healthReported = false
+
+    init(runtime: GatewayRuntime, ticket: AttemptTicket, deployment: Deployment, trace: CallTrace) {
+        self.runtime = runtime
+        self.ticket = ticket
+        self.deployment = deployment
+        self.trace = trace
+    }
+
+    mutating func failed(status: Int?, errorClass: String, outcome: UpstreamOutcome) {
+        trace.record.attempts.append(.init(
+            deployment: deployment.id, provider: deployment.provider, status: status, errorClass: errorClass,
+            latencyMs: CallTrace.milliseconds(ContinuousClock.now - started)))
+        finishHealth(outcome)
+    }
+
+    /// The answer is being relayed: the deployment is healthy (latency = time to the head).
+    mutating func succeeded() {
+        finishHealth(.success)
+    }
+
+    mutating func finishHealth(_ outcome: UpstreamOutcome) {
+        guard !healthReported else { return }
+        healthReported = true
+        runtime.publish(runtime.health.finish(ticket, outcome: outcome, at: runtime.clock.now(), latency: ContinuousClock.now - started))
+    }
+}
