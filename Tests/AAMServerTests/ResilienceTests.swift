@@ -154,4 +154,21 @@ struct ResilienceTests {
             #expect(try await ask(setup, "solo").status == 200)
         }
     }
+
+    @Test func aKeysRequiredRegionConstrainsRouting() async throws {
+        try await withSetup { setup in
+            let gateway = setup.gateway
+            try await gateway.adminOK(.POST, "/admin/deployments", json: #"{"id":"geo-us","alias":"geo","provider":"openai-vendor","upstreamModel":"gpt-4o-mini","region":"us-east","weight":1000}"#)
+            try await gateway.adminOK(.POST, "/admin/deployments", json: #"{"id":"geo-eu","alias":"geo","provider":"openai-vendor","upstreamModel":"gpt-4o","region":"eu-west","weight":1}"#)
+            let eu = try await gateway.issueKey(extra: #""region":"eu-west""#).secret
+            for _ in 0..<5 {
+                let reply = try await gateway.call("/v1/chat/completions", key: eu, json: #"{"model":"geo","messages":[{"role":"user","content":"hi"}]}"#)
+                #expect(reply.header("x-aam-deployment") == "geo-eu")
+            }
+            let nowhere = try await gateway.issueKey(extra: #""region":"ap-south""#).secret
+            let refused = try await gateway.call("/v1/chat/completions", key: nowhere, json: #"{"model":"geo","messages":[{"role":"user","content":"hi"}]}"#)
+            #expect(refused.status == 503)
+            #expect(try refused.errorMessage().contains("geo-us (region_mismatch)"))
+        }
+    }
 }

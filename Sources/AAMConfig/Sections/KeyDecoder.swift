@@ -6,7 +6,7 @@ import Yams
 ///
 /// The secret is never echoed: errors about it say what shape was expected, not what was found.
 enum KeyDecoder {
-    static let fields = ["id", "orgId", "teamId", "projectId", "name", "secret", "models", "expiresAt", "metadata"]
+    static let fields = ["id", "orgId", "teamId", "projectId", "name", "secret", "models", "expiresAt", "metadata", "region"]
 
     static func decode(_ node: Node, path: FieldPath, context: DecodingContext, now: Date) -> DeclaredKey? {
         guard let reader = MappingReader(node, path: path, context: context, fields: fields) else { return nil }
@@ -15,6 +15,7 @@ enum KeyDecoder {
         let teamId = reader.slug("teamId")
         let projectId = reader.slug("projectId")
         let name = reader.string("name")?.text
+        let region = reader.string("region")?.text
         let secretField = readSecret(reader)
         let models = reader.strings("models")
         let expiresAt = readDate(reader, "expiresAt")
@@ -24,7 +25,7 @@ enum KeyDecoder {
         let key = VirtualKey(
             id: id.text, prefix: "", secretHash: "", orgId: orgId?.text ?? "", teamId: teamId?.text,
             projectId: projectId?.text, name: name, createdAt: now, expiresAt: expiresAt,
-            models: models.map { $0.map(\.text) }, metadata: metadata
+            models: models.map { $0.map(\.text) }, metadata: metadata, requiredRegion: region
         )
         return DeclaredKey(
             id: id, key: key, secret: secretField.map { SecretValue($0.text) }, secretField: secretField,

@@ -21,13 +21,17 @@ public struct VirtualKey: Sendable, Hashable, Codable, Identifiable {
     public var graceSecretHash: String?
     public var graceUntil: Date?
     public var lastRotatedAt: Date?
+    /// When set, calls with this key are served only by deployments in this region
+    /// (data-residency policy); other deployments are skipped with `region_mismatch`.
+    public var requiredRegion: String?
 
     public init(
         id: String, prefix: String, secretHash: String, orgId: String, teamId: String? = nil,
         projectId: String? = nil, name: String? = nil, createdAt: Date, expiresAt: Date? = nil,
         revokedAt: Date? = nil, models: [String]? = nil, metadata: [String: String] = [:],
-        graceSecretHash: String? = nil, graceUntil: Date? = nil, lastRotatedAt: Date? = nil
+        graceSecretHash: String? = nil, graceUntil: Date? = nil, lastRotatedAt: Date? = nil, requiredRegion: String? = nil
     ) {
+        self.requiredRegion = requiredRegion
         self.id = id
         self.prefix = prefix
         self.secretHash = secretHash

@@ -23,7 +23,15 @@ public struct CallRecord: Sendable, Hashable, Codable {
         public var status: Int?
         public var errorClass: String?
         public var latencyMs: Double
-        public init(deployment: String, provider: String, status: Int?, errorClass: String?, latencyMs: Double) {
+        /// Tokens the vendor billed for this attempt (the one that answered), if any.
+        public var promptTokens: Int?
+        public var completionTokens: Int?
+        public init(
+            deployment: String, provider: String, status: Int?, errorClass: String?, latencyMs: Double,
+            promptTokens: Int? = nil, completionTokens: Int? = nil
+        ) {
+            self.promptTokens = promptTokens
+            self.completionTokens = completionTokens
             self.deployment = deployment
             self.provider = provider
             self.status = status

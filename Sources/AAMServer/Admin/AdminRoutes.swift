@@ -94,6 +94,13 @@ struct AdminRoutes: Sendable {
             try await registry.deleteDeployment(try parameter(context, "id"), actor: auth.actorID)
             return Response(status: .noContent)
         } }
+        for (path, drained) in [("drain", true), ("undrain", false)] {
+            admin.post("deployments/:id/\(path)") { request, context in await guarded(request, context) { _ in
+                var patch = DeploymentPatch()
+                patch.drained = drained
+                return Responses.json(try await registry.updateDeployment(try parameter(context, "id"), patch: patch, actor: auth.actorID))
+            } }
+        }
         admin.get("aliases") { request, context in await guarded(request, context) { _ in
             let state = await registry.currentState
             return Responses.json(state.aliasNames.sorted().map { aliasView($0, state: state) })

@@ -27,6 +27,8 @@ struct DeploymentPatch: Decodable, Sendable {
     var tpm: Int?
     var contextWindow: Int?
     var drained: Bool?
+
+    init() {}
 }
 
 struct AliasInput: Decodable, Sendable {

@@ -3,7 +3,7 @@ import Foundation
 
 struct KeyInput: Decodable, Sendable {
     static let fields: Set<String> = [
-        "orgId", "teamId", "projectId", "name", "expiresAt", "models", "metadata", "budgets", "rpm", "tpm",
+        "orgId", "teamId", "projectId", "name", "expiresAt", "models", "metadata", "budgets", "rpm", "tpm", "region",
     ]
     var orgId: String
     var teamId: String?
@@ -12,6 +12,7 @@ struct KeyInput: Decodable, Sendable {
     var expiresAt: Date?
     var models: [String]?
     var metadata: [String: String]?
+    var region: String?
 }
 
 struct RotateInput: Decodable, Sendable {
@@ -34,6 +35,7 @@ struct KeyView: Encodable, Sendable {
     var metadata: [String: String]
     var graceUntil: Date?
     var lastRotatedAt: Date?
+    var region: String?
     var status: String
 
     init(_ key: VirtualKey, now: Date) {
@@ -50,6 +52,7 @@ struct KeyView: Encodable, Sendable {
         metadata = key.metadata
         graceUntil = key.graceUntil
         lastRotatedAt = key.lastRotatedAt
+        region = key.requiredRegion
         status = key.refusal(at: now)?.rawValue ?? "active"
     }
 }
@@ -78,11 +81,14 @@ extension ConfigRegistry {
         let issued = authority.issue(
             id: "key_" + Identifiers.random(16), orgId: input.orgId, teamId: input.teamId, projectId: input.projectId,
             name: input.name, expiresAt: input.expiresAt, models: input.models, metadata: input.metadata ?? [:], now: now)
-        return try await mutate(actor: actor, action: "key.create", target: issued.record.id) { state throws(AdminError) in
+        var record = issued.record
+        record.requiredRegion = input.region.flatMap { $0.isEmpty ? nil : $0 }
+        let (secret, created) = (issued.secret, record)
+        return try await mutate(actor: actor, action: "key.create", target: created.id) { state throws(AdminError) in
             var changed = try Self.ensureScopes(orgId: input.orgId, teamId: input.teamId, projectId: input.projectId, in: &state)
-            state.keys[issued.record.id] = issued.record
-            changed.append((.key, issued.record.id))
-            return (issued, changed)
+            state.keys[created.id] = created
+            changed.append((.key, created.id))
+            return ((secret, created), changed)
         }
     }
 

@@ -10,6 +10,9 @@ struct AttemptPlanner {
     let runtime: GatewayRuntime
     let snapshot: ConfigSnapshot
     let estimatedPromptTokens: Int
+    let requiredRegion: String?
+    /// Providers this request can use at all (embeddings: not Anthropic).
+    let accepts: @Sendable (ProviderConfig) -> Bool
     private var aliases: [String]
     private var aliasIndex = 0
     private var queue: [Deployment] = []
@@ -20,7 +23,10 @@ struct AttemptPlanner {
     /// Why candidates were left out, for the final error message.
     private var skipped: [String] = []
 
-    init(runtime: GatewayRuntime, snapshot: ConfigSnapshot, primary: String, estimatedPromptTokens: Int) {
+    init(runtime: GatewayRuntime, snapshot: ConfigSnapshot, primary: String, estimatedPromptTokens: Int, requiredRegion: String? = nil,
+         accepts: @escaping @Sendable (ProviderConfig) -> Bool = { _ in true }) {
+        self.requiredRegion = requiredRegion
+        self.accepts = accepts
         self.runtime = runtime
         self.snapshot = snapshot
         self.estimatedPromptTokens = estimatedPromptTokens
@@ -79,10 +85,14 @@ struct AttemptPlanner {
                 skipped.append("\(deployment.id) (drained)")
                 return false
             }
+            guard accepts(provider) else {
+                skipped.append("\(deployment.id) (unsupported_by_provider)")
+                return false
+            }
             return true
         }
         let plan = RoutePlanner.plan(
-            candidates: candidates, strategy: settings.strategy, health: runtime.health, now: runtime.clock.now(), random: runtime.random)
+            candidates: candidates, strategy: settings.strategy, requiredRegion: requiredRegion, health: runtime.health, now: runtime.clock.now(), random: runtime.random)
         skipped.append(contentsOf: plan.skipped.map { "\($0.deployment.id) (\($0.reason.code))" })
         switch plan {
         case .attempts(let deployments, _):

@@ -43,6 +43,11 @@ final class CallTrace: @unchecked Sendable {
         if let usage {
             record.promptTokens = usage.promptTokens
             record.completionTokens = usage.completionTokens
+            // The attempt that answered is the one the vendor billed.
+            if let last = record.attempts.indices.last, record.attempts[last].errorClass == nil {
+                record.attempts[last].promptTokens = usage.promptTokens
+                record.attempts[last].completionTokens = usage.completionTokens
+            }
         }
         record.latencyMs = elapsedMs
         bus.publish(.call(record))

@@ -44,7 +44,8 @@ struct ChatEndpoint: Sendable {
         _ inbound: InboundRequest, caller: AuthenticatedCaller, clientHeaders: [(String, String)], trace: CallTrace, requestID: String
     ) async throws -> Response {
         let snapshot = caller.snapshot
-        var planner = AttemptPlanner(runtime: runtime, snapshot: snapshot, primary: inbound.alias, estimatedPromptTokens: inbound.body.count / 4)
+        var planner = AttemptPlanner(runtime: runtime, snapshot: snapshot, primary: inbound.alias, estimatedPromptTokens: inbound.body.count / 4,
+            requiredRegion: caller.key.requiredRegion)
         while let (deployment, provider) = try await planner.next(trace: trace) {
             let timeout = snapshot.settings(for: deployment.alias).timeoutMs ?? runtime.settings.defaultTimeoutMs
             let upstreamRequest = try UpstreamRequestBuilder.chat(

@@ -17,7 +17,7 @@ struct EmbeddingsEndpoint: Sendable {
             trace.record.alias = inbound.alias
             guard caller.snapshot.aliasNames.contains(inbound.alias) else { throw GatewayError.modelNotFound(inbound.alias) }
             guard caller.key.allows(alias: inbound.alias) else { throw GatewayError.modelNotAllowed(inbound.alias) }
-            return try await attempt(inbound, snapshot: caller.snapshot, trace: trace, requestID: context.requestID)
+            return try await attempt(inbound, caller: caller, trace: trace, requestID: context.requestID)
         } catch let error as GatewayError {
             trace.finish(status: error.status, outcome: error.status >= 500 ? .upstreamError : .rejected, errorClass: error.code, bus: runtime.bus)
             return Responses.error(error, shape: .openAI, requestID: context.requestID)
@@ -27,45 +27,49 @@ struct EmbeddingsEndpoint: Sendable {
         }
     }
 
-    private func attempt(_ inbound: InboundEmbeddingsRequest, snapshot: ConfigSnapshot, trace: CallTrace, requestID: String) async throws -> Response {
-        let settings = snapshot.settings(for: inbound.alias)
-        let plan = AliasRouter.plan(alias: inbound.alias, snapshot: snapshot, random: runtime.random).filter {
-            snapshot.provider(named: $0.provider)?.wireProtocol != .anthropic
+    private func attempt(
+        _ inbound: InboundEmbeddingsRequest, caller: AuthenticatedCaller, trace: CallTrace, requestID: String
+    ) async throws -> Response {
+        let snapshot = caller.snapshot
+        let servesEmbeddings = (snapshot.deploymentsByAlias[inbound.alias] ?? []).contains {
+            snapshot.provider(named: $0.provider).map { $0.wireProtocol != .anthropic } ?? false
         }
-        guard !plan.isEmpty else {
+        guard servesEmbeddings else {
             throw GatewayError.invalidRequest(
                 "Model '\(inbound.alias)' has no deployment that serves embeddings.", param: "model", code: "embeddings_not_supported")
         }
-        var retryAfter: Int?
-        for deployment in plan.prefix(1 + settings.retries) {
-            guard let provider = snapshot.provider(named: deployment.provider) else { continue }
-            let upstream = UpstreamRequestBuilder.embeddings(
-                inbound, deployment: deployment, provider: provider, timeoutMs: settings.timeoutMs ?? runtime.settings.defaultTimeoutMs)
-            let start = ContinuousClock.now
-            func note(_ status: Int?, _ errorClass: String?) {
-                trace.record.attempts.append(.init(deployment: deployment.id, provider: provider.name, status: status, errorClass: errorClass,
-                                                   latencyMs: CallTrace.milliseconds(ContinuousClock.now - start)))
-            }
+        var planner = AttemptPlanner(
+            runtime: runtime, snapshot: snapshot, primary: inbound.alias, estimatedPromptTokens: inbound.body.count / 4,
+            requiredRegion: caller.key.requiredRegion, accepts: { $0.wireProtocol != .anthropic })
+        while let (deployment, provider) = try await planner.next(trace: trace) {
+            let timeout = snapshot.settings(for: deployment.alias).timeoutMs ?? runtime.settings.defaultTimeoutMs
+            let upstream = UpstreamRequestBuilder.embeddings(inbound, deployment: deployment, provider: provider, timeoutMs: timeout)
+            guard case .admitted(let ticket, let transition) = runtime.health.begin(deployment.id, at: runtime.clock.now()) else { continue }
+            runtime.publish(transition)
+            var attempt = AttemptOutcome(runtime: runtime, ticket: ticket, deployment: deployment, trace: trace)
             do {
                 let credential = try provider.credential.map { try runtime.vault.open($0, owner: provider.name) }
                 let response = try await runtime.transport(for: provider).send(upstream, provider: provider, credential: credential)
                 let body = try await response.body.collect(limit: runtime.settings.maxUpstreamBodyBytes)
                 guard (200..<300).contains(response.status) else {
+                    let outcome = UpstreamOutcome.classify(status: response.status, receivedAt: runtime.clock.now()) { response.header($0) }
                     switch UpstreamErrorPolicy.verdict(status: response.status, body: body, retryAfter: response.header("retry-after")) {
                     case .retry(let errorClass):
-                        note(response.status, errorClass)
-                        if response.status == 429 { retryAfter = UpstreamErrorPolicy.retryAfterSeconds(response.header("retry-after")) }
+                        attempt.failed(status: response.status, errorClass: errorClass, outcome: outcome)
                         continue
                     case .reject(let error):
-                        note(response.status, "upstream_rejected_request")
+                        attempt.failed(status: response.status, errorClass: "upstream_rejected_request", outcome: outcome)
                         throw error
                     }
                 }
                 guard (try? JSONObjectScanner(body)) != nil else {
-                    note(response.status, "upstream_invalid_response")
+                    attempt.failed(status: response.status, errorClass: "upstream_invalid_response", outcome: .serverError(status: 502))
                     continue
                 }
-                note(response.status, nil)
+                trace.record.attempts.append(.init(
+                    deployment: deployment.id, provider: provider.name, status: response.status, errorClass: nil,
+                    latencyMs: CallTrace.milliseconds(ContinuousClock.now - attempt.started)))
+                attempt.succeeded()
                 trace.served(by: deployment)
                 trace.markFirstByte()
                 trace.finish(status: 200, outcome: .success, usage: ResponseTranslator.usage(fromOpenAIResponse: body), bus: runtime.bus)
@@ -75,16 +79,17 @@ struct EmbeddingsEndpoint: Sendable {
                 fields[Responses.deploymentField] = deployment.id
                 return Responses.json(body, headers: fields)
             } catch let failure as UpstreamFailure {
-                note(nil, failure.errorClass)
+                attempt.failed(status: nil, errorClass: failure.errorClass, outcome: failure == .timeout ? .timeout : .connectionError)
             } catch let error as GatewayError {
                 throw error
             } catch is CancellationError {
+                attempt.failed(status: nil, errorClass: "client_cancelled", outcome: .cancelled)
                 throw CancellationError()
             } catch {
-                note(nil, "upstream_failed")
+                attempt.failed(status: nil, errorClass: "upstream_failed", outcome: .connectionError)
             }
         }
-        throw UpstreamErrorPolicy.exhausted(alias: inbound.alias, attempts: trace.record.attempts, retryAfter: retryAfter)
+        throw planner.exhaustedError(alias: inbound.alias, trace: trace)
     }
 }
 
