@@ -21,6 +21,9 @@ public indirect enum FakeBehaviour: Sendable, Hashable {
     case disconnectMidStream(afterEvents: Int)
     /// A normal stream with `gapMs` milliseconds between events.
     case slowStream(gapMs: Int)
+    /// A normal stream that goes silent for `gapMs` milliseconds after its first `afterEvents`
+    /// events, then carries on (an upstream that stalls mid-answer).
+    case stallMidStream(afterEvents: Int, gapMs: Int)
     /// `200` with a body that is not what the client expects: an HTML page where JSON was
     /// due, or SSE frames with broken JSON and no terminator.
     case garbage

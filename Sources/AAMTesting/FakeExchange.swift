@@ -32,6 +32,13 @@ struct FakeExchange: Sendable {
             return send(plannedAnswer(models: models), gapMilliseconds: 0, cutAfterEvents: max(0, events))
         case .slowStream(let gap):
             return send(plannedAnswer(models: models), gapMilliseconds: gap, cutAfterEvents: nil)
+        case .stallMidStream(let events, let gap):
+            guard case .stream(let headers, let planned) = plannedAnswer(models: models) else {
+                return send(plannedAnswer(models: models), gapMilliseconds: 0, cutAfterEvents: nil)
+            }
+            return Self.streamResponse(headers: headers, events: planned, channel: channel) { index in
+                index == events ? .pause(gap) : .write
+            }
         case .garbage:
             return garbage()
         }

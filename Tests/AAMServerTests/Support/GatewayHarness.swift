@@ -28,7 +28,8 @@ final class GatewayHarness: Sendable {
     static func start(
         database: String = "memory", config: String? = nil, masterKey: String = MasterKey.generateBase64(),
         environment: [String: String] = [:], maxBodyBytes: Int? = nil, adminToken: String? = GatewayHarness.adminToken,
-        clientIdleTimeoutSeconds: Double? = nil, clock: (any WallClock)? = nil, healthPolicy: HealthPolicy? = nil
+        clientIdleTimeoutSeconds: Double? = nil, clock: (any WallClock)? = nil, healthPolicy: HealthPolicy? = nil,
+        configure: (inout DaemonOptions) -> Void = { _ in }
     ) async throws -> GatewayHarness {
         var env = environment
         if let adminToken { env["AAM_ADMIN_TOKEN"] = adminToken }
@@ -40,6 +41,7 @@ final class GatewayHarness: Sendable {
         if let clientIdleTimeoutSeconds { options.dataPlane.clientIdleTimeoutSeconds = clientIdleTimeoutSeconds }
         if let clock { options.clock = clock }
         if let healthPolicy { options.healthPolicy = healthPolicy }
+        configure(&options)
         var logger = Logger(label: "test-gateway")
         logger.logLevel = .critical
         let gateway = try await Gateway.build(options: options, logger: logger)

@@ -1,0 +1,64 @@
+import AAMCore
+import AAMServer
+import AAMTesting
+import Foundation
+import Testing
+
+/// Upstream timeouts: a silent gap inside a stream, and a stream that runs past its budget.
+@Suite("Upstream timeouts", .serialized)
+struct TimeoutTests {
+    static let upstreamKey = "sk-upstream-timeouts"
+
+    func withGateway(_ configure: @escaping (inout DaemonOptions) -> Void, alias: String = "{}",
+                     _ body: (GatewayHarness, FakeUpstream, String) async throws -> Void) async throws {
+        let fake = try await FakeUpstream.start(apiKey: Self.upstreamKey)
+        let gateway = try await GatewayHarness.start(configure: configure)
+        do {
+            try await gateway.addProvider("vendor", protocol: "openai", baseURL: fake.baseURL, credential: Self.upstreamKey)
+            try await gateway.addDeployment(alias: "chat", provider: "vendor", model: "gpt-4o-mini", id: "chat-1")
+            try await gateway.adminOK(.PUT, "/admin/aliases/chat", json: alias)
+            try await body(gateway, fake, try await gateway.issueKey().secret)
+        } catch {
+            await gateway.stop(); await fake.stop()
+            throw error
+        }
+        await gateway.stop(); await fake.stop()
+    }
+
+    static let streamRequest = #"{"model":"chat","stream":true,"messages":[{"role":"user","content":"one two three four five six"}]}"#
+
+    @Test func aSilentGapInsideAStreamEndsItWithAnInBandError() async throws {
+        try await withGateway({ $0.dataPlane.upstreamIdleTimeoutMs = 300 }) { gateway, fake, key in
+            let subscription = gateway.gateway.runtime.bus.subscribe()
+            defer { subscription.cancel() }
+            await fake.enqueue(.stallMidStream(afterEvents: 3, gapMs: 1_500))
+            let reply = try await gateway.call("/v1/chat/completions", key: key, json: Self.streamRequest)
+            #expect(reply.status == 200)
+            let events = sseEvents(reply.text)
+            #expect(!events.contains { $0.data == "[DONE]" })
+            #expect(events.last?.data.contains(#""error""#) == true)
+            let record = try await GatewayHarness.record(try #require(reply.header("x-request-id")), on: subscription)
+            #expect(record.outcome == .truncated)
+        }
+    }
+
+    @Test func aStallBeforeTheFirstContentFailsOverOrFailsHonestly() async throws {
+        try await withGateway({ $0.dataPlane.upstreamIdleTimeoutMs = 300 }) { gateway, fake, key in
+            await fake.enqueue(.slowStream(gapMs: 1_500))
+            let reply = try await gateway.call("/v1/chat/completions", key: key, json: Self.streamRequest)
+            // Nothing was sent yet, so the client gets a normal error response listing the attempt.
+            #expect(reply.status == 502)
+            #expect(try reply.errorMessage().contains("chat-1 (upstream_stream_failed)"))
+        }
+    }
+
+    @Test func aStreamPastTheAliasBudgetIsCut() async throws {
+        try await withGateway({ _ in }, alias: #"{"timeoutMs":700}"#) { gateway, fake, key in
+            await fake.enqueue(.slowStream(gapMs: 300))
+            let reply = try await gateway.call("/v1/chat/completions", key: key, json: Self.streamRequest)
+            #expect(reply.status == 200)
+            let last = try #require(sseEvents(reply.text).last)
+            #expect(last.data.contains("upstream_total_timeout"), "\(last.data)")
+        }
+    }
+}
