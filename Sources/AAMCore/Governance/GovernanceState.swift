@@ -1,0 +1,117 @@
+import Foundation
+import Synchronization
+
+/// The shared, thread-safe home of the budget ledger and the rate limiter: one `Mutex`, held
+/// only for the O(chain) in-memory work of a call, never across an `await`.
+///
+/// Server recipe, per call:
+/// 1. `admit(...)` with the scope chain's budgets, the estimate (prompt tokens + `max_tokens`
+///    priced by `ModelPrice.estimate`) and the RPM/TPM charges of the chain and deployment.
+///    `.budgetExceeded` -> 429 `budget_exceeded`, `retry-after` = window end (none for `total`);
+///    `.rateLimited` -> 429 `rate_limit_exceeded` with `retry-after` and the `x-ratelimit-*`
+///    headers of its status; `.admitted` -> proceed, success headers from `rateStatuses`.
+/// 2. Exactly once at the end of the call, whatever happened (success, upstream error, client
+///    gone): `settle(admission, actual:at:)` with the real cost and tokens, `.zero` if unbilled.
+/// 3. In the background: `snapshot` to persist; at start `restore` then `replaySettled` for
+///    the call records since the snapshot.
+///
+/// Budgets and rate limits are admitted atomically together: a refusal by either leaves both
+/// untouched.
+public final class GovernanceState: Sendable {
+    private struct State: Sendable {
+        var ledger: BudgetLedger
+        var limiter = RateLimiter()
+    }
+
+    private let state: Mutex<State>
+
+    public init(timeZone: TimeZone = .gmt) {
+        state = Mutex(State(ledger: BudgetLedger(timeZone: timeZone)))
+    }
+
+    /// Reserves the estimate on every budget and charges every rate limit, or nothing.
+    public func admit(
+        requestId: String, chain: [ScopeBudgets], estimate: Spend, rateCharges: [RateCharge], at now: Date
+    ) -> AdmissionDecision {
+        state.withLock { state in
+            let reservation: Reservation
+            switch state.ledger.reserve(requestId: requestId, chain: chain, estimate: estimate, at: now) {
+            case .rejected(let rejection): return .budgetExceeded(rejection)
+            case .reserved(let reserved): reservation = reserved
+            }
+            switch state.limiter.admit(rateCharges, at: now) {
+            case .allowed(let statuses):
+                return .admitted(Admission(reservation: reservation, rateCharges: rateCharges, rateStatuses: statuses))
+            case let refusal:
+                state.ledger.cancel(reservation)
+                return .rateLimited(refusal)
+            }
+        }
+    }
+
+    /// Settles the budgets with `actual` and corrects every TPM charge by
+    /// `actual.tokens − estimated tokens`. Idempotent: a second call changes nothing.
+    public func settle(_ admission: Admission, actual: Spend, at now: Date) -> SettlementResult {
+        state.withLock { state in
+            let result = state.ledger.settle(admission.reservation, actual: actual, at: now)
+            guard case .settled = result else { return result }
+            for charge in admission.rateCharges where charge.key.dimension == .tokens {
+                state.limiter.adjust(
+                    charge.key, by: max(actual.tokens, 0) - charge.cost, limitPerMinute: charge.limitPerMinute, at: now)
+            }
+            return result
+        }
+    }
+
+    /// A budget's counters now (admin API, dashboards).
+    public func usage(of budget: Budget, on scope: GovernanceScope, at now: Date) -> BudgetCounter {
+        state.withLock { $0.ledger.usage(of: budget, on: scope, at: now) }
+    }
+
+    /// A rate limit's status without charging it.
+    public func rateStatus(_ key: RateLimitKey, limitPerMinute: Int64, at now: Date) -> RateLimitStatus {
+        state.withLock { $0.limiter.status(key, limitPerMinute: limitPerMinute, at: now) }
+    }
+
+    public func snapshot(at now: Date) -> BudgetLedgerSnapshot {
+        state.withLock { $0.ledger.snapshot(at: now) }
+    }
+
+    public func restore(from snapshot: BudgetLedgerSnapshot) {
+        state.withLock { $0.ledger.restore(from: snapshot) }
+    }
+
+    @discardableResult
+    public func replaySettled(
+        requestId: String, chain: [ScopeBudgets], actual: Spend, reservedAt: Date, settledAt: Date
+    ) -> Bool {
+        state.withLock {
+            $0.ledger.replaySettled(
+                requestId: requestId, chain: chain, actual: actual, reservedAt: reservedAt, settledAt: settledAt)
+        }
+    }
+
+    /// Housekeeping for a background task: forget old settled ids and drained rate cells.
+    public func prune(at now: Date, keepSettledIdsFor retention: TimeInterval, limitPerMinute: (RateLimitKey) -> Int64?) {
+        state.withLock {
+            $0.ledger.forgetSettledRequests(before: now.addingTimeInterval(-retention))
+            $0.limiter.prune(at: now, limitPerMinute: limitPerMinute)
+        }
+    }
+}
+
+/// What `GovernanceState.admit` holds for an admitted call; pass it to `settle`.
+public struct Admission: Sendable, Hashable {
+    public var reservation: Reservation
+    public var rateCharges: [RateCharge]
+    /// Status of each rate charge after admission, for `x-ratelimit-*` success headers.
+    public var rateStatuses: [RateLimitStatus]
+}
+
+/// The answer of `GovernanceState.admit`.
+public enum AdmissionDecision: Sendable, Hashable {
+    case admitted(Admission)
+    case budgetExceeded(BudgetRejection)
+    /// `.limited` or `.tooLarge` from `RateLimiter.admit`.
+    case rateLimited(RateLimitDecision)
+}
