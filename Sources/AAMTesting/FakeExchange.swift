@@ -75,7 +75,9 @@ struct FakeExchange: Sendable {
             )
         case .stream(let headers, let events):
             return Self.streamResponse(headers: headers, events: events, channel: channel) { index in
-                if let cutAfterEvents, index >= cutAfterEvents { return .cut }
+                // A real vendor dies a moment after its last event: pause so the events sent
+                // so far reach the client as their own reads before the connection drops.
+                if let cutAfterEvents, index >= cutAfterEvents { return .pauseThenCut(100) }
                 return index > 0 && gapMilliseconds > 0 ? .pause(gapMilliseconds) : .write
             }
         }
@@ -87,6 +89,7 @@ struct FakeExchange: Sendable {
         case write
         case pause(Int)
         case cut
+        case pauseThenCut(Int)
     }
 
     /// An SSE response written event by event as separate HTTP chunks, the way vendors flush.
@@ -103,6 +106,9 @@ struct FakeExchange: Sendable {
             for index in 0...events.count {
                 switch step(index) {
                 case .cut:
+                    throw await ConnectionCut.cut(channel)
+                case .pauseThenCut(let milliseconds):
+                    try await ConnectionCut.pause(milliseconds: milliseconds, channel: channel)
                     throw await ConnectionCut.cut(channel)
                 case .pause(let milliseconds):
                     try await ConnectionCut.pause(milliseconds: milliseconds, channel: channel)
