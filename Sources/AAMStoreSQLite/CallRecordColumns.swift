@@ -7,12 +7,15 @@ enum CallRecordColumns {
     static let names = """
         request_id, started_at, key_id, key_prefix, org_id, team_id, project_id, endpoint, alias, provider, \
         deployment, upstream_model, status, outcome, error_class, prompt_tokens, completion_tokens, latency_ms, \
-        ttft_ms, streamed, attempts
+        ttft_ms, streamed, attempts, guardrails
         """
+    /// Number of columns in `names` (placeholders per row).
+    static let count = 22
 
     static func binds(_ record: CallRecord) -> [SQLiteData] {
         func text(_ value: String?) -> SQLiteData { value.map(SQLiteData.text) ?? .null }
         let attempts = (try? JSONEncoder().encode(record.attempts)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        let guardrails = (try? JSONEncoder().encode(record.guardrails)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
         return [
             .text(record.requestId), .float(record.startedAt.timeIntervalSince1970), text(record.keyId),
             text(record.keyPrefix), text(record.orgId), text(record.teamId), text(record.projectId),
@@ -20,7 +23,7 @@ enum CallRecordColumns {
             text(record.upstreamModel), .integer(record.status), .text(record.outcome.rawValue),
             text(record.errorClass), .integer(record.promptTokens), .integer(record.completionTokens),
             .float(record.latencyMs), record.ttftMs.map(SQLiteData.float) ?? .null,
-            .integer(record.streamed ? 1 : 0), .text(attempts),
+            .integer(record.streamed ? 1 : 0), .text(attempts), .text(guardrails),
         ]
     }
 
@@ -31,6 +34,7 @@ enum CallRecordColumns {
         else { return nil }
         func text(_ name: String) -> String? { row.column(name)?.string }
         let attempts = text("attempts").flatMap { try? JSONDecoder().decode([CallRecord.Attempt].self, from: Data($0.utf8)) } ?? []
+        let guardrails = text("guardrails").flatMap { try? JSONDecoder().decode([GuardrailDecision].self, from: Data($0.utf8)) } ?? []
         let ttft = row.column("ttft_ms").flatMap { $0.isNull ? nil : $0.double }
         return CallRecord(
             requestId: requestId, startedAt: Date(timeIntervalSince1970: started), keyId: text("key_id"),
@@ -40,6 +44,6 @@ enum CallRecordColumns {
             promptTokens: row.column("prompt_tokens")?.integer ?? 0,
             completionTokens: row.column("completion_tokens")?.integer ?? 0,
             latencyMs: row.column("latency_ms")?.double ?? 0, ttftMs: ttft,
-            streamed: (row.column("streamed")?.integer ?? 0) != 0, attempts: attempts)
+            streamed: (row.column("streamed")?.integer ?? 0) != 0, attempts: attempts, guardrails: guardrails)
     }
 }

@@ -26,5 +26,8 @@ enum SQLiteMigrations {
             "CREATE INDEX call_records_started ON call_records (started_at)",
             "CREATE INDEX call_records_key ON call_records (key_id, started_at)",
         ]),
+        Migration(version: 2, statements: [
+            "ALTER TABLE call_records ADD COLUMN guardrails TEXT NOT NULL DEFAULT '[]'",
+        ]),
     ]
 }

@@ -108,9 +108,9 @@ public actor SQLiteStore: ConfigStore, CallRecordStore {
         guard !records.isEmpty else { return }
         for start in stride(from: 0, to: records.count, by: Self.rowsPerStatement) {
             let batch = records[start..<min(records.count, start + Self.rowsPerStatement)]
-            let placeholders = Array(repeating: "(" + Array(repeating: "?", count: 21).joined(separator: ",") + ")", count: batch.count)
+            let placeholders = Array(repeating: "(" + Array(repeating: "?", count: CallRecordColumns.count).joined(separator: ",") + ")", count: batch.count)
             var binds: [SQLiteData] = []
-            binds.reserveCapacity(batch.count * 21)
+            binds.reserveCapacity(batch.count * CallRecordColumns.count)
             for record in batch { binds.append(contentsOf: CallRecordColumns.binds(record)) }
             _ = try await connection.query(
                 "INSERT OR IGNORE INTO call_records (\(CallRecordColumns.names)) VALUES " + placeholders.joined(separator: ","),

@@ -12,7 +12,7 @@ struct SQLiteStoreTests {
         let store = inMemory
             ? try await SQLiteStore.openInMemory()
             : try await SQLiteStore.open(path: directory.appendingPathComponent("aam.sqlite").path)
-        #expect(try await store.schemaVersion() == 1)
+        #expect(try await store.schemaVersion() == 2)
         try await store.close()
     }
 
@@ -33,7 +33,7 @@ struct SQLiteStoreTests {
         for _ in 0..<3 {
             // Re-running version 1 would fail on CREATE TABLE of existing tables.
             let reopened = try await SQLiteStore.open(path: path)
-            #expect(try await reopened.schemaVersion() == 1)
+            #expect(try await reopened.schemaVersion() == 2)
             #expect(try await reopened.loadState() == state)
             #expect(try await reopened.serverSecret(named: "key-pepper") == Data([1, 2, 3]))
             #expect(try await reopened.callCount() == records.count)
@@ -64,7 +64,7 @@ struct SQLiteStoreTests {
         let path = directory.appendingPathComponent("aam.sqlite").path
         let writer = try await SQLiteStore.open(path: path)
         let reader = try await SQLiteStore.open(path: path)
-        #expect(try await reader.schemaVersion() == 1)
+        #expect(try await reader.schemaVersion() == 2)
         try await writer.upsert(kind: .org, id: "acme", document: Data("{}".utf8))
         try await writer.append([fullRecord(1)])
         #expect(try await reader.loadAll()[.org]?["acme"] == Data("{}".utf8))

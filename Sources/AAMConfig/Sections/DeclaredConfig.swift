@@ -12,6 +12,7 @@ struct DeclaredConfig {
     var teams: [DeclaredTeam] = []
     var projects: [DeclaredProject] = []
     var keys: [DeclaredKey] = []
+    var guardrails: [DeclaredGuardrail] = []
 }
 
 /// A provider and its plaintext credential, which never enters `ProviderConfig`.

@@ -42,11 +42,25 @@ enum ConfigValidator {
         state.teams = teams.mapValues(\.team)
         state.projects = projects.mapValues(\.project)
         state.keys = keys.mapValues(\.key)
+        state.guardrails = guardrails(declared.guardrails, context: context)
         return LoadedConfig(
             server: declared.server, state: state,
             credentials: providers.compactMapValues(\.credential),
             keySecrets: keys.compactMapValues(\.secret)
         )
+    }
+
+    /// One policy per scope (`org:acme` written twice is an error at the second one).
+    private static func guardrails(_ declared: [DeclaredGuardrail], context: DecodingContext) -> [String: GuardrailPolicy] {
+        var result: [String: GuardrailPolicy] = [:]
+        for item in declared {
+            guard result[item.canonicalScope] == nil else {
+                context.report(item.scope.path, at: item.scope.mark, "duplicate guardrail scope \(item.scope.display)")
+                continue
+            }
+            result[item.canonicalScope] = item.policy
+        }
+        return result
     }
 
     /// Two keys with one secret would hash alike and be indistinguishable. Secrets are not echoed.

@@ -8,8 +8,31 @@ public struct ConfigState: Sendable, Hashable, Codable {
     public var orgs: [String: Organization] = [:]
     public var teams: [String: Team] = [:]
     public var projects: [String: Project] = [:]
+    /// Guardrail policies by scope text (`org:acme`, `team:platform`, `project:x`, `key:ID`).
+    public var guardrails: [String: GuardrailPolicy] = [:]
 
     public init() {}
+
+    private enum CodingKeys: String, CodingKey { case providers, deployments, aliases, keys, orgs, teams, projects, guardrails }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        providers = try c.decodeIfPresent([String: ProviderConfig].self, forKey: .providers) ?? [:]
+        deployments = try c.decodeIfPresent([String: Deployment].self, forKey: .deployments) ?? [:]
+        aliases = try c.decodeIfPresent([String: AliasSettings].self, forKey: .aliases) ?? [:]
+        keys = try c.decodeIfPresent([String: VirtualKey].self, forKey: .keys) ?? [:]
+        orgs = try c.decodeIfPresent([String: Organization].self, forKey: .orgs) ?? [:]
+        teams = try c.decodeIfPresent([String: Team].self, forKey: .teams) ?? [:]
+        projects = try c.decodeIfPresent([String: Project].self, forKey: .projects) ?? [:]
+        guardrails = try c.decodeIfPresent([String: GuardrailPolicy].self, forKey: .guardrails) ?? [:]
+    }
+
+    /// The guardrail policy chain that governs `key` (broadest first), only the scopes that
+    /// have a policy. Empty when no scope in the chain has one.
+    public func guardrailChain(for key: VirtualKey) -> [GuardrailPolicy] {
+        guard !guardrails.isEmpty else { return [] }
+        return GuardrailScope.chain(orgId: key.orgId, teamId: key.teamId, projectId: key.projectId, keyId: key.id)
+            .compactMap { guardrails[$0.description] }
+    }
 
     /// Alias names that exist: those with settings or with at least one deployment.
     public var aliasNames: Set<String> {
@@ -19,5 +42,5 @@ public struct ConfigState: Sendable, Hashable, Codable {
 
 /// The kinds of configuration entity the store persists (one row per entity).
 public enum EntityKind: String, Sendable, CaseIterable, Codable {
-    case provider, deployment, alias, key, org, team, project
+    case provider, deployment, alias, key, org, team, project, guardrail
 }

@@ -40,6 +40,7 @@ extension ConfigStore {
         state.orgs = try decode(Organization.self, .org)
         state.teams = try decode(Team.self, .team)
         state.projects = try decode(Project.self, .project)
+        state.guardrails = try decode(GuardrailPolicy.self, .guardrail)
         return state
     }
 

@@ -61,6 +61,8 @@ public struct CallRecord: Sendable, Hashable, Codable {
     public var ttftMs: Double?
     public var streamed: Bool
     public var attempts: [Attempt]
+    /// What guardrails decided (detector, direction, action, count, location; never the text).
+    public var guardrails: [GuardrailDecision] = []
 
     public init(
         requestId: String, startedAt: Date, keyId: String? = nil, keyPrefix: String? = nil,
@@ -68,8 +70,9 @@ public struct CallRecord: Sendable, Hashable, Codable {
         alias: String? = nil, provider: String? = nil, deployment: String? = nil,
         upstreamModel: String? = nil, status: Int, outcome: Outcome, errorClass: String? = nil,
         promptTokens: Int = 0, completionTokens: Int = 0, latencyMs: Double = 0, ttftMs: Double? = nil,
-        streamed: Bool = false, attempts: [Attempt] = []
+        streamed: Bool = false, attempts: [Attempt] = [], guardrails: [GuardrailDecision] = []
     ) {
+        self.guardrails = guardrails
         self.requestId = requestId
         self.startedAt = startedAt
         self.keyId = keyId
@@ -91,5 +94,38 @@ public struct CallRecord: Sendable, Hashable, Codable {
         self.ttftMs = ttftMs
         self.streamed = streamed
         self.attempts = attempts
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case requestId, startedAt, keyId, keyPrefix, orgId, teamId, projectId, endpoint, alias, provider, deployment
+        case upstreamModel, status, outcome, errorClass, promptTokens, completionTokens, latencyMs, ttftMs, streamed
+        case attempts, guardrails
+    }
+
+    /// Decodes records written before guardrails existed (no `guardrails` member) as having none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        requestId = try c.decode(String.self, forKey: .requestId)
+        startedAt = try c.decode(Date.self, forKey: .startedAt)
+        keyId = try c.decodeIfPresent(String.self, forKey: .keyId)
+        keyPrefix = try c.decodeIfPresent(String.self, forKey: .keyPrefix)
+        orgId = try c.decodeIfPresent(String.self, forKey: .orgId)
+        teamId = try c.decodeIfPresent(String.self, forKey: .teamId)
+        projectId = try c.decodeIfPresent(String.self, forKey: .projectId)
+        endpoint = try c.decode(String.self, forKey: .endpoint)
+        alias = try c.decodeIfPresent(String.self, forKey: .alias)
+        provider = try c.decodeIfPresent(String.self, forKey: .provider)
+        deployment = try c.decodeIfPresent(String.self, forKey: .deployment)
+        upstreamModel = try c.decodeIfPresent(String.self, forKey: .upstreamModel)
+        status = try c.decode(Int.self, forKey: .status)
+        outcome = try c.decode(Outcome.self, forKey: .outcome)
+        errorClass = try c.decodeIfPresent(String.self, forKey: .errorClass)
+        promptTokens = try c.decode(Int.self, forKey: .promptTokens)
+        completionTokens = try c.decode(Int.self, forKey: .completionTokens)
+        latencyMs = try c.decode(Double.self, forKey: .latencyMs)
+        ttftMs = try c.decodeIfPresent(Double.self, forKey: .ttftMs)
+        streamed = try c.decode(Bool.self, forKey: .streamed)
+        attempts = try c.decode([Attempt].self, forKey: .attempts)
+        guardrails = try c.decodeIfPresent([GuardrailDecision].self, forKey: .guardrails) ?? []
     }
 }

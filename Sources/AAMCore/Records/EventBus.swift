@@ -10,6 +10,8 @@ public enum GatewayEvent: Sendable, Hashable, Codable {
     /// A deployment's health changed (cooldown, breaker, credential); `operatorEvent` set when
     /// an operator must act.
     case health(HealthTransition)
+    /// A guardrail detector fired (any action but `allow`) during a call; no matched text.
+    case guardrailHit(requestId: String, decision: GuardrailDecision)
 }
 
 /// In-process fan-out of `GatewayEvent`s.

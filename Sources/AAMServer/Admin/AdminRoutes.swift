@@ -53,6 +53,7 @@ struct AdminRoutes: Sendable {
         }
         registerDeploymentsAndAliases(on: admin)
         registerKeysAndScopes(on: admin)
+        registerGuardrails(on: admin)
         admin.get("calls") { request, context in await guarded(request, context) { _ in
             let limit = min(1000, max(1, request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100))
             return Responses.json(try await calls.recentCalls(limit: limit))
@@ -179,13 +180,13 @@ struct AdminRoutes: Sendable {
             deployments: state.deployments.values.filter { $0.alias == name }.sorted { $0.id < $1.id })
     }
 
-    private func parameter(_ context: GatewayContext, _ name: String) throws(AdminError) -> String {
+    func parameter(_ context: GatewayContext, _ name: String) throws(AdminError) -> String {
         guard let value = context.parameters.get(name) else { throw AdminError("missing path parameter", field: name) }
         return value
     }
 
     /// Authenticates, reads the body (bounded), runs the operation and maps failures to errors.
-    private func guarded(
+    func guarded(
         _ request: Request, _ context: GatewayContext, _ operation: ([UInt8]) async throws -> Response
     ) async -> Response {
         var fields = HTTPFields()

@@ -19,13 +19,19 @@ struct ChatEndpoint: Sendable {
             let caller = try AuthenticatedCaller(request: request, runtime: runtime, allowXAPIKey: wire == .anthropicMessages)
             trace.identify(caller.key)
             let body = try await BodyReader.read(request, limit: runtime.settings.maxBodyBytes)
-            let inbound = try InboundRequest(body: body, wire: wire)
+            var inbound = try InboundRequest(body: body, wire: wire)
             trace.record.alias = inbound.alias
             trace.record.streamed = inbound.stream
             guard caller.snapshot.aliasNames.contains(inbound.alias) else { throw GatewayError.modelNotFound(inbound.alias) }
             guard caller.key.allows(alias: inbound.alias) else { throw GatewayError.modelNotAllowed(inbound.alias) }
+            let guardrails = runtime.guardrails.engine(for: caller.key, in: caller.snapshot)
+            if let guardrails, guardrails.isActive(.request) {
+                inbound = try screen(inbound, with: guardrails, trace: trace)
+            }
             let clientHeaders = request.headers.map { ($0.name.canonicalName, $0.value) }
-            return try await attempt(inbound, caller: caller, clientHeaders: clientHeaders, trace: trace, requestID: context.requestID)
+            return try await attempt(
+                inbound, caller: caller, clientHeaders: clientHeaders, trace: trace, requestID: context.requestID,
+                guardrails: guardrails.flatMap { $0.isActive(.response) ? $0 : nil })
         } catch let error as GatewayError {
             trace.finish(status: error.status, outcome: error.status >= 500 || error.code == "rate_limit_exceeded" && trace.record.attempts.count > 0 ? .upstreamError : .rejected,
                          errorClass: error.code, bus: runtime.bus)
@@ -41,7 +47,8 @@ struct ChatEndpoint: Sendable {
     }
 
     func attempt(
-        _ inbound: InboundRequest, caller: AuthenticatedCaller, clientHeaders: [(String, String)], trace: CallTrace, requestID: String
+        _ inbound: InboundRequest, caller: AuthenticatedCaller, clientHeaders: [(String, String)], trace: CallTrace, requestID: String,
+        guardrails: GuardrailEngine? = nil
     ) async throws -> Response {
         let snapshot = caller.snapshot
         var planner = AttemptPlanner(runtime: runtime, snapshot: snapshot, primary: inbound.alias, estimatedPromptTokens: inbound.body.count / 4,
@@ -88,7 +95,7 @@ struct ChatEndpoint: Sendable {
             }
             let relay = ResponseRelay(runtime: runtime, inboundWire: wire, upstreamWire: UpstreamRequestBuilder.wire(of: provider),
                                       inbound: inbound, deployment: deployment, trace: trace, requestID: requestID,
-                                      totalTimeoutMs: timeout)
+                                      totalTimeoutMs: timeout, guardrails: guardrails)
             if let served = try await relay.relay(response, attemptStart: attempt.started) {
                 attempt.succeeded()
                 return served
@@ -97,6 +104,18 @@ struct ChatEndpoint: Sendable {
             attempt.finishHealth(.serverError(status: 502))
         }
         throw planner.exhaustedError(alias: inbound.alias, trace: trace)
+    }
+
+    /// Request guardrails: refuses a blocked request (400 `guardrail_blocked`), or returns the
+    /// request with redacted texts, before anything goes upstream.
+    private func screen(_ inbound: InboundRequest, with engine: GuardrailEngine, trace: CallTrace) throws(GatewayError) -> InboundRequest {
+        guard let result = GuardrailBodyFilter.apply(engine, to: inbound.body, wire: wire, direction: .request) else {
+            throw .invalidRequest("Request body is not valid JSON.", code: "invalid_json")
+        }
+        trace.recordGuardrails(result.decisions, bus: runtime.bus)
+        if let block = result.block { throw GuardrailBodyFilter.blockedError(block) }
+        guard let body = result.body else { return inbound }
+        return try InboundRequest(body: body, wire: wire)
     }
 
     func servedHeaders(_ trace: CallTrace) -> HTTPFields {

@@ -18,6 +18,8 @@ struct ResponseRelay: Sendable {
     let requestID: String
     /// The alias's total time budget; a stream still running past it ends with an in-band error.
     var totalTimeoutMs: Int = 600_000
+    /// Set when the caller's response guardrails do something (the engine is active for responses).
+    var guardrails: GuardrailEngine?
 
     func relay(_ response: UpstreamResponse, attemptStart: ContinuousClock.Instant) async throws -> Response? {
         inbound.stream
@@ -74,13 +76,34 @@ struct ResponseRelay: Sendable {
         recordAttempt(status: response.status, errorClass: nil, since: attemptStart)
         trace.served(by: deployment)
         trace.markFirstByte()
+        var body = output
+        if let guardrails {
+            guard let result = GuardrailBodyFilter.apply(guardrails, to: output, wire: inboundWire, direction: .response) else {
+                throw GatewayError.upstreamFailed(status: 502, message: "The upstream answer is not valid JSON.")
+            }
+            trace.recordGuardrails(result.decisions, bus: runtime.bus)
+            if let block = result.block {
+                // The answer is withheld (the vendor still billed it): same error as a blocked request.
+                let error = GuardrailBodyFilter.blockedError(block)
+                trace.finish(status: error.status, outcome: .rejected, errorClass: error.code, usage: usage, bus: runtime.bus)
+                var fields = headers(contentType: Responses.jsonContentType)
+                fields[.contentType] = nil
+                return Responses.error(error, shape: inboundWire == .anthropicMessages ? .anthropic : .openAI, requestID: requestID, extra: fields)
+            }
+            body = result.body ?? output
+        }
         trace.finish(status: 200, outcome: .success, usage: usage, bus: runtime.bus)
-        return Response(status: .ok, headers: headers(contentType: Responses.jsonContentType), body: .init(byteBuffer: ByteBuffer(bytes: output)))
+        return Response(status: .ok, headers: headers(contentType: Responses.jsonContentType), body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     // MARK: Streams
 
     private func makeStreamState(body: UpstreamBody) -> StreamState {
+        if let guardrails {
+            // Response guardrails rewrite text deltas: event by event, never the byte-level fast path.
+            return StreamState(translator: makeTranslator(), body: body,
+                               guardrail: GuardrailStreamFilter(engine: guardrails, wire: inboundWire))
+        }
         if inboundWire == .openAIChat, upstreamWire == .openAIChat {
             return StreamState(fast: OpenAIFastPassthrough(clientRequestedUsage: inbound.clientRequestedUsage), body: body)
         }
@@ -102,7 +125,7 @@ struct ResponseRelay: Sendable {
         // Peek window: hold everything back until the first content byte, so a failure before it
         // can still fail over to another deployment invisibly.
         do {
-            while !state.emittedContent, !state.sawTerminalEvent, state.upstreamError == nil {
+            while !state.emittedContent, !state.sawTerminalEvent, state.upstreamError == nil, !state.guardrailBlocked {
                 guard let chunk = try await state.body.next() else { break }
                 try state.feed(chunk)
             }
@@ -112,7 +135,7 @@ struct ResponseRelay: Sendable {
             recordAttempt(status: response.status, errorClass: "upstream_stream_failed", since: attemptStart)
             return nil
         }
-        if !state.emittedContent {
+        if !state.emittedContent, !state.guardrailBlocked {
             let reason = state.upstreamError != nil ? "upstream_stream_error"
                 : (state.sawTerminalEvent ? nil : "upstream_stream_truncated")
             if let reason {
@@ -144,12 +167,27 @@ final class StreamState: @unchecked Sendable {
     /// Everything else: SSE events through a translator.
     private var parser = SSEParser()
     private var translator: (any StreamTranslator)?
+    /// Response guardrails over the client-bound events (translator path only).
+    private var guardrail: GuardrailStreamFilter?
     let body: UpstreamBody
     var pending: [UInt8] = []
 
-    init(translator: any StreamTranslator, body: UpstreamBody) {
+    init(translator: any StreamTranslator, body: UpstreamBody, guardrail: GuardrailStreamFilter? = nil) {
         self.translator = translator
         self.body = body
+        self.guardrail = guardrail
+    }
+
+    /// A response guardrail blocked: the in-band error is pending, stop reading upstream.
+    var guardrailBlocked: Bool { guardrail?.blocked != nil }
+    var guardrailDecisions: [GuardrailDecision] { guardrail?.decisions ?? [] }
+
+    private func emit(_ bytes: [UInt8]) {
+        if guardrail != nil {
+            pending.append(contentsOf: guardrail!.process(bytes))
+        } else {
+            pending.append(contentsOf: bytes)
+        }
     }
 
     init(fast: OpenAIFastPassthrough, body: UpstreamBody) {
@@ -168,7 +206,7 @@ final class StreamState: @unchecked Sendable {
             return
         }
         for event in parser.append(chunk.readableBytesView) {
-            pending.append(contentsOf: try translator!.translate(event))
+            emit(try translator!.translate(event))
         }
     }
 
@@ -178,8 +216,9 @@ final class StreamState: @unchecked Sendable {
             pending.append(contentsOf: try fast!.finish())
             return
         }
-        for event in parser.finish() { pending.append(contentsOf: try translator!.translate(event)) }
-        pending.append(contentsOf: translator!.finish())
+        for event in parser.finish() { emit(try translator!.translate(event)) }
+        emit(translator!.finish())
+        if guardrail != nil { pending.append(contentsOf: guardrail!.finish()) }
     }
 
     func takePending() -> [UInt8] {
@@ -203,7 +242,7 @@ struct StreamWriterContext: Sendable {
             var failure: String?
             do {
                 var overran = false
-                while !state.sawTerminalEvent, state.upstreamError == nil {
+                while !state.sawTerminalEvent, state.upstreamError == nil, !state.guardrailBlocked {
                     guard let chunk = try await state.body.next() else { break }
                     try state.feed(chunk)
                     try await flush(state, to: &writer)
@@ -214,8 +253,10 @@ struct StreamWriterContext: Sendable {
                         break
                     }
                 }
-                if !overran { try state.finishUpstream() }
-                if overran {
+                if !overran, !state.guardrailBlocked { try state.finishUpstream() }
+                if state.guardrailBlocked {
+                    failure = "guardrail_blocked"
+                } else if overran {
                     failure = "upstream_total_timeout"
                 } else if state.upstreamError != nil {
                     failure = "upstream_stream_error"
@@ -227,15 +268,17 @@ struct StreamWriterContext: Sendable {
             } catch {
                 failure = "upstream_stream_failed"
             }
-            if let failure, state.upstreamError == nil {
+            if let failure, state.upstreamError == nil, !state.guardrailBlocked {
                 state.pending.append(contentsOf: inBandError(failure))
             }
             try await flush(state, to: &writer)
             try await writer.finish(nil)
+            trace.recordGuardrails(state.guardrailDecisions, bus: runtime.bus)
             trace.finish(status: 200, outcome: failure == nil ? .success : .truncated, errorClass: failure,
                          usage: state.usage, bus: runtime.bus)
         } catch {
             // The client went away (or the server is shutting down): stop reading upstream.
+            trace.recordGuardrails(state.guardrailDecisions, bus: runtime.bus)
             trace.finish(status: 499, outcome: .cancelled, errorClass: "client_disconnected", usage: state.usage, bus: runtime.bus)
         }
     }

@@ -35,6 +35,7 @@ extension ConfigRegistry {
         for (id, org) in loaded.state.orgs { draft.orgs[id] = org; changed.append((.org, id)) }
         for (id, team) in loaded.state.teams { draft.teams[id] = team; changed.append((.team, id)) }
         for (id, project) in loaded.state.projects { draft.projects[id] = project; changed.append((.project, id)) }
+        for (scope, policy) in loaded.state.guardrails { draft.guardrails[scope] = policy; changed.append((.guardrail, scope)) }
         let now = clock.now()
         for (id, declared) in loaded.state.keys {
             var key = declared

@@ -65,6 +65,7 @@ public actor ConfigRegistry {
         case .org: return try state.orgs[id].map(encoder.encode)
         case .team: return try state.teams[id].map(encoder.encode)
         case .project: return try state.projects[id].map(encoder.encode)
+        case .guardrail: return try state.guardrails[id].map(encoder.encode)
         }
     }
 

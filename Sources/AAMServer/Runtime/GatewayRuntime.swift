@@ -46,6 +46,8 @@ public final class GatewayRuntime: Sendable {
     /// Per-deployment health (cooldowns, breakers, in-flight, latency): in memory, no awaits.
     public let health: HealthRegistry
     public let backoff: RetryBackoff
+    /// Compiled guardrail engines per scope chain (current snapshot only).
+    let guardrails = GuardrailEngines()
 
     public init(
         snapshots: SnapshotHolder, registry: ConfigRegistry, keys: KeyAuthority, vault: CredentialVault, bus: EventBus,
