@@ -18,6 +18,7 @@ struct TrafficGenerator: Sendable {
         "What is the weather in Paris today?",
         "Write a haiku about distributed systems.",
         "Explain retries with jittered exponential backoff.",
+        "Draft a reply to jane.doe@example.com about her invoice.",
     ]
 
     func run() async {
@@ -46,6 +47,9 @@ struct TrafficGenerator: Sendable {
         case 13:
             body["tools"] = [["type": "function", "function": ["name": "get_weather", "parameters": ["type": "object", "properties": ["city": ["type": "string"]]]]]]
             body["messages"] = [["role": "user", "content": "What is the weather in Paris?"]]
+        case 11:
+            // A pasted credential: the org's guardrail blocks it before it reaches a vendor.
+            body["messages"] = [["role": "user", "content": "Why does sk-aam-\(String(repeating: "x", count: 40)) not work?"]]
         case 17: body["model"] = "no-such-alias"
         case 19: bearer = VirtualKeyFormat.generate()
         default: break

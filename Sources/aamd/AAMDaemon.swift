@@ -36,6 +36,9 @@ struct AAMDaemon: AsyncParsableCommand {
     @Option(name: .customLong("client-idle-timeout"), help: "Seconds a client may stall while sending a request, or idle between requests (default 60).")
     var clientIdleTimeout: Double?
 
+    @Option(name: .customLong("guardrail-window"), help: "Hold-back window of streaming response guardrails, in bytes (default 256).")
+    var guardrailWindow: Int?
+
     @Option(name: .customLong("threads"), help: "Event-loop threads (default: one per core). Swift concurrency runs on the same threads.")
     var threads: Int?
 
@@ -67,6 +70,10 @@ struct AAMDaemon: AsyncParsableCommand {
             if let value = maxBodyBytes ?? fileSettings.maxBodyBytes {
                 guard value > 0 else { throw StartupError("--max-body-bytes must be > 0") }
                 options.dataPlane.maxBodyBytes = value
+            }
+            if let guardrailWindow {
+                guard (16...65_536).contains(guardrailWindow) else { throw StartupError("--guardrail-window must be between 16 and 65536") }
+                options.dataPlane.guardrailWindowBytes = guardrailWindow
             }
             if let clientIdleTimeout {
                 guard clientIdleTimeout > 0 else { throw StartupError("--client-idle-timeout must be > 0") }

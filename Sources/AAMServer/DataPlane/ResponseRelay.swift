@@ -102,7 +102,7 @@ struct ResponseRelay: Sendable {
         if let guardrails {
             // Response guardrails rewrite text deltas: event by event, never the byte-level fast path.
             return StreamState(translator: makeTranslator(), body: body,
-                               guardrail: GuardrailStreamFilter(engine: guardrails, wire: inboundWire))
+                               guardrail: GuardrailStreamFilter(engine: guardrails, wire: inboundWire, windowBytes: runtime.settings.guardrailWindowBytes))
         }
         if inboundWire == .openAIChat, upstreamWire == .openAIChat {
             return StreamState(fast: OpenAIFastPassthrough(clientRequestedUsage: inbound.clientRequestedUsage), body: body)

@@ -29,6 +29,8 @@ struct GuardrailStreamFilter: Sendable {
     }
 
     let engine: GuardrailEngine
+    /// Bytes held back per channel so a match split across chunks is caught whole.
+    var windowBytes = 256
     let wire: WireProtocol
     private var parser = SSEParser()
     private var redactors: [Channel: StreamRedactor] = [:]
@@ -40,9 +42,10 @@ struct GuardrailStreamFilter: Sendable {
     /// The text released with the block (what preceded the match), sent before the error.
     private var pendingBlockText: (Channel, String)?
 
-    init(engine: GuardrailEngine, wire: WireProtocol) {
+    init(engine: GuardrailEngine, wire: WireProtocol, windowBytes: Int = 256) {
         self.engine = engine
         self.wire = wire
+        self.windowBytes = windowBytes
     }
 
     /// Every decision so far (final once the stream ended), channel by channel.
@@ -154,7 +157,7 @@ struct GuardrailStreamFilter: Sendable {
     private mutating func feed(_ value: inout WireJSON, _ channel: Channel) {
         guard blocked == nil, let text = value.stringValue else { return }
         if redactors[channel] == nil {
-            redactors[channel] = engine.streamRedactor(location: channel.location)
+            redactors[channel] = engine.streamRedactor(location: channel.location, window: windowBytes)
             channels.append(channel)
         }
         let output = redactors[channel]!.feed(text)
