@@ -13,10 +13,19 @@ struct EmbeddingsEndpoint: Sendable {
         do {
             let caller = try AuthenticatedCaller(request: request, runtime: runtime, allowXAPIKey: false)
             trace.identify(caller.key)
-            let inbound = try InboundEmbeddingsRequest(body: try await BodyReader.read(request, limit: runtime.settings.maxBodyBytes))
+            var inbound = try InboundEmbeddingsRequest(body: try await BodyReader.read(request, limit: runtime.settings.maxBodyBytes))
             trace.record.alias = inbound.alias
             guard caller.snapshot.aliasNames.contains(inbound.alias) else { throw GatewayError.modelNotFound(inbound.alias) }
             guard caller.key.allows(alias: inbound.alias) else { throw GatewayError.modelNotAllowed(inbound.alias) }
+            if let engine = runtime.guardrails.engine(for: caller.key, in: caller.snapshot), engine.isActive(.request) {
+                // Texts sent for embedding leave for a vendor like any prompt: same request policy.
+                guard let result = GuardrailBodyFilter.applyToEmbeddings(engine, to: inbound.body) else {
+                    throw GatewayError.invalidRequest("Request body is not valid JSON.", code: "invalid_json")
+                }
+                trace.recordGuardrails(result.decisions, bus: runtime.bus)
+                if let block = result.block { throw GuardrailBodyFilter.blockedError(block) }
+                if let body = result.body { inbound = try InboundEmbeddingsRequest(body: body) }
+            }
             return try await attempt(inbound, caller: caller, trace: trace, requestID: context.requestID)
         } catch let error as GatewayError {
             trace.finish(status: error.status, outcome: error.status >= 500 ? .upstreamError : .rejected, errorClass: error.code, bus: runtime.bus)

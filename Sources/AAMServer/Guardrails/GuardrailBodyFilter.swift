@@ -15,6 +15,23 @@ struct GuardrailBodyFilter {
     static func apply(
         _ engine: GuardrailEngine, to bytes: [UInt8], wire: WireProtocol, direction: GuardrailDirection
     ) -> GuardrailBodyFilter? {
+        apply(engine, to: bytes, direction: direction) { root, visit in
+            switch direction {
+            case .request: GuardrailTexts.request(&root, wire: wire, visit)
+            case .response: GuardrailTexts.response(&root, wire: wire, visit)
+            }
+        }
+    }
+
+    /// An embeddings request: every `input` text is screened like a chat message.
+    static func applyToEmbeddings(_ engine: GuardrailEngine, to bytes: [UInt8]) -> GuardrailBodyFilter? {
+        apply(engine, to: bytes, direction: .request) { root, visit in GuardrailTexts.embeddingsRequest(&root, visit) }
+    }
+
+    private static func apply(
+        _ engine: GuardrailEngine, to bytes: [UInt8], direction: GuardrailDirection,
+        walk: (inout WireJSON, GuardrailTexts.Visit) -> Void
+    ) -> GuardrailBodyFilter? {
         guard var root = try? WireJSON.parse(bytes) else { return nil }
         var result = GuardrailBodyFilter()
         var changed = false
@@ -30,10 +47,7 @@ struct GuardrailBodyFilter {
             changed = true
             return inspection.text
         }
-        switch direction {
-        case .request: GuardrailTexts.request(&root, wire: wire, visit)
-        case .response: GuardrailTexts.response(&root, wire: wire, visit)
-        }
+        walk(&root, visit)
         if changed, result.block == nil { result.body = root.serialized() }
         return result
     }

@@ -20,6 +20,19 @@ enum GuardrailTexts {
         }
     }
 
+    /// `POST /v1/embeddings`: `input` as a string or an array of strings (token arrays carry no text).
+    static func embeddingsRequest(_ root: inout WireJSON, _ visit: Visit) {
+        root.update("input") { input in
+            if let text = input.stringValue {
+                if let replaced = visit(text, "input") { input = .string(replaced) }
+                return
+            }
+            input.updateEach { index, element in
+                if let text = element.stringValue, let replaced = visit(text, "input[\(index)]") { element = .string(replaced) }
+            }
+        }
+    }
+
     static func response(_ root: inout WireJSON, wire: WireProtocol, _ visit: Visit) {
         switch wire {
         case .anthropicMessages:
