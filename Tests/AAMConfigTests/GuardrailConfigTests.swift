@@ -53,4 +53,38 @@ import Testing
         #expect(errors.contains("guardrails[2].response.email"), "\(errors)")
         #expect(errors.contains("guardrails[3].requests"), "\(errors)")
     }
+
+    @Test func customDetectorsAreDeclaredInTheFile() throws {
+        let state = try load(
+            """
+            guardrails:
+              - scope: org:acme
+                request: {employee_id: block, ref_card: redact}
+                customDetectors:
+                  - { name: employee_id, pattern: "EMP-[0-9]{6}" }
+                  - { name: ref_card, pattern: "ref:([0-9]{16})", validator: luhn, caseInsensitive: true }
+            """
+        ).state
+        let policy = try #require(state.guardrails["org:acme"])
+        #expect(policy.customDetectors == [
+            CustomDetector(name: "employee_id", pattern: "EMP-[0-9]{6}"),
+            CustomDetector(name: "ref_card", pattern: "ref:([0-9]{16})", validator: .luhn, caseInsensitive: true),
+        ])
+        let engine = try GuardrailEngine(policy: EffectiveGuardrailPolicy(chain: [policy]))
+        #expect(engine.inspect("badge EMP-123456", direction: .request, location: "m").block?.detector == GuardrailDetector("employee_id"))
+    }
+
+    @Test func customDetectorErrorsNameTheField() {
+        let errors = messages(
+            """
+            guardrails:
+              - scope: org:acme
+                customDetectors:
+                  - { name: bad, pattern: "([", validator: crc }
+                  - { pattern: "x" }
+            """
+        ).joined(separator: "\n")
+        #expect(errors.contains("guardrails[0].customDetectors[0].validator"), "\(errors)")
+        #expect(errors.contains("guardrails[0].customDetectors[1].name"), "\(errors)")
+    }
 }
