@@ -1,4 +1,6 @@
 import AAMCore
+import AAMServer
+import AAMTesting
 import AAMProviders
 import Foundation
 import Testing
@@ -86,5 +88,50 @@ struct GuardrailStreamFilterTests {
         #expect(!output.contains("example"))
         #expect(output.contains("[EMAIL]"))
         #expect(filter.decisions.map(\.location) == ["choices[0].delta.tool_calls[0].function.arguments"])
+    }
+}
+
+/// Hits on a stream reach the bus while the stream is still running, as soon as the matched
+/// text leaves the hold-back window.
+@Suite("Guardrails: live stream hits", .serialized)
+struct GuardrailLiveHitTests {
+    @Test func aStreamedHitIsPublishedBeforeTheStreamEnds() async throws {
+        let fake = try await FakeUpstream.start(apiKey: GuardrailFixture.upstreamKey)
+        let gateway = try await GatewayHarness.start { $0.dataPlane.guardrailWindowBytes = 16 }
+        do {
+            try await gateway.addProvider("oa", protocol: "openai", baseURL: fake.baseURL, credential: GuardrailFixture.upstreamKey)
+            try await gateway.addDeployment(alias: "chat", provider: "oa", model: "gpt-4o-mini", id: "chat-oa")
+            let key = try await gateway.issueKey().secret
+            try await gateway.adminOK(.PUT, "/admin/guardrails/org:acme", json: #"{"response":{"email":"redact"}}"#)
+            let subscription = gateway.gateway.runtime.bus.subscribe()
+            defer { subscription.cancel() }
+            await fake.enqueue(.slowStream(gapMs: 150))
+            let prompt = "\(GuardrailFixture.email) one two three four five six seven eight nine ten"
+            let body = #"{"model":"chat","stream":true,"messages":[{"role":"user","content":"\#(prompt)"}]}"#
+            let request = Task { try await gateway.call("/v1/chat/completions", key: key, json: body) }
+            var hit: GuardrailDecision?
+            for await event in subscription.events {
+                if case .guardrailHit(_, let decision) = event { hit = decision; break }
+            }
+            let hitAt = ContinuousClock.now
+            #expect(hit?.detector == .email)
+            #expect(hit?.action == .redact)
+            let reply = try await request.value
+            // Several words (150 ms apart) and the closing events were still to come.
+            #expect(ContinuousClock.now - hitAt > .milliseconds(400))
+            #expect(reply.status == 200)
+            #expect(!reply.text.contains(GuardrailFixture.email))
+            var total = hit?.count ?? 0
+            var record: CallRecord?
+            for await event in subscription.events {
+                if case .guardrailHit(_, let decision) = event { total += decision.count }
+                if case .call(let call) = event { record = call; break }
+            }
+            #expect(record?.guardrails.first { $0.detector == .email }?.count == total)
+        } catch {
+            await gateway.stop(); await fake.stop()
+            throw error
+        }
+        await gateway.stop(); await fake.stop()
     }
 }

@@ -237,6 +237,7 @@ struct StreamWriterContext: Sendable {
     let deadline: ContinuousClock.Instant
 
     func stream(_ state: StreamState, to writer: inout any ResponseBodyWriter) async {
+        var hits = LiveGuardrailHits()
         do {
             try await flush(state, to: &writer)
             var failure: String?
@@ -246,6 +247,8 @@ struct StreamWriterContext: Sendable {
                     guard let chunk = try await state.body.next() else { break }
                     try state.feed(chunk)
                     try await flush(state, to: &writer)
+                    // Hits go on the bus as they happen (the console shows them live).
+                    hits.publishNew(state.guardrailDecisions, requestId: trace.record.requestId, bus: runtime.bus)
                     // A silent upstream is cut by the transport's idle timer; a chatty one that
                     // runs past the alias's total budget is cut here.
                     if ContinuousClock.now > deadline, !state.sawTerminalEvent {
@@ -273,12 +276,14 @@ struct StreamWriterContext: Sendable {
             }
             try await flush(state, to: &writer)
             try await writer.finish(nil)
-            trace.recordGuardrails(state.guardrailDecisions, bus: runtime.bus)
+            hits.publishNew(state.guardrailDecisions, requestId: trace.record.requestId, bus: runtime.bus)
+            trace.record.guardrails.append(contentsOf: state.guardrailDecisions)
             trace.finish(status: 200, outcome: failure == nil ? .success : .truncated, errorClass: failure,
                          usage: state.usage, bus: runtime.bus)
         } catch {
             // The client went away (or the server is shutting down): stop reading upstream.
-            trace.recordGuardrails(state.guardrailDecisions, bus: runtime.bus)
+            hits.publishNew(state.guardrailDecisions, requestId: trace.record.requestId, bus: runtime.bus)
+            trace.record.guardrails.append(contentsOf: state.guardrailDecisions)
             trace.finish(status: 499, outcome: .cancelled, errorClass: "client_disconnected", usage: state.usage, bus: runtime.bus)
         }
     }
