@@ -3,17 +3,43 @@
 public struct Organization: Sendable, Hashable, Codable, Identifiable {
     public var id: String
     public var name: String?
-    public init(id: String, name: String? = nil) { self.id = id; self.name = name }
+    /// Governance (all optional; absent in older stored JSON): budgets, requests and tokens
+    /// per minute, and the aliases this scope may use (nil means every alias).
+    public var budgets: [Budget]?
+    public var rpm: Int64?
+    public var tpm: Int64?
+    public var models: [String]?
+    public init(
+        id: String, name: String? = nil, budgets: [Budget]? = nil, rpm: Int64? = nil, tpm: Int64? = nil, models: [String]? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.budgets = budgets
+        self.rpm = rpm
+        self.tpm = tpm
+        self.models = models
+    }
 }
 
 public struct Team: Sendable, Hashable, Codable, Identifiable {
     public var id: String
     public var orgId: String
     public var name: String?
-    public init(id: String, orgId: String, name: String? = nil) {
+    public var budgets: [Budget]?
+    public var rpm: Int64?
+    public var tpm: Int64?
+    public var models: [String]?
+    public init(
+        id: String, orgId: String, name: String? = nil, budgets: [Budget]? = nil, rpm: Int64? = nil, tpm: Int64? = nil,
+        models: [String]? = nil
+    ) {
         self.id = id
         self.orgId = orgId
         self.name = name
+        self.budgets = budgets
+        self.rpm = rpm
+        self.tpm = tpm
+        self.models = models
     }
 }
 
@@ -22,11 +48,19 @@ public struct Project: Sendable, Hashable, Codable, Identifiable {
     public var orgId: String
     public var teamId: String?
     public var name: String?
+    public var budgets: [Budget]?
+    public var rpm: Int64?
+    public var tpm: Int64?
+    public var models: [String]?
     public init(id: String, orgId: String, teamId: String? = nil, name: String? = nil) {
         self.id = id
         self.orgId = orgId
         self.teamId = teamId
         self.name = name
+        self.budgets = nil
+        self.rpm = nil
+        self.tpm = nil
+        self.models = nil
     }
 }
 

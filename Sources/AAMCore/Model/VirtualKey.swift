@@ -24,6 +24,10 @@ public struct VirtualKey: Sendable, Hashable, Codable, Identifiable {
     /// When set, calls with this key are served only by deployments in this region
     /// (data-residency policy); other deployments are skipped with `region_mismatch`.
     public var requiredRegion: String?
+    /// Governance (optional; absent in older stored JSON): budgets and per-minute limits.
+    public var budgets: [Budget]?
+    public var rpm: Int64?
+    public var tpm: Int64?
 
     public init(
         id: String, prefix: String, secretHash: String, orgId: String, teamId: String? = nil,
@@ -32,6 +36,9 @@ public struct VirtualKey: Sendable, Hashable, Codable, Identifiable {
         graceSecretHash: String? = nil, graceUntil: Date? = nil, lastRotatedAt: Date? = nil, requiredRegion: String? = nil
     ) {
         self.requiredRegion = requiredRegion
+        self.budgets = nil
+        self.rpm = nil
+        self.tpm = nil
         self.id = id
         self.prefix = prefix
         self.secretHash = secretHash

@@ -63,6 +63,10 @@ public struct CallRecord: Sendable, Hashable, Codable {
     public var attempts: [Attempt]
     /// What guardrails decided (detector, direction, action, count, location; never the text).
     public var guardrails: [GuardrailDecision] = []
+    /// What the call cost at the price in effect when it started (exact decimal USD string),
+    /// and that price's version; nil when unbilled or the model is unpriced.
+    public var costUSD: String?
+    public var priceVersion: String?
 
     public init(
         requestId: String, startedAt: Date, keyId: String? = nil, keyPrefix: String? = nil,
@@ -99,7 +103,7 @@ public struct CallRecord: Sendable, Hashable, Codable {
     private enum CodingKeys: String, CodingKey {
         case requestId, startedAt, keyId, keyPrefix, orgId, teamId, projectId, endpoint, alias, provider, deployment
         case upstreamModel, status, outcome, errorClass, promptTokens, completionTokens, latencyMs, ttftMs, streamed
-        case attempts, guardrails
+        case attempts, guardrails, costUSD, priceVersion
     }
 
     /// Decodes records written before guardrails existed (no `guardrails` member) as having none.
@@ -127,5 +131,7 @@ public struct CallRecord: Sendable, Hashable, Codable {
         streamed = try c.decode(Bool.self, forKey: .streamed)
         attempts = try c.decode([Attempt].self, forKey: .attempts)
         guardrails = try c.decodeIfPresent([GuardrailDecision].self, forKey: .guardrails) ?? []
+        costUSD = try c.decodeIfPresent(String.self, forKey: .costUSD)
+        priceVersion = try c.decodeIfPresent(String.self, forKey: .priceVersion)
     }
 }

@@ -15,6 +15,17 @@ struct AdminRoutes: Sendable {
 
     func register(on router: Router<GatewayContext>) {
         let admin = router.group("admin")
+        admin.get("pricing") { request, context in await guarded(request, context) { _ in
+            Responses.json(runtime.prices.table.allPrices)
+        } }
+        admin.put("pricing") { request, context in await guarded(request, context) { body in
+            let prices = try PricingAdmin.decode(body)
+            runtime.prices.replace(with: prices)
+            return Responses.json(PriceTable(prices).allPrices)
+        } }
+        admin.get("pricing/unpriced") { request, context in await guarded(request, context) { _ in
+            Responses.json(runtime.prices.unpriced)
+        } }
         admin.get("providers") { request, context in await guarded(request, context) { _ in
             let state = await registry.currentState
             return Responses.json(state.providers.values.sorted { $0.name < $1.name }.map { ProviderView($0, state: state, health: runtime.health, now: runtime.clock.now()) })
@@ -152,18 +163,22 @@ struct AdminRoutes: Sendable {
             admin.post(RouterPath(stringLiteral: path)) { request, context in await guarded(request, context) { body in
                 let input = try AdminJSON.decode(ScopeInput.self, from: body, allowed: ScopeInput.fields)
                 switch kind {
-                case .org: return Responses.json(try await registry.createOrg(input, actor: auth.actorID), status: .created)
-                case .team: return Responses.json(try await registry.createTeam(input, actor: auth.actorID), status: .created)
-                default: return Responses.json(try await registry.createProject(input, actor: auth.actorID), status: .created)
+                case .org: return Responses.json(ScopeView(try await registry.createOrg(input, actor: auth.actorID)), status: .created)
+                case .team: return Responses.json(ScopeView(try await registry.createTeam(input, actor: auth.actorID)), status: .created)
+                default: return Responses.json(ScopeView(try await registry.createProject(input, actor: auth.actorID)), status: .created)
                 }
             } }
             admin.get(RouterPath(stringLiteral: path)) { request, context in await guarded(request, context) { _ in
                 let state = await registry.currentState
                 switch kind {
-                case .org: return Responses.json(state.orgs.values.sorted { $0.id < $1.id })
-                case .team: return Responses.json(state.teams.values.sorted { $0.id < $1.id })
-                default: return Responses.json(state.projects.values.sorted { $0.id < $1.id })
+                case .org: return Responses.json(state.orgs.values.sorted { $0.id < $1.id }.map(ScopeView.init))
+                case .team: return Responses.json(state.teams.values.sorted { $0.id < $1.id }.map(ScopeView.init))
+                default: return Responses.json(state.projects.values.sorted { $0.id < $1.id }.map(ScopeView.init))
                 }
+            } }
+            admin.patch(RouterPath(stringLiteral: "\(path)/:id")) { request, context in await guarded(request, context) { body in
+                let patch = try AdminJSON.decode(ScopePatch.self, from: body, allowed: ScopePatch.fields)
+                return Responses.json(try await registry.patchScope(kind, id: try parameter(context, "id"), patch: patch, actor: auth.actorID))
             } }
             admin.delete(RouterPath(stringLiteral: "\(path)/:id")) { request, context in await guarded(request, context) { _ in
                 try await registry.deleteScope(kind, id: try parameter(context, "id"), actor: auth.actorID)

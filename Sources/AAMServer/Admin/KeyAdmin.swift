@@ -13,6 +13,9 @@ struct KeyInput: Decodable, Sendable {
     var models: [String]?
     var metadata: [String: String]?
     var region: String?
+    var budgets: [BudgetInput]?
+    var rpm: Int64?
+    var tpm: Int64?
 }
 
 struct RotateInput: Decodable, Sendable {
@@ -36,6 +39,9 @@ struct KeyView: Encodable, Sendable {
     var graceUntil: Date?
     var lastRotatedAt: Date?
     var region: String?
+    var budgets: [BudgetInput]?
+    var rpm: Int64?
+    var tpm: Int64?
     var status: String
 
     init(_ key: VirtualKey, now: Date) {
@@ -53,6 +59,9 @@ struct KeyView: Encodable, Sendable {
         graceUntil = key.graceUntil
         lastRotatedAt = key.lastRotatedAt
         region = key.requiredRegion
+        budgets = key.budgets?.map(\.inputView)
+        rpm = key.rpm
+        tpm = key.tpm
         status = key.refusal(at: now)?.rawValue ?? "active"
     }
 }
@@ -78,11 +87,13 @@ extension ConfigRegistry {
         if let project = input.projectId { try AdminValidation.slug(project, field: "projectId") }
         let now = clock.now()
         if let expiry = input.expiresAt, expiry <= now { throw AdminError("must be in the future", field: "expiresAt") }
+        let governance = try GovernanceFields(budgets: input.budgets, rpm: input.rpm, tpm: input.tpm, models: nil)
         let issued = authority.issue(
             id: "key_" + Identifiers.random(16), orgId: input.orgId, teamId: input.teamId, projectId: input.projectId,
             name: input.name, expiresAt: input.expiresAt, models: input.models, metadata: input.metadata ?? [:], now: now)
         var record = issued.record
         record.requiredRegion = input.region.flatMap { $0.isEmpty ? nil : $0 }
+        (record.budgets, record.rpm, record.tpm) = (governance.budgets, governance.rpm, governance.tpm)
         let (secret, created) = (issued.secret, record)
         return try await mutate(actor: actor, action: "key.create", target: created.id) { state throws(AdminError) in
             var changed = try Self.ensureScopes(orgId: input.orgId, teamId: input.teamId, projectId: input.projectId, in: &state)

@@ -7,14 +7,24 @@ struct ScopeInput: Decodable, Sendable {
     var name: String?
     var orgId: String?
     var teamId: String?
+    var budgets: [BudgetInput]?
+    var rpm: Int64?
+    var tpm: Int64?
+    var models: [String]?
+
+    func governance() throws(AdminError) -> GovernanceFields {
+        try GovernanceFields(budgets: budgets, rpm: rpm, tpm: tpm, models: models)
+    }
 }
 
 extension ConfigRegistry {
     func createOrg(_ input: ScopeInput, actor: String) async throws -> Organization {
         try AdminValidation.slug(input.id, field: "id")
+        let fields = try input.governance()
         return try await mutate(actor: actor, action: "org.create", target: input.id) { state throws(AdminError) in
             guard state.orgs[input.id] == nil else { throw AdminError.conflict("org '\(input.id)' already exists") }
-            let org = Organization(id: input.id, name: input.name)
+            var org = Organization(id: input.id, name: input.name)
+            (org.budgets, org.rpm, org.tpm, org.models) = (fields.budgets, fields.rpm, fields.tpm, fields.models)
             state.orgs[org.id] = org
             return (org, [(.org, org.id)])
         }
@@ -23,10 +33,12 @@ extension ConfigRegistry {
     func createTeam(_ input: ScopeInput, actor: String) async throws -> Team {
         try AdminValidation.slug(input.id, field: "id")
         guard let orgId = input.orgId else { throw AdminError("is required", field: "orgId") }
+        let fields = try input.governance()
         return try await mutate(actor: actor, action: "team.create", target: input.id) { state throws(AdminError) in
             guard state.teams[input.id] == nil else { throw AdminError.conflict("team '\(input.id)' already exists") }
             guard state.orgs[orgId] != nil else { throw AdminError("unknown org '\(orgId)'", field: "orgId") }
-            let team = Team(id: input.id, orgId: orgId, name: input.name)
+            var team = Team(id: input.id, orgId: orgId, name: input.name)
+            (team.budgets, team.rpm, team.tpm, team.models) = (fields.budgets, fields.rpm, fields.tpm, fields.models)
             state.teams[team.id] = team
             return (team, [(.team, team.id)])
         }
@@ -35,6 +47,7 @@ extension ConfigRegistry {
     func createProject(_ input: ScopeInput, actor: String) async throws -> Project {
         try AdminValidation.slug(input.id, field: "id")
         guard let orgId = input.orgId else { throw AdminError("is required", field: "orgId") }
+        let fields = try input.governance()
         return try await mutate(actor: actor, action: "project.create", target: input.id) { state throws(AdminError) in
             guard state.projects[input.id] == nil else { throw AdminError.conflict("project '\(input.id)' already exists") }
             guard state.orgs[orgId] != nil else { throw AdminError("unknown org '\(orgId)'", field: "orgId") }
@@ -42,7 +55,8 @@ extension ConfigRegistry {
                 guard let team = state.teams[teamId] else { throw AdminError("unknown team '\(teamId)'", field: "teamId") }
                 guard team.orgId == orgId else { throw AdminError("team '\(teamId)' belongs to org '\(team.orgId)'", field: "teamId") }
             }
-            let project = Project(id: input.id, orgId: orgId, teamId: input.teamId, name: input.name)
+            var project = Project(id: input.id, orgId: orgId, teamId: input.teamId, name: input.name)
+            (project.budgets, project.rpm, project.tpm, project.models) = (fields.budgets, fields.rpm, fields.tpm, fields.models)
             state.projects[project.id] = project
             return (project, [(.project, project.id)])
         }

@@ -68,6 +68,11 @@ struct AttemptPlanner {
         }
     }
 
+    /// Records a deployment passed over by the caller (named in the exhaustion error).
+    mutating func note(skipped reason: String) {
+        skipped.append(reason)
+    }
+
     /// Inserts the alias's `contextWindowFallback` next in line (once). True when there is one.
     mutating func fallBackForContextWindow(from alias: String) -> Bool {
         guard let target = snapshot.settings(for: alias).contextWindowFallback else { return false }

@@ -1,5 +1,6 @@
 import AAMCore
 import Foundation
+import HTTPTypes
 
 /// Accumulates the call record of one request as it moves through the pipeline, and publishes
 /// it exactly once.
@@ -9,6 +10,15 @@ final class CallTrace: @unchecked Sendable {
     var record: CallRecord
     let started = ContinuousClock.now
     private var published = false
+    /// Budget reservation and rate charges of an admitted call: settled once, in `finish`.
+    var governance: GovernanceHold?
+    /// Rate charges on deployments tried (their `rpm`/`tpm`), settled in `finish`: the one that
+    /// served with the real tokens, the others with none.
+    var deploymentHolds: [(deployment: String, hold: GovernanceHold)] = []
+    /// `x-ratelimit-*` headers to send (a rate-limit refusal's status).
+    var rateLimitHeaders: HTTPFields = [:]
+    /// Prices for the call's cost (`record.costUSD`); nil records no cost.
+    var prices: PriceBook?
 
     init(requestID: String, endpoint: String, startedAt: Date) {
         record = CallRecord(requestId: requestID, startedAt: startedAt, endpoint: endpoint, status: 0, outcome: .rejected)
@@ -50,6 +60,27 @@ final class CallTrace: @unchecked Sendable {
             }
         }
         record.latencyMs = elapsedMs
+        var cost = Money.zero
+        if let usage, let prices, let provider = record.provider, let model = record.upstreamModel,
+            let price = prices.price(provider: provider, model: model, at: record.startedAt)
+        {
+            // An overflow leaves the cost unrecorded (and unbilled) rather than failing the call.
+            if let billed = try? price.cost(of: usage) {
+                cost = billed
+                record.costUSD = billed.description
+                record.priceVersion = price.version
+            }
+        }
+        let tokens = Int64(max(record.promptTokens, 0)) + Int64(max(record.completionTokens, 0))
+        if let hold = governance {
+            governance = nil
+            _ = hold.state.settle(hold.admission, actual: Spend(usd: cost, tokens: tokens), at: hold.clock.now())
+        }
+        for (deployment, hold) in deploymentHolds {
+            let served = deployment == record.deployment
+            _ = hold.state.settle(hold.admission, actual: Spend(tokens: served ? tokens : 0), at: hold.clock.now())
+        }
+        deploymentHolds = []
         bus.publish(.call(record))
     }
 

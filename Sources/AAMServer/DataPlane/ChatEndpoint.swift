@@ -15,6 +15,7 @@ struct ChatEndpoint: Sendable {
 
     func handle(_ request: Request, context: GatewayContext) async -> Response {
         let trace = CallTrace(requestID: context.requestID, endpoint: endpoint, startedAt: runtime.clock.now())
+        trace.prices = runtime.prices
         do {
             let caller = try AuthenticatedCaller(request: request, runtime: runtime, allowXAPIKey: wire == .anthropicMessages)
             trace.identify(caller.key)
@@ -28,10 +29,13 @@ struct ChatEndpoint: Sendable {
             if let guardrails, guardrails.isActive(.request) {
                 inbound = try screen(inbound, with: guardrails, trace: trace)
             }
+            let limitHeaders = try GovernanceGate.admit(runtime: runtime, key: caller.key, snapshot: caller.snapshot, inbound: inbound, trace: trace)
             let clientHeaders = request.headers.map { ($0.name.canonicalName, $0.value) }
-            return try await attempt(
+            var response = try await attempt(
                 inbound, caller: caller, clientHeaders: clientHeaders, trace: trace, requestID: context.requestID,
                 guardrails: guardrails.flatMap { $0.isActive(.response) ? $0 : nil })
+            response.headers.append(contentsOf: limitHeaders)
+            return response
         } catch let error as GatewayError {
             trace.finish(status: error.status, outcome: error.status >= 500 || error.code == "rate_limit_exceeded" && trace.record.attempts.count > 0 ? .upstreamError : .rejected,
                          errorClass: error.code, bus: runtime.bus)
@@ -57,6 +61,12 @@ struct ChatEndpoint: Sendable {
             let timeout = snapshot.settings(for: deployment.alias).timeoutMs ?? runtime.settings.defaultTimeoutMs
             let upstreamRequest = try UpstreamRequestBuilder.chat(
                 inbound, inboundWire: wire, deployment: deployment, provider: provider, clientHeaders: clientHeaders, timeoutMs: timeout)
+            guard GovernanceGate.chargeDeployment(
+                deployment, runtime: runtime, trace: trace, estimatedTokens: GovernanceGate.estimatedTokens(inbound, runtime: runtime))
+            else {
+                planner.note(skipped: "\(deployment.id) (rate_limited)")
+                continue
+            }
             guard case .admitted(let ticket, let transition) = runtime.health.begin(deployment.id, at: runtime.clock.now()) else {
                 continue
             }
@@ -122,6 +132,7 @@ struct ChatEndpoint: Sendable {
         var fields = HTTPFields()
         if let provider = trace.record.provider { fields[Responses.providerField] = provider }
         if let deployment = trace.record.deployment { fields[Responses.deploymentField] = deployment }
+        fields.append(contentsOf: trace.rateLimitHeaders)
         return fields
     }
 }

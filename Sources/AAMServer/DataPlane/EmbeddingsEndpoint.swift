@@ -10,6 +10,7 @@ struct EmbeddingsEndpoint: Sendable {
 
     func handle(_ request: Request, context: GatewayContext) async -> Response {
         let trace = CallTrace(requestID: context.requestID, endpoint: "/v1/embeddings", startedAt: runtime.clock.now())
+        trace.prices = runtime.prices
         do {
             let caller = try AuthenticatedCaller(request: request, runtime: runtime, allowXAPIKey: false)
             trace.identify(caller.key)
@@ -26,10 +27,15 @@ struct EmbeddingsEndpoint: Sendable {
                 if let block = result.block { throw GuardrailBodyFilter.blockedError(block) }
                 if let body = result.body { inbound = try InboundEmbeddingsRequest(body: body) }
             }
-            return try await attempt(inbound, caller: caller, trace: trace, requestID: context.requestID)
+            let limitHeaders = try GovernanceGate.admit(
+                runtime: runtime, key: caller.key, snapshot: caller.snapshot, alias: inbound.alias, bodyBytes: inbound.body.count,
+                maxOutputTokens: 0, trace: trace)
+            var response = try await attempt(inbound, caller: caller, trace: trace, requestID: context.requestID)
+            response.headers.append(contentsOf: limitHeaders)
+            return response
         } catch let error as GatewayError {
             trace.finish(status: error.status, outcome: error.status >= 500 ? .upstreamError : .rejected, errorClass: error.code, bus: runtime.bus)
-            return Responses.error(error, shape: .openAI, requestID: context.requestID)
+            return Responses.error(error, shape: .openAI, requestID: context.requestID, extra: trace.rateLimitHeaders)
         } catch {
             trace.finish(status: 500, outcome: .rejected, errorClass: "internal_error", bus: runtime.bus)
             return Responses.error(.internalError(context.requestID), shape: .openAI, requestID: context.requestID)

@@ -1,5 +1,6 @@
 import AAMCore
 import Logging
+import Synchronization
 
 /// Tunables of the data path.
 public struct DataPlaneSettings: Sendable {
@@ -29,6 +30,8 @@ public struct DataPlaneSettings: Sendable {
     /// longest secret that can be caught when split across chunks. Larger costs more per chunk
     /// (`scripts/bench-guardrails` measures it) and delays text by up to this many bytes.
     public var guardrailWindowBytes: Int = 256
+    /// Output tokens reserved for a call that gives no `max_tokens` (budget and TPM estimate).
+    public var defaultOutputCap: Int = 4096
 
     public init() {}
 }
@@ -52,6 +55,12 @@ public final class GatewayRuntime: Sendable {
     public let backoff: RetryBackoff
     /// Compiled guardrail engines per scope chain (current snapshot only).
     let guardrails = GuardrailEngines()
+    /// Budget ledger and rate limiter of the scope chains (in memory; UTC calendar periods).
+    public let governance = GovernanceState(timeZone: .gmt)
+    /// Prices per provider and upstream model (`PUT /admin/pricing`).
+    public let prices = PriceBook()
+    /// Admissions since start; every 4096th prunes the governance state (`GovernanceGate`).
+    let governanceAdmissions = Atomic<Int>(0)
 
     public init(
         snapshots: SnapshotHolder, registry: ConfigRegistry, keys: KeyAuthority, vault: CredentialVault, bus: EventBus,

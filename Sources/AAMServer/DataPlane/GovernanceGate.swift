@@ -1,0 +1,208 @@
+import AAMCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// What an admitted call holds until it ends: settled exactly once by `CallTrace.finish`.
+struct GovernanceHold: Sendable {
+    let state: GovernanceState
+    let admission: Admission
+    let clock: any WallClock
+}
+
+/// Budgets, rate limits and model allow-lists of the scope chain (key -> project -> team -> org),
+/// applied before routing.
+///
+/// Estimate: prompt tokens ≈ body bytes / 4, plus `max_tokens` / `max_completion_tokens`, or
+/// `DataPlaneSettings.defaultOutputCap` when the request gives neither. With `max_tokens` the
+/// estimate is an upper bound and no set of concurrent calls can push a token budget past its
+/// limit; without it a budget may be overrun by at most Σ(actual − estimate) of the calls in
+/// flight at once. Rate limits are GCRA (`RateLimiter`): RPM charges 1, TPM charges the
+/// estimated tokens, corrected to the real tokens at settle.
+///
+/// USD: the estimate uses the dearest price among the alias's deployments (fallback aliases
+/// are not priced in; their real cost is settled). When the chain carries a USD budget and any
+/// deployment of the alias has no price (`PUT /admin/pricing`), the call is refused with 400
+/// `model_unpriced` (never silently free) and the model is listed by
+/// `GET /admin/pricing/unpriced`. Token budgets, RPM and TPM need no price. Deployment
+/// `rpm`/`tpm` are charged per attempt (`chargeDeployment`): a deployment at its limit is
+/// skipped like an unhealthy one.
+enum GovernanceGate {
+    struct Link {
+        var scope: GovernanceScope
+        var budgets: [Budget]
+        var rpm: Int64?
+        var tpm: Int64?
+        var models: [String]?
+    }
+
+    /// The chain of `key`, broadest first (org, team, project, key); missing scopes are skipped.
+    static func links(for key: VirtualKey, in state: ConfigState) -> [Link] {
+        var links: [Link] = []
+        if let org = state.orgs[key.orgId] {
+            links.append(Link(scope: GovernanceScope(.org, org.id), budgets: org.budgets ?? [], rpm: org.rpm, tpm: org.tpm, models: org.models))
+        }
+        if let teamId = key.teamId, let team = state.teams[teamId] {
+            links.append(Link(scope: GovernanceScope(.team, team.id), budgets: team.budgets ?? [], rpm: team.rpm, tpm: team.tpm, models: team.models))
+        }
+        if let projectId = key.projectId, let project = state.projects[projectId] {
+            links.append(Link(
+                scope: GovernanceScope(.project, project.id), budgets: project.budgets ?? [], rpm: project.rpm, tpm: project.tpm,
+                models: project.models))
+        }
+        links.append(Link(scope: GovernanceScope(.key, key.id), budgets: key.budgets ?? [], rpm: key.rpm, tpm: key.tpm, models: key.models))
+        return links
+    }
+
+    /// Checks the allow-lists, then reserves the estimate and charges the rate limits atomically.
+    /// On success the hold is stored on `trace` (settled by `finish`) and the success headers
+    /// are returned; a refusal throws the 429 (or 400/403) to send, with its headers on `trace`.
+    static func admit(
+        runtime: GatewayRuntime, key: VirtualKey, snapshot: ConfigSnapshot, inbound: InboundRequest, trace: CallTrace
+    ) throws(GatewayError) -> HTTPFields {
+        try admit(
+            runtime: runtime, key: key, snapshot: snapshot, alias: inbound.alias, bodyBytes: inbound.body.count,
+            maxOutputTokens: maxOutputTokens(inbound), trace: trace)
+    }
+
+    /// - Parameter maxOutputTokens: the request's output cap; nil uses the configured default
+    ///   (embeddings pass 0: they produce no output tokens).
+    static func admit(
+        runtime: GatewayRuntime, key: VirtualKey, snapshot: ConfigSnapshot, alias: String, bodyBytes: Int, maxOutputTokens: Int?,
+        trace: CallTrace
+    ) throws(GatewayError) -> HTTPFields {
+        let inbound = (alias: alias, bodyBytes: bodyBytes)
+        let links = links(for: key, in: snapshot.state)
+        for link in links where !(link.models.map { $0.contains(inbound.alias) } ?? true) {
+            throw .modelNotAllowed(inbound.alias)
+        }
+        let chain = links.filter { !$0.budgets.isEmpty }.map { ScopeBudgets(scope: $0.scope, budgets: $0.budgets) }
+        let hasRateLimits = links.contains { $0.rpm != nil || $0.tpm != nil }
+        guard !chain.isEmpty || hasRateLimits else { return [:] }
+        let now = runtime.clock.now()
+        let outputTokens = maxOutputTokens ?? runtime.settings.defaultOutputCap
+        // USD budgets need a price: the dearest deployment of the alias bounds the estimate.
+        var price: ModelPrice?
+        if chain.hasDollarLimit {
+            var dearest: (price: ModelPrice, usd: Money)?
+            for deployment in snapshot.deploymentsByAlias[inbound.alias] ?? [] {
+                guard let found = runtime.prices.price(provider: deployment.provider, model: deployment.upstreamModel, at: now) else {
+                    throw GatewayError(
+                        status: 400, type: "invalid_request_error", code: "model_unpriced",
+                        message: "The model '\(inbound.alias)' has no price, and a budget on this key's scope chain is in USD; ask an administrator to set its price.",
+                        param: "model")
+                }
+                let usd = (try? found.estimate(promptTokens: inbound.bodyBytes / 4, maxOutputTokens: outputTokens)) ?? .max
+                if dearest.map({ usd > $0.usd }) ?? true { dearest = (found, usd) }
+            }
+            price = dearest?.price
+        }
+        let estimate: CallEstimate
+        do {
+            estimate = try CallEstimate(
+                promptTokens: inbound.bodyBytes / 4, maxOutputTokens: maxOutputTokens,
+                defaultOutputCap: runtime.settings.defaultOutputCap, price: price)
+        } catch {
+            throw .invalidRequest("The request is too large to estimate.")
+        }
+        var charges: [RateCharge] = []
+        for link in links {
+            if let rpm = link.rpm { charges.append(RateCharge(key: RateLimitKey(scope: link.scope, dimension: .requests), cost: 1, limitPerMinute: rpm)) }
+            if let tpm = link.tpm {
+                charges.append(RateCharge(key: RateLimitKey(scope: link.scope, dimension: .tokens), cost: estimate.spend.tokens, limitPerMinute: tpm))
+            }
+        }
+        switch runtime.governance.admit(requestId: trace.record.requestId, chain: chain, estimate: estimate.spend, rateCharges: charges, at: now) {
+        case .admitted(let admission):
+            if runtime.governanceAdmissions.wrappingAdd(1, ordering: .relaxed).newValue % 4096 == 0 {
+                prune(runtime.governance, state: snapshot.state, at: now)
+            }
+            trace.governance = GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.clock)
+            return headers(for: admission.rateStatuses)
+        case .budgetExceeded(let rejection):
+            let what = rejection.dimension == .tokens ? "token" : "USD"
+            throw GatewayError(
+                status: 429, type: "insufficient_quota", code: "budget_exceeded",
+                message: "The \(rejection.period.rawValue) \(what) budget of \(rejection.key.scope) is exhausted for this request.",
+                retryAfterSeconds: rejection.retryAfterHeader(at: now).flatMap { Int($0) })
+        case .rateLimited(let decision):
+            switch decision {
+            case .limited(let status, _):
+                trace.rateLimitHeaders = headers(for: [status])
+                throw GatewayError(
+                    status: 429, type: "rate_limit_error", code: "rate_limit_exceeded",
+                    message: "Rate limit reached for \(status.key.subject): \(status.limit) \(status.key.dimension.rawValue) per minute.",
+                    retryAfterSeconds: decision.retryAfterHeader.flatMap { Int($0) })
+            case .tooLarge(let key, let limit):
+                throw GatewayError(
+                    status: 429, type: "rate_limit_error", code: "rate_limit_exceeded",
+                    message: "This request needs more than the whole limit of \(key.subject) (\(limit) \(key.dimension.rawValue) per minute).")
+            case .allowed:
+                return [:]
+            }
+        }
+    }
+
+    /// Bounds memory: forgets settled request ids older than an hour and drained or
+    /// unconfigured rate-limit cells.
+    static func prune(_ governance: GovernanceState, state: ConfigState, at now: Date) {
+        var limits: [RateLimitKey: Int64] = [:]
+        func add(_ scope: GovernanceScope, _ rpm: Int64?, _ tpm: Int64?) {
+            if let rpm { limits[RateLimitKey(scope: scope, dimension: .requests)] = rpm }
+            if let tpm { limits[RateLimitKey(scope: scope, dimension: .tokens)] = tpm }
+        }
+        for org in state.orgs.values { add(GovernanceScope(.org, org.id), org.rpm, org.tpm) }
+        for team in state.teams.values { add(GovernanceScope(.team, team.id), team.rpm, team.tpm) }
+        for project in state.projects.values { add(GovernanceScope(.project, project.id), project.rpm, project.tpm) }
+        for key in state.keys.values { add(GovernanceScope(.key, key.id), key.rpm, key.tpm) }
+        for deployment in state.deployments.values {
+            if let rpm = deployment.rpm, rpm > 0 { limits[.deployment(deployment.id, .requests)] = Int64(rpm) }
+            if let tpm = deployment.tpm, tpm > 0 { limits[.deployment(deployment.id, .tokens)] = Int64(tpm) }
+        }
+        governance.prune(at: now, keepSettledIdsFor: 3600) { limits[$0] }
+    }
+
+    /// The tokens a chat call reserves: prompt ≈ body bytes / 4 plus its output cap.
+    static func estimatedTokens(_ inbound: InboundRequest, runtime: GatewayRuntime) -> Int64 {
+        Int64(inbound.body.count / 4) + Int64(max(maxOutputTokens(inbound) ?? runtime.settings.defaultOutputCap, 0))
+    }
+
+    /// Charges a deployment's `rpm`/`tpm` before an attempt on it; false when it is at its
+    /// limit (the caller skips to the next deployment). The charge is kept on `trace` and
+    /// settled in `finish`.
+    static func chargeDeployment(_ deployment: Deployment, runtime: GatewayRuntime, trace: CallTrace, estimatedTokens: Int64) -> Bool {
+        var charges: [RateCharge] = []
+        if let rpm = deployment.rpm, rpm > 0 {
+            charges.append(RateCharge(key: .deployment(deployment.id, .requests), cost: 1, limitPerMinute: Int64(rpm)))
+        }
+        if let tpm = deployment.tpm, tpm > 0 {
+            charges.append(RateCharge(key: .deployment(deployment.id, .tokens), cost: estimatedTokens, limitPerMinute: Int64(tpm)))
+        }
+        guard !charges.isEmpty else { return true }
+        let requestId = "\(trace.record.requestId)#\(deployment.id)#\(trace.deploymentHolds.count)"
+        guard case .admitted(let admission) = runtime.governance.admit(
+            requestId: requestId, chain: [], estimate: .zero, rateCharges: charges, at: runtime.clock.now())
+        else { return false }
+        trace.deploymentHolds.append((deployment.id, GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.clock)))
+        return true
+    }
+
+    static func maxOutputTokens(_ inbound: InboundRequest) -> Int? {
+        for name in ["max_completion_tokens", "max_tokens"] {
+            if case .value(let value) = inbound.scan.integer(name, in: inbound.body) { return value }
+        }
+        return nil
+    }
+
+    /// `x-ratelimit-*` headers: per dimension, the tightest status (least remaining).
+    static func headers(for statuses: [RateLimitStatus]) -> HTTPFields {
+        var fields = HTTPFields()
+        for dimension in [RateLimitKey.Dimension.requests, .tokens] {
+            guard let tightest = statuses.filter({ $0.key.dimension == dimension }).min(by: { $0.remaining < $1.remaining }) else { continue }
+            for (name, value) in tightest.headers {
+                if let name = HTTPField.Name(name) { fields[name] = value }
+            }
+        }
+        return fields
+    }
+}
