@@ -16,11 +16,15 @@ public struct LoadedConfig: Sendable {
     public var credentials: [String: SecretValue]
     /// Key id -> declared secret of a bootstrap key (always `VirtualKeyFormat.looksValid`).
     public var keySecrets: [String: SecretValue]
+    /// The `pricing:` table; nil when the file has no `pricing:` section (prices then stay as
+    /// set by `PUT /admin/pricing`). When present it replaces the table at start and on reload.
+    public var prices: [ModelPrice]?
 
     public init(
         server: ServerSettings = ServerSettings(), state: ConfigState = ConfigState(),
-        credentials: [String: SecretValue] = [:], keySecrets: [String: SecretValue] = [:]
+        credentials: [String: SecretValue] = [:], keySecrets: [String: SecretValue] = [:], prices: [ModelPrice]? = nil
     ) {
+        self.prices = prices
         self.server = server
         self.state = state
         self.credentials = credentials

@@ -62,4 +62,8 @@ public final class InMemoryCallRecordStore: CallRecordStore {
     public func call(requestId: String) async throws -> CallRecord? {
         contents.withLock { $0.ordered.last { $0.requestId == requestId } }
     }
+
+    public func calls(since date: Date) async throws -> [CallRecord] {
+        contents.withLock { $0.ordered.filter { $0.startedAt >= date } }.sorted { $0.startedAt < $1.startedAt }
+    }
 }

@@ -133,4 +133,11 @@ public actor SQLiteStore: ConfigStore, CallRecordStore {
             "SELECT \(CallRecordColumns.names) FROM call_records WHERE request_id = ?", [.text(requestId)]
         ).first.flatMap(CallRecordColumns.record)
     }
+
+    public func calls(since date: Date) async throws -> [CallRecord] {
+        try await connection.query(
+            "SELECT \(CallRecordColumns.names) FROM call_records WHERE started_at >= ? ORDER BY started_at, seq",
+            [.float(date.timeIntervalSince1970)]
+        ).compactMap(CallRecordColumns.record)
+    }
 }

@@ -61,6 +61,31 @@ import Testing
         #expect(loaded.credentials["openai-main"]?.revealForTransport() == "sk-test-literal-credential")
     }
 
+    @Test func governanceFieldsOnEveryScope() throws {
+        let state = try Fixtures.load("good", "governance").state
+        let org = try #require(state.orgs["acme"])
+        #expect(org.budgets == [
+            Budget(id: "daily", period: .daily, usdLimit: try Money(parsing: "250.00")),
+            Budget(id: "monthly", period: .monthly, usdLimit: try Money(parsing: "5000"), tokenLimit: 100_000_000),
+        ])
+        #expect(org.rpm == 6000 && org.tpm == 2_000_000 && org.models == nil)
+        #expect(state.teams["platform"]?.budgets == [Budget(id: "weekly", period: .weekly, tokenLimit: 5_000_000)])
+        #expect(state.teams["platform"]?.models == ["fast"])
+        #expect(state.projects["chatbot"]?.tpm == 200_000)
+        #expect(state.projects["chatbot"]?.budgets == nil)
+        let key = try #require(state.keys["ci"])
+        #expect(key.budgets == [
+            Budget(id: "daily", period: .daily, tokenLimit: 100_000), Budget(id: "daily-2", period: .daily, usdLimit: try Money(parsing: "5")),
+        ])
+        #expect(key.rpm == 60 && key.tpm == nil)
+        let prices = try #require(try Fixtures.load("good", "governance").prices)
+        #expect(prices.map(\.version) == ["sim-2026-01", "sim-2027-01"])
+        #expect(prices[0].cachedInputPerMillion == (try Money(parsing: "0.075")))
+        #expect(prices[1].outputPerMillion == (try Money(parsing: "0.40")))
+        #expect(prices[0].effectiveFrom == Date(timeIntervalSince1970: 0))
+        #expect(try Fixtures.load("good", "minimal").prices == nil)
+    }
+
     @Test func fullDeployments() throws {
         let deployments = try Fixtures.load("good", "full").state.deployments
         #expect(deployments.keys.sorted() == ["fast-openai", "fast.local-vllm", "long.sim", "smart.claude"])

@@ -48,6 +48,21 @@ struct CallRecordStoreConformanceTests {
         }
     }
 
+    @Test("calls(since:) returns the calls started at or after a time, oldest first", arguments: Backend.allCases)
+    func callsSince(backend: Backend) async throws {
+        try await withStore(backend) { (store: OpenedStore) async throws in
+            let base = Date(timeIntervalSince1970: 1_763_900_000)
+            let records = [
+                fullRecord(0, startedAt: base.addingTimeInterval(30)), fullRecord(1, startedAt: base.addingTimeInterval(-10)),
+                fullRecord(2, startedAt: base), fullRecord(3, startedAt: base.addingTimeInterval(5)),
+            ]
+            try await store.calls.append(records)
+            #expect(try await store.calls.calls(since: base).map(\.requestId) == ["req_2", "req_3", "req_0"])
+            #expect(try await store.calls.calls(since: base.addingTimeInterval(31)).isEmpty)
+            #expect(try await store.calls.calls(since: .distantPast).count == 4)
+        }
+    }
+
     @Test("start times with arbitrary fractions round-trip", arguments: Backend.allCases)
     func startTimes(backend: Backend) async throws {
         try await withStore(backend) { (store: OpenedStore) async throws in

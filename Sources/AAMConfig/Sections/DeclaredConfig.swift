@@ -13,6 +13,8 @@ struct DeclaredConfig {
     var projects: [DeclaredProject] = []
     var keys: [DeclaredKey] = []
     var guardrails: [DeclaredGuardrail] = []
+    /// The `pricing:` rows; nil when the file has no `pricing:` section.
+    var pricing: [ModelPrice]?
 }
 
 /// A provider and its plaintext credential, which never enters `ProviderConfig`.

@@ -6,7 +6,7 @@ import Yams
 ///
 /// The secret is never echoed: errors about it say what shape was expected, not what was found.
 enum KeyDecoder {
-    static let fields = ["id", "orgId", "teamId", "projectId", "name", "secret", "models", "expiresAt", "metadata", "region"]
+    static let fields = ["id", "orgId", "teamId", "projectId", "name", "secret", "models", "expiresAt", "metadata", "region", "budgets", "rpm", "tpm"]
 
     static func decode(_ node: Node, path: FieldPath, context: DecodingContext, now: Date) -> DeclaredKey? {
         guard let reader = MappingReader(node, path: path, context: context, fields: fields) else { return nil }
@@ -18,15 +18,17 @@ enum KeyDecoder {
         let region = reader.string("region")?.text
         let secretField = readSecret(reader)
         let models = reader.strings("models")
+        let limits = GovernanceDecoder.decode(reader, models: false)
         let expiresAt = readDate(reader, "expiresAt")
         var metadata: [String: String] = [:]
         for entry in reader.stringMap("metadata") ?? [] { metadata[entry.name] = entry.value.text }
         guard let id else { return nil }
-        let key = VirtualKey(
+        var key = VirtualKey(
             id: id.text, prefix: "", secretHash: "", orgId: orgId?.text ?? "", teamId: teamId?.text,
             projectId: projectId?.text, name: name, createdAt: now, expiresAt: expiresAt,
             models: models.map { $0.map(\.text) }, metadata: metadata, requiredRegion: region
         )
+        (key.budgets, key.rpm, key.tpm) = (limits.budgets, limits.rpm, limits.tpm)
         return DeclaredKey(
             id: id, key: key, secret: secretField.map { SecretValue($0.text) }, secretField: secretField,
             orgId: orgId, teamId: teamId, projectId: projectId, models: models ?? []

@@ -46,7 +46,7 @@ enum ConfigValidator {
         return LoadedConfig(
             server: declared.server, state: state,
             credentials: providers.compactMapValues(\.credential),
-            keySecrets: keys.compactMapValues(\.secret)
+            keySecrets: keys.compactMapValues(\.secret), prices: declared.pricing
         )
     }
 

@@ -21,6 +21,8 @@ public protocol CallRecordStore: Sendable {
     func recentCalls(limit: Int) async throws -> [CallRecord]
     func callCount() async throws -> Int
     func call(requestId: String) async throws -> CallRecord?
+    /// Every call started at or after `date`, oldest first (spend replay after a restart, usage reports).
+    func calls(since date: Date) async throws -> [CallRecord]
 }
 
 extension ConfigStore {

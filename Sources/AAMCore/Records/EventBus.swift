@@ -12,6 +12,9 @@ public enum GatewayEvent: Sendable, Hashable, Codable {
     case health(HealthTransition)
     /// A guardrail detector fired (any action but `allow`) during a call; no matched text.
     case guardrailHit(requestId: String, decision: GuardrailDecision)
+    /// A call needed the price of a model that has none (`PUT /admin/pricing` or the config
+    /// file's `pricing:`); published once per provider and upstream model for the process.
+    case modelUnpriced(provider: String, model: String)
 }
 
 /// In-process fan-out of `GatewayEvent`s.

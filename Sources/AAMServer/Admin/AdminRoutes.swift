@@ -20,6 +20,8 @@ struct AdminRoutes: Sendable {
         } }
         admin.put("pricing") { request, context in await guarded(request, context) { body in
             let prices = try PricingAdmin.decode(body)
+            // Persisted before it takes effect, so a price in use survives a restart.
+            try await GovernancePersistence.savePrices(prices, store: registry.store)
             runtime.prices.replace(with: prices)
             return Responses.json(PriceTable(prices).allPrices)
         } }
@@ -68,6 +70,13 @@ struct AdminRoutes: Sendable {
         admin.get("calls") { request, context in await guarded(request, context) { _ in
             let limit = min(1000, max(1, request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100))
             return Responses.json(try await calls.recentCalls(limit: limit))
+        } }
+        admin.get("usage") { request, context in await guarded(request, context) { _ in
+            let query = request.uri.queryParameters
+            let (dimension, from, to) = try UsageAdmin.parse(
+                groupBy: query.get("groupBy"), from: query.get("from"), to: query.get("to"))
+            let records = try await calls.calls(since: from ?? .distantPast)
+            return Responses.json(UsageAdmin.report(records, by: dimension, from: from, to: to))
         } }
         admin.get("calls/:id") { request, context in await guarded(request, context) { _ in
             let id = try parameter(context, "id")
@@ -142,12 +151,12 @@ struct AdminRoutes: Sendable {
         } }
         admin.get("keys") { request, context in await guarded(request, context) { _ in
             let now = runtime.clock.now()
-            return Responses.json(await registry.currentState.keys.values.sorted { $0.createdAt < $1.createdAt }.map { KeyView($0, now: now) })
+            return Responses.json(await registry.currentState.keys.values.sorted { $0.createdAt < $1.createdAt }.map { KeyView($0, now: now, lastUsedAt: runtime.keyUsage.lastUsed($0.id)) })
         } }
         admin.get("keys/:id") { request, context in await guarded(request, context) { _ in
             let id = try parameter(context, "id")
             guard let key = await registry.currentState.keys[id] else { throw AdminError.notFound("key '\(id)'") }
-            return Responses.json(KeyView(key, now: runtime.clock.now()))
+            return Responses.json(KeyView(key, now: runtime.clock.now(), lastUsedAt: runtime.keyUsage.lastUsed(id)))
         } }
         admin.post("keys/:id/revoke") { request, context in await guarded(request, context) { _ in
             let key = try await registry.revokeKey(try parameter(context, "id"), actor: auth.actorID)

@@ -38,13 +38,15 @@ struct KeyView: Encodable, Sendable {
     var metadata: [String: String]
     var graceUntil: Date?
     var lastRotatedAt: Date?
+    var lastUsedAt: Date?
     var region: String?
     var budgets: [BudgetInput]?
     var rpm: Int64?
     var tpm: Int64?
     var status: String
 
-    init(_ key: VirtualKey, now: Date) {
+    init(_ key: VirtualKey, now: Date, lastUsedAt: Date? = nil) {
+        self.lastUsedAt = lastUsedAt
         id = key.id
         prefix = key.prefix
         orgId = key.orgId

@@ -56,15 +56,28 @@ public final class Gateway: Sendable {
             snapshots: holder, registry: registry, keys: keys, vault: vault, bus: bus, clock: clock, random: SystemRandomSource(),
             transport: transport, simulated: SimulatedTransport(), settings: options.dataPlane, logger: logger, health: health)
         let gateway = Gateway(runtime: runtime, stores: stores, transport: transport, options: options, logger: logger)
-        if let path = options.configPath {
-            do {
+        do {
+            try await restoring { try await GovernancePersistence.restorePrices(runtime: runtime, store: stores.config) }
+            if let path = options.configPath {
                 try await gateway.applyConfigFile(path)
-            } catch {
-                await transport.shutdown()
-                throw error
             }
+            // Spend is replayed against the scope chains of the applied configuration.
+            try await restoring { try await GovernancePersistence.restoreSpend(runtime: runtime, store: stores.config, calls: stores.calls) }
+        } catch {
+            await transport.shutdown()
+            throw error
         }
         return gateway
+    }
+
+    private static func restoring(_ operation: () async throws -> Void) async throws {
+        do {
+            try await operation()
+        } catch let error as StartupError {
+            throw error
+        } catch {
+            throw StartupError("cannot restore the persisted spend and prices: \(error)")
+        }
     }
 
     init(runtime: GatewayRuntime, stores: StoreFactory.Stores, transport: HTTPUpstreamTransport, options: DaemonOptions, logger: Logger) {
@@ -85,7 +98,12 @@ public final class Gateway: Sendable {
         } catch {
             throw StartupError("invalid config:\n\(error.description)")
         }
-        return try await runtime.registry.apply(loaded, keys: runtime.keys, source: "config:\((path as NSString).lastPathComponent)")
+        let count = try await runtime.registry.apply(loaded, keys: runtime.keys, source: "config:\((path as NSString).lastPathComponent)")
+        if let prices = loaded.prices {
+            try await GovernancePersistence.savePrices(prices, store: stores.config)
+            runtime.prices.replace(with: prices)
+        }
+        return count
     }
 
     /// The port the listener bound (useful with port 0), once running.
@@ -113,7 +131,12 @@ public final class Gateway: Sendable {
     /// In-flight calls finish; the call record writer drains last.
     public func run(handleSignals: Bool = true, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let application = makeApplication(onRunning: onRunning)
-        var services: [any Service] = [writer, HealthTicker(runtime: runtime), application]
+        // Services stop in reverse order: the governance snapshot is written last, after the
+        // listener has drained and the call record writer has flushed.
+        var services: [any Service] = [
+            GovernancePersistence(runtime: runtime, store: stores.config, logger: runtime.logger), writer, HealthTicker(runtime: runtime),
+            application,
+        ]
         if handleSignals, let path = options.configPath {
             services.insert(ConfigReloadService(gateway: self, path: path, logger: runtime.logger), at: 0)
         }

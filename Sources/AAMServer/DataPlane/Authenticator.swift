@@ -28,9 +28,11 @@ struct AuthenticatedCaller: Sendable {
         guard VirtualKeyFormat.looksValid(secret), let entry = snapshot.keysByHash[runtime.keys.hash(secret)] else {
             throw .invalidKey(.unknown)
         }
-        if let refusal = entry.key.refusal(at: runtime.clock.now(), viaGraceSecret: entry.viaGrace) {
+        let now = runtime.clock.now()
+        if let refusal = entry.key.refusal(at: now, viaGraceSecret: entry.viaGrace) {
             throw .invalidKey(refusal)
         }
+        runtime.keyUsage.touch(entry.key.id, at: now)
         self.key = entry.key
         self.snapshot = snapshot
     }

@@ -58,7 +58,9 @@ public final class GatewayRuntime: Sendable {
     /// Budget ledger and rate limiter of the scope chains (in memory; UTC calendar periods).
     public let governance = GovernanceState(timeZone: .gmt)
     /// Prices per provider and upstream model (`PUT /admin/pricing`).
-    public let prices = PriceBook()
+    public let prices: PriceBook
+    /// Each key's last-used time (`GET /admin/keys`).
+    public let keyUsage = KeyUsage()
     /// Admissions since start; every 4096th prunes the governance state (`GovernanceGate`).
     let governanceAdmissions = Atomic<Int>(0)
 
@@ -74,6 +76,7 @@ public final class GatewayRuntime: Sendable {
         self.keys = keys
         self.vault = vault
         self.bus = bus
+        self.prices = PriceBook(bus: bus)
         self.clock = clock
         self.random = random
         self.transport = transport
