@@ -52,6 +52,14 @@ final class ProcessRunner: Sendable {
         try process.run()
     }
 
+    /// A test that fails half-way (a `#require` that throws) must not leave its process behind.
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
     var pid: Int32 { process.processIdentifier }
     var allOutput: String { output.text.withLock { $0 } }
 
