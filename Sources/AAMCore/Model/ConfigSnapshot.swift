@@ -37,6 +37,13 @@ public struct ConfigSnapshot: Sendable {
 
     public func provider(named name: String) -> ProviderConfig? { state.providers[name] }
 
+    /// Whether a deployment may take new calls: neither it nor its provider is drained, and the
+    /// provider exists. The one drain rule every planner uses.
+    public func isRoutable(_ deployment: Deployment) -> Bool {
+        guard !deployment.drained, let provider = provider(named: deployment.provider) else { return false }
+        return !provider.drained
+    }
+
     /// Aliases the key may use, sorted.
     public func aliases(visibleTo key: VirtualKey) -> [String] {
         aliasNames.filter { key.allows(alias: $0) }.sorted()

@@ -6,12 +6,7 @@
 /// to other deployments in proportion to their weights.
 public enum AliasRouter {
     public static func plan(alias: String, snapshot: ConfigSnapshot, random: any RandomSource) -> [Deployment] {
-        let eligible = (snapshot.deploymentsByAlias[alias] ?? []).filter { deployment in
-            guard !deployment.drained, let provider = snapshot.provider(named: deployment.provider) else {
-                return false
-            }
-            return !provider.drained
-        }
+        let eligible = (snapshot.deploymentsByAlias[alias] ?? []).filter(snapshot.isRoutable)
         let byPriority = snapshot.settings(for: alias).strategy == .priority
         if byPriority {
             let tiers = Dictionary(grouping: eligible, by: \.priority).sorted { $0.key < $1.key }

@@ -121,3 +121,21 @@ struct FieldReader {
         return readers
     }
 }
+
+extension FieldReader {
+    /// Parses an OpenAI `function.arguments` (a JSON-encoded string) into the object Anthropic's
+    /// `tool_use.input` wants; empty means `{}`. Shared by request and response translation.
+    func toolArgumentsObject() throws(TranslationError) -> WireJSON {
+        let arguments = try optionalString("arguments") ?? ""
+        if arguments.trimmingWhitespace().isEmpty { return .object(WireJSONObject()) }
+        let path = path("arguments")
+        let parsed: WireJSON
+        do {
+            parsed = try WireJSON.parse(arguments, context: path)
+        } catch {
+            throw TranslationError(message: error.message, param: path)
+        }
+        guard case .object = parsed else { throw .field(path, "expected a JSON object, got \(parsed.typeName)") }
+        return parsed
+    }
+}

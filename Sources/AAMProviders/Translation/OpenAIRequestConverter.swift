@@ -203,26 +203,12 @@ enum OpenAIRequestConverter {
                 "type": "tool_use",
                 "id": .string(try call.string("id")),
                 "name": .string(try function.string("name")),
-                "input": try argumentsObject(function),
+                "input": try function.toolArgumentsObject(),
             ])
         }
         return blocks.isEmpty ? nil : .array(blocks)
     }
 
-    /// Parses `function.arguments` (a JSON-encoded string) into the object Anthropic wants.
-    private static func argumentsObject(_ function: FieldReader) throws(TranslationError) -> WireJSON {
-        let arguments = try function.optionalString("arguments") ?? ""
-        if arguments.trimmingWhitespace().isEmpty { return .object(WireJSONObject()) }
-        let path = function.path("arguments")
-        let parsed: WireJSON
-        do {
-            parsed = try WireJSON.parse(arguments, context: path)
-        } catch {
-            throw TranslationError(message: error.message, param: path)
-        }
-        guard case .object = parsed else { throw .field(path, "expected a JSON object, got \(parsed.typeName)") }
-        return parsed
-    }
 
     // MARK: Sampling, tools, response format
 

@@ -27,7 +27,7 @@ enum OpenAIResponseConverter {
                 "type": "tool_use",
                 "id": .string(try call.string("id")),
                 "name": .string(try function.string("name")),
-                "input": try parseArguments(function),
+                "input": try function.toolArgumentsObject(),
             ])
         }
 
@@ -64,17 +64,4 @@ enum OpenAIResponseConverter {
         return text
     }
 
-    private static func parseArguments(_ function: FieldReader) throws(TranslationError) -> WireJSON {
-        let arguments = try function.optionalString("arguments") ?? ""
-        if arguments.trimmingWhitespace().isEmpty { return .object(WireJSONObject()) }
-        let path = function.path("arguments")
-        let parsed: WireJSON
-        do {
-            parsed = try WireJSON.parse(arguments, context: path)
-        } catch {
-            throw TranslationError(message: error.message, param: path)
-        }
-        guard case .object = parsed else { throw .field(path, "expected a JSON object, got \(parsed.typeName)") }
-        return parsed
-    }
 }

@@ -107,8 +107,6 @@ enum ProviderRules {
 }
 
 extension ConfigRegistry {
-    public func providerViews() -> [String] { state.providers.keys.sorted() }
-
     func createProvider(_ input: ProviderInput, actor: String) async throws -> ProviderConfig {
         var provider = try ProviderRules.validated(input)
         if let credential = input.credential, !credential.isEmpty {

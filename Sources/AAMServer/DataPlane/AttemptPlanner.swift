@@ -86,7 +86,7 @@ struct AttemptPlanner {
     private mutating func planAlias(_ alias: String) {
         let settings = snapshot.settings(for: alias)
         let candidates = (snapshot.deploymentsByAlias[alias] ?? []).filter { deployment in
-            guard !deployment.drained, let provider = snapshot.provider(named: deployment.provider), !provider.drained else {
+            guard snapshot.isRoutable(deployment), let provider = snapshot.provider(named: deployment.provider) else {
                 skipped.append("\(deployment.id) (drained)")
                 return false
             }

@@ -89,7 +89,7 @@ struct ChatEndpoint: Sendable {
             guard (200..<300).contains(response.status) else {
                 let errorBody = (try? await response.body.collect(limit: 1 << 20)) ?? []
                 let outcome = UpstreamOutcome.classify(status: response.status, receivedAt: runtime.clock.now()) { response.header($0) }
-                switch UpstreamErrorPolicy.verdict(status: response.status, body: errorBody, retryAfter: response.header("retry-after")) {
+                switch UpstreamErrorPolicy.verdict(status: response.status, body: errorBody) {
                 case .retry(let errorClass):
                     attempt.failed(status: response.status, errorClass: errorClass, outcome: outcome)
                     continue

@@ -12,17 +12,8 @@ struct InboundRequest: Sendable {
     let clientRequestedUsage: Bool
 
     init(body: [UInt8], wire: WireProtocol) throws(GatewayError) {
-        do {
-            scan = try JSONObjectScanner(body)
-        } catch {
-            throw .invalidRequest("Request body is not valid JSON: \(error.description).", code: "invalid_json")
-        }
+        (scan, alias) = try RequestPreamble.read(body)
         self.body = body
-        switch scan.string("model", in: body) {
-        case .value(let model) where !model.isEmpty: alias = model
-        case .value, .absent: throw .invalidRequest("Missing required parameter: 'model'.", param: "model", code: "missing_required_parameter")
-        case .wrongType: throw .invalidRequest("Invalid type for 'model': expected a string.", param: "model", code: "invalid_type")
-        }
         switch scan.bool("stream", in: body) {
         case .value(let value): stream = value
         case .absent: stream = false
@@ -60,22 +51,31 @@ struct InboundEmbeddingsRequest: Sendable {
     let alias: String
 
     init(body: [UInt8]) throws(GatewayError) {
-        do {
-            scan = try JSONObjectScanner(body)
-        } catch {
-            throw .invalidRequest("Request body is not valid JSON: \(error.description).", code: "invalid_json")
-        }
+        (scan, alias) = try RequestPreamble.read(body)
         self.body = body
-        switch scan.string("model", in: body) {
-        case .value(let model) where !model.isEmpty: alias = model
-        case .value, .absent: throw .invalidRequest("Missing required parameter: 'model'.", param: "model", code: "missing_required_parameter")
-        case .wrongType: throw .invalidRequest("Invalid type for 'model': expected a string.", param: "model", code: "invalid_type")
-        }
         guard let input = scan.member("input") else {
             throw .invalidRequest("Missing required parameter: 'input'.", param: "input", code: "missing_required_parameter")
         }
         guard input.kind == .string || input.kind == .array else {
             throw .invalidRequest("Invalid type for 'input': expected a string or an array.", param: "input", code: "invalid_type")
+        }
+    }
+}
+
+/// What every inbound JSON request starts with: a valid object (or 400 `invalid_json`) and a
+/// non-empty string `model` (the alias), read without decoding the rest.
+enum RequestPreamble {
+    static func read(_ body: [UInt8]) throws(GatewayError) -> (JSONObjectScanner, String) {
+        let scan: JSONObjectScanner
+        do {
+            scan = try JSONObjectScanner(body)
+        } catch {
+            throw .invalidRequest("Request body is not valid JSON: \(error.description).", code: "invalid_json")
+        }
+        switch scan.string("model", in: body) {
+        case .value(let model) where !model.isEmpty: return (scan, model)
+        case .value, .absent: throw .invalidRequest("Missing required parameter: 'model'.", param: "model", code: "missing_required_parameter")
+        case .wrongType: throw .invalidRequest("Invalid type for 'model': expected a string.", param: "model", code: "invalid_type")
         }
     }
 }

@@ -11,7 +11,7 @@ enum UpstreamErrorPolicy {
         case reject(GatewayError)
     }
 
-    static func verdict(status: Int, body: [UInt8], retryAfter: String?) -> Verdict {
+    static func verdict(status: Int, body: [UInt8]) -> Verdict {
         switch status {
         case 429: return .retry(errorClass: "rate_limited")
         case 408, 409, 425, 500...599: return .retry(errorClass: status == 529 ? "overloaded" : "upstream_\(status)")
@@ -36,12 +36,6 @@ enum UpstreamErrorPolicy {
         let text = String(decoding: body.prefix(4096), as: UTF8.self).lowercased()
         return text.contains("context_length_exceeded") || text.contains("prompt is too long")
             || text.contains("maximum context length")
-    }
-
-    /// Seconds from `retry-after` (delta-seconds form only), for the 429 we return.
-    static func retryAfterSeconds(_ value: String?) -> Int? {
-        guard let value, let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 else { return nil }
-        return Int(seconds.rounded(.up))
     }
 
     /// The error the client gets when every attempt failed.
