@@ -8,8 +8,11 @@ import PackageDescription
 //   AAMConfig          declarative YAML config -> validated snapshot input (Yams)
 //   AAMStore           store ports' in-memory twins
 //   AAMStoreSQLite     embedded default store (SQLiteNIO)
+//   AAMStorePostgres   production store (PostgresNIO)
 //   AAMControlProtocol daemon <-> console/CLI messages (Foundation only)
-//   AAMServer          Hummingbird wiring, admin API, upstream transport, services
+//   AAMConsole         pure console: view models, renderers to a styled text grid, key bindings, themes
+//   CNcurses, AAMTerminal  the only code that touches curses
+//   AAMServer          Hummingbird wiring, admin API, upstream transport, control socket, services
 //   AAMTesting         wire-faithful fake upstream vendors with fault injection
 //   aamd, aam          thin executables
 let swiftSettings: [SwiftSetting] = [
@@ -35,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .target(name: "AAMCore", swiftSettings: swiftSettings),
@@ -58,12 +63,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "AAMStorePostgres",
+            dependencies: [
+                "AAMCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "AAMControlProtocol", swiftSettings: swiftSettings),
+        .target(name: "AAMConsole", dependencies: ["AAMControlProtocol"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
+        .target(name: "AAMTerminal", dependencies: ["CNcurses", "AAMConsole"], swiftSettings: swiftSettings),
         .target(
             name: "AAMServer",
             dependencies: [
                 "AAMCore", "AAMSecrets", "AAMProviders", "AAMConfig", "AAMStore", "AAMStoreSQLite",
-                "AAMControlProtocol",
+                "AAMStorePostgres", "AAMControlProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -73,6 +90,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -98,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "aam",
             dependencies: [
-                "AAMServer", "AAMConfig", "AAMControlProtocol",
+                "AAMServer", "AAMConfig", "AAMControlProtocol", "AAMConsole", "AAMTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
@@ -116,9 +134,10 @@ let package = Package(
         .testTarget(name: "AAMConfigTests", dependencies: ["AAMConfig"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "AAMStoreTests",
-            dependencies: ["AAMStore", "AAMStoreSQLite", "AAMCore"],
+            dependencies: ["AAMStore", "AAMStoreSQLite", "AAMStorePostgres", "AAMCore"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "AAMConsoleTests", dependencies: ["AAMConsole", "AAMControlProtocol"], resources: [.copy("Golden")], swiftSettings: swiftSettings),
         .testTarget(
             name: "AAMServerTests",
             dependencies: [

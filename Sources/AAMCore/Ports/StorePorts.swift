@@ -25,6 +25,17 @@ public protocol CallRecordStore: Sendable {
     func calls(since date: Date) async throws -> [CallRecord]
 }
 
+/// The admin audit trail. Entries arrive already chained (see `AdminAuditEntry`); the store
+/// keeps them exactly as given so that `aam audit verify` can recompute the chain.
+public protocol AdminAuditStore: Sendable {
+    /// Idempotent by `sequence`: re-appending an entry that exists is a no-op (spool replay).
+    func appendAudit(_ entries: [AdminAuditEntry]) async throws
+    /// The entry with the highest sequence, if any.
+    func lastAudit() async throws -> AdminAuditEntry?
+    /// Entries matching the query, oldest first, at most `query.limit`.
+    func auditEntries(_ query: AdminAuditQuery) async throws -> [AdminAuditEntry]
+}
+
 extension ConfigStore {
     /// Decodes every stored entity into a `ConfigState`.
     public func loadState() async throws -> ConfigState {

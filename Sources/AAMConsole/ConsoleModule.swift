@@ -1,0 +1,1 @@
+// Placeholder: the pure console (issue 7) lands here.

@@ -1,0 +1,1 @@
+// Placeholder: the Postgres store (issue 6) lands here.

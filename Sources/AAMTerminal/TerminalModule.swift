@@ -1,0 +1,2 @@
+import CNcurses
+// Placeholder: the curses terminal (issue 7) lands here.
