@@ -1,1 +1,0 @@
-// Placeholder: the pure console (issue 7) lands here.
