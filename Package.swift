@@ -122,6 +122,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Benchmarks outside the product: store write rates, console event throughput.
+        .executableTarget(
+            name: "aam-bench-store",
+            dependencies: ["AAMCore", "AAMStore", "AAMStoreSQLite", "AAMStorePostgres"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "aam-bench-console", dependencies: ["AAMConsole", "AAMControlProtocol"], swiftSettings: swiftSettings),
         .executableTarget(name: "aam-fake-upstream", dependencies: ["AAMTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "AAMCoreTests", dependencies: ["AAMCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AAMSecretsTests", dependencies: ["AAMSecrets"], swiftSettings: swiftSettings),

@@ -1,0 +1,1 @@
+print("aam-bench-console: not written yet")

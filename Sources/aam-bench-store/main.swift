@@ -1,0 +1,1 @@
+print("aam-bench-store: not written yet")
