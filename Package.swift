@@ -128,6 +128,7 @@ let package = Package(
             dependencies: ["AAMCore", "AAMStore", "AAMStoreSQLite", "AAMStorePostgres"],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(name: "aam-bench-policy", dependencies: ["AAMCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "aam-bench-console", dependencies: ["AAMConsole", "AAMControlProtocol"], swiftSettings: swiftSettings),
         .executableTarget(name: "aam-fake-upstream", dependencies: ["AAMTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "AAMCoreTests", dependencies: ["AAMCore"], swiftSettings: swiftSettings),

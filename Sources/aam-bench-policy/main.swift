@@ -1,0 +1,1 @@
+print("aam-bench-policy: not written yet")
