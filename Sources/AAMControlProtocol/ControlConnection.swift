@@ -1,0 +1,195 @@
+import Foundation
+import Synchronization
+
+/// The moving parts under `ControlClient`: one socket, a reader thread that splits lines and
+/// hands each message to whoever waits for it, and the table of requests awaiting an answer.
+///
+/// A dedicated thread (not a Swift task) does the blocking `recv`, so the cooperative pool is
+/// never held by an idle connection; everything it touches is behind `state`.
+final class ControlConnection: Sendable {
+    private struct State {
+        var nextId = 0
+        var pending: [Int: CheckedContinuation<ControlMessage, any Error>] = [:]
+        var helloWaiter: CheckedContinuation<ControlMessage, any Error>?
+        var ended: ControlClientError?
+        var closing = false
+        /// Unsolicited messages the consumer did not take in time (the stream keeps the newest).
+        var droppedLocally = 0
+    }
+
+    let path: String
+    let events: AsyncStream<ControlMessage>
+    private let eventSink: AsyncStream<ControlMessage>.Continuation
+    private let socket: UnixStreamSocket
+    private let state = Mutex(State())
+    /// Serialises writers so two requests never interleave bytes on the wire.
+    private let writeLock = Mutex(())
+
+    /// How many unsolicited messages the client keeps when its consumer falls behind.
+    static let eventBuffer = 8192
+
+    init(socket: UnixStreamSocket, path: String) {
+        self.socket = socket
+        self.path = path
+        (events, eventSink) = AsyncStream.makeStream(of: ControlMessage.self, bufferingPolicy: .bufferingNewest(Self.eventBuffer))
+    }
+
+    func startReader() {
+        let thread = Thread { [self] in readLoop() }
+        thread.name = "aam-control-reader"
+        thread.start()
+    }
+
+    var endReason: ControlClientError? { state.withLock { $0.ended } }
+    var droppedLocally: Int { state.withLock { $0.droppedLocally } }
+
+    /// Sends our hello and waits for the daemon's (or its refusal).
+    func handshake(_ hello: ControlMessage, timeout seconds: Double) async throws -> ControlMessage {
+        let bytes = try ControlFraming.encode(hello)
+        let timer = Task { [self] in
+            try await Task.sleep(for: .seconds(seconds))
+            let waiter = state.withLock { state in
+                defer { state.helloWaiter = nil }
+                return state.helloWaiter
+            }
+            waiter?.resume(throwing: ControlClientError.timeout(seconds: seconds))
+        }
+        defer { timer.cancel() }
+        return try await withCheckedThrowingContinuation { continuation in
+            let ended = state.withLock { state -> ControlClientError? in
+                if let ended = state.ended { return ended }
+                state.helloWaiter = continuation
+                return nil
+            }
+            if let ended {
+                continuation.resume(throwing: ended)
+                return
+            }
+            // A failed write means the daemon hung up; the reader delivers its last words
+            // (e.g. a permission refusal) and then the end of stream, so it answers the waiter.
+            _ = write(bytes)
+        }
+    }
+
+    /// Sends `message` under a fresh id and waits for the answer carrying that id.
+    func request(_ message: ControlMessage, timeout seconds: Double) async throws -> ControlMessage {
+        var message = message
+        let id = state.withLock { state in
+            state.nextId += 1
+            return state.nextId
+        }
+        message.id = id
+        let bytes = try ControlFraming.encode(message)
+        let timer = Task { [self] in
+            try await Task.sleep(for: .seconds(seconds))
+            resolve(id, with: .failure(ControlClientError.timeout(seconds: seconds)))
+        }
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let refusal = state.withLock { state -> (any Error)? in
+                    if let ended = state.ended { return ended }
+                    if Task.isCancelled { return CancellationError() }
+                    state.pending[id] = continuation
+                    return nil
+                }
+                if let refusal {
+                    continuation.resume(throwing: refusal)
+                    return
+                }
+                _ = write(bytes)
+            }
+        } onCancel: {
+            resolve(id, with: .failure(CancellationError()))
+        }
+    }
+
+    /// Closes the connection; pending requests fail with `.closed`, the event stream finishes.
+    func close() {
+        state.withLock { $0.closing = true }
+        socket.shutdownBoth()
+    }
+
+    private func write(_ bytes: [UInt8]) -> Bool {
+        writeLock.withLock { _ in socket.writeAll(bytes) }
+    }
+
+    private func resolve(_ id: Int, with result: Result<ControlMessage, any Error>) {
+        let waiter = state.withLock { $0.pending.removeValue(forKey: id) }
+        waiter?.resume(with: result)
+    }
+
+    private func readLoop() {
+        var framing = ControlFraming()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var failure: ControlClientError?
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        reading: while let count = socket.read(into: &buffer) {
+            let lines: [[UInt8]]
+            do {
+                lines = try framing.append(buffer[..<count])
+            } catch {
+                failure = .badReply("a line longer than \(ControlProtocol.maxLineBytes) bytes")
+                break reading
+            }
+            for line in lines where !line.isEmpty {
+                // A message this version cannot decode (e.g. a newer kind) is skipped, not fatal.
+                guard let message = try? decoder.decode(ControlMessage.self, from: Data(line)) else { continue }
+                deliver(message)
+            }
+        }
+        finish(failure)
+        socket.close()
+    }
+
+    private func deliver(_ message: ControlMessage) {
+        switch message.type {
+        case .hello:
+            let waiter = state.withLock { state in
+                defer { state.helloWaiter = nil }
+                return state.helloWaiter
+            }
+            waiter?.resume(returning: message)
+        case .event, .missed:
+            push(message)
+        default:
+            if let id = message.id {
+                resolve(id, with: .success(message))
+                return
+            }
+            // An error without an id answers the hello when one is pending (refusals come before
+            // it), else it is news for the consumer.
+            let waiter = state.withLock { state in
+                defer { state.helloWaiter = nil }
+                return state.helloWaiter
+            }
+            if let waiter {
+                waiter.resume(returning: message)
+            } else {
+                push(message)
+            }
+        }
+    }
+
+    private func push(_ message: ControlMessage) {
+        if case .dropped = eventSink.yield(message) {
+            state.withLock { $0.droppedLocally += 1 }
+        }
+    }
+
+    private func finish(_ failure: ControlClientError?) {
+        let (pending, hello, reason) = state.withLock { state in
+            let reason = failure ?? (state.closing ? .closed : .daemonWentAway)
+            state.ended = reason
+            defer {
+                state.pending = [:]
+                state.helloWaiter = nil
+            }
+            return (state.pending, state.helloWaiter, reason)
+        }
+        hello?.resume(throwing: reason)
+        for waiter in pending.values { waiter.resume(throwing: reason) }
+        eventSink.finish()
+    }
+}
