@@ -21,4 +21,21 @@ static inline attr_t aam_a_normal(void) { return A_NORMAL; }
 static inline attr_t aam_color_pair(int n) { return COLOR_PAIR(n); }
 static inline void aam_getmaxyx(WINDOW *w, int *y, int *x) { int yy, xx; getmaxyx(w, yy, xx); *y = yy; *x = xx; }
 static inline int aam_setlocale_all(void) { return setlocale(LC_ALL, "") != 0; }
+
+// Styled wide-string output at a position: one call per run of cells that share a style.
+static inline int aam_put_run(WINDOW *w, int y, int x, const wchar_t *text, int count, attr_t attrs, int pair) {
+    wattr_set(w, attrs, (short)pair, NULL);
+    if (wmove(w, y, x) == ERR) return ERR;
+    return waddnwstr(w, text, count);
+}
+// One key: returns OK (a character in *ch), KEY_CODE_YES (a key code in *ch) or ERR (timeout).
+static inline int aam_read_key(WINDOW *w, unsigned int *ch) {
+    wint_t value = 0;
+    int kind = wget_wch(w, &value);
+    *ch = (unsigned int)value;
+    return kind;
+}
+static inline void aam_background(WINDOW *w, attr_t attrs, int pair) {
+    wbkgdset(w, (chtype)(attrs | COLOR_PAIR(pair) | ' '));
+}
 #endif

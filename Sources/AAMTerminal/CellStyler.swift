@@ -1,0 +1,101 @@
+import AAMConsole
+
+/// Text attributes independent of curses (the terminal turns them into `A_*`).
+public struct TextAttributes: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let bold = TextAttributes(rawValue: 1)
+    public static let dim = TextAttributes(rawValue: 2)
+    public static let reverse = TextAttributes(rawValue: 4)
+    public static let underline = TextAttributes(rawValue: 8)
+}
+
+/// How one cell is drawn: palette indices (nil on a monochrome terminal) and attributes.
+public struct CellStyle: Sendable, Hashable {
+    public var foreground: Int?
+    public var background: Int?
+    public var attributes: TextAttributes
+}
+
+/// Theme colors by role, as the terminal receives them.
+public struct TerminalPalette: Sendable, Hashable {
+    public var colors: [ThemeRole: TerminalRGB]
+    /// A monochrome theme: draw with attributes only, even on a color terminal.
+    public var monochrome: Bool
+    public init(colors: [ThemeRole: TerminalRGB], monochrome: Bool) {
+        self.colors = colors
+        self.monochrome = monochrome
+    }
+}
+
+/// Pure: the style of a cell from its role, selection and weight, at a color depth. Keeps a
+/// cache per (role, selected, bold), so drawing a frame does no color arithmetic.
+public struct CellStyler: Sendable {
+    public let depth: ColorDepth
+    let palette: TerminalPalette
+    private var cache: [Key: CellStyle] = [:]
+
+    struct Key: Hashable {
+        var role: ThemeRole
+        var selected: Bool
+        var bold: Bool
+    }
+
+    public init(palette: TerminalPalette, depth: ColorDepth) {
+        self.palette = palette
+        self.depth = palette.monochrome ? .monochrome : depth
+    }
+
+    public mutating func style(role: ThemeRole, selected: Bool, bold: Bool) -> CellStyle {
+        let key = Key(role: role, selected: selected, bold: bold)
+        if let cached = cache[key] { return cached }
+        let style = compute(key)
+        cache[key] = style
+        return style
+    }
+
+    func compute(_ key: Key) -> CellStyle {
+        var attributes: TextAttributes = key.bold ? [.bold] : []
+        guard depth != .monochrome else {
+            attributes.formUnion(Self.monochromeAttributes(key.role))
+            if key.selected { attributes.insert(.reverse) }
+            return CellStyle(foreground: nil, background: nil, attributes: attributes)
+        }
+        let mainBackground = index(.mainBackground) ?? 0
+        var background = key.selected ? (index(.rowSelectedBackground) ?? mainBackground) : mainBackground
+        let foregroundRole: ThemeRole = key.selected && key.role == .mainForeground ? .rowSelectedForeground : key.role
+        var foreground = index(foregroundRole) ?? index(.mainForeground) ?? 7
+        if key.selected && background == mainBackground {
+            // The palette cannot tell the selection apart (8/16 colors): show it reversed.
+            attributes.insert(.reverse)
+            background = mainBackground
+        }
+        if foreground == background { foreground = contrasting(onSelected: key.selected && !attributes.contains(.reverse)) }
+        if key.role == .title { attributes.insert(.bold) }
+        return CellStyle(foreground: foreground, background: background, attributes: attributes)
+    }
+
+    func index(_ role: ThemeRole) -> Int? {
+        palette.colors[role].flatMap { ColorApproximation.index($0, depth: depth) }
+    }
+
+    /// When two theme colors collapse onto one palette entry, text must still be readable:
+    /// white on a dark background, black on a light one.
+    func contrasting(onSelected selected: Bool) -> Int {
+        let role: ThemeRole = selected ? .rowSelectedBackground : .mainBackground
+        let color = palette.colors[role] ?? palette.colors[.mainBackground] ?? TerminalRGB(red: 0, green: 0, blue: 0)
+        let luminance = (299 * Int(color.red) + 587 * Int(color.green) + 114 * Int(color.blue)) / 1000
+        return luminance < 128 ? (depth == .basic8 ? 7 : 15) : 0
+    }
+
+    /// Meaning carried by weight alone when there is no color (the renderers add symbols).
+    static func monochromeAttributes(_ role: ThemeRole) -> TextAttributes {
+        switch role {
+        case .title, .statusError, .spendBarHigh, .keyHint: [.bold]
+        case .statusCooldown, .guardrailHit: [.underline]
+        case .muted, .statusDrained, .border: [.dim]
+        case .rowSelectedForeground, .rowSelectedBackground: [.reverse]
+        default: []
+        }
+    }
+}

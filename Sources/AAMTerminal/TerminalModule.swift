@@ -1,2 +1,0 @@
-import CNcurses
-// Placeholder: the curses terminal (issue 7) lands here.
