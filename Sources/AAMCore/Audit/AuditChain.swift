@@ -1,0 +1,65 @@
+import Foundation
+
+/// A hash function over canonical bytes returning lowercase hex (SHA-256 in production, from
+/// `AAMSecrets.AuditHasher`; AAMCore itself stays free of crypto libraries).
+public typealias AuditHashFunction = @Sendable ([UInt8]) -> String
+
+/// What an audited change says before it gets its place in the chain.
+public struct AuditDraft: Sendable, Hashable {
+    public var actor: String
+    public var action: String
+    public var target: String
+    public var before: String?
+    public var after: String?
+
+    public init(actor: String, action: String, target: String, before: String? = nil, after: String? = nil) {
+        self.actor = actor
+        self.action = action
+        self.target = target
+        self.before = before
+        self.after = after
+    }
+}
+
+/// Builds hash-chained audit entries: each one carries the hash of the one before it.
+public struct AuditChain: Sendable {
+    public let hash: AuditHashFunction
+
+    public init(hash: @escaping AuditHashFunction) { self.hash = hash }
+
+    /// The entry that follows `previous` (nil: the chain's first entry), at `at` rounded to the
+    /// millisecond, with its channel derived from the actor and its hash computed.
+    public func next(after previous: AdminAuditEntry?, at: Date, _ draft: AuditDraft) -> AdminAuditEntry {
+        next(afterSequence: previous?.sequence ?? 0, previousHash: previous?.hash ?? AuditCanonicalForm.genesisHash, at: at, draft)
+    }
+
+    /// Like `next(after:)` when only the head (sequence and hash) of the chain is known.
+    public func next(afterSequence: Int64, previousHash: String, at: Date, _ draft: AuditDraft) -> AdminAuditEntry {
+        var entry = AdminAuditEntry(
+            sequence: afterSequence + 1, at: AuditCanonicalForm.normalized(at), actor: draft.actor,
+            channel: AuditChannel.of(actor: draft.actor), action: draft.action, target: draft.target, before: draft.before,
+            after: draft.after, previousHash: previousHash, hash: "")
+        entry.hash = hash(AuditCanonicalForm.bytes(of: entry))
+        return entry
+    }
+
+    /// The hash `entry` should carry, recomputed from its content.
+    public func expectedHash(of entry: AdminAuditEntry) -> String {
+        hash(AuditCanonicalForm.bytes(of: entry))
+    }
+}
+
+/// Which way a change came in, derived from the actor's prefix.
+public enum AuditChannel {
+    /// `admin:` -> `api`, `cli:` -> `cli`, `operator:` -> `console`, `config:` -> `config`,
+    /// `system` -> `system`; anything else is its own prefix.
+    public static func of(actor: String) -> String {
+        let prefix = actor.split(separator: ":", maxSplits: 1).first.map(String.init) ?? actor
+        switch prefix {
+        case "admin", "admin-token": return "api"
+        case "operator": return "console"
+        case "cli", "config", "system": return prefix
+        default: return prefix
+        }
+    }
+}
