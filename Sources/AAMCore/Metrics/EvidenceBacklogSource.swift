@@ -1,0 +1,17 @@
+/// How much evidence (call records, audit events) waits in the local spool for the database.
+///
+/// The spool reports through this so `/metrics` can show `aam_spool_backlog_records` and
+/// `aam_spool_backlog_bytes` without depending on it; a gateway without a spool reports zero.
+public protocol EvidenceBacklogSource: Sendable {
+    /// Records appended to the spool and not yet written to the database.
+    var backlogRecords: Int { get }
+    /// Bytes those records occupy in the spool.
+    var backlogBytes: Int { get }
+}
+
+/// The backlog of a gateway that has no spool: always empty.
+public struct NoEvidenceBacklog: EvidenceBacklogSource {
+    public init() {}
+    public var backlogRecords: Int { 0 }
+    public var backlogBytes: Int { 0 }
+}
