@@ -1,0 +1,109 @@
+import AAMCore
+import Foundation
+import Synchronization
+
+/// Moves spooled evidence into the database, in spool order: call records to the
+/// `CallRecordStore`, audit entries to the `AdminAuditStore`, in batches; after each batch the
+/// spool's cursor is committed and drained segments are trimmed.
+///
+/// The stores' appends are idempotent (calls by request id, audit entries by sequence), so a
+/// crash between a store write and the cursor commit replays that batch harmlessly. While the
+/// database refuses, `run` retries with exponential backoff and the spool keeps growing (bounded
+/// by its limit); nothing is skipped.
+public final class SpoolDrainer: Sendable {
+    public let spool: EvidenceSpool
+    let calls: any CallRecordStore
+    let audit: (any AdminAuditStore)?
+    let batchSize: Int
+    let log: @Sendable (_ message: String, _ isError: Bool) -> Void
+    private let drainedRecords = Atomic<Int>(0)
+    private let unreadable = Atomic<Int>(0)
+    private let failures = Atomic<Int>(0)
+    private let lastFailureText = Mutex<String?>(nil)
+
+    /// `audit` may be nil while no audit store is wired: audit items then wait in the spool
+    /// (the drain stalls with an error) rather than being dropped.
+    public init(
+        spool: EvidenceSpool, calls: any CallRecordStore, audit: (any AdminAuditStore)?, batchSize: Int = 1000,
+        log: @escaping @Sendable (_ message: String, _ isError: Bool) -> Void = { _, _ in }
+    ) {
+        self.spool = spool
+        self.calls = calls
+        self.audit = audit
+        self.batchSize = batchSize
+        self.log = log
+    }
+
+    /// Records written to the stores since start (replays included).
+    public var drainedCount: Int { drainedRecords.load(ordering: .relaxed) }
+    /// Records skipped because the spool could not read them back (disk damage).
+    public var unreadableCount: Int { unreadable.load(ordering: .relaxed) }
+    /// Failed store writes since start (each retried).
+    public var failureCount: Int { failures.load(ordering: .relaxed) }
+    /// The last store failure, for the admin API (no record contents).
+    public var lastFailure: String? { lastFailureText.withLock { $0 } }
+
+    /// Drains one batch; false when nothing durable was pending.
+    @discardableResult
+    public func drainBatch() async throws -> Bool {
+        guard let batch = try await spool.readPending(maxRecords: batchSize) else { return false }
+        if !batch.problems.isEmpty {
+            unreadable.wrappingAdd(batch.unreadable, ordering: .relaxed)
+            for problem in batch.problems.prefix(10) { log("spool record skipped: \(problem)", true) }
+        }
+        var callRecords: [CallRecord] = []
+        var auditEntries: [AdminAuditEntry] = []
+        for item in batch.items {
+            switch item {
+            case .call(let record): callRecords.append(record)
+            case .audit(let entry): auditEntries.append(entry)
+            }
+        }
+        do {
+            if !callRecords.isEmpty { try await calls.append(callRecords) }
+            if !auditEntries.isEmpty {
+                guard let audit else { throw DrainError("audit entries are spooled but no audit store is configured") }
+                try await audit.appendAudit(auditEntries)
+            }
+        } catch {
+            failures.wrappingAdd(1, ordering: .relaxed)
+            lastFailureText.withLock { $0 = String(String(describing: error).prefix(300)) }
+            throw error
+        }
+        try await spool.commit(batch.end)
+        drainedRecords.wrappingAdd(batch.items.count, ordering: .relaxed)
+        return true
+    }
+
+    /// Drains until nothing durable is pending (or a store write fails).
+    public func drainAvailable() async throws {
+        while try await drainBatch() {}
+    }
+
+    /// Drains as records arrive until cancelled, retrying failures with backoff (50 ms doubling
+    /// to `maxBackoff`).
+    public func run(maxBackoff: Duration = .seconds(5)) async {
+        var signals = spool.appended.makeAsyncIterator()
+        var delay = Duration.milliseconds(50)
+        var failing = false
+        while !Task.isCancelled {
+            do {
+                try await drainAvailable()
+                if failing { log("evidence drain recovered; backlog is being written", false) }
+                failing = false
+                delay = .milliseconds(50)
+                guard await signals.next() != nil else { return }
+            } catch {
+                if !failing { log("evidence drain failed; retrying with backoff (the spool keeps the records): \(lastFailure ?? "\(error)")", true) }
+                failing = true
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, maxBackoff)
+            }
+        }
+    }
+
+    struct DrainError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+}
