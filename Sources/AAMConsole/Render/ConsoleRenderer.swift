@@ -1,0 +1,67 @@
+import Foundation
+
+/// Turns a `ConsoleState` into a frame: header (view tabs, daemon), the current view's body,
+/// an overlay if any, the status line and the key-hint line. Pure: same state and size, same grid.
+public enum ConsoleRenderer {
+    public static func render(_ state: ConsoleState, into size: ScreenSize) -> ScreenGrid {
+        var grid = ScreenGrid(width: size.width, height: size.height)
+        guard size.isUsable else {
+            drawTooSmall(into: &grid)
+            return grid
+        }
+        drawHeader(state, into: &grid)
+        let body = BodyArea(top: 1, height: ConsoleLayout.bodyHeight(size), width: size.width)
+        switch state.view {
+        case .live: LiveViewRenderer.draw(state, in: body, into: &grid)
+        case .spend: SpendViewRenderer.draw(state, in: body, into: &grid)
+        case .providers: ProvidersViewRenderer.draw(state, in: body, into: &grid)
+        case .guardrails: GuardrailsViewRenderer.draw(state, in: body, into: &grid)
+        case .keys: KeysViewRenderer.draw(state, in: body, into: &grid)
+        case .aliases: AliasesViewRenderer.draw(state, in: body, into: &grid)
+        case .help: HelpViewRenderer.draw(state, in: body, into: &grid)
+        }
+        if let overlay = state.overlay { OverlayRenderer.draw(overlay, state: state, in: body, into: &grid) }
+        StatusLineRenderer.draw(state, row: size.height - 2, into: &grid)
+        StatusLineRenderer.drawHints(state, row: size.height - 1, into: &grid)
+        return grid
+    }
+
+    /// Same as `render(_:into:)` at the state's own screen size.
+    public static func render(_ state: ConsoleState) -> ScreenGrid { render(state, into: state.screenSize) }
+
+    static func drawTooSmall(into grid: inout ScreenGrid) {
+        let lines = [
+            "terminal too small (need \(ScreenSize.minimum.width)x\(ScreenSize.minimum.height))",
+            "now \(grid.width)x\(grid.height)",
+        ]
+        let top = max(0, (grid.height - lines.count) / 2)
+        for (index, line) in lines.enumerated() {
+            let text = DisplayWidth.of(line) > grid.width ? TextFit.fit(line, width: grid.width) : line
+            let left = max(0, (grid.width - DisplayWidth.of(text)) / 2)
+            grid.write(text, row: top + index, column: left, role: index == 0 ? .statusError : .muted, bold: index == 0)
+        }
+    }
+
+    static func drawHeader(_ state: ConsoleState, into grid: inout ScreenGrid) {
+        grid.fill(row: 0, role: .title)
+        var x = grid.write(" AAM ", row: 0, column: 0, role: .title, bold: true)
+        for view in ConsoleView.allCases {
+            let current = view == state.view
+            x = grid.write(" \(view.number) \(view.title) ", row: 0, column: x, role: current ? .title : .muted,
+                           selected: current, bold: current)
+        }
+        if let daemon = state.daemon {
+            let label = "aamd \(daemon.version) "
+            let width = DisplayWidth.of(label)
+            if x + 1 + width <= grid.width { grid.write(label, row: 0, column: grid.width - width, role: .muted) }
+        }
+    }
+}
+
+/// The rows a view may draw in.
+struct BodyArea {
+    var top: Int
+    var height: Int
+    var width: Int
+    var bottom: Int { top + height }
+}

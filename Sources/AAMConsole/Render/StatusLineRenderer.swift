@@ -1,0 +1,70 @@
+import Foundation
+
+/// The two bottom lines: connection/daemon/rate/missed/paused/filter/message, then key hints.
+enum StatusLineRenderer {
+    static func draw(_ state: ConsoleState, row: Int, into grid: inout ScreenGrid) {
+        grid.fill(row: row, role: .border)
+        var parts: [[Segment]] = [connection(state)]
+        if case .connected = state.connection, let daemon = state.daemon {
+            parts.append([Segment("aamd \(daemon.version) pid \(daemon.pid)", .muted)])
+        }
+        parts.append([Segment("\(Format.compact(state.eventRate)) ev/s", .mainForeground)])
+        if state.missedEvents > 0 { parts.append([Segment("missed \(state.missedEvents) events", .statusCooldown, bold: true)]) }
+        if state.isPaused {
+            parts.append([Segment("PAUSED", .statusCooldown, bold: true), Segment(" +\(state.eventsWhilePaused) new", .muted)])
+        }
+        if state.isEditingFilter || !state.filter.isEmpty {
+            parts.append([Segment("filter: ", .muted), Segment(state.filter + (state.isEditingFilter ? "▏" : ""), .keyHint, bold: true)])
+        }
+        if let message = state.statusMessage {
+            parts.append([Segment(message.text, message.isError ? .statusError : .muted)])
+        }
+        var x = 1
+        for (index, part) in parts.enumerated() {
+            if index > 0 { x = grid.write(" │ ", row: row, column: x, role: .border) }
+            for segment in part {
+                x = grid.write(segment.text, row: row, column: x, limit: grid.width - 1, role: segment.role, bold: segment.bold)
+            }
+            if x >= grid.width - 1 { break }
+        }
+        // Make truncation visible rather than silently cutting the last message.
+        if x >= grid.width - 1, let last = parts.last?.last, DisplayWidth.of(last.text) > 0 {
+            grid.write("…", row: row, column: grid.width - 2, role: last.role)
+        }
+    }
+
+    static func connection(_ state: ConsoleState) -> [Segment] {
+        switch state.connection {
+        case .connecting:
+            return [Segment("◌ connecting…", .statusCooldown, bold: true)]
+        case .connected:
+            return [Segment("● connected", .statusOK, bold: true)]
+        case .disconnected(let reason, let retryAt):
+            var text = "✕ disconnected: \(reason)"
+            if let retryAt { text += ", retrying in \(Format.countdown(max(0, retryAt.timeIntervalSince(state.now))))" }
+            return [Segment(text, .statusError, bold: true)]
+        }
+    }
+
+    static func drawHints(_ state: ConsoleState, row: Int, into grid: inout ScreenGrid) {
+        grid.fill(row: row, role: .muted)
+        var x = 1
+        for (key, text) in hints(state) {
+            guard x < grid.width - 1 else { break }
+            x = grid.write(key, row: row, column: x, limit: grid.width - 1, role: .keyHint, bold: true)
+            x = grid.write(" " + text + "  ", row: row, column: x, limit: grid.width - 1, role: .muted)
+        }
+    }
+
+    static func hints(_ state: ConsoleState) -> [(String, String)] {
+        switch state.overlay {
+        case .confirm?: return [("y", "yes"), ("n/Esc", "no")]
+        case .prompt?: return [("Enter", "next / submit"), ("Tab", "field"), ("Esc", "cancel")]
+        case .secret?: return [("Enter/Esc", "dismiss (the secret is shown only once)")]
+        case .detail?: return [("Esc/Enter", "close")]
+        case nil: break
+        }
+        if state.isEditingFilter { return [("type", "to filter"), ("Enter", "keep"), ("Esc", "clear")] }
+        return [("1-7", "views")] + KeyBindings.hints(in: state.view).map { ($0.keys[0].label, $0.hint ?? "") }
+    }
+}

@@ -1,0 +1,159 @@
+import AAMControlProtocol
+import Foundation
+
+/// Folding what the daemon says (and what happens to the connection) into the state.
+extension ConsoleState {
+    /// Absorbs one daemon message. Cheap for events (O(1): ring append, meter bucket, counter),
+    /// so thousands per second cost little; the app redraws from `isDirty` at its own pace.
+    @discardableResult
+    public mutating func apply(_ message: ControlMessage) -> [ConsoleEffect] {
+        switch message.type {
+        case .event:
+            if let event = message.event { absorb(event) }
+            return []
+        case .missed:
+            missedEvents += message.missed ?? 0
+            isDirty = true
+            return []
+        case .hello:
+            return greet(message)
+        case .result:
+            absorbResult(message)
+            return [.redraw]
+        case .commandResult:
+            return finishCommand(id: message.id, result: message.commandResult)
+        case .error:
+            return fail(id: message.id, error: message.error)
+        case .subscribed:
+            return []
+        case .query, .subscribe, .unsubscribe, .command:
+            // Client-to-daemon messages: a daemon never sends these; ignore rather than crash.
+            return []
+        }
+    }
+
+    /// The app is (re)connecting to the socket.
+    public mutating func connecting() {
+        connection = .connecting
+        isDirty = true
+    }
+
+    /// The connection dropped; the app will retry at `retryAt`. Commands in flight are lost
+    /// with it (the operator is told, and can repeat them once reconnected).
+    public mutating func connectionLost(reason: String, retryAt: Date?) {
+        connection = .disconnected(reason: reason, retryAt: retryAt)
+        if !pendingCommands.isEmpty {
+            say("connection lost before \(pendingCommands.count) command(s) were answered; check and repeat", error: true)
+        }
+        pendingCommands.removeAll()
+        isDirty = true
+    }
+
+    /// Advances the injected clock: refreshes countdowns and the event rate, and asks for the
+    /// current view's snapshot when it is older than `refreshInterval`.
+    public mutating func tick(now: Date) -> [ConsoleEffect] {
+        let previous = self.now
+        self.now = now
+        if Int(previous.timeIntervalSinceReferenceDate) != Int(now.timeIntervalSinceReferenceDate) { isDirty = true }
+        guard case .connected = connection, let query = view.query else { return [] }
+        if let last = lastQueried[query], now.timeIntervalSince(last) < refreshInterval { return [] }
+        return [send(query)]
+    }
+
+    private mutating func absorb(_ event: ControlEvent) {
+        eventsReceived += 1
+        meter.record(at: now)
+        switch event.kind {
+        case .call:
+            guard let call = event.call else { return }
+            calls.append(call)
+            if frozenCalls != nil {
+                eventsWhilePaused += 1
+            } else if view == .live || positions[.live] != nil {
+                keepSelectionOnSameCall(after: call)
+            }
+        case .guardrailHit:
+            guard let hit = event.guardrailHit, var summary = guardrails else { return }
+            summary.recent.insert(hit, at: 0)
+            if summary.recent.count > Self.recentGuardrailHitsKept { summary.recent.removeLast() }
+            if let index = summary.counters.firstIndex(where: { $0.detector == hit.detector && $0.scope == (hit.scope ?? $0.scope) }) {
+                summary.counters[index].total += hit.count
+                if summary.counters[index].perMinute.isEmpty { summary.counters[index].perMinute = [0] }
+                summary.counters[index].perMinute[summary.counters[index].perMinute.count - 1] += hit.count
+            }
+            guardrails = summary
+        case .health:
+            guard let health = event.health else { return }
+            for index in providers.indices where providers[index].deployment == health.deployment {
+                providers[index].state = health.to
+                providers[index].reason = health.reason
+            }
+        case .adminChange:
+            guard let change = event.adminChange else { return }
+            statusMessage = StatusMessage(text: "\(change.actor): \(change.action) \(change.target)", isError: false, at: now)
+            lastQueried.removeAll()  // the next tick re-reads the current view
+        }
+        isDirty = true
+    }
+
+    /// New calls come in on top; a selection below the top stays on the same call.
+    private mutating func keepSelectionOnSameCall(after call: CallRow) {
+        guard var position = positions[.live], position.selected > 0, rowFilter.matches(call) else { return }
+        position.selected += 1
+        position.offset += 1
+        positions[.live] = position
+    }
+
+    private mutating func greet(_ message: ControlMessage) -> [ConsoleEffect] {
+        guard let hello = message.hello else {
+            return fail(id: nil, error: ControlError(code: "bad_message", message: "hello without a version"))
+        }
+        if let mismatch = hello.incompatibility() {
+            connection = .disconnected(reason: mismatch, retryAt: nil)
+            say(mismatch, error: true)
+            return [.redraw]
+        }
+        daemon = message.daemon ?? daemon
+        connection = .connected(message.daemon)
+        isDirty = true
+        var effects: [ConsoleEffect] = [.redraw, .send(ControlMessage(type: .subscribe, id: takeMessageId()))]
+        effects.append(send(.status))
+        for query in ControlQuery.allCases where query != .status { effects.append(send(query)) }
+        return effects
+    }
+
+    private mutating func absorbResult(_ message: ControlMessage) {
+        if let status = message.status {
+            self.status = status
+            daemon = status.daemon
+        }
+        if let providers = message.providers { self.providers = providers }
+        if let spend = message.spend { self.spend = spend }
+        if let keys = message.keys { self.keys = keys }
+        if let aliases = message.aliases { self.aliases = aliases }
+        if let guardrails = message.guardrails { self.guardrails = guardrails }
+        isDirty = true
+    }
+
+    private mutating func finishCommand(id: Int?, result: CommandResult?) -> [ConsoleEffect] {
+        let command = id.flatMap { pendingCommands.removeValue(forKey: $0) }
+        guard let result else { return [] }
+        say(result.message)
+        if let secret = result.newSecret {
+            overlay = .secret(OneTimeSecret(keyPrefix: result.keyPrefix, secret: secret))
+        }
+        var effects: [ConsoleEffect] = [.redraw]
+        for query in command?.affectedQueries ?? [] { effects.append(send(query)) }
+        return effects
+    }
+
+    private mutating func fail(id: Int?, error: ControlError?) -> [ConsoleEffect] {
+        let command = id.flatMap { pendingCommands.removeValue(forKey: $0) }
+        let reason = error.map { "\($0.code): \($0.message)" } ?? "unknown error"
+        say(command.map { "\($0.summary) failed: \(reason)" } ?? reason, error: true)
+        var effects: [ConsoleEffect] = [.redraw]
+        // An optimistic edit (weight, fallback order) is undone by re-reading the truth.
+        for query in command?.affectedQueries ?? [] { effects.append(send(query)) }
+        return effects
+    }
+}

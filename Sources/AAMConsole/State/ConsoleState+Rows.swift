@@ -1,0 +1,112 @@
+import AAMControlProtocol
+
+/// A scope in the Spend tree with its depth (org 0, team 1, …).
+public struct SpendTreeItem: Sendable, Equatable {
+    public var row: SpendRow
+    public var depth: Int
+}
+
+/// A selectable line of the Aliases view.
+public enum AliasItem: Sendable, Equatable {
+    case deployment(alias: Int, member: Int)
+    case fallback(alias: Int, index: Int)
+}
+
+/// The rows each view lists, derived from the state (filtered, ordered); shared by key
+/// handling (what is selected) and the renderers (what is drawn).
+extension ConsoleState {
+    public var rowFilter: RowFilter { RowFilter(filter) }
+
+    /// Live rows, newest first: the frozen ones while paused, filtered.
+    public var liveRows: [CallRow] {
+        let rows = frozenCalls ?? calls.newestFirst
+        let filter = rowFilter
+        return filter.isEmpty ? rows : rows.filter(filter.matches)
+    }
+
+    public var providerRows: [ProviderRow] {
+        let filter = rowFilter
+        return filter.isEmpty ? providers : providers.filter(filter.matches)
+    }
+
+    public var keyRows: [KeyRow] {
+        let filter = rowFilter
+        return filter.isEmpty ? keys : keys.filter(filter.matches)
+    }
+
+    /// Spend scopes depth-first (children in the order the daemon sent them).
+    public var spendTree: [SpendTreeItem] {
+        let ids = Set(spend.map(\.id))
+        var children: [String: [SpendRow]] = [:]
+        var roots: [SpendRow] = []
+        for row in spend {
+            if let parent = row.parent, ids.contains(parent), parent != row.id {
+                children[parent, default: []].append(row)
+            } else {
+                roots.append(row)
+            }
+        }
+        var items: [SpendTreeItem] = []
+        var visited: Set<String> = []
+        func visit(_ row: SpendRow, depth: Int) {
+            guard visited.insert(row.id).inserted else { return }
+            items.append(SpendTreeItem(row: row, depth: depth))
+            for child in children[row.id] ?? [] { visit(child, depth: depth + 1) }
+        }
+        for root in roots { visit(root, depth: 0) }
+        return items
+    }
+
+    public var aliasItems: [AliasItem] {
+        var items: [AliasItem] = []
+        for (aliasIndex, alias) in aliases.enumerated() {
+            for member in alias.deployments.indices { items.append(.deployment(alias: aliasIndex, member: member)) }
+            for fallback in alias.fallbacks.indices { items.append(.fallback(alias: aliasIndex, index: fallback)) }
+        }
+        return items
+    }
+
+    /// How many selectable items `view` has now.
+    public func itemCount(for view: ConsoleView) -> Int {
+        switch view {
+        case .live: liveRows.count
+        case .spend: spendTree.count
+        case .providers: providerRows.count
+        case .guardrails: guardrails?.counters.count ?? 0
+        case .keys: keyRows.count
+        case .aliases: aliasItems.count
+        case .help: HelpContent.lines.count
+        }
+    }
+
+    /// Rows of items visible at the current size (the body minus the column header).
+    public func visibleItemRows(for view: ConsoleView) -> Int {
+        let body = ConsoleLayout.bodyHeight(screenSize)
+        switch view {
+        case .guardrails: return ConsoleLayout.guardrailCounterRows(body: body)
+        case .help: return body
+        default: return max(1, body - 1)
+        }
+    }
+
+    /// The selected item's index, clamped to what exists (nil when the view is empty).
+    public func selectedIndex(in view: ConsoleView) -> Int? {
+        let count = itemCount(for: view)
+        guard count > 0 else { return nil }
+        return position(for: view).clamped(count: count, visible: visibleItemRows(for: view)).selected
+    }
+
+    public var selectedCall: CallRow? { selectedIndex(in: .live).map { liveRows[$0] } }
+    public var selectedProvider: ProviderRow? { selectedIndex(in: .providers).map { providerRows[$0] } }
+    public var selectedKey: KeyRow? { selectedIndex(in: .keys).map { keyRows[$0] } }
+    public var selectedAliasItem: AliasItem? { selectedIndex(in: .aliases).map { aliasItems[$0] } }
+}
+
+/// Where things go on screen: one header row, the body, a status line and a key-hint line.
+public enum ConsoleLayout {
+    public static func bodyHeight(_ size: ScreenSize) -> Int { max(0, size.height - 3) }
+
+    /// The Guardrails view gives its top part to the counters (with their column header) and
+    /// the rest to recent hits.
+    public static func guardrailCounterRows(body: Int) -> Int { max(1, body / 2 - 1) }
+}

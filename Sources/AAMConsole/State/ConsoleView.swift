@@ -1,0 +1,38 @@
+import AAMControlProtocol
+
+/// The console's screens, in tab order; `number` is the key that opens each.
+public enum ConsoleView: Int, Sendable, Hashable, CaseIterable {
+    case live = 1, spend, providers, guardrails, keys, aliases, help
+
+    public var title: String {
+        switch self {
+        case .live: "Live"
+        case .spend: "Spend"
+        case .providers: "Providers"
+        case .guardrails: "Guardrails"
+        case .keys: "Keys"
+        case .aliases: "Aliases"
+        case .help: "Help"
+        }
+    }
+
+    /// The digit key that switches to this view.
+    public var number: Int { rawValue }
+
+    /// The snapshot query that fills this view (nil: fed by live events or generated locally).
+    public var query: ControlQuery? {
+        switch self {
+        case .live, .help: nil
+        case .spend: .spend
+        case .providers: .providers
+        case .guardrails: .guardrails
+        case .keys: .keys
+        case .aliases: .aliases
+        }
+    }
+
+    public var next: ConsoleView { ConsoleView(rawValue: rawValue % Self.allCases.count + 1) ?? .live }
+    public var previous: ConsoleView {
+        ConsoleView(rawValue: (rawValue + Self.allCases.count - 2) % Self.allCases.count + 1) ?? .live
+    }
+}
