@@ -37,7 +37,7 @@ import Testing
         #expect(policy.models?.allow == ["*"])
         #expect(policy.dailyBudget == (try Money(parsing: "12.50")))
         #expect(policy.tools.map(\.resource) == ["erp.payments", "*"])
-        #expect(policy.tools[1].deny == ["*"])
+        #expect(policy.tools[1].deny == ["delete"])
         let create = try #require(policy.tools[0].constraints["create"])
         #expect(create.map(\.description) == [
             "amount<=1000", "amount>=0.01", "record.type:oneOf(invoice,credit_note)", "currency==USD",
