@@ -13,9 +13,10 @@ enum Golden {
     }
 
     /// One code per cell saying its role (see `code(for:)`); selected cells are upper case.
+    /// Every cell counts, including the second half of a wide character, so rows stay aligned.
     static func roles(_ grid: ScreenGrid) -> String {
         grid.rows.map { row in
-            String(row.filter { !$0.text.isEmpty }.map { cell -> Character in
+            String(row.map { cell -> Character in
                 let code = code(for: cell.role)
                 return cell.selected ? Character(code.uppercased()) : code
             }) + "|"

@@ -11,7 +11,8 @@ enum HelpViewRenderer {
                 grid.write(" " + line.text, row: y, column: 0, role: .title, bold: true)
             } else {
                 grid.write(TextFit.fit(line.keys, width: keyColumnWidth), row: y, column: 3, role: .keyHint, bold: true)
-                grid.write(line.text, row: y, column: 3 + keyColumnWidth + 1, limit: grid.width - 1)
+                let left = 3 + keyColumnWidth + 1
+                grid.write(TextFit.fit(line.text, width: grid.width - 1 - left), row: y, column: left)
             }
         }
     }

@@ -69,7 +69,7 @@ extension ConsoleState {
             calls.append(call)
             if frozenCalls != nil {
                 eventsWhilePaused += 1
-            } else if view == .live || positions[.live] != nil {
+            } else {
                 keepSelectionOnSameCall(after: call)
             }
         case .guardrailHit:

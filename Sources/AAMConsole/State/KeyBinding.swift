@@ -33,8 +33,13 @@ public struct KeyBinding: Sendable, Equatable {
         self.hint = hint
     }
 
-    /// "j/↓" style label of the keys.
-    public var keyLabel: String { keys.map(\.label).joined(separator: "/") }
+    /// "j/↓" style label of the keys ("1-7" for the view digits).
+    public var keyLabel: String {
+        if keys.count > 2, keys.allSatisfy({ if case .character(let c) = $0 { c.isWholeNumber } else { false } }) {
+            return keys[0].label + "-" + keys[keys.count - 1].label
+        }
+        return keys.map(\.label).joined(separator: "/")
+    }
 }
 
 public enum KeyBindings {
@@ -42,7 +47,7 @@ public enum KeyBindings {
 
     public static let table: [KeyBinding] = [
         // Everywhere.
-        KeyBinding([c("1"), c("2"), c("3"), c("4"), c("5"), c("6"), c("7")], .show(.live), "switch view (Live, Spend, Providers, Guardrails, Keys, Aliases, Help)"),
+        KeyBinding([c("1"), c("2"), c("3"), c("4"), c("5"), c("6"), c("7")], .show(.live), "switch to view N (numbered in the header)"),
         KeyBinding([.tab], .nextView, "next view"),
         KeyBinding([.backTab], .previousView, "previous view"),
         KeyBinding([c("?")], .show(.help), "help (this screen)", hint: "help"),
@@ -60,10 +65,10 @@ public enum KeyBindings {
         KeyBinding([c("p"), c(" ")], in: [.live], .togglePause, "pause / resume the live table", hint: "pause"),
         KeyBinding([.enter], in: [.live], .openDetail, "details of the selected call", hint: "detail"),
         // Providers.
-        KeyBinding([c("d")], in: [.providers], .toggleProviderDrain, "drain / undrain the selected deployment's provider (asks first)", hint: "drain"),
+        KeyBinding([c("d")], in: [.providers], .toggleProviderDrain, "drain or undrain this deployment's provider (asks first)", hint: "drain"),
         KeyBinding([c("D")], in: [.providers], .toggleDeploymentDrain, "drain / undrain only the selected deployment (asks first)", hint: "drain dep"),
         // Keys.
-        KeyBinding([c("r")], in: [.keys], .rotateKey, "rotate the selected key (asks for a grace period, shows the new secret once)", hint: "rotate"),
+        KeyBinding([c("r")], in: [.keys], .rotateKey, "rotate: asks a grace period, shows the new secret once", hint: "rotate"),
         KeyBinding([c("x")], in: [.keys], .revokeKey, "revoke the selected key (asks first)", hint: "revoke"),
         // Aliases.
         KeyBinding([c("+"), c("=")], in: [.aliases], .weightUp, "raise the selected deployment's weight by 1", hint: "weight"),
