@@ -146,6 +146,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "AAMConsoleTests", dependencies: ["AAMConsole", "AAMControlProtocol"], resources: [.copy("Golden")], swiftSettings: swiftSettings),
+        .testTarget(name: "AAMTerminalTests", dependencies: ["AAMTerminal", "AAMConsole", "CNcurses"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AAMServerTests",
             dependencies: [
