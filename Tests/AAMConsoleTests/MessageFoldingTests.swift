@@ -22,6 +22,24 @@ struct MessageFoldingTests {
         #expect(Set(messages.compactMap(\.id)).count == messages.count)
     }
 
+    @Test("with a client that renumbers ids, answer(to:with:) still matches the reply with the command")
+    func renumberedReply() throws {
+        var state = Fixtures.state(view: .keys)
+        #expect(Set(queries(state.connected(to: Fixtures.daemon))) == Set(ControlQuery.allCases))
+        _ = state.handle(key: .character("r"))
+        let effects = state.handle(key: .enter)
+        guard case .send(let request)? = effects.last else { Issue.record("nothing sent"); return }
+        var reply = ControlMessage(type: .commandResult, id: 77)  // the wire id
+        reply.commandResult = CommandResult(message: "rotated", newSecret: "aam_k_secret", keyPrefix: "aam_k_sec")
+        _ = state.answer(to: request, with: reply)
+        #expect(state.overlay == .secret(OneTimeSecret(keyPrefix: "aam_k_sec", secret: "aam_k_secret")))
+        _ = state.handle(key: .escape)
+        _ = state.handle(key: .character("x"))
+        guard case .send(let revoke)? = state.handle(key: .character("y")).last else { Issue.record("nothing sent"); return }
+        _ = state.requestFailed(revoke, error: ControlError(code: "not_found", message: "no key k1"))
+        #expect(state.statusMessage?.text == "revoke key failed: not_found: no key k1")
+    }
+
     @Test("a protocol version mismatch disconnects without retrying and says why")
     func mismatch() {
         var state = ConsoleState(now: Fixtures.now)

@@ -7,7 +7,9 @@ public enum ConsoleEffect: Sendable, Equatable {
     case redraw
     /// Leave the console.
     case quit
-    /// Write this message to the control socket (a query, a command or a subscription).
+    /// Send this message to the daemon (a query, a command or a subscription) and give the reply
+    /// to `ConsoleState.answer(to:with:)`, or a refusal to `requestFailed(_:error:)`: the `id` is
+    /// the console's own, so it must travel back with the reply even if the client renumbers it.
     case send(ControlMessage)
     /// Load and use the theme of this name (`themes/NAME.theme`).
     case applyTheme(String)

@@ -32,6 +32,33 @@ extension ConsoleState {
         }
     }
 
+    /// The client finished its handshake (`ControlClient.connect` checked the version): the
+    /// console is connected and asks for the live feed and every snapshot.
+    public mutating func connected(to daemon: DaemonInfo?) -> [ConsoleEffect] {
+        self.daemon = daemon ?? self.daemon
+        connection = .connected(daemon)
+        isDirty = true
+        var effects: [ConsoleEffect] = [.redraw, .send(ControlMessage(type: .subscribe, id: takeMessageId()))]
+        effects.append(send(.status))
+        for query in ControlQuery.allCases where query != .status { effects.append(send(query)) }
+        return effects
+    }
+
+    /// The daemon's answer to a message this state asked to send. A client that renumbers ids
+    /// on the wire (`ControlClient.request`) hands the reply here so it is matched with the
+    /// console's own id (which command it answers, e.g. the rotation whose secret to show).
+    public mutating func answer(to request: ControlMessage, with reply: ControlMessage) -> [ConsoleEffect] {
+        var reply = reply
+        reply.id = request.id
+        return apply(reply)
+    }
+
+    /// The daemon refused a message this state asked to send (`ControlClientError.remote`), or it
+    /// could not be delivered: shown on the status line, matched with the command by id.
+    public mutating func requestFailed(_ request: ControlMessage, error: ControlError) -> [ConsoleEffect] {
+        apply(.failure(error, id: request.id))
+    }
+
     /// The app is (re)connecting to the socket.
     public mutating func connecting() {
         connection = .connecting
@@ -113,13 +140,7 @@ extension ConsoleState {
             say(mismatch, error: true)
             return [.redraw]
         }
-        daemon = message.daemon ?? daemon
-        connection = .connected(message.daemon)
-        isDirty = true
-        var effects: [ConsoleEffect] = [.redraw, .send(ControlMessage(type: .subscribe, id: takeMessageId()))]
-        effects.append(send(.status))
-        for query in ControlQuery.allCases where query != .status { effects.append(send(query)) }
-        return effects
+        return connected(to: message.daemon)
     }
 
     private mutating func absorbResult(_ message: ControlMessage) {
