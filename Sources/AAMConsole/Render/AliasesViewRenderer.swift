@@ -7,6 +7,7 @@ enum AliasesViewRenderer {
         case alias(AliasRow)
         case columnHeader
         case deployment(AliasRow.Member, item: Int)
+        case fallbackHeader
         case fallback(String, position: Int, item: Int)
         case note(String)
         case blank
@@ -24,7 +25,7 @@ enum AliasesViewRenderer {
                 lines.append(.deployment(member, item: item))
                 item += 1
             }
-            if alias.fallbacks.isEmpty { lines.append(.note("no fallbacks")) }
+            lines.append(alias.fallbacks.isEmpty ? .note("no fallbacks") : .fallbackHeader)
             for (index, fallback) in alias.fallbacks.enumerated() {
                 lines.append(.fallback(fallback, position: index + 1, item: item))
                 item += 1
@@ -77,11 +78,11 @@ enum AliasesViewRenderer {
                 [Segment(String(member.priority))],
                 [Segment(member.drained ? "drained" : "", .statusDrained, bold: true)],
             ], into: &grid, row: row, selected: item == selected)
+        case .fallbackHeader:
+            grid.write("Fallbacks, in order", row: row, column: columns.starts[1], role: .muted, bold: true)
         case .fallback(let name, let position, let item):
-            columns.drawRow([
-                [Segment("")], [Segment(position == 1 ? "fallbacks" : "", .muted), ],
-                [Segment("\(position). ", .muted), Segment(name)],
-            ], into: &grid, row: row, selected: item == selected)
+            columns.drawRow([[Segment("")], [Segment("\(position). ", .muted), Segment(name)]],
+                            into: &grid, row: row, selected: item == selected)
         case .note(let text):
             grid.write(text, row: row, column: columns.starts[1], role: .muted)
         case .blank:

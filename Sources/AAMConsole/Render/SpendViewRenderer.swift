@@ -3,7 +3,8 @@ import AAMControlProtocol
 /// Spend: the org > team > project > key tree, a budget bar per period, tokens and burn rate.
 enum SpendViewRenderer {
     static let periodOrder = ["daily", "weekly", "monthly", "total"]
-    static let periodColumnWidth = 16
+    /// Scope (min 16) + tokens + today + burn, with their separators and the left margin.
+    static let fixedWidth = 1 + 17 + 8 + 10 + 10
 
     /// Periods that appear in any budget, in calendar order (unknown ones after, as they come).
     static func periods(_ rows: [SpendRow]) -> [String] {
@@ -14,20 +15,21 @@ enum SpendViewRenderer {
 
     static func draw(_ state: ConsoleState, in body: BodyArea, into grid: inout ScreenGrid) {
         let tree = state.spendTree
-        // As many period columns as fit beside a 20-column scope name.
-        let fixed = 1 + 21 + 8 + 10 + 10
-        let fitting = max(0, (body.width - fixed) / (periodColumnWidth + 1))
-        let shown = Array(periods(state.spend).prefix(fitting))
+        // Every period gets a bar column of 12-20 cells if they fit; else as many as fit at 12.
+        let all = periods(state.spend)
+        let room = body.width - fixedWidth
+        let barColumn = min(20, max(12, all.isEmpty ? 20 : room / all.count - 1))
+        let shown = Array(all.prefix(max(0, room / (barColumn + 1))))
         var columns: [TableColumns.Column] = [
-            .init(title: "Scope", width: 20, flex: 1), .init(title: "Tokens", width: 7, alignment: .right),
+            .init(title: "Scope", width: 16, flex: 1), .init(title: "Tokens", width: 7, alignment: .right),
             .init(title: "Today", width: 9, alignment: .right), .init(title: "Burn/h", width: 9, alignment: .right),
         ]
-        columns += shown.map { .init(title: $0.capitalized, width: periodColumnWidth) }
+        columns += shown.map { .init(title: $0.capitalized, width: barColumn) }
         ListRenderer.draw(tree, columns: TableColumns(columns, totalWidth: body.width), position: state.position(for: .spend),
-                          body: body, into: &grid, empty: "no spend yet") { cells($0, periods: shown) }
+                          body: body, into: &grid, empty: "no spend yet") { cells($0, periods: shown, barColumn: barColumn) }
     }
 
-    static func cells(_ item: SpendTreeItem, periods: [String]) -> [[Segment]] {
+    static func cells(_ item: SpendTreeItem, periods: [String], barColumn: Int) -> [[Segment]] {
         let row = item.row
         let kind = ["org": "org", "team": "team", "project": "proj", "key": "key"][row.kind] ?? row.kind
         var cells: [[Segment]] = [
@@ -37,7 +39,7 @@ enum SpendViewRenderer {
             [Segment(Format.money(row.burnRateUSDPerHour), .muted)],
         ]
         for period in periods {
-            cells.append(bar(row.budgets.first { $0.period == period }))
+            cells.append(bar(row.budgets.first { $0.period == period }, width: barColumn))
         }
         return cells
     }
@@ -49,10 +51,11 @@ enum SpendViewRenderer {
         return nil
     }
 
-    static func bar(_ budget: BudgetBar?) -> [Segment] {
+    /// A bar and its percentage in `width` cells.
+    static func bar(_ budget: BudgetBar?, width: Int) -> [Segment] {
         guard let budget else { return [Segment("—", .muted)] }
         guard let ratio = ratio(budget) else { return [Segment("no limit", .muted)] }
-        let barWidth = periodColumnWidth - 5
+        let barWidth = width - 5
         let fill = Blocks.barFill(ratio: ratio, width: barWidth)
         let rest = String(repeating: "░", count: max(0, barWidth - fill.count))
         let percent = String(min(999, Int((ratio * 100).rounded())))
