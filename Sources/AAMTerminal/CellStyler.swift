@@ -1,15 +1,5 @@
 import AAMConsole
 
-/// Text attributes independent of curses (the terminal turns them into `A_*`).
-public struct TextAttributes: OptionSet, Sendable, Hashable {
-    public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let bold = TextAttributes(rawValue: 1)
-    public static let dim = TextAttributes(rawValue: 2)
-    public static let reverse = TextAttributes(rawValue: 4)
-    public static let underline = TextAttributes(rawValue: 8)
-}
-
 /// How one cell is drawn: palette indices (nil on a monochrome terminal) and attributes.
 public struct CellStyle: Sendable, Hashable {
     public var foreground: Int?
@@ -17,22 +7,11 @@ public struct CellStyle: Sendable, Hashable {
     public var attributes: TextAttributes
 }
 
-/// Theme colors by role, as the terminal receives them.
-public struct TerminalPalette: Sendable, Hashable {
-    public var colors: [ThemeRole: TerminalRGB]
-    /// A monochrome theme: draw with attributes only, even on a color terminal.
-    public var monochrome: Bool
-    public init(colors: [ThemeRole: TerminalRGB], monochrome: Bool) {
-        self.colors = colors
-        self.monochrome = monochrome
-    }
-}
-
 /// Pure: the style of a cell from its role, selection and weight, at a color depth. Keeps a
 /// cache per (role, selected, bold), so drawing a frame does no color arithmetic.
 public struct CellStyler: Sendable {
     public let depth: ColorDepth
-    let palette: TerminalPalette
+    let theme: Theme
     private var cache: [Key: CellStyle] = [:]
 
     struct Key: Hashable {
@@ -41,9 +20,9 @@ public struct CellStyler: Sendable {
         var bold: Bool
     }
 
-    public init(palette: TerminalPalette, depth: ColorDepth) {
-        self.palette = palette
-        self.depth = palette.monochrome ? .monochrome : depth
+    public init(theme: Theme, depth: ColorDepth) {
+        self.theme = theme
+        self.depth = theme.monochrome ? .monochrome : depth
     }
 
     public mutating func style(role: ThemeRole, selected: Bool, bold: Bool) -> CellStyle {
@@ -57,7 +36,7 @@ public struct CellStyler: Sendable {
     func compute(_ key: Key) -> CellStyle {
         var attributes: TextAttributes = key.bold ? [.bold] : []
         guard depth != .monochrome else {
-            attributes.formUnion(Self.monochromeAttributes(key.role))
+            attributes.formUnion(Theme.monochromeAttributes[key.role] ?? [])
             if key.selected { attributes.insert(.reverse) }
             return CellStyle(foreground: nil, background: nil, attributes: attributes)
         }
@@ -76,26 +55,15 @@ public struct CellStyler: Sendable {
     }
 
     func index(_ role: ThemeRole) -> Int? {
-        palette.colors[role].flatMap { ColorApproximation.index($0, depth: depth) }
+        depth.index(of: theme.color(for: role))
     }
 
     /// When two theme colors collapse onto one palette entry, text must still be readable:
     /// white on a dark background, black on a light one.
     func contrasting(onSelected selected: Bool) -> Int {
         let role: ThemeRole = selected ? .rowSelectedBackground : .mainBackground
-        let color = palette.colors[role] ?? palette.colors[.mainBackground] ?? TerminalRGB(red: 0, green: 0, blue: 0)
+        let color = theme.color(for: role)
         let luminance = (299 * Int(color.red) + 587 * Int(color.green) + 114 * Int(color.blue)) / 1000
         return luminance < 128 ? (depth == .basic8 ? 7 : 15) : 0
-    }
-
-    /// Meaning carried by weight alone when there is no color (the renderers add symbols).
-    static func monochromeAttributes(_ role: ThemeRole) -> TextAttributes {
-        switch role {
-        case .title, .statusError, .spendBarHigh, .keyHint: [.bold]
-        case .statusCooldown, .guardrailHit: [.underline]
-        case .muted, .statusDrained, .border: [.dim]
-        case .rowSelectedForeground, .rowSelectedBackground: [.reverse]
-        default: []
-        }
     }
 }

@@ -24,7 +24,7 @@ public final class Terminal {
     public let depth: ColorDepth
 
     /// Starts curses on the controlling terminal. Throws when stdin or stdout is not a tty.
-    public init(palette: TerminalPalette) throws(TerminalError) {
+    public init(theme: Theme) throws(TerminalError) {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw TerminalError(description: "aam console needs a terminal (stdin and stdout must be a tty); use `aam status` or the admin API from scripts")
         }
@@ -44,7 +44,7 @@ public final class Terminal {
             if colors { _ = use_default_colors() }
         }
         depth = ColorDepth(colors: Int(aam_colors()), hasColors: colors)
-        styler = CellStyler(palette: palette, depth: depth)
+        styler = CellStyler(theme: theme, depth: depth)
         pairs = ColorPairTable(capacity: Int(aam_color_pairs()))
         applyBackground()
     }
@@ -86,8 +86,8 @@ public final class Terminal {
     }
 
     /// Switches theme: styles and color pairs are rebuilt and the next frame is drawn in full.
-    public func setPalette(_ palette: TerminalPalette) {
-        styler = CellStyler(palette: palette, depth: depth)
+    public func setTheme(_ theme: Theme) {
+        styler = CellStyler(theme: theme, depth: depth)
         pairs.removeAll()
         attributeCache.removeAll()
         onScreen = nil
