@@ -7,10 +7,10 @@ enum CallRecordColumns {
     static let names = """
         request_id, started_at, key_id, key_prefix, org_id, team_id, project_id, endpoint, alias, provider, \
         deployment, upstream_model, status, outcome, error_class, prompt_tokens, completion_tokens, latency_ms, \
-        ttft_ms, streamed, attempts, guardrails
+        ttft_ms, streamed, attempts, guardrails, cost_usd, price_version
         """
     /// Number of columns in `names` (placeholders per row).
-    static let count = 22
+    static let count = 24
 
     static func binds(_ record: CallRecord) -> [SQLiteData] {
         func text(_ value: String?) -> SQLiteData { value.map(SQLiteData.text) ?? .null }
@@ -23,7 +23,7 @@ enum CallRecordColumns {
             text(record.upstreamModel), .integer(record.status), .text(record.outcome.rawValue),
             text(record.errorClass), .integer(record.promptTokens), .integer(record.completionTokens),
             .float(record.latencyMs), record.ttftMs.map(SQLiteData.float) ?? .null,
-            .integer(record.streamed ? 1 : 0), .text(attempts), .text(guardrails),
+            .integer(record.streamed ? 1 : 0), .text(attempts), .text(guardrails), text(record.costUSD), text(record.priceVersion),
         ]
     }
 
@@ -36,7 +36,7 @@ enum CallRecordColumns {
         let attempts = text("attempts").flatMap { try? JSONDecoder().decode([CallRecord.Attempt].self, from: Data($0.utf8)) } ?? []
         let guardrails = text("guardrails").flatMap { try? JSONDecoder().decode([GuardrailDecision].self, from: Data($0.utf8)) } ?? []
         let ttft = row.column("ttft_ms").flatMap { $0.isNull ? nil : $0.double }
-        return CallRecord(
+        var record = CallRecord(
             requestId: requestId, startedAt: Date(timeIntervalSince1970: started), keyId: text("key_id"),
             keyPrefix: text("key_prefix"), orgId: text("org_id"), teamId: text("team_id"), projectId: text("project_id"),
             endpoint: endpoint, alias: text("alias"), provider: text("provider"), deployment: text("deployment"),
@@ -45,5 +45,8 @@ enum CallRecordColumns {
             completionTokens: row.column("completion_tokens")?.integer ?? 0,
             latencyMs: row.column("latency_ms")?.double ?? 0, ttftMs: ttft,
             streamed: (row.column("streamed")?.integer ?? 0) != 0, attempts: attempts, guardrails: guardrails)
+        record.costUSD = text("cost_usd")
+        record.priceVersion = text("price_version")
+        return record
     }
 }

@@ -29,5 +29,22 @@ enum SQLiteMigrations {
         Migration(version: 2, statements: [
             "ALTER TABLE call_records ADD COLUMN guardrails TEXT NOT NULL DEFAULT '[]'",
         ]),
+        // The admin audit trail: every field kept as given (`at_ref` is the Date's own
+        // reference-date seconds), so the hash chain re-computes from the stored row. The
+        // cost columns were missing from call records: spend replay after a restart needs them.
+        Migration(version: 3, statements: [
+            """
+            CREATE TABLE admin_audit (
+              sequence INTEGER PRIMARY KEY, at_ref REAL NOT NULL,
+              actor TEXT NOT NULL, channel TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,
+              before TEXT, after TEXT, previous_hash TEXT NOT NULL, hash TEXT NOT NULL)
+            """,
+            "CREATE INDEX admin_audit_actor ON admin_audit (actor, sequence)",
+            "CREATE INDEX admin_audit_action ON admin_audit (action, sequence)",
+            "CREATE INDEX admin_audit_target ON admin_audit (target)",
+            "CREATE INDEX admin_audit_at ON admin_audit (at_ref)",
+            "ALTER TABLE call_records ADD COLUMN cost_usd TEXT",
+            "ALTER TABLE call_records ADD COLUMN price_version TEXT",
+        ]),
     ]
 }

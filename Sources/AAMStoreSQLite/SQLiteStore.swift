@@ -4,11 +4,11 @@ import NIOCore
 import SQLiteNIO
 
 /// The embedded default store (`--database sqlite:PATH`): configuration entities, server
-/// secrets and call records in one SQLite file (WAL mode).
+/// secrets, call records and the admin audit trail in one SQLite file (WAL mode).
 ///
 /// An actor, because SQLite allows one writer and SQLiteNIO's connection runs statements on a
 /// thread pool: serializing here keeps multi-statement operations from interleaving.
-public actor SQLiteStore: ConfigStore, CallRecordStore {
+public actor SQLiteStore: ConfigStore, CallRecordStore, AdminAuditStore {
     private let connection: SQLiteConnection
 
     private init(connection: SQLiteConnection) { self.connection = connection }
@@ -33,6 +33,11 @@ public actor SQLiteStore: ConfigStore, CallRecordStore {
     }
 
     public func close() async throws { try await connection.close() }
+
+    /// One statement on the store's connection (for extensions in other files).
+    func query(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
+        try await connection.query(sql, binds)
+    }
 
     private func prepare() async throws {
         _ = try await connection.query("PRAGMA journal_mode=WAL")
@@ -101,7 +106,7 @@ public actor SQLiteStore: ConfigStore, CallRecordStore {
 
     // MARK: CallRecordStore
 
-    /// Rows per INSERT statement: 21 columns x 400 rows stays under SQLite's variable limit.
+    /// Rows per INSERT statement: 24 columns x 400 rows stays under SQLite's variable limit.
     static let rowsPerStatement = 400
 
     public func append(_ records: [CallRecord]) async throws {

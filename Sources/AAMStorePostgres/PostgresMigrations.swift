@@ -1,0 +1,83 @@
+import Foundation
+import PostgresNIO
+
+/// Versioned schema migrations for the Postgres store. Append new versions; never edit old ones.
+///
+/// Call records and audit entries keep the columns that queries filter on next to the whole
+/// record (`record` jsonb for calls, every field for audit entries, which `aam audit verify`
+/// re-hashes and so must come back bit for bit).
+enum PostgresMigrations {
+    struct Migration {
+        let version: Int
+        let statements: [String]
+    }
+
+    /// Serializes concurrent opens (two daemons, parallel tests) while they migrate.
+    static let advisoryLock: Int64 = 0x4141_4D5F_5354_4F52  // "AAM_STOR"
+
+    static let all: [Migration] = [
+        Migration(version: 1, statements: [
+            """
+            CREATE TABLE entities (
+              kind text NOT NULL, id text NOT NULL, document bytea NOT NULL,
+              updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (kind, id))
+            """,
+            "CREATE TABLE server_secrets (name text PRIMARY KEY, value bytea NOT NULL)",
+            """
+            CREATE TABLE call_records (
+              seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+              request_id text NOT NULL UNIQUE,
+              started_at double precision NOT NULL,
+              key_id text, org_id text, team_id text, project_id text, alias text, provider text,
+              status integer NOT NULL, outcome text NOT NULL,
+              record jsonb NOT NULL)
+            """,
+            "CREATE INDEX call_records_started ON call_records (started_at, seq)",
+            "CREATE INDEX call_records_key ON call_records (key_id, started_at)",
+            "CREATE INDEX call_records_scope ON call_records (org_id, team_id, project_id, started_at)",
+            """
+            CREATE TABLE admin_audit (
+              sequence bigint PRIMARY KEY,
+              at timestamptz NOT NULL,
+              at_ref double precision NOT NULL,
+              actor text NOT NULL, channel text NOT NULL, action text NOT NULL, target text NOT NULL,
+              before text, after text, previous_hash text NOT NULL, hash text NOT NULL)
+            """,
+            "CREATE INDEX admin_audit_actor ON admin_audit (actor, sequence)",
+            "CREATE INDEX admin_audit_action ON admin_audit (action, sequence)",
+            "CREATE INDEX admin_audit_target ON admin_audit (target text_pattern_ops)",
+            "CREATE INDEX admin_audit_at ON admin_audit (at_ref)",
+        ])
+    ]
+}
+
+extension PostgresStore {
+    /// Applies pending migrations in one transaction under an advisory lock; a reopen finds
+    /// every version applied and changes nothing.
+    func migrate() async throws {
+        let logger = self.logger
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresMigrations.advisoryLock))", logger: logger)
+                try await connection.query(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                    logger: logger)
+                var applied: Set<Int> = []
+                for try await version in try await connection.query("SELECT version::int8 FROM schema_migrations", logger: logger).decode(Int.self) {
+                    applied.insert(version)
+                }
+                for migration in PostgresMigrations.all where !applied.contains(migration.version) {
+                    for statement in migration.statements {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await connection.query("INSERT INTO schema_migrations (version) VALUES (\(migration.version))", logger: logger)
+                }
+                try await connection.query("COMMIT", logger: logger)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+}

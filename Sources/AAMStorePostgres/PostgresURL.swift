@@ -1,0 +1,127 @@
+import Foundation
+
+/// A parsed `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=…]` (or `postgresql://`).
+///
+/// `description` masks the password, so the value can go into errors and logs as is.
+public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
+    public var user: String
+    public var password: String?
+    public var host: String
+    public var port: Int
+    public var database: String
+    /// `disable` (default), `prefer` or `require`; anything else is rejected at parse time.
+    public var sslMode: String
+
+    public init(user: String, password: String? = nil, host: String, port: Int = 5432, database: String, sslMode: String = "disable") {
+        self.user = user
+        self.password = password
+        self.host = host
+        self.port = port
+        self.database = database
+        self.sslMode = sslMode
+    }
+
+    /// Parses a connection URL. Errors never repeat the password.
+    public init(parsing text: String) throws(PostgresStoreError) {
+        let schemes = ["postgres://", "postgresql://"]
+        guard let scheme = schemes.first(where: { text.hasPrefix($0) }) else {
+            throw PostgresStoreError("a Postgres URL starts with postgres:// or postgresql://")
+        }
+        var rest = Substring(text.dropFirst(scheme.count))
+        var query = Substring("")
+        if let mark = rest.firstIndex(of: "?") {
+            query = rest[rest.index(after: mark)...]
+            rest = rest[..<mark]
+        }
+        // The credentials end at the last '@' (a password may contain '@' only percent-encoded,
+        // but be lenient).
+        guard let at = rest.lastIndex(of: "@") else {
+            throw PostgresStoreError("the Postgres URL needs a user: postgres://USER@HOST:PORT/DATABASE")
+        }
+        let credentials = rest[..<at]
+        let location = rest[rest.index(after: at)...]
+        let userPart: Substring
+        if let colon = credentials.firstIndex(of: ":") {
+            userPart = credentials[..<colon]
+            password = String(credentials[credentials.index(after: colon)...]).removingPercentEncoding
+        } else {
+            userPart = credentials
+            password = nil
+        }
+        guard let decodedUser = String(userPart).removingPercentEncoding, !decodedUser.isEmpty else {
+            throw PostgresStoreError("the Postgres URL needs a user: postgres://USER@HOST:PORT/DATABASE")
+        }
+        user = decodedUser
+        guard let slash = location.firstIndex(of: "/") else {
+            throw PostgresStoreError("the Postgres URL needs a database: postgres://USER@HOST:PORT/DATABASE")
+        }
+        let hostPort = location[..<slash]
+        guard let decodedDatabase = String(location[location.index(after: slash)...]).removingPercentEncoding,
+            !decodedDatabase.isEmpty, !decodedDatabase.contains("/")
+        else {
+            throw PostgresStoreError("the Postgres URL needs a database: postgres://USER@HOST:PORT/DATABASE")
+        }
+        database = decodedDatabase
+        if hostPort.hasPrefix("[") {  // [::1]:5432
+            guard let close = hostPort.firstIndex(of: "]") else { throw PostgresStoreError("the Postgres URL has an unclosed IPv6 host") }
+            host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
+            let after = hostPort[hostPort.index(after: close)...]
+            port = try Self.port(after.hasPrefix(":") ? after.dropFirst() : nil)
+        } else if let colon = hostPort.lastIndex(of: ":") {
+            host = String(hostPort[..<colon])
+            port = try Self.port(hostPort[hostPort.index(after: colon)...])
+        } else {
+            host = String(hostPort)
+            port = 5432
+        }
+        guard !host.isEmpty else { throw PostgresStoreError("the Postgres URL needs a host: postgres://USER@HOST:PORT/DATABASE") }
+        sslMode = "disable"
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { continue }
+            if parts[0] == "sslmode" {
+                guard ["disable", "allow", "prefer", "require"].contains(parts[1]) else {
+                    throw PostgresStoreError("sslmode must be disable, prefer or require, got '\(parts[1].prefix(20))'")
+                }
+                sslMode = parts[1] == "allow" ? "prefer" : parts[1]
+            }
+        }
+    }
+
+    private static func port(_ text: Substring?) throws(PostgresStoreError) -> Int {
+        guard let text else { return 5432 }
+        guard let value = Int(text), (1...65_535).contains(value) else {
+            throw PostgresStoreError("the Postgres URL has an invalid port '\(text.prefix(8))'")
+        }
+        return value
+    }
+
+    /// The URL with the password replaced by `***`.
+    public var description: String {
+        let hostText = host.contains(":") ? "[\(host)]" : host
+        return "postgres://\(user)\(password == nil ? "" : ":***")@\(hostText):\(port)/\(database)"
+    }
+
+    /// The same server and credentials, another database (tests create and drop databases).
+    public func with(database: String) -> PostgresURL {
+        var copy = self
+        copy.database = database
+        return copy
+    }
+
+    /// The full URL including the password (for handing to a child process; never log it).
+    public var unmaskedString: String {
+        func encode(_ text: String) -> String {
+            text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+        }
+        let hostText = host.contains(":") ? "[\(host)]" : host
+        let credentials = encode(user) + (password.map { ":" + encode($0) } ?? "")
+        return "postgres://\(credentials)@\(hostText):\(port)/\(encode(database))" + (sslMode == "disable" ? "" : "?sslmode=\(sslMode)")
+    }
+}
+
+/// A Postgres store failure in words an operator can act on; never contains a password.
+public struct PostgresStoreError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
