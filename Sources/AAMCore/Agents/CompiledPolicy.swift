@@ -1,5 +1,8 @@
 /// One policy turned into lookup tables, with every verdict it can return built in advance.
-struct CompiledPolicy: Sendable {
+///
+/// A class (immutable, so `Sendable`) so that reaching a policy or a tool entry on the decision
+/// path costs one reference count, not a copy of every table it holds.
+final class CompiledPolicy: Sendable {
     let source: AgentPolicy
     /// nil when the policy has no `models` section.
     let models: Set<String>?
@@ -77,7 +80,7 @@ struct CompiledPolicy: Sendable {
 }
 
 /// One `tools[]` entry as tables: allowed and denied actions, each with its verdict.
-struct CompiledTool: Sendable {
+final class CompiledTool: Sendable {
     let resource: String
     let allow: [String: ActionRule]
     let allowAll: ActionRule?
@@ -85,9 +88,14 @@ struct CompiledTool: Sendable {
     let denyAll: Verdict?
 
     /// A granted action: its verdict, and each constraint with the verdict when it fails.
-    struct ActionRule: Sendable {
+    final class ActionRule: Sendable {
         let granted: Verdict
         let constraints: [(constraint: ArgumentConstraint, failed: Verdict)]
+
+        init(granted: Verdict, constraints: [(constraint: ArgumentConstraint, failed: Verdict)]) {
+            self.granted = granted
+            self.constraints = constraints
+        }
     }
 
     init(_ grant: ToolGrant, prefix: String, verdict: (String, String, ArgumentConstraint?) -> Verdict) {

@@ -11,9 +11,12 @@
 /// - across and within policies, an explicit `deny` (or an exceeded daily budget) beats any
 ///   grant; a grant beats a grant whose constraint failed; anything not granted is denied
 ///   (`default-deny`);
-/// - `shadow` policies never deny: the decision is made by the `enforce` policies, and whatever
-///   the whole set (shadow ones included) would have denied is reported in `wouldDeny`. A
-///   workload covered only by shadow policies is allowed with reason `shadow_only`.
+/// - `shadow` policies neither deny nor grant: the decision is made by the `enforce` policies,
+///   and whatever the whole set (shadow ones included) would have denied is reported in
+///   `wouldDeny`, so a candidate policy can be tried beside the one in force and can never
+///   loosen it. A workload covered only by shadow policies is allowed with reason
+///   `shadow_only`; one also covered by an enforcing policy (even a deny-only guard such as
+///   `resource: "*"`, `deny: [purge]`) is governed by that policy, default deny included.
 public struct PolicyEngine: Sendable {
     private let policies: [CompiledPolicy]
     /// Exact workload ID -> applicable policies (exact ones, then covering patterns), in order.

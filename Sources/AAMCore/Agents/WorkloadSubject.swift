@@ -1,3 +1,5 @@
+import Foundation
+
 /// Which workloads a policy applies to: one SPIFFE ID, or every ID below a prefix.
 ///
 /// Written as an ID (`spiffe://prod/agent/finance-analyst`) or as an ID followed by `/*`
@@ -34,12 +36,18 @@ public enum WorkloadSubject: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// `child` starts with `parent + "/"` (compared as bytes, no allocation).
+    /// `child` starts with `parent + "/"` and goes on (compared as bytes, no allocation).
     static func isBelow(_ child: String, parent: String) -> Bool {
+        let fast = child.utf8.withContiguousStorageIfAvailable { childBytes in
+            parent.utf8.withContiguousStorageIfAvailable { parentBytes in
+                childBytes.count > parentBytes.count + 1 && childBytes[parentBytes.count] == UInt8(ascii: "/")
+                    && memcmp(childBytes.baseAddress!, parentBytes.baseAddress!, parentBytes.count) == 0
+            }
+        }
+        if let answer = fast ?? nil { return answer }
         let childBytes = child.utf8
         let parentBytes = parent.utf8
-        guard childBytes.count > parentBytes.count + 1 else { return false }
-        guard childBytes.starts(with: parentBytes) else { return false }
+        guard childBytes.count > parentBytes.count + 1, childBytes.starts(with: parentBytes) else { return false }
         return childBytes[childBytes.index(childBytes.startIndex, offsetBy: parentBytes.count)] == UInt8(ascii: "/")
     }
 }
