@@ -3,6 +3,7 @@ import Foundation
 /// Turns a `ConsoleState` into a frame: header (view tabs, daemon), the current view's body,
 /// an overlay if any, the status line and the key-hint line. Pure: same state and size, same grid.
 public enum ConsoleRenderer {
+    /// The frame for `state` at `size`: below 80x24 only a "terminal too small" notice.
     public static func render(_ state: ConsoleState, into size: ScreenSize) -> ScreenGrid {
         var grid = ScreenGrid(width: size.width, height: size.height)
         guard size.isUsable else {

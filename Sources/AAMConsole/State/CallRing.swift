@@ -3,6 +3,7 @@ import AAMControlProtocol
 /// The Live view's recent calls: a fixed-capacity ring, so absorbing an event is O(1) and
 /// memory stays bounded however fast the daemon pushes.
 public struct CallRing: Sendable, Equatable {
+    /// Most rows kept; the oldest is overwritten beyond it.
     public let capacity: Int
     private var storage: [CallRow] = []
     /// Index in `storage` of the oldest row once the ring is full.
@@ -16,6 +17,7 @@ public struct CallRing: Sendable, Equatable {
     public var count: Int { storage.count }
     public var isEmpty: Bool { storage.isEmpty }
 
+    /// Adds the newest row in O(1), dropping the oldest when full.
     public mutating func append(_ row: CallRow) {
         if storage.count < capacity {
             storage.append(row)

@@ -15,6 +15,7 @@ public enum AliasItem: Sendable, Equatable {
 /// The rows each view lists, derived from the state (filtered, ordered); shared by key
 /// handling (what is selected) and the renderers (what is drawn).
 extension ConsoleState {
+    /// The current filter as a matcher.
     public var rowFilter: RowFilter { RowFilter(filter) }
 
     /// Live rows, newest first: the frozen ones while paused, filtered.
@@ -24,11 +25,13 @@ extension ConsoleState {
         return filter.isEmpty ? rows : rows.filter(filter.matches)
     }
 
+    /// Providers rows passing the filter.
     public var providerRows: [ProviderRow] {
         let filter = rowFilter
         return filter.isEmpty ? providers : providers.filter(filter.matches)
     }
 
+    /// Keys rows passing the filter.
     public var keyRows: [KeyRow] {
         let filter = rowFilter
         return filter.isEmpty ? keys : keys.filter(filter.matches)
@@ -57,6 +60,7 @@ extension ConsoleState {
         return items
     }
 
+    /// The Aliases view's selectable lines: each alias's deployments, then its fallbacks.
     public var aliasItems: [AliasItem] {
         var items: [AliasItem] = []
         for (aliasIndex, alias) in aliases.enumerated() {
@@ -96,6 +100,7 @@ extension ConsoleState {
         return position(for: view).clamped(count: count, visible: visibleItemRows(for: view)).selected
     }
 
+    /// The selected row of each view, nil when the view is empty.
     public var selectedCall: CallRow? { selectedIndex(in: .live).map { liveRows[$0] } }
     public var selectedProvider: ProviderRow? { selectedIndex(in: .providers).map { providerRows[$0] } }
     public var selectedKey: KeyRow? { selectedIndex(in: .keys).map { keyRows[$0] } }
@@ -104,6 +109,7 @@ extension ConsoleState {
 
 /// Where things go on screen: one header row, the body, a status line and a key-hint line.
 public enum ConsoleLayout {
+    /// Rows between the header and the status line.
     public static func bodyHeight(_ size: ScreenSize) -> Int { max(0, size.height - 3) }
 
     /// The Guardrails view gives its top part to the counters (with their column header) and

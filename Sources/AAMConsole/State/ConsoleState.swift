@@ -57,44 +57,67 @@ public struct StatusMessage: Sendable, Equatable {
 /// No I/O, no clock, no terminal: tested event by event.
 public struct ConsoleState: Sendable {
     // Connection and daemon.
+    /// Whether the console talks to the daemon now (shown first on the status line).
     public var connection: ConnectionState = .connecting
+    /// Who the daemon is (from its hello or the status snapshot).
     public var daemon: DaemonInfo?
+    /// The daemon's counters from the `status` query.
     public var status: StatusView?
 
     // Navigation.
+    /// The view on screen.
     public var view: ConsoleView = .live
+    /// Selection and scroll per view (a view never visited is at the top).
     public var positions: [ConsoleView: ListPosition] = [:]
+    /// The detail, confirmation, prompt or secret covering the view; it takes keys first.
     public var overlay: Overlay?
+    /// The `/` filter text (see `RowFilter`); empty shows every row.
     public var filter = ""
+    /// Keys go to the filter text (after `/`, until Enter or Esc).
     public var isEditingFilter = false
+    /// The last thing worth telling the operator (command sent, result, error).
     public var statusMessage: StatusMessage?
 
     // Live calls.
+    /// Recent calls from the live feed, bounded.
     public var calls: CallRing
     /// The rows shown while paused (newest first); nil when live.
     public var frozenCalls: [CallRow]?
+    /// The Live table is frozen (`p`/space).
     public var isPaused: Bool { frozenCalls != nil }
     /// Call events that arrived since pausing (they are in `calls`, not on screen).
     public var eventsWhilePaused = 0
+    /// Every live event absorbed since start.
     public var eventsReceived = 0
     /// Events the daemon dropped for this console because it fell behind (from `missed`).
     public var missedEvents = 0
+    /// Feeds the status line's events per second.
     public var meter = EventRateMeter()
 
     // Snapshots from queries (and patched by events).
+    /// Providers view rows (deployments), as last queried and patched by health events.
     public var providers: [ProviderRow] = []
+    /// Spend view rows, parents first.
     public var spend: [SpendRow] = []
+    /// Keys view rows.
     public var keys: [KeyRow] = []
+    /// Aliases view rows (weights and fallback order edited optimistically until re-read).
     public var aliases: [AliasRow] = []
+    /// Guardrails view data, patched by guardrail-hit events.
     public var guardrails: GuardrailSummary?
 
     // Look.
+    /// The theme in use; `t` moves to the next of `themeNames`.
     public var themeName: String
+    /// Themes `t` cycles through.
     public var themeNames: [String]
 
     // Environment, injected.
+    /// The injected clock (relative times, countdowns, the event rate); set by `tick(now:)`.
     public var now: Date
+    /// Zone for clock times in the Live and Guardrails views.
     public var timeZone: TimeZone
+    /// The terminal size, for paging and scrolling; set by `resize(to:)`.
     public var screenSize: ScreenSize
     /// Something on screen changed since the app last drew.
     public var isDirty = true
@@ -106,6 +129,7 @@ public struct ConsoleState: Sendable {
     var lastQueried: [ControlQuery: Date] = [:]
     static let recentGuardrailHitsKept = 200
 
+    /// A console not yet connected, on the Live view, with an empty ring of `callCapacity` calls.
     public init(
         now: Date, timeZone: TimeZone = .current, screenSize: ScreenSize = .minimum, themeName: String = "dark",
         themeNames: [String] = Theme.builtInNames, callCapacity: Int = 2_000
@@ -127,6 +151,7 @@ public struct ConsoleState: Sendable {
     /// Events per second over the last few seconds.
     public var eventRate: Double { meter.rate(at: now) }
 
+    /// Selection and scroll of `view` as stored (clamp with `ListPosition.clamped` before use).
     public func position(for view: ConsoleView) -> ListPosition { positions[view] ?? ListPosition() }
 
     mutating func takeMessageId() -> Int {

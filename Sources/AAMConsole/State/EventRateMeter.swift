@@ -15,6 +15,7 @@ public struct EventRateMeter: Sendable, Equatable {
 
     public var windowSeconds: Double { Double(counts.count) * bucketSeconds }
 
+    /// Counts `count` events at `time`.
     public mutating func record(_ count: Int = 1, at time: Date) {
         let bucket = bucketIndex(time)
         advance(to: bucket)

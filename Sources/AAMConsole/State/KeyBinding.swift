@@ -42,9 +42,11 @@ public struct KeyBinding: Sendable, Equatable {
     }
 }
 
+/// The console's key bindings and lookups over them.
 public enum KeyBindings {
     private static func c(_ character: Character) -> ConsoleKey { .character(character) }
 
+    /// Every binding, global ones first; the Help view lists them in this order.
     public static let table: [KeyBinding] = [
         // Everywhere.
         KeyBinding([c("1"), c("2"), c("3"), c("4"), c("5"), c("6"), c("7")], .show(.live), "switch to view N (numbered in the header)"),
@@ -112,6 +114,7 @@ public enum HelpContent {
         public var isHeading: Bool
     }
 
+    /// Section headings and one line per binding, then the dialog keys.
     public static let lines: [Line] = {
         var lines: [Line] = [Line(keys: "", text: "Everywhere", isHeading: true)]
         for binding in KeyBindings.table where binding.views == nil {
