@@ -80,6 +80,12 @@ struct KeyHandlingTests {
         #expect(state.handle(key: .character("q")) == [.redraw])
         #expect(state.overlay == nil)
         _ = state.handle(key: .enter)
+        #expect(state.handle(key: .character("j")) == [.redraw])  // next call, detail stays open
+        #expect(state.overlay == .detail(state.liveRows[2]))
+        _ = state.handle(key: .up)
+        _ = state.handle(key: .up)
+        #expect(state.overlay == .detail(state.liveRows[0]))
+        #expect(state.handle(key: .character("k")) == [])  // the first call: nothing to move to
         #expect(state.handle(key: .escape) == [.redraw])
         #expect(state.overlay == nil)
         #expect(state.handle(key: .character("q")) == [.quit])

@@ -61,7 +61,7 @@ enum StatusLineRenderer {
         case .confirm?: return [("y", "yes"), ("n/Esc", "no")]
         case .prompt?: return [("Enter", "next / submit"), ("Tab", "field"), ("Esc", "cancel")]
         case .secret?: return [("Enter/Esc", "dismiss (the secret is shown only once)")]
-        case .detail?: return [("Esc/Enter", "close")]
+        case .detail?: return [("j/k", "previous / next call"), ("Esc/Enter", "close")]
         case nil: break
         }
         if state.isEditingFilter { return [("type", "to filter"), ("Enter", "keep"), ("Esc", "clear")] }

@@ -125,9 +125,20 @@ extension ConsoleState {
     mutating func handle(key: ConsoleKey, over overlay: Overlay) -> [ConsoleEffect] {
         switch overlay {
         case .detail:
-            guard [.escape, .enter, .character("q")].contains(key) else { return [] }
-            close()
-            return [.redraw]
+            switch key {
+            case .escape, .enter, .character("q"):
+                close()
+                return [.redraw]
+            case .up, .down, .character("k"), .character("j"):
+                // Step through calls without leaving the detail (the selection moves along).
+                _ = move(by: key == .up || key == .character("k") ? -1 : 1)
+                guard let call = selectedCall, .detail(call) != overlay else { return [] }
+                self.overlay = .detail(call)
+                isDirty = true
+                return [.redraw]
+            default:
+                return []
+            }
         case .secret:
             // Only a deliberate Enter/Esc dismisses: the secret cannot be shown again.
             guard key == .escape || key == .enter else { return [] }
