@@ -14,8 +14,16 @@ enum ProvidersViewRenderer {
 
     static func draw(_ state: ConsoleState, in body: BodyArea, into grid: inout ScreenGrid) {
         let empty = state.filter.isEmpty ? "no deployments (yet)" : "no deployments match the filter \"\(state.filter)\""
+        // The last body row says why the selected deployment is in its state (breaker reason).
         ListRenderer.draw(state.providerRows, columns: columns(width: body.width), position: state.position(for: .providers),
-                          body: body, into: &grid, empty: empty, cells: cells)
+                          body: BodyArea(top: body.top, height: body.height - 1, width: body.width), into: &grid, empty: empty,
+                          cells: cells)
+        if let row = state.selectedProvider {
+            let (stateText, role) = health(row)
+            let text = "\(row.deployment) (\(row.alias), \(row.upstreamModel), weight \(row.weight), priority \(row.priority)): "
+            drawCell([Segment(text, .muted), Segment(stateText, role, bold: true), Segment(row.reason.map { " · " + $0 } ?? "", .muted)],
+                     into: &grid, row: body.bottom - 1, column: 1, width: body.width - 2)
+        }
     }
 
     /// Health state name and role; drained wins over health, since no traffic goes there anyway.

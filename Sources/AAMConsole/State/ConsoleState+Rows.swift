@@ -89,6 +89,7 @@ extension ConsoleState {
         switch view {
         case .guardrails: return ConsoleLayout.guardrailCounterRows(body: body)
         case .help: return body
+        case .providers: return max(1, body - 2)  // the last row explains the selected deployment
         default: return max(1, body - 1)
         }
     }
