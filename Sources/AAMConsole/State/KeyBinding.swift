@@ -24,13 +24,19 @@ public struct KeyBinding: Sendable, Equatable {
     public var help: String
     /// Short word for the bottom hint line; nil keeps the binding off that line.
     public var hint: String?
+    /// How the hint line names the key(s); the first key's label unless set.
+    public var hintKey: String
 
-    public init(_ keys: [ConsoleKey], in views: [ConsoleView]? = nil, _ action: ConsoleAction, _ help: String, hint: String? = nil) {
+    public init(
+        _ keys: [ConsoleKey], in views: [ConsoleView]? = nil, _ action: ConsoleAction, _ help: String, hint: String? = nil,
+        hintKey: String? = nil
+    ) {
         self.keys = keys
         self.views = views
         self.action = action
         self.help = help
         self.hint = hint
+        self.hintKey = hintKey ?? keys.first?.label ?? ""
     }
 
     /// "j/↓" style label of the keys ("1-7" for the view digits).
@@ -73,12 +79,12 @@ public enum KeyBindings {
         KeyBinding([c("r")], in: [.keys], .rotateKey, "rotate: asks a grace period, shows the new secret once", hint: "rotate"),
         KeyBinding([c("x")], in: [.keys], .revokeKey, "revoke the selected key (asks first)", hint: "revoke"),
         // Aliases.
-        KeyBinding([c("+"), c("=")], in: [.aliases], .weightUp, "raise the selected deployment's weight by 1", hint: "weight"),
+        KeyBinding([c("+"), c("=")], in: [.aliases], .weightUp, "raise the selected deployment's weight by 1", hint: "weight", hintKey: "+/-"),
         KeyBinding([c("-")], in: [.aliases], .weightDown, "lower the selected deployment's weight by 1"),
         KeyBinding([c("w")], in: [.aliases], .promptWeight, "type a weight for the selected deployment"),
         KeyBinding([c("a")], in: [.aliases], .addDeployment, "add a deployment to an alias", hint: "add"),
         KeyBinding([.delete, c("X")], in: [.aliases], .removeDeployment, "remove the selected deployment (asks first)", hint: "remove"),
-        KeyBinding([c("K"), c("<")], in: [.aliases], .fallbackEarlier, "move the selected fallback earlier", hint: "reorder"),
+        KeyBinding([c("K"), c("<")], in: [.aliases], .fallbackEarlier, "move the selected fallback earlier", hint: "reorder", hintKey: "K/J"),
         KeyBinding([c("J"), c(">")], in: [.aliases], .fallbackLater, "move the selected fallback later"),
     ]
 
