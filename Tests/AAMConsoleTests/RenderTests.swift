@@ -59,7 +59,7 @@ struct RenderTests {
     @Test("a long status message is cut with an ellipsis, never wrapped")
     func longMessage() {
         var state = Fixtures.state(size: .minimum)
-        state.say(String(repeating: "very long message ", count: 10), error: true)
+        state.showMessage(String(repeating: "very long message ", count: 10), isError: true)
         let line = ConsoleRenderer.render(state).lines[22]
         #expect(DisplayWidth.of(line) == 80)
         #expect(line.hasSuffix("… "))

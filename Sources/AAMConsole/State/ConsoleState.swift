@@ -159,6 +159,12 @@ public struct ConsoleState: Sendable {
         return nextMessageId
     }
 
+    /// Puts a local notice on the status line (a theme warning, a failed theme load): no
+    /// daemon message involved.
+    public mutating func showMessage(_ text: String, isError: Bool = false) {
+        say(text, error: isError)
+    }
+
     mutating func say(_ text: String, error: Bool = false) {
         statusMessage = StatusMessage(text: text, isError: error, at: now)
         isDirty = true
