@@ -6,7 +6,9 @@ import Foundation
 import Logging
 
 /// `aam demo`: a complete local installation, offline: the daemon with the simulated providers
-/// of `sample-data/aam.yaml`, a traffic generator over real loopback HTTP, and a live summary.
+/// of `sample-data/aam.yaml`, a traffic generator over real loopback HTTP, and the operator
+/// console on the demo's control socket (or, without a terminal, `--no-console` or with
+/// `--duration`, a live one-line summary). Quitting the console ends the demo.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo", abstract: "Run a complete offline installation: daemon, simulated vendors, traffic.")
@@ -17,6 +19,11 @@ struct DemoCommand: AsyncParsableCommand {
     var dataDir: String = "./aam-data/demo"
     @Option(help: "Requests per second sent by the traffic generator (0 for none).") var rate: Double = 4
     @Option(help: "Stop after this many seconds (0 runs until Ctrl-C).") var duration: Double = 0
+    @Flag(name: .customLong("no-console"), help: "Print a live summary instead of opening the console.") var noConsole = false
+    @Option(help: "Console theme.") var theme: String = "dark"
+
+    /// The console needs a terminal; scripted runs (`--duration`) keep the plain summary.
+    var opensConsole: Bool { !noConsole && duration == 0 && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 }
 
     func run() async throws {
         guard FileManager.default.fileExists(atPath: config) else {
@@ -31,6 +38,11 @@ struct DemoCommand: AsyncParsableCommand {
         options.configPath = config
         options.database = "sqlite:\(dataDir)/aam.db"
         options.controlSocket = "\(dataDir)/control.sock"
+        let console = opensConsole
+        if console {
+            // Curses owns the screen: the daemon's warnings go to a file instead of over it.
+            try DemoLog.redirectStandardError(to: "\(dataDir)/demo.log")
+        }
         LogSetup.bootstrap(level: "warning", format: "text")
         let logger = Logger(label: "aam-demo")
         let gateway: Gateway
@@ -41,17 +53,28 @@ struct DemoCommand: AsyncParsableCommand {
         let (started, startedContinuation) = AsyncStream<Int>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try await gateway.run(handleSignals: true) { port in startedContinuation.yield(port); startedContinuation.finish() }
+                // With the console, Ctrl-C reaches the console (which restores the terminal first).
+                try await gateway.run(handleSignals: !console) { port in startedContinuation.yield(port); startedContinuation.finish() }
             }
             var iterator = started.makeAsyncIterator()
             guard let boundPort = await iterator.next() else { return }
             let base = "http://127.0.0.1:\(boundPort)"
-            DemoBanner.print(base: base, secrets: secrets, dataDir: dataDir)
-            group.addTask { await summary.run() }
+            if !console {
+                DemoBanner.print(base: base, secrets: secrets, dataDir: dataDir)
+                group.addTask { await summary.run() }
+            }
             if rate > 0 {
                 group.addTask { await TrafficGenerator(baseURL: base, key: secrets.demoKey, rate: rate).run() }
             }
-            if duration > 0 {
+            if console {
+                do {
+                    try await ConsoleCommand.open(socket: options.controlSocket, theme: theme, themesDir: nil)
+                } catch {
+                    await gateway.stop()
+                    throw error
+                }
+                await gateway.stop()
+            } else if duration > 0 {
                 try await Task.sleep(for: .seconds(duration))
                 await gateway.stop()
             }
@@ -59,8 +82,19 @@ struct DemoCommand: AsyncParsableCommand {
             try await group.next()
             group.cancelAll()
         }
-        print("\n" + summary.line())
+        if !console { print("\n" + summary.line()) }
+        if console { print("the demo's virtual key and admin token are in \(dataDir) (demo.key, admin.token); its log in \(dataDir)/demo.log") }
         print("demo stopped")
+    }
+}
+
+enum DemoLog {
+    /// Points stderr (fd 2) at `path`, appending, so log lines never draw over the console.
+    static func redirectStandardError(to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        guard descriptor >= 0 else { throw CLIError("cannot open \(path) for the demo's log") }
+        dup2(descriptor, STDERR_FILENO)
+        close(descriptor)
     }
 }
 

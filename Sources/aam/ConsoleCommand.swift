@@ -1,0 +1,45 @@
+import AAMConsole
+import AAMTerminal
+import ArgumentParser
+import Foundation
+
+/// `aam console`: the operator's live view of `aamd` over its control socket.
+struct ConsoleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "console", abstract: "Open the operator console (live calls, spend, providers, guardrails, keys, aliases).")
+
+    @Option(help: "The daemon's control socket (aamd --control-socket).") var socket: String = "./aam-data/control.sock"
+    @Option(help: "Console theme (a name from the themes folder; `t` cycles them).") var theme: String = "dark"
+    @Option(name: .customLong("themes-dir"), help: "Folder of *.theme files (default: AAM_THEMES_DIR, ./themes, the checkout's themes).")
+    var themesDir: String?
+
+    func run() async throws {
+        do {
+            try await Self.open(socket: socket, theme: theme, themesDir: themesDir)
+        } catch let error as CLIError {
+            FileHandle.standardError.write(Data("aam console: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// Opens the console on `socket` until the operator quits (also used by `aam demo`).
+    static func open(socket: String, theme: String, themesDir: String?) async throws {
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            throw CLIError("needs a terminal (stdin and stdout must be a tty); scripts can use `aam status` or the admin API")
+        }
+        let themes = ConsoleThemes(themesDir: themesDir)
+        let initial = try themes.load(theme)
+        let inbox = ConsoleInbox()
+        let link = ConsoleLink(path: socket, inbox: inbox)
+        let network = Task { await link.run() }
+        defer {
+            network.cancel()
+            link.close()
+        }
+        do {
+            try await ConsoleScreenLoop(themes: themes, initialTheme: initial, link: link, inbox: inbox).runOnOwnThread()
+        } catch let error as TerminalError {
+            throw CLIError(error.description)
+        }
+    }
+}
