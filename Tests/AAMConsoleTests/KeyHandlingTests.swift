@@ -61,6 +61,27 @@ struct KeyHandlingTests {
         #expect(state.position(for: .live).offset == 0)
     }
 
+    @Test("on Help, j/k scroll and stop at the last page, so k scrolls back at once")
+    func helpScroll() {
+        var state = Fixtures.state(view: .help, size: .minimum)
+        let lastFirstLine = HelpContent.lines.count - 21
+        for _ in 0..<100 { _ = state.handle(key: .character("j")) }
+        #expect(state.position(for: .help).selected == lastFirstLine)
+        _ = state.handle(key: .character("k"))
+        #expect(ConsoleRenderer.render(state).lines[1].contains(HelpContent.lines[lastFirstLine - 1].text))
+    }
+
+    @Test("a spend row whose parent chain loops is still listed")
+    func spendLoop() {
+        var state = Fixtures.state(view: .spend)
+        state.spend = [
+            SpendRow(kind: "team", id: "a", parent: "b", budgets: [], tokensToday: 0, spentTodayUSD: "0", burnRateUSDPerHour: "0"),
+            SpendRow(kind: "team", id: "b", parent: "a", budgets: [], tokensToday: 0, spentTodayUSD: "0", burnRateUSDPerHour: "0"),
+        ]
+        #expect(state.spendTree.map(\.row.id) == ["a", "b"])
+        #expect(state.spendTree.map(\.depth) == [0, 1])
+    }
+
     @Test("positions are kept per view")
     func perViewPositions() {
         var state = Fixtures.state(view: .keys)

@@ -4,6 +4,7 @@ enum HelpViewRenderer {
 
     static func draw(_ state: ConsoleState, in body: BodyArea, into grid: inout ScreenGrid) {
         let lines = HelpContent.lines
+        // On Help the "selection" is the first visible line: j/k scroll.
         let first = min(state.position(for: .help).selected, max(0, lines.count - body.height))
         for (row, line) in lines.dropFirst(first).prefix(body.height).enumerated() {
             let y = body.top + row

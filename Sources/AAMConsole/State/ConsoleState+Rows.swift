@@ -57,6 +57,8 @@ extension ConsoleState {
             for child in children[row.id] ?? [] { visit(child, depth: depth + 1) }
         }
         for root in roots { visit(root, depth: 0) }
+        // Rows whose parent chain loops never hang off a root: list them rather than hide them.
+        for row in spend where !visited.contains(row.id) { visit(row, depth: 0) }
         return items
     }
 
@@ -79,7 +81,7 @@ extension ConsoleState {
         case .guardrails: guardrails?.counters.count ?? 0
         case .keys: keyRows.count
         case .aliases: aliasItems.count
-        case .help: HelpContent.lines.count
+        case .help: max(1, HelpContent.lines.count - visibleItemRows(for: .help) + 1)  // scroll positions
         }
     }
 
