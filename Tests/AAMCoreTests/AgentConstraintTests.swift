@@ -114,4 +114,25 @@ import Testing
         #expect(throws: ArgumentPathError.invalidCharacter) { try ArgumentPath("items[0]") }
         #expect((try? ArgumentPath("record.type"))?.segments == ["record", "type"])
     }
+
+    @Test(arguments: ["(a+)+", "(a*)*", "(\\w+x)+", "((ab)+c)*", "(a{2,})+", "(a+){2,}", "(?:[a-z]+-?)+", "x(y(z+))+",
+        // Safe in fact (the '-' makes it unambiguous) but refused by the simple rule; bound it instead:
+        "[a-z]+(-[a-z]+)*",
+    ])
+    func nestedQuantifiersAreRefused(source: String) {
+        #expect(throws: ArgumentPatternError.nestedQuantifier) { try ArgumentPattern(source) }
+    }
+
+    @Test(arguments: [
+        "INV-[0-9]{6}", "(ab)+", "(a+)?", "(a+){2}", "[(a+)]+", "\\(a+\\)+", "(a|b)*c", "[a-z]+(-[a-z]{1,64}){0,16}", "(x{1,3})+",
+    ])
+    func boundedPatternsAreAccepted(source: String) throws {
+        _ = try ArgumentPattern(source)
+    }
+
+    @Test func overlongValuesNeverMatch() throws {
+        let pattern = try ArgumentPattern("a*")
+        #expect(pattern.matchesEntirely(String(repeating: "a", count: ArgumentPattern.maximumInputLength)))
+        #expect(!pattern.matchesEntirely(String(repeating: "a", count: ArgumentPattern.maximumInputLength + 1)))
+    }
 }

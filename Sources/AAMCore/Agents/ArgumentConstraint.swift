@@ -135,50 +135,6 @@ public enum ConstraintValue: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A regular expression (ICU syntax) that must match a whole argument value: it is anchored
-/// at both ends whatever the author wrote, so `[0-9]+` never passes `12; DROP TABLE`.
-public struct ArgumentPattern: @unchecked Sendable, Hashable {
-    // @unchecked: NSRegularExpression is immutable after init and documented thread-safe for
-    // matching; it is only not annotated Sendable on every platform.
-    /// The pattern as written.
-    public let source: String
-    private let regex: NSRegularExpression
-
-    /// Compiles `source`; throws when it is empty or not a valid regular expression.
-    public init(_ source: String) throws(ArgumentPatternError) {
-        guard !source.isEmpty else { throw .empty }
-        do {
-            // Compiled alone first: a valid pattern has balanced groups, so the anchors added
-            // around it cannot be escaped by a `)|(` in the source.
-            _ = try NSRegularExpression(pattern: source)
-            regex = try NSRegularExpression(pattern: "\\A(?:" + source + ")\\z")
-        } catch {
-            throw .invalid
-        }
-        self.source = source
-    }
-
-    public func matchesEntirely(_ text: String) -> Bool {
-        regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
-    }
-
-    public static func == (lhs: ArgumentPattern, rhs: ArgumentPattern) -> Bool { lhs.source == rhs.source }
-    public func hash(into hasher: inout Hasher) { hasher.combine(source) }
-}
-
-/// Why a pattern is refused.
-public enum ArgumentPatternError: Error, Sendable, Hashable, CustomStringConvertible {
-    case empty
-    case invalid
-
-    public var description: String {
-        switch self {
-        case .empty: return "must not be empty"
-        case .invalid: return "is not a valid regular expression"
-        }
-    }
-}
-
 /// Numbers as policies and reason codes show them: `1000`, not `1000.0`.
 enum NumberText {
     static func format(_ number: Double) -> String {
