@@ -42,6 +42,18 @@ struct AAMDaemon: AsyncParsableCommand {
     @Option(name: .customLong("threads"), help: "Event-loop threads (default: one per core). Swift concurrency runs on the same threads.")
     var threads: Int?
 
+    @Option(name: .customLong("durability"), help: "strict (default: a response completes only once its call record is fsynced) or batched (records flushed every --spool-flush-ms; kill -9 can lose that window).")
+    var durability: String?
+
+    @Option(name: .customLong("spool-dir"), help: "Evidence spool directory (default: spool/ next to the SQLite database, ./aam-data/spool for Postgres).")
+    var spoolDir: String?
+
+    @Option(name: .customLong("spool-max-bytes"), help: "Undrained spool limit, bytes or K/M/G (default 1G); at it new calls get 503 evidence_unavailable.")
+    var spoolMaxBytes: String?
+
+    @Option(name: .customLong("spool-flush-ms"), help: "Batched durability's flush interval in milliseconds (default 20).")
+    var spoolFlushMs: Int?
+
     func run() async throws {
         // Run Swift tasks on NIO's event loops: a request never hops between the cooperative
         // pool and an event loop thread, which matters most when aamd is pinned to few cores.
@@ -78,6 +90,21 @@ struct AAMDaemon: AsyncParsableCommand {
             if let clientIdleTimeout {
                 guard clientIdleTimeout > 0 else { throw StartupError("--client-idle-timeout must be > 0") }
                 options.dataPlane.clientIdleTimeoutSeconds = clientIdleTimeout
+            }
+            if let durability {
+                guard let mode = EvidenceSettings.Durability(rawValue: durability) else { throw StartupError("--durability must be strict or batched") }
+                options.evidence.durability = mode
+            }
+            if let spoolDir { options.evidence.spoolDirectory = spoolDir }
+            if let spoolMaxBytes {
+                guard let bytes = EvidenceSettings.parseBytes(spoolMaxBytes), bytes >= 1 << 20 else {
+                    throw StartupError("--spool-max-bytes must be at least 1M (bytes, or with K/M/G), got '\(spoolMaxBytes)'")
+                }
+                options.evidence.spoolMaxBytes = bytes
+            }
+            if let spoolFlushMs {
+                guard (1...10_000).contains(spoolFlushMs) else { throw StartupError("--spool-flush-ms must be between 1 and 10000") }
+                options.evidence.flushIntervalMs = spoolFlushMs
             }
             guard Logger.Level(rawValue: options.logLevel) != nil else { throw StartupError("--log-level: unknown level '\(options.logLevel)'") }
             guard ["text", "json"].contains(options.logFormat) else { throw StartupError("--log-format must be text or json") }

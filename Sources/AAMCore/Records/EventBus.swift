@@ -15,6 +15,10 @@ public enum GatewayEvent: Sendable, Hashable, Codable {
     /// A call needed the price of a model that has none (`PUT /admin/pricing` or the config
     /// file's `pricing:`); published once per provider and upstream model for the process.
     case modelUnpriced(provider: String, model: String)
+    /// The evidence spool's undrained backlog crossed its high-water mark (80 % of
+    /// `--spool-max-bytes`): the database is unreachable or too slow. At the limit new calls
+    /// are refused (`evidence_unavailable`).
+    case spoolAlarm(backlogBytes: Int, limitBytes: Int)
 }
 
 /// In-process fan-out of `GatewayEvent`s.

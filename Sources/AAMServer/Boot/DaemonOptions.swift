@@ -17,6 +17,8 @@ public struct DaemonOptions: Sendable {
     public var dataPlane = DataPlaneSettings()
     /// Breaker and cooldown tuning (defaults suit production; tests shorten them).
     public var healthPolicy = HealthPolicy()
+    /// Evidence durability: `--durability strict|batched`, `--spool-dir`, `--spool-max-bytes`, `--spool-flush-ms`.
+    public var evidence = EvidenceSettings()
     /// The wall clock; tests inject a `ManualClock` to drive cooldowns and expiry.
     public var clock: any WallClock = SystemClock()
     public var environment: [String: String]

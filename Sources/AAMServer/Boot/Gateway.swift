@@ -14,7 +14,9 @@ import UnixSignals
 public final class Gateway: Sendable {
     public let runtime: GatewayRuntime
     public let callStore: any CallRecordStore
-    public let writer: CallRecordWriter
+    /// Makes call records and audit entries durable (spool, strict/batched) and drains them
+    /// into the database; its `backlog` feeds metrics.
+    public let writer: EvidenceWriter
     let options: DaemonOptions
     let stores: StoreFactory.Stores
     let httpTransport: HTTPUpstreamTransport
@@ -45,6 +47,9 @@ public final class Gateway: Sendable {
             throw StartupError("cannot unseal the stored secrets with this master key (\(options.masterKey.id)): \(error.message)")
         }
         let bus = EventBus()
+        // The spool before anything serves: records of a previous run are replayed below.
+        let evidence = try EvidenceWriter.open(
+            settings: options.evidence, database: options.database, calls: stores.calls, audit: stores.audit, bus: bus, logger: logger)
         let holder = SnapshotHolder()
         let clock = options.clock
         let health = HealthRegistry(policy: options.healthPolicy)
@@ -54,9 +59,13 @@ public final class Gateway: Sendable {
             idleTimeoutMs: options.dataPlane.upstreamIdleTimeoutMs)
         let runtime = GatewayRuntime(
             snapshots: holder, registry: registry, keys: keys, vault: vault, bus: bus, clock: clock, random: SystemRandomSource(),
-            transport: transport, simulated: SimulatedTransport(), settings: options.dataPlane, logger: logger, health: health)
+            transport: transport, simulated: SimulatedTransport(), settings: options.dataPlane, logger: logger, health: health,
+            evidence: evidence)
         let gateway = Gateway(runtime: runtime, stores: stores, transport: transport, options: options, logger: logger)
         do {
+            do { try await evidence.replayBacklog() } catch {
+                throw StartupError("cannot replay the evidence spool into the database: \(error)")
+            }
             try await restoring { try await GovernancePersistence.restorePrices(runtime: runtime, store: stores.config) }
             if let path = options.configPath {
                 try await gateway.applyConfigFile(path)
@@ -65,6 +74,7 @@ public final class Gateway: Sendable {
             try await restoring { try await GovernancePersistence.restoreSpend(runtime: runtime, store: stores.config, calls: stores.calls) }
         } catch {
             await transport.shutdown()
+            await evidence.abandon()
             throw error
         }
         return gateway
@@ -86,7 +96,7 @@ public final class Gateway: Sendable {
         self.callStore = stores.calls
         self.httpTransport = transport
         self.options = options
-        self.writer = CallRecordWriter(bus: runtime.bus, store: stores.calls, logger: logger)
+        self.writer = runtime.evidence
     }
 
     /// Loads, validates and applies the config file (at start and on SIGHUP).

@@ -19,9 +19,18 @@ final class CallTrace: @unchecked Sendable {
     var rateLimitHeaders: HTTPFields = [:]
     /// Prices for the call's cost (`record.costUSD`); nil records no cost.
     var prices: PriceBook?
+    /// Where the finished record is made durable (set by the endpoint; nil records nothing).
+    var evidence: EvidenceWriter?
+    /// Strict durability: the finished record until `makeDurable` has appended it.
+    private var awaitingDurability: CallRecord?
 
     init(requestID: String, endpoint: String, startedAt: Date) {
         record = CallRecord(requestId: requestID, startedAt: startedAt, endpoint: endpoint, status: 0, outcome: .rejected)
+    }
+
+    deinit {
+        // A path that finished the call but never awaited durability still records it (batched).
+        if let record = awaitingDurability { evidence?.enqueue(record) }
     }
 
     var elapsedMs: Double { Self.milliseconds(ContinuousClock.now - started) }
@@ -82,6 +91,31 @@ final class CallTrace: @unchecked Sendable {
         }
         deploymentHolds = []
         bus.publish(.call(record))
+        if let evidence, evidence.accept(record) { awaitingDurability = record }
+    }
+
+    /// Strict durability: appends the finished record to the spool and returns once it is
+    /// fsynced; call it before the response's last bytes go out. A no-op (true) in batched mode
+    /// or before `finish`. False when the record could not be made durable (spool full or
+    /// failed): the caller must then answer `evidence_unavailable` instead of completing; the
+    /// record, amended to say so, is kept in memory and retried by the writer.
+    func makeDurable() async -> Bool {
+        guard let pending = awaitingDurability, let evidence else { return true }
+        awaitingDurability = nil
+        do {
+            try await evidence.appendDurably([.call(pending)])
+            return true
+        } catch {
+            var amended = pending
+            if !amended.streamed { amended.status = GatewayError.evidenceUnavailable.status }
+            amended.outcome = amended.streamed && amended.status == 200 ? .truncated : .rejected
+            amended.errorClass = GatewayError.evidenceUnavailable.code
+            record = amended
+            evidence.enqueue(amended)
+            evidence.logger.error("a call record could not be made durable; the call is refused", metadata: [
+                "request_id": .string(pending.requestId), "error": "\(error)"])
+            return false
+        }
     }
 
     static func milliseconds(_ duration: Duration) -> Double {

@@ -14,8 +14,19 @@ struct ChatEndpoint: Sendable {
     var endpoint: String { wire == .anthropicMessages ? "/v1/messages" : "/v1/chat/completions" }
 
     func handle(_ request: Request, context: GatewayContext) async -> Response {
+        // Fail closed: a call that could not be recorded is not made (evidence spool full).
+        guard runtime.evidence.acceptsNewCalls else { return Responses.error(.evidenceUnavailable, shape: shape, requestID: context.requestID) }
         let trace = CallTrace(requestID: context.requestID, endpoint: endpoint, startedAt: runtime.clock.now())
         trace.prices = runtime.prices
+        trace.evidence = runtime.evidence
+        let response = await respond(request, context: context, trace: trace)
+        // Strict durability: a plain answer or an error leaves only once its record is durable
+        // (a stream withholds its terminating event instead: `StreamWriterContext`).
+        guard await trace.makeDurable() else { return Responses.error(.evidenceUnavailable, shape: shape, requestID: context.requestID) }
+        return response
+    }
+
+    private func respond(_ request: Request, context: GatewayContext, trace: CallTrace) async -> Response {
         do {
             let caller = try AuthenticatedCaller(request: request, runtime: runtime, allowXAPIKey: wire == .anthropicMessages)
             trace.identify(caller.key)

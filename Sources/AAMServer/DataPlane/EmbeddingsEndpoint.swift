@@ -9,8 +9,18 @@ struct EmbeddingsEndpoint: Sendable {
     let runtime: GatewayRuntime
 
     func handle(_ request: Request, context: GatewayContext) async -> Response {
+        // Fail closed: a call that could not be recorded is not made (evidence spool full).
+        guard runtime.evidence.acceptsNewCalls else { return Responses.error(.evidenceUnavailable, shape: .openAI, requestID: context.requestID) }
         let trace = CallTrace(requestID: context.requestID, endpoint: "/v1/embeddings", startedAt: runtime.clock.now())
         trace.prices = runtime.prices
+        trace.evidence = runtime.evidence
+        let response = await respond(request, context: context, trace: trace)
+        // Strict durability: the answer leaves only once its record is durable.
+        guard await trace.makeDurable() else { return Responses.error(.evidenceUnavailable, shape: .openAI, requestID: context.requestID) }
+        return response
+    }
+
+    private func respond(_ request: Request, context: GatewayContext, trace: CallTrace) async -> Response {
         do {
             let caller = try AuthenticatedCaller(request: request, runtime: runtime, allowXAPIKey: false)
             trace.identify(caller.key)

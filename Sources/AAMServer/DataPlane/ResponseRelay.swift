@@ -239,14 +239,14 @@ struct StreamWriterContext: Sendable {
     func stream(_ state: StreamState, to writer: inout any ResponseBodyWriter) async {
         var hits = LiveGuardrailHits()
         do {
-            try await flush(state, to: &writer)
+            try await flushUnlessFinal(state, to: &writer)
             var failure: String?
             do {
                 var overran = false
                 while !state.sawTerminalEvent, state.upstreamError == nil, !state.guardrailBlocked {
                     guard let chunk = try await state.body.next() else { break }
                     try state.feed(chunk)
-                    try await flush(state, to: &writer)
+                    try await flushUnlessFinal(state, to: &writer)
                     // Hits go on the bus as they happen (the console shows them live).
                     hits.publishNew(state.guardrailDecisions, requestId: trace.record.requestId, bus: runtime.bus)
                     // A silent upstream is cut by the transport's idle timer; a chatty one that
@@ -274,18 +274,36 @@ struct StreamWriterContext: Sendable {
             if let failure, state.upstreamError == nil, !state.guardrailBlocked {
                 state.pending.append(contentsOf: inBandError(failure))
             }
-            try await flush(state, to: &writer)
-            try await writer.finish(nil)
+            // The record is finished before the stream's last bytes (its terminating event, or
+            // the in-band error) go out, and in strict mode is durable first: a client that saw
+            // the end of a stream can rely on its record. (So a client vanishing during that
+            // very last write is recorded with the outcome it was about to get.)
             hits.publishNew(state.guardrailDecisions, requestId: trace.record.requestId, bus: runtime.bus)
             trace.record.guardrails.append(contentsOf: state.guardrailDecisions)
+            if !state.pending.isEmpty { trace.markFirstByte() }
             trace.finish(status: 200, outcome: failure == nil ? .success : .truncated, errorClass: failure,
                          usage: state.usage, bus: runtime.bus)
+            if !(await trace.makeDurable()) {
+                // Not recorded: withhold the end and say why, in-band.
+                _ = state.takePending()
+                state.pending.append(contentsOf: inBandError("evidence_unavailable", message: GatewayError.evidenceUnavailable.message))
+            }
+            try await flush(state, to: &writer)
+            try await writer.finish(nil)
         } catch {
             // The client went away (or the server is shutting down): stop reading upstream.
             hits.publishNew(state.guardrailDecisions, requestId: trace.record.requestId, bus: runtime.bus)
             trace.record.guardrails.append(contentsOf: state.guardrailDecisions)
             trace.finish(status: 499, outcome: .cancelled, errorClass: "client_disconnected", usage: state.usage, bus: runtime.bus)
+            _ = await trace.makeDurable()
         }
+    }
+
+    /// Sends what is pending unless the stream has reached its end (terminating event, upstream
+    /// error or guardrail block): that tail waits until the record is finished (and durable).
+    private func flushUnlessFinal(_ state: StreamState, to writer: inout any ResponseBodyWriter) async throws {
+        guard !state.sawTerminalEvent, state.upstreamError == nil, !state.guardrailBlocked else { return }
+        try await flush(state, to: &writer)
     }
 
     private func flush(_ state: StreamState, to writer: inout any ResponseBodyWriter) async throws {
@@ -295,8 +313,8 @@ struct StreamWriterContext: Sendable {
         trace.markFirstByte()
     }
 
-    private func inBandError(_ reason: String) -> [UInt8] {
-        let message = "The upstream stream from deployment '\(deployment.id)' ended before completion (\(reason)); the response is incomplete."
+    private func inBandError(_ reason: String, message explicit: String? = nil) -> [UInt8] {
+        let message = explicit ?? "The upstream stream from deployment '\(deployment.id)' ended before completion (\(reason)); the response is incomplete."
         switch inboundWire {
         case .openAIChat: return StreamErrorEvent.openAI(message: message, type: "api_error", code: reason)
         case .anthropicMessages: return StreamErrorEvent.anthropic(type: "api_error", message: message)

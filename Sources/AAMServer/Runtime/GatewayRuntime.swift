@@ -61,14 +61,17 @@ public final class GatewayRuntime: Sendable {
     public let prices: PriceBook
     /// Each key's last-used time (`GET /admin/keys`).
     public let keyUsage = KeyUsage()
+    /// Makes call records durable (strict or batched) and refuses calls when it cannot.
+    public let evidence: EvidenceWriter
     /// Admissions since start; every 4096th prunes the governance state (`GovernanceGate`).
     let governanceAdmissions = Atomic<Int>(0)
 
     public init(
         snapshots: SnapshotHolder, registry: ConfigRegistry, keys: KeyAuthority, vault: CredentialVault, bus: EventBus,
         clock: any WallClock, random: any RandomSource, transport: any UpstreamTransport, simulated: SimulatedTransport,
-        settings: DataPlaneSettings, logger: Logger, health: HealthRegistry, backoff: RetryBackoff = RetryBackoff()
+        settings: DataPlaneSettings, logger: Logger, health: HealthRegistry, evidence: EvidenceWriter, backoff: RetryBackoff = RetryBackoff()
     ) {
+        self.evidence = evidence
         self.health = health
         self.backoff = backoff
         self.snapshots = snapshots

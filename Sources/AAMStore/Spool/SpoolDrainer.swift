@@ -81,17 +81,19 @@ public final class SpoolDrainer: Sendable {
     }
 
     /// Drains as records arrive until cancelled, retrying failures with backoff (50 ms doubling
-    /// to `maxBackoff`).
+    /// to `maxBackoff`). Each drain runs in its own unstructured task: cancelling `run` stops the
+    /// loop between batches, never a store write half-way (some drivers abandon cancelled work).
     public func run(maxBackoff: Duration = .seconds(5)) async {
         var signals = spool.appended.makeAsyncIterator()
         var delay = Duration.milliseconds(50)
         var failing = false
         while !Task.isCancelled {
             do {
-                try await drainAvailable()
+                let more = try await Task { try await self.drainBatch() }.value
                 if failing { log("evidence drain recovered; backlog is being written", false) }
                 failing = false
                 delay = .milliseconds(50)
+                if more { continue }
                 guard await signals.next() != nil else { return }
             } catch {
                 if !failing { log("evidence drain failed; retrying with backoff (the spool keeps the records): \(lastFailure ?? "\(error)")", true) }
