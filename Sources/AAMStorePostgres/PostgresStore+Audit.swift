@@ -17,7 +17,7 @@ extension PostgresStore {
             references.append(entry.at.timeIntervalSinceReferenceDate)
             unix.append(entry.at.timeIntervalSince1970)
         }
-        try await run("append \(entries.count) audit entries") {
+        try await run("append \(entries.count) audit entries") { [self, documents, references, unix] in
             try await client.query(
                 """
                 INSERT INTO admin_audit (sequence, at, at_ref, actor, channel, action, target, before, after, previous_hash, hash)
@@ -63,7 +63,7 @@ extension PostgresStore {
     private static let auditColumns = "sequence, at_ref, actor, channel, action, target, before, after, previous_hash, hash"
 
     private func audit(_ what: String, _ query: PostgresQuery) async throws -> [AdminAuditEntry] {
-        try await run(what) {
+        try await run(what) { [self] in
             var result: [AdminAuditEntry] = []
             let rows = try await client.query(query, logger: logger)
             for try await row in rows {

@@ -23,7 +23,7 @@ extension PostgresStore {
                 documents.append(String(decoding: try encoder.encode(record), as: UTF8.self))
                 started.append(record.startedAt.timeIntervalSince1970)
             }
-            try await run("append \(batch.count) call records") {
+            try await run("append \(batch.count) call records") { [self, documents, started] in
                 try await client.query(
                     """
                     INSERT INTO call_records (request_id, started_at, key_id, org_id, team_id, project_id, alias, provider, status, outcome, record)
@@ -44,7 +44,7 @@ extension PostgresStore {
     }
 
     public func callCount() async throws -> Int {
-        try await run("count call records") {
+        try await run("count call records") { [self] in
             for try await count in try await client.query("SELECT count(*)::int8 FROM call_records", logger: logger).decode(Int.self) {
                 return count
             }
@@ -64,7 +64,7 @@ extension PostgresStore {
 
     /// Runs a query whose single column is a record's JSON text and decodes each row.
     private func records(_ what: String, _ query: PostgresQuery) async throws -> [CallRecord] {
-        try await run(what) {
+        try await run(what) { [self] in
             let decoder = JSONDecoder()
             var result: [CallRecord] = []
             for try await document in try await client.query(query, logger: logger).decode(String.self) {

@@ -17,18 +17,24 @@ public final class PostgresStore: ConfigStore, CallRecordStore, AdminAuditStore 
         public var maximumConnections: Int = 8
         /// How long one connection attempt may take before it counts as failed.
         public var connectTimeout: Duration = .seconds(5)
+        /// How long one store operation may take (waiting for a connection included) before it
+        /// fails with "unreachable"; the pool alone would keep a caller waiting up to a minute
+        /// while the server is down.
+        public var operationTimeout: Duration = .seconds(15)
         public init() {}
     }
 
     let client: PostgresClient
     let url: PostgresURL
     let logger: Logger
+    let operationTimeout: Duration
     private let runner: Task<Void, Never>
 
-    private init(client: PostgresClient, url: PostgresURL, logger: Logger) {
+    private init(client: PostgresClient, url: PostgresURL, logger: Logger, operationTimeout: Duration) {
         self.client = client
         self.url = url
         self.logger = logger
+        self.operationTimeout = operationTimeout
         runner = Task { await client.run() }
     }
 
@@ -51,7 +57,8 @@ public final class PostgresStore: ConfigStore, CallRecordStore, AdminAuditStore 
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: tls)
         configuration.options.maximumConnections = options.maximumConnections
         configuration.options.connectTimeout = options.connectTimeout
-        let store = PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), url: url, logger: logger)
+        let store = PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), url: url, logger: logger,
+            operationTimeout: options.operationTimeout)
         do {
             try await store.migrate()
         } catch {
@@ -88,7 +95,7 @@ public final class PostgresStore: ConfigStore, CallRecordStore, AdminAuditStore 
 
     /// The applied schema version (highest migration).
     public func schemaVersion() async throws -> Int {
-        try await run("read the schema version") {
+        try await run("read the schema version") { [self] in
             let rows = try await client.query("SELECT COALESCE(MAX(version), 0)::int8 FROM schema_migrations", logger: logger)
             for try await version in rows.decode(Int.self) { return version }
             return 0
@@ -97,10 +104,15 @@ public final class PostgresStore: ConfigStore, CallRecordStore, AdminAuditStore 
 
     /// Runs `body`, turning PostgresNIO's deliberately vague errors into `PostgresStoreError`s
     /// that say what failed and why (server message, SQLSTATE or connection error), never a password.
+    /// Each operation has `operationTimeout` to finish.
     @discardableResult
-    func run<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+    func run<T: Sendable>(_ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
-            return try await body()
+            guard let value = try await withDeadline(operationTimeout, body) else {
+                throw PostgresStoreError(
+                    "Postgres (\(url)): cannot \(what): no answer within \(operationTimeout) (is the database reachable?)")
+            }
+            return value
         } catch let error as PostgresStoreError {
             throw error
         } catch {
