@@ -93,7 +93,8 @@ public struct PolicyEngine: Sendable {
         forEachApplicable(identity) { index in
             let policy = policies[index].source
             guard policy.mode == .enforce, let budget = policy.dailyBudget else { return }
-            if best == nil || budget < best!.amount { best = (budget, policy.name) }
+            if let current = best, current.amount <= budget { return }
+            best = (budget, policy.name)
         }
         return best
     }
