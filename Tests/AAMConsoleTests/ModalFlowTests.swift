@@ -53,6 +53,7 @@ struct ModalFlowTests {
         #expect(state.handle(key: .character("q")) == [])
         #expect(state.handle(key: .character("5")) == [])
         #expect(state.overlay != nil)
+        #expect(String(reflecting: state).contains("NEWSECRET"))  // the check below can see it while it is held
         #expect(state.handle(key: .enter) == [.redraw])
         #expect(state.overlay == nil)
         #expect(!String(reflecting: state).contains("NEWSECRET"))
