@@ -1,4 +1,5 @@
 import AAMCore
+import Foundation
 import Testing
 
 /// SPIFFE ID syntax as SPIFFE-ID.md §2 states it, with the examples the specification gives.
@@ -77,6 +78,29 @@ import Testing
             SPIFFEIDError.trustDomainCharacter("P").description
                 == "trust domain may only hold lowercase letters, digits, '.', '-' and '_' (found 'P')")
         #expect(SPIFFEIDError.tooLong(4000).description == "is 4000 bytes long (at most 2048)")
+    }
+
+    /// 20,000 random near-IDs: the parser accepts exactly what a regular expression written
+    /// from the specification accepts (plus its `.`/`..` and length rules).
+    @Test func parserAgreesWithAReferenceGrammarOnRandomInput() throws {
+        let grammar = try NSRegularExpression(pattern: "^spiffe://[a-z0-9._-]{1,255}(/[A-Za-z0-9._-]+)*$")
+        let pieces = ["spiffe://", "spiffe:/", "SPIFFE://", "a", "Z", "0", ".", "..", "-", "_", "/", "//", "?", "#", ":", "@", "%", " ", "é", "prod", "x.y"]
+        var state: UInt64 = 0x5EED
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var accepted = 0
+        for _ in 0..<20_000 {
+            var text = next(4) == 0 ? "" : "spiffe://"
+            for _ in 0..<next(8) { text += pieces[next(pieces.count)] }
+            let range = NSRange(text.startIndex..., in: text)
+            let segments = text.dropFirst("spiffe://".count).split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+            let expected = grammar.firstMatch(in: text, range: range) != nil && !segments.contains { $0 == "." || $0 == ".." }
+            #expect(SPIFFEID.isValid(text) == expected, "\(text)")
+            if expected { accepted += 1 }
+        }
+        #expect(accepted > 500, "the generator must produce valid IDs too")
     }
 
     @Test func subjectPatternCoversDescendantsOnly() throws {
