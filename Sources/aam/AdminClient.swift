@@ -29,6 +29,9 @@ struct AdminClient {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if let auth = bearer ?? token { request.headers.add(name: "authorization", value: "Bearer \(auth)") }
+        // The admin audit trail records CLI changes as `cli:<local user> via admin:<token id>`.
+        request.headers.add(name: "x-aam-actor-channel", value: "cli")
+        request.headers.add(name: "x-aam-operator", value: CLIOperator.name)
         if let json {
             request.headers.add(name: "content-type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
@@ -47,6 +50,19 @@ struct AdminClient {
         }
         return reply
     }
+}
+
+/// The local user running `aam`, as the admin audit trail names it (letters, digits, `.`, `_`, `-`).
+enum CLIOperator {
+    static let name: String = {
+        let raw = getpwuid(geteuid()).flatMap { String(validatingCString: $0.pointee.pw_name) }
+            ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        let cleaned = String(raw.unicodeScalars.prefix(64).map { scalar -> Character in
+            let allowed = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || ".-_".unicodeScalars.contains(scalar))
+            return allowed ? Character(scalar) : "_"
+        })
+        return cleaned.isEmpty ? "unknown" : cleaned
+    }()
 }
 
 struct CLIError: Error, CustomStringConvertible {

@@ -15,10 +15,10 @@ struct AdminAuth: Sendable {
         if let token, !token.isEmpty {
             let digest = Array(SHA256.hash(data: Array(token.revealForTransport().utf8)))
             tokenDigest = digest
-            actorID = "admin-token:" + digest.prefix(4).map { String(format: "%02x", $0) }.joined()
+            actorID = "admin:" + digest.prefix(4).map { String(format: "%02x", $0) }.joined()
         } else {
             tokenDigest = nil
-            actorID = "admin-token:none"
+            actorID = "admin:none"
         }
     }
 

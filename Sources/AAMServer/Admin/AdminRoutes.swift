@@ -20,6 +20,9 @@ struct AdminRoutes: Sendable {
         } }
         admin.put("pricing") { request, context in await guarded(request, context) { body in
             let prices = try PricingAdmin.decode(body)
+            if let draft = ConfigAudit.pricing(actor: registry.auditActor(auth.actorID), action: "pricing.put", old: runtime.prices.table.allPrices, new: prices) {
+                try await registry.recordAudit([draft])
+            }
             // Persisted before it takes effect, so a price in use survives a restart.
             try await GovernancePersistence.savePrices(prices, store: registry.store)
             runtime.prices.replace(with: prices)
@@ -67,6 +70,7 @@ struct AdminRoutes: Sendable {
         registerDeploymentsAndAliases(on: admin)
         registerKeysAndScopes(on: admin)
         registerGuardrails(on: admin)
+        registerAudit(on: admin)
         admin.get("calls") { request, context in await guarded(request, context) { _ in
             let limit = min(1000, max(1, request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100))
             return Responses.json(try await calls.recentCalls(limit: limit))
@@ -218,7 +222,9 @@ struct AdminRoutes: Sendable {
         do {
             try auth.check(request)
             let body = try await BodyReader.read(request, limit: 1 << 20)
-            var response = try await operation(body)
+            // Every change this request makes is audited under this actor (see AuditActorContext).
+            let actor = try AdminRequestActor.resolve(request, tokenActor: auth.actorID)
+            var response = try await AuditActorContext.$requestActor.withValue(actor) { try await operation(body) }
             response.headers[Responses.requestIDField] = context.requestID
             return response
         } catch let error as AdminError {

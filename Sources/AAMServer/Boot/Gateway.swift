@@ -54,6 +54,8 @@ public final class Gateway: Sendable {
         let clock = options.clock
         let health = HealthRegistry(policy: options.healthPolicy)
         let registry = ConfigRegistry(state: state, store: stores.config, holder: holder, vault: vault, bus: bus, clock: clock, health: health)
+        // Every change from here on, the config file's included, is audited before it applies.
+        await registry.attachAudit(AuditLog(store: stores.audit, sink: evidence, clock: clock))
         let transport = HTTPUpstreamTransport(
             connectionsPerHost: options.dataPlane.upstreamConnectionsPerHost, connectTimeoutMs: options.dataPlane.upstreamConnectTimeoutMs,
             idleTimeoutMs: options.dataPlane.upstreamIdleTimeoutMs)
@@ -110,6 +112,10 @@ public final class Gateway: Sendable {
         }
         let count = try await runtime.registry.apply(loaded, keys: runtime.keys, source: "config:\((path as NSString).lastPathComponent)")
         if let prices = loaded.prices {
+            let source = "config:\((path as NSString).lastPathComponent)"
+            if let draft = ConfigAudit.pricing(actor: source, action: "config.apply", old: runtime.prices.table.allPrices, new: prices) {
+                try await runtime.registry.recordAudit([draft])
+            }
             try await GovernancePersistence.savePrices(prices, store: stores.config)
             runtime.prices.replace(with: prices)
         }

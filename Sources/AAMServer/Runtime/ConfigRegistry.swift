@@ -16,6 +16,12 @@ public actor ConfigRegistry {
     let bus: EventBus
     let clock: any WallClock
     let health: HealthRegistry?
+    /// The admin audit trail every change is recorded in before it is applied (`attachAudit`).
+    private(set) var audit: AuditLog?
+    /// Serializes whole changes (read state, change, audit, persist, swap): without it, two
+    /// admin calls interleaving at an await would both start from the same state and the
+    /// second would silently undo the first (and its audit entry would lie about "before").
+    let changeGate = SerialGate()
 
     public init(
         state: ConfigState, store: any ConfigStore, holder: SnapshotHolder, vault: CredentialVault, bus: EventBus,
@@ -34,10 +40,48 @@ public actor ConfigRegistry {
 
     public var currentState: ConfigState { state }
 
-    /// Applies a validated change: persists the touched entities, swaps the snapshot, records who did it.
+    /// Records every later change in `log` (the gateway attaches it before applying the config file).
+    public func attachAudit(_ log: AuditLog) { audit = log }
+
+    /// Applies a validated change: records it in the audit trail, persists the touched
+    /// entities, swaps the snapshot, announces who did it.
+    ///
+    /// Order: the audit entries are made durable FIRST, then the store is written and the
+    /// snapshot swapped. An applied change therefore always has its audit record: if the audit
+    /// append fails, nothing is applied and the caller gets 503. The reverse order (persist,
+    /// then audit, undo on failure) can lose the record of an applied change whenever the undo
+    /// fails too, or the daemon dies between the two steps. The price of this order is the
+    /// opposite, harmless case: a change recorded but not applied because persisting failed;
+    /// that is followed by a `<action>.failed` entry when the trail is still writable.
     func commit(
-        _ newState: ConfigState, changed: [(EntityKind, String)], actor: String, action: String, target: String
+        _ newState: ConfigState, changed: [(EntityKind, String)], actor: String, action: String, target: String,
+        notes: [ConfigAudit.Note] = []
     ) async throws {
+        let who = auditActor(actor)
+        try await recordAudit(
+            ConfigAudit.drafts(from: state, to: newState, changed: changed, actor: who, action: action, target: target, notes: notes))
+        try await persistAndPublish(newState, changed: changed, actor: who, action: action, target: target)
+    }
+
+    /// The second half of `commit`, for a change whose audit entries are already durable.
+    func persistAndPublish(
+        _ newState: ConfigState, changed: [(EntityKind, String)], actor who: String, action: String, target: String
+    ) async throws {
+        do {
+            try await persist(newState, changed: changed)
+        } catch {
+            _ = try? await audit?.append([AuditDraft(actor: who, action: action + ".failed", target: target)])
+            throw error
+        }
+        state = newState
+        version += 1
+        holder.replace(ConfigSnapshot(state: newState, version: version))
+        // Forget the health of deployments that no longer exist.
+        health?.retain(only: Set(newState.deployments.keys))
+        bus.publish(.adminChange(actor: who, action: action, target: target))
+    }
+
+    private func persist(_ newState: ConfigState, changed: [(EntityKind, String)]) async throws {
         for (kind, id) in changed {
             if let document = try Self.document(of: newState, kind: kind, id: id) {
                 try await store.upsert(kind: kind, id: id, document: document)
@@ -45,12 +89,6 @@ public actor ConfigRegistry {
                 try await store.delete(kind: kind, id: id)
             }
         }
-        state = newState
-        version += 1
-        holder.replace(ConfigSnapshot(state: newState, version: version))
-        // Forget the health of deployments that no longer exist.
-        health?.retain(only: Set(newState.deployments.keys))
-        bus.publish(.adminChange(actor: actor, action: action, target: target))
     }
 
     static func document(of state: ConfigState, kind: EntityKind, id: String) throws -> Data? {
@@ -74,6 +112,8 @@ public actor ConfigRegistry {
         actor: String, action: String, target: String,
         _ change: (inout ConfigState) throws(AdminError) -> (result: T, changed: [(EntityKind, String)])
     ) async throws -> T {
+        await changeGate.acquire()
+        defer { changeGate.release() }
         var draft = state
         let outcome = try change(&draft)
         try await commit(draft, changed: outcome.changed, actor: actor, action: action, target: target)
@@ -85,6 +125,8 @@ public actor ConfigRegistry {
     /// Re-wraps every data key (provider credentials and the key pepper) under `newMaster`, then
     /// makes it current. Credential ciphertext is untouched; traffic keeps flowing throughout.
     public func rewrapMasterKey(to newMaster: MasterKey, actor: String) async throws -> Int {
+        await changeGate.acquire()
+        defer { changeGate.release() }
         let old = vault.current
         var draft = state
         var changed: [(EntityKind, String)] = []
@@ -93,12 +135,19 @@ public actor ConfigRegistry {
             draft.providers[name]?.credential = try old.rewrap(sealed, owner: name, to: newMaster)
             changed.append((.provider, name))
         }
+        // Recorded before anything changes (see `commit`): the pepper and the vault move next.
+        let who = auditActor(actor)
+        let action = "master_key.rewrap", target = "master_key:\(newMaster.id)"
+        let masterNote = ConfigAudit.Note(
+            target: target, before: #"{"masterKeyId":"\#(old.master.id)"}"#, after: #"{"masterKeyId":"\#(newMaster.id)","rewrappedCredentials":\#(changed.count)}"#)
+        try await recordAudit(
+            ConfigAudit.drafts(from: state, to: draft, changed: changed, actor: who, action: action, target: target, notes: [masterNote]))
         if let pepper = try await store.serverSecret(named: PepperVault.secretName) {
             try await store.setServerSecret(named: PepperVault.secretName, value: try PepperVault.rewrap(pepper, from: old, to: newMaster))
         }
         // Swap the vault before publishing the snapshot whose credentials need the new key.
         vault.replaceMaster(newMaster)
-        try await commit(draft, changed: changed, actor: actor, action: "master_key.rewrap", target: newMaster.id)
+        try await persistAndPublish(draft, changed: changed, actor: who, action: action, target: target)
         return changed.count
     }
 }

@@ -1,0 +1,105 @@
+import AAMCore
+import Foundation
+import Testing
+
+@testable import AAMServer
+
+/// A real SQLite store filled through the gateway, then edited behind its back with SQL:
+/// `aam audit verify` must name the first modified, missing or inserted row.
+@Suite("Admin audit: tamper evidence on a real SQLite store", .serialized)
+struct AuditTamperTests {
+    /// Fills a fresh SQLite database with audited changes; returns its path and entry count.
+    static func populatedDatabase(in directory: URL) async throws -> (path: String, count: Int) {
+        let path = directory.appendingPathComponent("aam.db").path
+        let harness = try await GatewayHarness.start(database: "sqlite:\(path)")
+        do {
+            for index in 1...3 { try await harness.adminOK(.POST, "/admin/orgs", json: #"{"id":"org\#(index)"}"#) }
+            let key = try await harness.issueKey(org: "org1")
+            try await harness.adminOK(.POST, "/admin/keys/\(key.id)/rotate")
+            try await harness.adminOK(.PATCH, "/admin/orgs/org2", json: #"{"rpm":60}"#)
+        } catch {
+            await harness.stop()
+            throw error
+        }
+        // Read after the stop: with a spool, entries reach the database when it drains.
+        await harness.stop()
+        let count = try await AuditTrailReader.verify(database: "sqlite:\(path)").count
+        return (path, count)
+    }
+
+    /// A copy of the database with `sql` applied by the sqlite3 shell (the tamperer's tool).
+    static func tampered(_ source: String, _ sql: String, in directory: URL, name: String) throws -> String {
+        let copy = directory.appendingPathComponent("\(name).db").path
+        try FileManager.default.copyItem(atPath: source, toPath: copy)
+        for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: source + suffix) {
+            try FileManager.default.copyItem(atPath: source + suffix, toPath: copy + suffix)
+        }
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        shell.arguments = [copy, sql]
+        let errors = Pipe()
+        shell.standardError = errors
+        try shell.run()
+        shell.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        guard shell.terminationStatus == 0 else { throw HarnessError("sqlite3 failed: \(message)") }
+        return copy
+    }
+
+    static func verdict(_ path: String) async throws -> String {
+        "audit chain " + (try await AuditTrailReader.verify(database: "sqlite:\(path)")).summary
+    }
+
+    @Test("an untouched trail verifies; an edited, a deleted and a forged row are each named")
+    func tamperings() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aam-audit-tamper-\(Identifiers.random(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (path, count) = try await Self.populatedDatabase(in: directory)
+        #expect(count == 6)
+        let intact = try await AuditTrailReader.verify(database: "sqlite:\(path)")
+        #expect(intact.summary == "OK: \(count) entries, last sequence \(count), head hash \(intact.headHash)")
+
+        let edited = try Self.tampered(path, "UPDATE admin_audit SET action = 'org.delete' WHERE sequence = 3", in: directory, name: "edited")
+        #expect(try await Self.verdict(edited) == "audit chain BROKEN at sequence 3: modified (its content does not match its hash)")
+
+        let redated = try Self.tampered(path, "UPDATE admin_audit SET actor = 'admin:00000000' WHERE sequence = 5", in: directory, name: "actor")
+        #expect(try await Self.verdict(redated) == "audit chain BROKEN at sequence 5: modified (its content does not match its hash)")
+
+        let deleted = try Self.tampered(path, "DELETE FROM admin_audit WHERE sequence = 4", in: directory, name: "deleted")
+        #expect(try await Self.verdict(deleted) == "audit chain BROKEN at sequence 4: missing (sequence 4 is absent; the next row present is sequence 5)")
+
+        let forged = try Self.tampered(
+            path,
+            """
+            CREATE TEMP TABLE forged AS SELECT * FROM admin_audit WHERE sequence = \(count);
+            UPDATE forged SET sequence = \(count + 1), target = 'key:forged', previous_hash = '\(String(repeating: "a", count: 64))',
+                hash = '\(String(repeating: "b", count: 64))';
+            INSERT INTO admin_audit SELECT * FROM forged;
+            """,
+            in: directory, name: "forged")
+        #expect(try await Self.verdict(forged) == "audit chain BROKEN at sequence \(count + 1): inserted (its previousHash does not match the hash of sequence \(count) and its hash does not match its content)")
+    }
+
+    @Test("aam audit verify: exit 0 with the head on an intact trail, exit 1 naming the row on a tampered one")
+    func cli() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aam-audit-cli-\(Identifiers.random(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (path, count) = try await Self.populatedDatabase(in: directory)
+        let head = try await AuditTrailReader.verify(database: "sqlite:\(path)").headHash
+
+        let good = try ProcessRunner("aam", arguments: ["audit", "verify", "--database", "sqlite:\(path)"], environment: [:])
+        #expect(await good.waitForExit() == 0)
+        #expect(good.allOutput == "audit chain OK: \(count) entries, last sequence \(count), head hash \(head)\n")
+
+        let deleted = try Self.tampered(path, "DELETE FROM admin_audit WHERE sequence IN (2, 3)", in: directory, name: "deleted")
+        let bad = try ProcessRunner("aam", arguments: ["audit", "verify"], environment: ["AAM_DATABASE_URL": "sqlite:\(deleted)"])
+        #expect(await bad.waitForExit() == 1)
+        #expect(bad.allOutput == "audit chain BROKEN at sequence 2: missing (sequences 2-3 are absent; the next row present is sequence 4)\n")
+
+        let unreadable = try ProcessRunner("aam", arguments: ["audit", "verify", "--database", "memory"], environment: [:])
+        #expect(await unreadable.waitForExit() == 2)
+        #expect(unreadable.allOutput.contains("no audit trail to verify"))
+    }
+}
