@@ -1,4 +1,5 @@
 import AAMCore
+import AAMStorePostgres
 import Foundation
 import Testing
 
@@ -101,5 +102,54 @@ struct AuditTamperTests {
         let unreadable = try ProcessRunner("aam", arguments: ["audit", "verify", "--database", "memory"], environment: [:])
         #expect(await unreadable.waitForExit() == 2)
         #expect(unreadable.allOutput.contains("no audit trail to verify"))
+    }
+}
+
+/// The same on Postgres, through the real `aam` binary with a `postgres://` URL.
+@Suite("Admin audit: tamper evidence on Postgres", .serialized)
+struct AuditTamperPostgresTests {
+    static var serverURL: PostgresURL? {
+        guard let text = ProcessInfo.processInfo.environment["AAM_TEST_POSTGRES_URL"], !text.isEmpty else { return nil }
+        return try? PostgresURL(parsing: text)
+    }
+    static var shouldRun: Bool { serverURL != nil || !(ProcessInfo.processInfo.environment["CI"] ?? "").isEmpty }
+
+    @Test(
+        "aam audit verify on postgres:// names an edited and a deleted row",
+        .enabled(if: shouldRun, "SKIPPED: AAM_TEST_POSTGRES_URL is not set (run scripts/with-postgres swift test)"))
+    func postgres() async throws {
+        let server = try #require(Self.serverURL, "AAM_TEST_POSTGRES_URL is not set, and CI requires the Postgres tests")
+        let url = try await PostgresDatabaseAdmin.createScratchDatabase(on: server, prefix: "aam_audit")
+        do {
+            let harness = try await GatewayHarness.start(database: url.unmaskedString)
+            do {
+                for index in 1...4 { try await harness.adminOK(.POST, "/admin/orgs", json: #"{"id":"org\#(index)"}"#) }
+            } catch {
+                await harness.stop()
+                throw error
+            }
+            await harness.stop()
+            func verify() async throws -> (status: Int32, output: String) {
+                let run = try ProcessRunner("aam", arguments: ["audit", "verify", "--database", url.unmaskedString], environment: [:])
+                return (await run.waitForExit(), run.allOutput)
+            }
+            let intact = try await verify()
+            #expect(intact.status == 0)
+            #expect(intact.output.hasPrefix("audit chain OK: 4 entries, last sequence 4, head hash "), "\(intact.output)")
+
+            try await PostgresDatabaseAdmin.execute("UPDATE admin_audit SET target = 'org:other' WHERE sequence = 2", on: url, what: "tamper")
+            let edited = try await verify()
+            #expect(edited.status == 1)
+            #expect(edited.output == "audit chain BROKEN at sequence 2: modified (its content does not match its hash)\n")
+
+            try await PostgresDatabaseAdmin.execute("DELETE FROM admin_audit WHERE sequence <= 2", on: url, what: "tamper")
+            let deleted = try await verify()
+            #expect(deleted.status == 1)
+            #expect(deleted.output == "audit chain BROKEN at sequence 1: missing (sequences 1-2 are absent; the next row present is sequence 3)\n")
+        } catch {
+            try? await PostgresDatabaseAdmin.dropDatabase(url, via: server)
+            throw error
+        }
+        try await PostgresDatabaseAdmin.dropDatabase(url, via: server)
     }
 }
