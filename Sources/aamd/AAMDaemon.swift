@@ -42,6 +42,18 @@ struct AAMDaemon: AsyncParsableCommand {
     @Option(name: .customLong("threads"), help: "Event-loop threads (default: one per core). Swift concurrency runs on the same threads.")
     var threads: Int?
 
+    @Option(name: .customLong("siem-syslog"), help: "Export security events as RFC 5424 syslog over TCP (octet-counted) to HOST:PORT.")
+    var siemSyslog: String?
+
+    @Flag(name: .customLong("siem-syslog-tls"), help: "Use TLS for --siem-syslog (certificate verified against the system roots or --siem-syslog-ca).")
+    var siemSyslogTLS = false
+
+    @Option(name: .customLong("siem-syslog-ca"), help: "PEM file of the CA that signs the syslog receiver's certificate.")
+    var siemSyslogCA: String?
+
+    @Option(name: .customLong("siem-hec-url"), help: "Export security events to a Splunk HEC-shaped collector URL; token from AAM_SIEM_HEC_TOKEN.")
+    var siemHecURL: String?
+
     @Option(name: .customLong("durability"), help: "strict (default: a response completes only once its call record is fsynced) or batched (records flushed every --spool-flush-ms; kill -9 can lose that window).")
     var durability: String?
 
@@ -91,6 +103,10 @@ struct AAMDaemon: AsyncParsableCommand {
                 guard clientIdleTimeout > 0 else { throw StartupError("--client-idle-timeout must be > 0") }
                 options.dataPlane.clientIdleTimeoutSeconds = clientIdleTimeout
             }
+            if let siemSyslog { try options.siem.setSyslogTarget(siemSyslog) }
+            options.siem.syslogTLS = siemSyslogTLS
+            options.siem.syslogCAFile = siemSyslogCA
+            options.siem.hecURL = siemHecURL
             if let durability {
                 guard let mode = EvidenceSettings.Durability(rawValue: durability) else { throw StartupError("--durability must be strict or batched") }
                 options.evidence.durability = mode

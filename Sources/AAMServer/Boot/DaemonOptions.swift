@@ -19,6 +19,8 @@ public struct DaemonOptions: Sendable {
     public var healthPolicy = HealthPolicy()
     /// Evidence durability: `--durability strict|batched`, `--spool-dir`, `--spool-max-bytes`, `--spool-flush-ms`.
     public var evidence = EvidenceSettings()
+    /// SIEM export sinks (`--siem-syslog`, `--siem-hec-url`, `AAM_SIEM_HEC_TOKEN`, …); none by default.
+    public var siem = SIEMSettings()
     /// The wall clock; tests inject a `ManualClock` to drive cooldowns and expiry.
     public var clock: any WallClock = SystemClock()
     public var environment: [String: String]
@@ -33,6 +35,7 @@ public struct DaemonOptions: Sendable {
             if !token.isEmpty { adminToken = SecretValue(token) }
         }
         if let url = environment["AAM_DATABASE_URL"], !url.isEmpty { database = url }
+        if let token = environment["AAM_SIEM_HEC_TOKEN"], !token.isEmpty { siem.hecToken = SecretValue(token) }
     }
 
     /// Parses `HOST:PORT` (`[::1]:8080` for IPv6).

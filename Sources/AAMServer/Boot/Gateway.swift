@@ -23,9 +23,16 @@ public final class Gateway: Sendable {
     let boundPort = Mutex<Int?>(nil)
     let readyFlag = Atomic<Bool>(false)
     let serviceGroup = Mutex<ServiceGroup?>(nil)
+    /// `GET /metrics`: event-fed counters plus gauges read at scrape time.
+    public let metrics: MetricsCollector
+    /// SIEM export (syslog, HEC); idle when no sink is configured.
+    public let siem: SIEMExporter
+    /// The evidence spool's backlog for `/metrics` (empty until a spool reports here).
+    let evidenceBacklog = EvidenceBacklogSlot()
 
     /// Builds the gateway. Throws `StartupError` with a one-line reason when it cannot start.
     public static func build(options: DaemonOptions, logger: Logger) async throws -> Gateway {
+        try options.siem.validate()
         let stores = try await StoreFactory.open(options.database)
         do {
             return try await assemble(options: options, stores: stores, logger: logger)
@@ -99,6 +106,13 @@ public final class Gateway: Sendable {
         self.httpTransport = transport
         self.options = options
         self.writer = runtime.evidence
+        let siem = SIEMExporter(runtime: runtime, settings: options.siem, logger: logger)
+        self.siem = siem
+        self.metrics = MetricsCollector(
+            runtime: runtime,
+            sources: .init(
+                evidenceBacklog: { [evidenceBacklog] in evidenceBacklog.current }, siemSinks: { siem.sinkStats },
+                droppedEvents: { [writer] in [("call_writer", writer.droppedEvents), ("siem", siem.droppedEvents)] }))
     }
 
     /// Loads, validates and applies the config file (at start and on SIGHUP).
@@ -122,6 +136,11 @@ public final class Gateway: Sendable {
         return count
     }
 
+    /// Where `/metrics` reads the evidence spool's backlog (`aam_spool_backlog_records`/`_bytes`).
+    public func setEvidenceBacklogSource(_ source: any EvidenceBacklogSource) {
+        evidenceBacklog.set(source)
+    }
+
     /// The port the listener bound (useful with port 0), once running.
     public var port: Int? { boundPort.withLock { $0 } }
 
@@ -129,7 +148,7 @@ public final class Gateway: Sendable {
     func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         let router = GatewayRouter.build(
             runtime: runtime, admin: AdminAuth(token: options.adminToken), calls: callStore,
-            ready: { [self] in readyFlag.load(ordering: .relaxed) })
+            ready: { [self] in readyFlag.load(ordering: .relaxed) }, metrics: metrics, siem: siem, siemSettings: options.siem)
         return Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(options.dataPlane.clientIdleTimeoutSeconds * 1000)))),
@@ -153,6 +172,8 @@ public final class Gateway: Sendable {
             GovernancePersistence(runtime: runtime, store: stores.config, logger: runtime.logger), writer, HealthTicker(runtime: runtime),
             application,
         ]
+        // Before the HTTP application, so they stop after it and count/export its last calls.
+        services.insert(contentsOf: [metrics, siem] as [any Service], at: services.count - 1)
         if handleSignals, let path = options.configPath {
             services.insert(ConfigReloadService(gateway: self, path: path, logger: runtime.logger), at: 0)
         }

@@ -5,7 +5,10 @@ import Hummingbird
 
 /// Assembles every route: data plane, admin API, health.
 enum GatewayRouter {
-    static func build(runtime: GatewayRuntime, admin: AdminAuth, calls: any CallRecordStore, ready: @escaping @Sendable () -> Bool) -> Router<GatewayContext> {
+    static func build(
+        runtime: GatewayRuntime, admin: AdminAuth, calls: any CallRecordStore, ready: @escaping @Sendable () -> Bool,
+        metrics: MetricsCollector? = nil, siem: SIEMExporter? = nil, siemSettings: SIEMSettings = SIEMSettings()
+    ) -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
         router.add(middleware: JSONNotFoundMiddleware())
         let chat = ChatEndpoint(runtime: runtime, wire: .openAIChat)
@@ -22,6 +25,8 @@ enum GatewayRouter {
                 : Responses.json(Array(#"{"status":"starting"}"#.utf8), status: .serviceUnavailable)
         }
         AdminRoutes(runtime: runtime, auth: admin, calls: calls).register(on: router)
+        if let metrics { MetricsRoutes.register(on: router, metrics: metrics) }
+        if let siem { SIEMAdmin.register(on: router, routes: AdminRoutes(runtime: runtime, auth: admin, calls: calls), exporter: siem, settings: siemSettings) }
         return router
     }
 }
@@ -52,6 +57,6 @@ struct JSONNotFoundMiddleware: RouterMiddleware {
     /// The methods of the fixed data-plane and health paths (for 405 and its `Allow` header).
     static let fixedRouteMethods: [String: String] = [
         "/v1/chat/completions": "POST", "/v1/messages": "POST", "/v1/embeddings": "POST", "/v1/models": "GET",
-        "/healthz": "GET", "/readyz": "GET",
+        "/healthz": "GET", "/readyz": "GET", "/metrics": "GET",
     ]
 }
