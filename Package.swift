@@ -9,6 +9,7 @@ import PackageDescription
 //   AAMStore           store ports' in-memory twins
 //   AAMStoreSQLite     embedded default store (SQLiteNIO)
 //   AAMStorePostgres   production store (PostgresNIO)
+//   AAMIdentity        workload identity: SPIFFE bundles, X.509-SVID and JWT-SVID verification
 //   AAMControlProtocol daemon <-> console/CLI messages (Foundation only)
 //   AAMConsole         pure console: view models, renderers to a styled text grid, key bindings, themes
 //   CNcurses, AAMTerminal  the only code that touches curses
@@ -40,6 +41,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     ],
     targets: [
         .target(name: "AAMCore", swiftSettings: swiftSettings),
@@ -72,6 +75,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "AAMIdentity",
+            dependencies: [
+                "AAMCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "AAMControlProtocol", swiftSettings: swiftSettings),
         .target(name: "AAMConsole", dependencies: ["AAMControlProtocol"], swiftSettings: swiftSettings),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
@@ -80,7 +93,7 @@ let package = Package(
             name: "AAMServer",
             dependencies: [
                 "AAMCore", "AAMSecrets", "AAMProviders", "AAMConfig", "AAMStore", "AAMStoreSQLite",
-                "AAMStorePostgres", "AAMControlProtocol",
+                "AAMStorePostgres", "AAMControlProtocol", "AAMIdentity",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -132,6 +145,11 @@ let package = Package(
         .executableTarget(name: "aam-bench-console", dependencies: ["AAMConsole", "AAMControlProtocol"], swiftSettings: swiftSettings),
         .executableTarget(name: "aam-fake-upstream", dependencies: ["AAMTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "AAMCoreTests", dependencies: ["AAMCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AAMIdentityTests",
+            dependencies: ["AAMIdentity", "AAMCore", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "AAMSecretsTests", dependencies: ["AAMSecrets"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AAMProvidersTests",

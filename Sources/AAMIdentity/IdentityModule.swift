@@ -1,0 +1,1 @@
+// Placeholder: workload identity (issue 8) lands here.
