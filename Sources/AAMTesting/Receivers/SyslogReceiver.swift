@@ -21,14 +21,20 @@ public final class SyslogReceiver: Sendable {
     private let boundPort = Mutex(0)
     private let state = ReceiverState()
     private let server = Mutex<(any Channel)?>(nil)
+    private let prepare: ConnectionSetup?
 
-    private init(host: String) {
+    /// Adds handlers in front of the frame decoder of each accepted connection, e.g. a TLS
+    /// server handler (this module does not link TLS; the caller brings it).
+    public typealias ConnectionSetup = @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void
+
+    private init(host: String, prepare: ConnectionSetup?) {
         self.host = host
+        self.prepare = prepare
     }
 
     /// Starts listening; port 0 lets the system choose (read it from `port`).
-    public static func start(host: String = "127.0.0.1", port: Int = 0) async throws -> SyslogReceiver {
-        let receiver = SyslogReceiver(host: host)
+    public static func start(host: String = "127.0.0.1", port: Int = 0, prepare: ConnectionSetup? = nil) async throws -> SyslogReceiver {
+        let receiver = SyslogReceiver(host: host, prepare: prepare)
         try await receiver.listen(port: port)
         return receiver
     }
@@ -72,10 +78,12 @@ public final class SyslogReceiver: Sendable {
 
     private func listen(port: Int) async throws {
         let state = state
+        let prepare = prepare
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try prepare?(channel.pipeline.syncOperations)
                     try channel.pipeline.syncOperations.addHandler(OctetFrameHandler(state: state))
                 }
             }
