@@ -135,6 +135,27 @@ struct AuditRecordingTests {
         }
     }
 
+    @Test("the real aam CLI's changes are recorded as cli:<local user>, and aam audit list shows them")
+    func realCLI() async throws {
+        try await withGateway { harness in
+            let environment = ["AAM_ADMIN_TOKEN": GatewayHarness.adminToken]
+            let create = try ProcessRunner("aam", arguments: ["keys", "create", "--org", "clitest", "--url", harness.baseURL], environment: environment)
+            #expect(await create.waitForExit() == 0, "\(create.allOutput)")
+            let user = try #require(getpwuid(geteuid()).flatMap { String(validatingCString: $0.pointee.pw_name) })
+            let entry = try #require(try await harness.auditEntries("action=key.create").entries.first { ($0["target"] as? String)?.hasPrefix("key:") == true })
+            #expect(entry["actor"] as? String == "cli:\(user) via \(GatewayHarness.adminActor)")
+            #expect(entry["channel"] as? String == "cli")
+
+            let list = try ProcessRunner("aam", arguments: ["audit", "list", "--target", "org:*", "--url", harness.baseURL], environment: environment)
+            #expect(await list.waitForExit() == 0, "\(list.allOutput)")
+            let lines = list.allOutput.split(separator: "\n")
+            #expect(lines.count == 1, "\(list.allOutput)")
+            // One change, two entries sorted by target: the key (sequence 1), then the org it created (2).
+            #expect(lines.first?.hasPrefix("2  ") == true, "\(list.allOutput)")
+            #expect(lines.first?.hasSuffix("  cli:\(user) via \(GatewayHarness.adminActor)  key.create  org:clitest") == true, "\(list.allOutput)")
+        }
+    }
+
     @Test("the config file is recorded at start and on every re-apply, as config:<file>")
     func configFile() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aam-audit-config-\(Identifiers.random(8))")
