@@ -1,0 +1,107 @@
+import AAMCore
+import Foundation
+
+/// A real terminal for end-to-end console tests: a private tmux server (its own `-L` socket,
+/// no user config) running one command in a detached session of a fixed size. The test reads
+/// the screen with `capture-pane` and types with `send-keys`; `kill()` (also run on deinit)
+/// ends the server and everything in it.
+final class TmuxSession: Sendable {
+    let server: String
+    let session = "console"
+
+    /// tmux on PATH. Without it the end-to-end console tests skip, unless `CI` is set (then they
+    /// must run, and fail loudly).
+    static var isAvailable: Bool { run(["-V"]).status == 0 }
+    static var mustRun: Bool { isAvailable || ProcessInfo.processInfo.environment["CI"] != nil }
+
+    init(command: String, width: Int = 120, height: Int = 40) throws {
+        server = "aam-test-\(Identifiers.random(8))"
+        let result = Self.run(["-L", server, "-f", "/dev/null", "new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)", command])
+        guard result.status == 0 else { throw TmuxError(message: "tmux new-session failed (\(result.status)): \(result.output)") }
+    }
+
+    deinit { kill() }
+
+    /// The visible screen, one line per row.
+    func capture() -> String {
+        Self.run(["-L", server, "capture-pane", "-p", "-t", session]).output
+    }
+
+    /// Sends tmux key names (`Enter`, `Escape`, `Down`, `BTab`, `q` …), one argument each.
+    func send(_ keys: String...) {
+        _ = Self.run(["-L", server, "send-keys", "-t", session] + keys)
+    }
+
+    /// Types text literally.
+    func type(_ text: String) {
+        _ = Self.run(["-L", server, "send-keys", "-t", session, "-l", text])
+    }
+
+    /// Whether the session (the command in it) is still running.
+    var isRunning: Bool { Self.run(["-L", server, "has-session", "-t", session]).status == 0 }
+
+    /// The pid of the command in the pane.
+    var panePID: Int32? {
+        Int32(Self.run(["-L", server, "display-message", "-p", "-t", session, "#{pane_pid}"]).output.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Polls the screen until `condition` holds (nil when the deadline passes first).
+    func waitForScreen(timeout: Duration = .seconds(15), _ condition: (String) -> Bool) async -> String? {
+        let deadline = ContinuousClock.now + timeout
+        repeat {
+            let screen = capture()
+            if condition(screen) { return screen }
+            try? await Task.sleep(for: .milliseconds(100))
+        } while ContinuousClock.now < deadline
+        return nil
+    }
+
+    /// Waits until the screen shows `text`.
+    func waitFor(_ text: String, timeout: Duration = .seconds(15)) async -> String? {
+        await waitForScreen(timeout: timeout) { $0.contains(text) }
+    }
+
+    func kill() {
+        _ = Self.run(["-L", server, "kill-server"])
+    }
+
+    struct TmuxError: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
+
+    /// Runs one tmux command to completion and returns its status and output.
+    ///
+    /// `posix_spawn` + `waitpid` rather than `Process`: `new-session` forks the tmux server,
+    /// which inherits the client's descriptors (a pipe would never reach EOF), and Foundation's
+    /// `waitUntilExit` was seen to hang with the client left a zombie. Output goes to a file.
+    @discardableResult
+    static func run(_ arguments: [String]) -> (status: Int32, output: String) {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AAM_") && $0.key != "TMUX" }
+        environment["LANG"] = "C.UTF-8"
+        environment["LC_ALL"] = "C.UTF-8"
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("aam-tmux-\(Identifiers.random(10)).out").path
+        defer { unlink(outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = (["tmux"] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, "tmux", &actions, nil, argv, envp)
+        guard spawned == 0 else { return (-1, "cannot run tmux: \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        // WIFEXITED / WEXITSTATUS by hand (the macros do not import).
+        let exitStatus: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : -1
+        return (exitStatus, output)
+    }
+}
