@@ -33,6 +33,9 @@ public struct ControlHello: Codable, Sendable, Equatable {
 /// Encodes messages as single lines and splits an incoming byte stream back into them.
 public struct ControlFraming: Sendable {
     private var buffer: [UInt8] = []
+    /// Bytes of `buffer` already searched for a newline, so a long line arriving in many small
+    /// reads is scanned once, not once per read.
+    private var scanned = 0
 
     public init() {}
 
@@ -51,11 +54,14 @@ public struct ControlFraming: Sendable {
         buffer.append(contentsOf: bytes)
         var lines: [[UInt8]] = []
         var start = 0
-        while let newline = buffer[start...].firstIndex(of: 0x0A) {
+        var searchFrom = scanned
+        while let newline = buffer[searchFrom...].firstIndex(of: 0x0A) {
             lines.append(Array(buffer[start..<newline]))
             start = newline + 1
+            searchFrom = start
         }
         buffer.removeFirst(start)
+        scanned = buffer.count
         guard buffer.count <= ControlProtocol.maxLineBytes else { throw .lineTooLong }
         return lines
     }

@@ -1,4 +1,5 @@
 import AAMConfig
+import AAMControlProtocol
 import AAMSecrets
 import ArgumentParser
 import Foundation
@@ -6,8 +7,24 @@ import Foundation
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Daemon health, providers and aliases.")
     @OptionGroup var admin: AdminOptions
+    @Option(help: "Control socket path; by default ./aam-data/control.sock when it exists, else the admin API is used.")
+    var socket: String?
 
     func run() async throws {
+        let path = socket ?? ControlStatus.defaultSocket
+        if socket != nil || FileManager.default.fileExists(atPath: path) {
+            do {
+                try await ControlStatus.run(path: path)
+                return
+            } catch let error as ControlClientError {
+                // An explicit --socket must work; a stale default socket falls back to the admin API.
+                guard socket == nil else {
+                    FileHandle.standardError.write(Data("aam status: \(error)\n".utf8))
+                    throw ExitCode(1)
+                }
+                FileHandle.standardError.write(Data("aam status: control socket unusable (\(error)); using the admin API\n".utf8))
+            }
+        }
         let client = AdminClient(options: admin)
         let health = try await client.send(.GET, "/readyz")
         print("daemon \(admin.url): \(health.status == 200 ? "ready" : "not ready (\(health.status))")")

@@ -10,6 +10,11 @@ public struct DaemonOptions: Sendable {
     public var database = "sqlite:./aam-data/aam.db"
     public var configPath: String?
     public var controlSocket = "./aam-data/control.sock"
+    /// A group whose members may use the control socket besides the daemon's user and root
+    /// (`--control-group`); the socket is then group-owned with mode 0660.
+    public var controlGroup: String?
+    /// Control socket limits (connections, hello timeout, subscriber queue).
+    public var controlSocketSettings = ControlSocketSettings()
     public var logLevel = "info"
     public var logFormat = "text"
     public var masterKey: MasterKey

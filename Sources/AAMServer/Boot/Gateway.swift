@@ -174,6 +174,8 @@ public final class Gateway: Sendable {
         ]
         // Before the HTTP application, so they stop after it and count/export its last calls.
         services.insert(contentsOf: [metrics, siem] as [any Service], at: services.count - 1)
+        // Before the HTTP application, so it stops after it (services stop in reverse order).
+        if let control = try makeControlSocketService() { services.insert(control, at: services.count - 1) }
         if handleSignals, let path = options.configPath {
             services.insert(ConfigReloadService(gateway: self, path: path, logger: runtime.logger), at: 0)
         }

@@ -17,8 +17,11 @@ final class GatewayHarness: Sendable {
     let task: Task<Void, any Error>
     let baseURL: String
     let masterKey: String
+    /// This gateway's control socket ("" when a test turned it off).
+    let controlSocketPath: String
 
-    private init(gateway: Gateway, task: Task<Void, any Error>, port: Int, masterKey: String) {
+    private init(gateway: Gateway, task: Task<Void, any Error>, port: Int, masterKey: String, controlSocketPath: String) {
+        self.controlSocketPath = controlSocketPath
         self.gateway = gateway
         self.task = task
         self.baseURL = "http://127.0.0.1:\(port)"
@@ -41,6 +44,8 @@ final class GatewayHarness: Sendable {
         if let clientIdleTimeoutSeconds { options.dataPlane.clientIdleTimeoutSeconds = clientIdleTimeoutSeconds }
         if let clock { options.clock = clock }
         if let healthPolicy { options.healthPolicy = healthPolicy }
+        // Each gateway gets its own control socket (tests run in parallel).
+        options.controlSocket = FileManager.default.temporaryDirectory.appendingPathComponent("aam-ctl-\(UUID().uuidString.prefix(12))/control.sock").path
         configure(&options)
         var logger = Logger(label: "test-gateway")
         logger.logLevel = .critical
@@ -55,12 +60,16 @@ final class GatewayHarness: Sendable {
             try await task.value
             throw HarnessError("gateway ended before listening")
         }
-        return GatewayHarness(gateway: gateway, task: task, port: port, masterKey: masterKey)
+        return GatewayHarness(gateway: gateway, task: task, port: port, masterKey: masterKey, controlSocketPath: options.controlSocket)
     }
 
     func stop() async {
         await gateway.stop()
         _ = try? await task.value
+        if !controlSocketPath.isEmpty {
+            // Only once empty: another gateway may share the socket path (and own the file).
+            _ = rmdir((controlSocketPath as NSString).deletingLastPathComponent)
+        }
     }
 
     // MARK: HTTP

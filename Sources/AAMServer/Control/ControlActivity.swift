@@ -1,0 +1,88 @@
+import AAMControlProtocol
+import AAMCore
+import Foundation
+import Synchronization
+
+/// The live figures the control socket reports that the rest of the daemon does not keep:
+/// call and error counts since start, p50/p95 per deployment, guardrail hits over the last
+/// hour, spend trend per scope. Fed by one bus subscriber (`ControlSocketService`), read by
+/// queries; one short lock, never held across an await.
+final class ControlActivity: Sendable {
+    private struct State: Sendable {
+        var calls = 0
+        var errors = 0
+        var latency = LatencyWindow()
+        var guardrails = GuardrailActivity()
+        var spend = SpendActivity()
+    }
+
+    private let state = Mutex(State())
+
+    init() {}
+
+    func record(_ event: GatewayEvent) {
+        guard case .call(let call) = event else { return }
+        let finished = call.startedAt.addingTimeInterval(max(call.latencyMs, 0) / 1000)
+        state.withLock { state in
+            state.calls += 1
+            if call.outcome != .success { state.errors += 1 }
+            state.latency.record(call.attempts, at: finished)
+            state.guardrails.record(call, finishedAt: finished)
+            state.spend.record(call, finishedAt: finished)
+        }
+    }
+
+    var counts: (calls: Int, errors: Int) { state.withLock { ($0.calls, $0.errors) } }
+
+    func percentiles(of deployment: String, at now: Date) -> (p50: Double, p95: Double)? {
+        state.withLock { $0.latency.percentiles(of: deployment, at: now) }
+    }
+
+    func guardrailSummary(at now: Date) -> GuardrailSummary {
+        state.withLock { $0.guardrails.summary(at: now) }
+    }
+
+    func spend(_ scope: GovernanceScope, at now: Date) -> (today: SpendActivity.Totals, burnRate: Money) {
+        state.withLock { ($0.spend.today(scope, at: now), $0.spend.burnRate(scope, at: now)) }
+    }
+}
+
+/// `GatewayEvent` -> the control protocol's event rows. Pure; drops what the console does not
+/// show (`modelUnpriced`) and never copies a secret (records carry none; admin changes are
+/// already masked by their publisher).
+enum ControlEventMapper {
+    /// `now` stamps the events that carry no time of their own (guardrail hits, admin changes).
+    static func event(_ event: GatewayEvent, at now: Date) -> ControlEvent? {
+        switch event {
+        case .call(let record):
+            return ControlEvent(kind: .call, call: callRow(record))
+        case .guardrailHit(let requestId, let decision):
+            return ControlEvent(
+                kind: .guardrailHit,
+                guardrailHit: GuardrailHitRow(
+                    time: now, requestId: requestId, detector: decision.detector.rawValue, direction: decision.direction.rawValue,
+                    action: decision.action.rawValue, count: decision.count, scope: nil))
+        case .health(let transition):
+            return ControlEvent(
+                kind: .health,
+                health: HealthRow(
+                    time: transition.at, deployment: transition.deploymentID, from: transition.from.rawValue, to: transition.to.rawValue,
+                    reason: transition.reason.rawValue))
+        case .adminChange(let actor, let action, let target):
+            return ControlEvent(kind: .adminChange, adminChange: AdminChangeRow(time: now, actor: actor, action: action, target: target))
+        case .modelUnpriced, .spoolAlarm:
+            return nil
+        }
+    }
+
+    static func callRow(_ record: CallRecord) -> CallRow {
+        let scope = [record.orgId, record.teamId, record.projectId].compactMap { $0 }.joined(separator: "/")
+        return CallRow(
+            requestId: record.requestId, time: record.startedAt, endpoint: record.endpoint, keyPrefix: record.keyPrefix,
+            scope: scope.isEmpty ? nil : scope, alias: record.alias, provider: record.provider, deployment: record.deployment,
+            status: record.status, outcome: record.outcome.rawValue, errorClass: record.errorClass, latencyMs: record.latencyMs,
+            ttftMs: record.ttftMs, promptTokens: record.promptTokens, completionTokens: record.completionTokens, costUSD: record.costUSD,
+            streamed: record.streamed, attempts: record.attempts.count,
+            guardrails: record.guardrails.filter { $0.action != .allow }.map { "\($0.detector.rawValue):\($0.action.rawValue)" })
+    }
+}

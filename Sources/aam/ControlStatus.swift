@@ -1,0 +1,70 @@
+import AAMControlProtocol
+import Foundation
+
+/// `aam status` over the control socket: who the daemon is, its counters, and one line per
+/// deployment with health, latency and drain state.
+enum ControlStatus {
+    static let defaultSocket = "./aam-data/control.sock"
+
+    /// Connects, queries and prints. Throws `ControlClientError` with the operator-facing reason.
+    static func run(path: String) async throws {
+        let client = try await ControlClient.connect(path: path, peer: "aam status")
+        defer { client.close() }
+        let status = try await client.query(.status).status
+        let providers = try await client.query(.providers).providers ?? []
+        let aliases = try await client.query(.aliases).aliases ?? []
+        guard let status else { throw ControlClientError.badReply("status missing from the answer") }
+        print(render(status: status, providers: providers, aliases: aliases, now: Date()), terminator: "")
+    }
+
+    /// The compact report (pure, for a fixed `now`).
+    static func render(status: StatusView, providers: [ProviderRow], aliases: [AliasRow], now: Date) -> String {
+        let daemon = status.daemon
+        var out = "daemon aamd \(daemon.version) pid \(daemon.pid) listening \(daemon.listen), up \(duration(now.timeIntervalSince(daemon.startedAt))), config v\(status.configVersion)\n"
+        out += "calls \(status.callsSinceStart) (errors \(status.errorsSinceStart)), console subscribers \(status.subscribers)\n"
+        out += "providers \(status.providers), deployments \(status.deployments), aliases \(status.aliases), keys \(status.keys)\n"
+        if !providers.isEmpty {
+            let header = ["DEPLOYMENT", "ALIAS", "PROVIDER", "STATE", "ERR%", "P50", "P95", "INFL", "DRAINED"]
+            var rows = [header]
+            for row in providers {
+                var state = row.state
+                if row.cooldownRemainingSeconds > 0 { state += " \(Int(row.cooldownRemainingSeconds.rounded(.up)))s" }
+                let drained = row.providerDrained ? "provider" : row.deploymentDrained ? "yes" : "-"
+                rows.append([
+                    row.deployment, row.alias, row.provider, state, String(format: "%.0f", row.errorRate * 100), milliseconds(row.p50Ms),
+                    milliseconds(row.p95Ms), String(row.inFlight), drained,
+                ])
+            }
+            out += table(rows)
+        }
+        for alias in aliases {
+            let members = alias.deployments.map { "\($0.deployment)(w\($0.weight) p\($0.priority)\($0.drained ? " drained" : ""))" }
+            let fallbacks = alias.fallbacks.isEmpty ? "" : " -> \(alias.fallbacks.joined(separator: ", "))"
+            out += "alias \(alias.name) [\(alias.strategy)] \(members.joined(separator: " "))\(fallbacks)\n"
+        }
+        return out
+    }
+
+    static func milliseconds(_ value: Double?) -> String {
+        guard let value else { return "-" }
+        return value < 10 ? String(format: "%.1fms", value) : String(format: "%.0fms", value)
+    }
+
+    static func duration(_ seconds: TimeInterval) -> String {
+        let total = max(0, Int(seconds))
+        if total < 60 { return "\(total)s" }
+        if total < 3_600 { return "\(total / 60)m \(total % 60)s" }
+        if total < 86_400 { return "\(total / 3_600)h \(total % 3_600 / 60)m" }
+        return "\(total / 86_400)d \(total % 86_400 / 3_600)h"
+    }
+
+    /// Left-aligned columns separated by two spaces.
+    static func table(_ rows: [[String]]) -> String {
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+}
