@@ -87,6 +87,14 @@ struct SIEMNormalizerTests {
         #expect(event.body["resource"] == .object([("type", .string("provider_model")), ("name", .string("gpt-x")), ("provider", .string("openai"))]))
     }
 
+    @Test("an evidence spool alarm is a high-severity event with the backlog and its limit")
+    func spoolAlarm() throws {
+        let event = try #require(Self.normalizer.normalize(.spoolAlarm(backlogBytes: 800, limitBytes: 1000), observedAt: Self.at))
+        #expect(event.kind == .evidence)
+        #expect(event.severityID == 4)
+        #expect(event.body["resource"] == .object([("type", .string("evidence_spool")), ("backlog_bytes", .int(800)), ("limit_bytes", .int(1000))]))
+    }
+
     @Test("strings are JSON-escaped (control characters, quotes, line separators)")
     func escaping() {
         let value = SIEMValue.object([("a", .string("q\"\\\n\u{01}\u{2028}é")), ("skip", nil), ("n", .double(0.5))])

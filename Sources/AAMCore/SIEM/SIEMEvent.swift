@@ -15,6 +15,7 @@ public struct SIEMEvent: Sendable, Hashable {
         case admin
         case health
         case pricing
+        case evidence
     }
 
     public var kind: Kind

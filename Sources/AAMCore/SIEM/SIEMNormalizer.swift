@@ -10,7 +10,8 @@ import Foundation
 /// - guardrail hit: 2 Findings / 2004 Detection Finding; denied when the action is `block`.
 /// - policy decision: 3 Identity & Access Management / 3003 Authorize Session.
 /// - admin change (keys included): 3 Identity & Access Management / 3004 Entity Management.
-/// - health change, unpriced model: 6 Application Activity / 6002 Application Lifecycle.
+/// - health change, unpriced model, evidence spool alarm: 6 Application Activity / 6002
+///   Application Lifecycle.
 public struct SIEMNormalizer: Sendable {
     /// Product facts in every event's `metadata`.
     public var productVersion: String
@@ -33,6 +34,9 @@ public struct SIEMNormalizer: Sendable {
         }
         if case .health(let transition) = event { return normalize(transition) }
         if case .modelUnpriced(let provider, let model) = event { return normalizeUnpriced(provider: provider, model: model, at: observedAt) }
+        if case .spoolAlarm(let backlogBytes, let limitBytes) = event {
+            return normalizeSpoolAlarm(backlogBytes: backlogBytes, limitBytes: limitBytes, at: observedAt)
+        }
         return nil
     }
 
@@ -196,6 +200,21 @@ public struct SIEMNormalizer: Sendable {
             ("metadata", metadata(correlation: nil)),
         ]
         return SIEMEvent(kind: .pricing, time: time, severityID: 2, requestID: nil, body: .object(members))
+    }
+
+    /// The evidence spool is filling (the database is away): evidence, and soon service, at risk.
+    func normalizeSpoolAlarm(backlogBytes: Int, limitBytes: Int, at time: Date) -> SIEMEvent {
+        var members = header(category: (6, "Application Activity"), class: (6002, "Application Lifecycle"), activity: (99, "Other"), time: time, severity: 4)
+        members += [
+            ("activity_detail", .string("evidence_spool_alarm")),
+            ("outcome", .string("failure")),
+            ("actor", .object([("type", .string("gateway")), ("name", .string("evidence"))])),
+            ("resource", .object([
+                ("type", .string("evidence_spool")), ("backlog_bytes", .int(Int64(backlogBytes))), ("limit_bytes", .int(Int64(limitBytes))),
+            ])),
+            ("metadata", metadata(correlation: nil)),
+        ]
+        return SIEMEvent(kind: .evidence, time: time, severityID: 4, requestID: nil, body: .object(members))
     }
 
     // MARK: Common members
