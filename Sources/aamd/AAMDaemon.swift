@@ -24,6 +24,9 @@ struct AAMDaemon: AsyncParsableCommand {
     @Option(name: .customLong("control-socket"), help: "Control socket path (default ./aam-data/control.sock).")
     var controlSocket: String?
 
+    @Option(name: .customLong("control-group"), help: "A group whose members may use the control socket (besides this user and root).")
+    var controlGroup: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
@@ -89,6 +92,7 @@ struct AAMDaemon: AsyncParsableCommand {
             }
             if let value = database ?? fileSettings.database { options.database = value }
             if let value = controlSocket ?? fileSettings.controlSocket { options.controlSocket = value }
+            if let controlGroup { options.controlGroup = controlGroup }
             if let value = logLevel ?? fileSettings.logLevel { options.logLevel = value }
             if let value = logFormat ?? fileSettings.logFormat { options.logFormat = value }
             if let value = maxBodyBytes ?? fileSettings.maxBodyBytes {
