@@ -24,11 +24,11 @@ struct ConsoleCommand: AsyncParsableCommand {
 
     /// Opens the console on `socket` until the operator quits (also used by `aam demo`).
     static func open(socket: String, theme: String, themesDir: String?) async throws {
+        let themes = ConsoleThemes(themesDir: themesDir)
+        let initial = try themes.load(theme)
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw CLIError("needs a terminal (stdin and stdout must be a tty); scripts can use `aam status` or the admin API")
         }
-        let themes = ConsoleThemes(themesDir: themesDir)
-        let initial = try themes.load(theme)
         let inbox = ConsoleInbox()
         let link = ConsoleLink(path: socket, inbox: inbox)
         let network = Task { await link.run() }

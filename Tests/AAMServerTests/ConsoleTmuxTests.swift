@@ -58,6 +58,10 @@ struct ConsoleTmuxTests {
         #expect(after.contains("sim-openai-west"), "the other deployment takes the traffic: \(after)")
         tmux.send("Escape")  // clear the filter
 
+        // `t` switches theme live (dark -> light), and says so.
+        tmux.send("t")
+        #expect(await tmux.waitFor("theme: light") != nil, "theme switch:\n\(tmux.capture())")
+
         // Rotate the demo key from the Keys view with a short grace period.
         tmux.send("5")
         try #require(await tmux.waitFor("demo") != nil, "keys view:\n\(tmux.capture())")
@@ -119,6 +123,16 @@ struct ConsoleTmuxTests {
         let fresh = await tmux.waitFor("summarization")
         #expect(fresh != nil, "events flow again after the reconnect:\n\(tmux.capture())")
         tmux.send("q")
+    }
+
+    @Test func refusesWithoutATerminalAndNamesTheAvailableThemes() async throws {
+        let themes = PersistenceTests.repositoryRoot.appendingPathComponent("themes").path
+        let unknown = try ProcessRunner("aam", arguments: ["console", "--theme", "neon", "--themes-dir", themes], environment: [:])
+        #expect(await unknown.waitForExit() == 2)
+        #expect(unknown.allOutput.contains("aam console: unknown theme 'neon': available themes are dark, light, mono"), "\(unknown.allOutput)")
+        let noTTY = try ProcessRunner("aam", arguments: ["console", "--socket", "/nonexistent/control.sock"], environment: [:])
+        #expect(await noTTY.waitForExit() == 2)
+        #expect(noTTY.allOutput.contains("aam console: needs a terminal"), "\(noTTY.allOutput)")
     }
 
     /// A virtual-key secret on screen other than `other`.
