@@ -1,1 +1,0 @@
-// Placeholder: workload identity (issue 8) lands here.

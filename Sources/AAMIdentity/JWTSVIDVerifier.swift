@@ -1,0 +1,120 @@
+import AAMCore
+import Foundation
+import JWTKit
+
+/// Verifies a JWT-SVID (SPIFFE JWT-SVID spec) presented as `Authorization: Bearer <jwt>`.
+///
+/// Rules, checked before any key is used: the header `alg` is one of RS/ES/PS 256/384/512
+/// (`none`, HMAC and everything else refused); `kid` is present; `sub` is a valid SPIFFE ID,
+/// whose trust domain picks the bundle; `kid` names one of that bundle's `jwt-svid` keys. Then
+/// jwt-kit checks the signature, and the claims are checked at the injected `now`: `exp`
+/// required and not past (with `leeway`), `nbf` honoured, `aud` contains `audience`, and the
+/// token's lifetime (`exp - iat`, or `exp - now` without `iat`) is at most `maximumLifetime`
+/// (24 h by default): JWT-SVIDs are bearer tokens and must be short-lived.
+public struct JWTSVIDVerifier: Sendable {
+    public var audience: String
+    public var maximumLifetime: TimeInterval
+    public var leeway: TimeInterval
+
+    /// The algorithms a JWT-SVID may use (SPIFFE JWT-SVID spec §3).
+    public static let allowedAlgorithms: Set<String> = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512"]
+
+    public init(audience: String = "aam", maximumLifetime: TimeInterval = 24 * 3600, leeway: TimeInterval = 30) {
+        self.audience = audience
+        self.maximumLifetime = maximumLifetime
+        self.leeway = leeway
+    }
+
+    /// Whether `token` has the shape of a JWT (three base64url parts, the first a JSON header):
+    /// how the data plane tells a JWT-SVID from a virtual key.
+    public static func looksLikeJWT(_ token: some StringProtocol) -> Bool {
+        guard token.hasPrefix("eyJ") else { return false }
+        var dots = 0
+        for byte in token.utf8 {
+            if byte == UInt8(ascii: ".") {
+                dots += 1
+            } else if !isBase64URL(byte) {
+                return false
+            }
+        }
+        return dots == 2
+    }
+
+    /// - Returns: the verified SPIFFE ID.
+    public func verify(_ token: String, bundles: TrustBundleSet, at now: Date) async throws(SVIDError) -> SPIFFEID {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerData = Self.base64URLDecode(parts[0]), let payloadData = Self.base64URLDecode(parts[1]),
+            let header = try? JSONDecoder().decode(Header.self, from: headerData)
+        else { throw .malformedToken }
+        guard Self.allowedAlgorithms.contains(header.alg) else { throw .unsupportedAlgorithm(String(header.alg.prefix(16))) }
+        guard let kid = header.kid, !kid.isEmpty else { throw .missingKeyID }
+        guard let unverified = try? JSONDecoder().decode(SubjectOnly.self, from: payloadData) else { throw .malformedToken }
+        guard let subject = unverified.sub else { throw .missingSubject }
+        let id: SPIFFEID
+        do { id = try SPIFFEID(subject) } catch { throw .invalidSPIFFEID(error) }
+        guard let bundle = bundles[id.trustDomain] else { throw .untrustedTrustDomain(id.trustDomain) }
+        guard !bundle.isRevoked else { throw .trustDomainRevoked(id.trustDomain) }
+        guard let jwk = bundle.jwtAuthorities[kid] else { throw .unknownKeyID }
+        if let keyAlgorithm = jwk.algorithm, keyAlgorithm.rawValue != header.alg { throw .algorithmMismatch }
+        guard Self.keyType(of: header.alg) == jwk.keyType else { throw .algorithmMismatch }
+
+        let claims: Claims
+        do {
+            // A collection per call: the key is parsed here, not at bundle load (see report);
+            // bundles stay plain values that a reload swaps without awaiting an actor.
+            let keys = JWTKeyCollection()
+            try await keys.add(jwk: jwk)
+            claims = try await keys.verify(token, as: Claims.self)
+        } catch {
+            throw .badSignature
+        }
+        guard let expiry = claims.exp?.value else { throw .missingExpiry }
+        guard now.timeIntervalSince(expiry) <= leeway else { throw .tokenExpired }
+        if let notBefore = claims.nbf?.value, notBefore.timeIntervalSince(now) > leeway { throw .tokenNotYetValid }
+        let start = claims.iat?.value ?? now
+        guard expiry.timeIntervalSince(start) <= maximumLifetime else { throw .lifetimeTooLong(maximumSeconds: Int(maximumLifetime)) }
+        guard claims.aud?.value.contains(audience) ?? false else { throw .wrongAudience }
+        guard claims.sub?.value == subject else { throw .missingSubject }
+        return id
+    }
+
+    struct Header: Decodable {
+        let alg: String
+        let kid: String?
+    }
+
+    struct SubjectOnly: Decodable {
+        let sub: String?
+    }
+
+    /// The registered claims a JWT-SVID carries. Time checks are done by `verify` with its
+    /// injected clock, not by jwt-kit's wall-clock `verify(using:)`.
+    struct Claims: JWTPayload {
+        var sub: SubjectClaim?
+        var aud: AudienceClaim?
+        var exp: ExpirationClaim?
+        var nbf: NotBeforeClaim?
+        var iat: IssuedAtClaim?
+
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
+    }
+
+    static func keyType(of algorithm: String) -> JWK.KeyType {
+        algorithm.hasPrefix("ES") ? .ecdsa : .rsa
+    }
+
+    static func isBase64URL(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "_"):
+            return true
+        default: return false
+        }
+    }
+
+    static func base64URLDecode(_ text: Substring) -> Data? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64)
+    }
+}

@@ -1,0 +1,72 @@
+import AAMCore
+import Foundation
+import X509
+
+/// Verifies an X.509-SVID chain (SPIFFE X509-SVID spec §4-5): pure over the certificates, the
+/// bundles and the time it is given.
+///
+/// Leaf rules: exactly one URI SAN holding a valid SPIFFE ID; `cA` false; key usage present
+/// with `digitalSignature` and without `keyCertSign`/`cRLSign`; valid at `time`. The chain is
+/// then validated (RFC 5280, swift-certificates `Verifier`) against the X.509 authorities of
+/// the SVID's OWN trust domain only, so a CA of domain A can never vouch for an ID in domain B.
+public enum X509SVIDVerifier {
+    /// - Parameter chain: leaf first, then any intermediates, as the peer sent them.
+    /// - Returns: the verified SPIFFE ID.
+    public static func verify(chain: [Certificate], bundles: TrustBundleSet, at time: Date) async throws(SVIDError) -> SPIFFEID {
+        guard let leaf = chain.first else { throw .noCertificate }
+        let id = try spiffeID(of: leaf)
+        try checkLeaf(leaf, at: time)
+        guard let bundle = bundles[id.trustDomain] else { throw .untrustedTrustDomain(id.trustDomain) }
+        guard !bundle.isRevoked, !bundle.x509Authorities.isEmpty else { throw .trustDomainRevoked(id.trustDomain) }
+        var verifier = Verifier(rootCertificates: CertificateStore(bundle.x509Authorities)) {
+            RFC5280Policy(validationTime: time)
+        }
+        let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(Array(chain.dropFirst())))
+        guard case .validCertificate = result else { throw .chainNotTrusted }
+        return id
+    }
+
+    /// The same over DER bytes (what a TLS stack hands over).
+    public static func verify(derChain: [[UInt8]], bundles: TrustBundleSet, at time: Date) async throws(SVIDError) -> SPIFFEID {
+        var chain: [Certificate] = []
+        for der in derChain {
+            guard let certificate = try? Certificate(derEncoded: der) else { throw .malformedCertificate }
+            chain.append(certificate)
+        }
+        return try await verify(chain: chain, bundles: bundles, at: time)
+    }
+
+    /// The leaf's one SPIFFE ID, or why it has none.
+    static func spiffeID(of leaf: Certificate) throws(SVIDError) -> SPIFFEID {
+        let names: SubjectAlternativeNames?
+        do { names = try leaf.extensions.subjectAlternativeNames } catch { throw .malformedCertificate }
+        var uris: [String] = []
+        for name in names ?? SubjectAlternativeNames() {
+            if case .uniformResourceIdentifier(let uri) = name { uris.append(uri) }
+        }
+        guard let uri = uris.first else { throw .noURISAN }
+        guard uris.count == 1 else { throw .multipleURISANs(uris.count) }
+        do {
+            return try SPIFFEID(uri)
+        } catch {
+            throw .invalidSPIFFEID(error)
+        }
+    }
+
+    static func checkLeaf(_ leaf: Certificate, at time: Date) throws(SVIDError) {
+        let constraints: BasicConstraints?
+        let usage: KeyUsage?
+        do {
+            constraints = try leaf.extensions.basicConstraints
+            usage = try leaf.extensions.keyUsage
+        } catch {
+            throw .malformedCertificate
+        }
+        if case .isCertificateAuthority = constraints { throw .leafIsCA }
+        guard let usage else { throw .missingKeyUsage }
+        guard usage.digitalSignature else { throw .missingDigitalSignature }
+        guard !usage.keyCertSign, !usage.cRLSign else { throw .leafMaySignCertificates }
+        guard time >= leaf.notValidBefore else { throw .notYetValid }
+        guard time <= leaf.notValidAfter else { throw .expired }
+    }
+}

@@ -1,0 +1,75 @@
+import AAMCore
+import Foundation
+import Testing
+
+@testable import AAMIdentity
+
+@Suite struct JWTSVIDVerifierTests {
+    let now = Date()
+    let es = TestJWTIssuer.es256(kid: "es-1")
+    let verifier = JWTSVIDVerifier(audience: "aam")
+
+    func bundles(_ issuers: [TestJWTIssuer]) throws -> TrustBundleSet {
+        TrustBundleSet([
+            try TrustBundle.parse(bundleJSON(issuers.map(\.bundleEntry)), trustDomain: "prod"),
+            try TrustBundle.parse(bundleJSON([]), trustDomain: "gone"),
+        ])
+    }
+
+    @Test func validES256AndRS256Verify() async throws {
+        let rs = try TestJWTIssuer.rs256(kid: "rs-1")
+        let set = try bundles([es, rs])
+        for issuer in [es, rs] {
+            let token = try await issuer.sign(sub: "spiffe://prod/agent/a", aud: ["other", "aam"], exp: now + 300, iat: now)
+            #expect(JWTSVIDVerifier.looksLikeJWT(token))
+            let id = try await verifier.verify(token, bundles: set, at: now)
+            #expect(id.description == "spiffe://prod/agent/a")
+        }
+    }
+
+    @Test func disallowedAlgorithmsAreRefusedBeforeAnyKeyIsUsed() async throws {
+        let set = try bundles([es])
+        let claims: [String: Any] = ["sub": "spiffe://prod/agent/a", "aud": "aam", "exp": Int(now.timeIntervalSince1970) + 300]
+        for alg in ["none", "HS256", "EdDSA"] {
+            let token = TestJWTIssuer.unsigned(header: ["alg": alg, "kid": "es-1"], claims: claims)
+            await #expect(throws: SVIDError.unsupportedAlgorithm(alg)) { try await verifier.verify(token, bundles: set, at: now) }
+        }
+        // An allowed name that does not match the key's type.
+        let rsOnEC = TestJWTIssuer.unsigned(header: ["alg": "RS256", "kid": "es-1"], claims: claims)
+        await #expect(throws: SVIDError.algorithmMismatch) { try await verifier.verify(rsOnEC, bundles: set, at: now) }
+    }
+
+    @Test func audienceExpiryAndLifetimeAreEnforced() async throws {
+        let set = try bundles([es])
+        let wrongAud = try await es.sign(sub: "spiffe://prod/agent/a", aud: ["someone-else"], exp: now + 300)
+        await #expect(throws: SVIDError.wrongAudience) { try await verifier.verify(wrongAud, bundles: set, at: now) }
+        let expired = try await es.sign(sub: "spiffe://prod/agent/a", aud: ["aam"], exp: now - 120)
+        await #expect(throws: SVIDError.tokenExpired) { try await verifier.verify(expired, bundles: set, at: now) }
+        let withinLeeway = try await es.sign(sub: "spiffe://prod/agent/a", aud: ["aam"], exp: now - 10)
+        _ = try await verifier.verify(withinLeeway, bundles: set, at: now)
+        let noExp = try await es.sign(sub: "spiffe://prod/agent/a", aud: ["aam"], exp: nil)
+        await #expect(throws: SVIDError.missingExpiry) { try await verifier.verify(noExp, bundles: set, at: now) }
+        let longLived = try await es.sign(sub: "spiffe://prod/agent/a", aud: ["aam"], exp: now + 2 * 86400, iat: now)
+        await #expect(throws: SVIDError.lifetimeTooLong(maximumSeconds: 86400)) { try await verifier.verify(longLived, bundles: set, at: now) }
+        let early = try await es.sign(sub: "spiffe://prod/agent/a", aud: ["aam"], exp: now + 600, nbf: now + 300)
+        await #expect(throws: SVIDError.tokenNotYetValid) { try await verifier.verify(early, bundles: set, at: now) }
+        _ = try await verifier.verify(early, bundles: set, at: now + 301)
+    }
+
+    @Test func keyAndTrustDomainLookups() async throws {
+        let set = try bundles([es])
+        let stranger = TestJWTIssuer.es256(kid: "unknown")
+        let unknownKid = try await stranger.sign(sub: "spiffe://prod/agent/a", aud: ["aam"], exp: now + 300)
+        await #expect(throws: SVIDError.unknownKeyID) { try await verifier.verify(unknownKid, bundles: set, at: now) }
+        // Right kid, wrong key: the signature does not verify.
+        let impostor = TestJWTIssuer.es256(kid: "es-1")
+        let forged = try await impostor.sign(sub: "spiffe://prod/agent/a", aud: ["aam"], exp: now + 300)
+        await #expect(throws: SVIDError.badSignature) { try await verifier.verify(forged, bundles: set, at: now) }
+        let revoked = try await es.sign(sub: "spiffe://gone/agent/a", aud: ["aam"], exp: now + 300)
+        await #expect(throws: SVIDError.trustDomainRevoked("gone")) { try await verifier.verify(revoked, bundles: set, at: now) }
+        let badSub = try await es.sign(sub: "spiffe://Prod/agent", aud: ["aam"], exp: now + 300)
+        await #expect(throws: SVIDError.invalidSPIFFEID(.trustDomainCharacter("P"))) { try await verifier.verify(badSub, bundles: set, at: now) }
+        await #expect(throws: SVIDError.malformedToken) { try await verifier.verify("eyJ.abc", bundles: set, at: now) }
+        #expect(!JWTSVIDVerifier.looksLikeJWT("sk-aam-abcdef"))
+    }
+}
