@@ -125,4 +125,9 @@ public final class ControlClient: Sendable {
     public func close() {
         connection.close()
     }
+
+    /// A dropped client hangs up too (the reader thread holds the connection, not the client).
+    deinit {
+        connection.close()
+    }
 }

@@ -16,6 +16,8 @@ struct SpendActivity: Sendable {
         var today = Totals()
         /// Per minute index, the last hour only.
         var minutes: [Int64: Money] = [:]
+        /// The minute older buckets were last dropped (once per minute, not once per call).
+        var prunedAt: Int64 = .min
     }
 
     private var scopes: [GovernanceScope: Scope] = [:]
@@ -47,7 +49,10 @@ struct SpendActivity: Sendable {
             entry.today.usd = entry.today.usd.saturatingAdding(cost)
             entry.today.tokens += tokens
             entry.minutes[minute, default: .zero] = entry.minutes[minute, default: .zero].saturatingAdding(cost)
-            entry.minutes = entry.minutes.filter { $0.key > minute - 60 }
+            if entry.prunedAt != minute {
+                entry.minutes = entry.minutes.filter { $0.key > minute - 60 }
+                entry.prunedAt = minute
+            }
             scopes[scope] = entry
         }
     }
