@@ -41,7 +41,7 @@ struct AuditLogTests {
         #expect(try await AuditTrailReader.verify(store).summary.hasPrefix("OK: 3 entries, last sequence 3"))
     }
 
-    @Test("a failed append is reported and the next one follows what really was stored")
+    @Test("a failed append is reported, hands out no sequence, and the next one follows the last durable entry")
     func failedAppend() async throws {
         let store = TestAuditStore()
         let log = AuditLog(store: store, sink: DirectEvidenceSink(audit: store), clock: AuditTestClock())
@@ -52,6 +52,22 @@ struct AuditLogTests {
         #expect(after.map(\.sequence) == [2])
         #expect(store.all.map(\.target) == ["test:1", "test:3"])
         #expect(try await AuditTrailReader.verify(store).problem == nil)
+    }
+
+    @Test("with a sink ahead of the store (an undrained spool), sequences keep advancing")
+    func sinkAheadOfStore() async throws {
+        let store = TestAuditStore()
+        let sink = SpoolLikeSink()
+        let log = AuditLog(store: store, sink: sink, clock: AuditTestClock())
+        for number in 1...3 { try await log.append([draft(number)]) }
+        let spooled = sink.items.withLock { $0 }.compactMap { item -> AdminAuditEntry? in
+            if case .audit(let entry) = item { return entry }
+            return nil
+        }
+        #expect(spooled.map(\.sequence) == [1, 2, 3])
+        #expect(store.all.isEmpty)
+        var verifier = AuditHasher.verifier()
+        #expect(verifier.feed(spooled) == nil)
     }
 
     @Test("time is stamped by the clock, to the millisecond")
@@ -107,6 +123,21 @@ struct AuditRegistryTests {
         #expect((entry.sequence, entry.actor, entry.channel, entry.action, entry.target) == (1, "operator:alice", "console", "org.create", "org:acme"))
         #expect(entry.before == nil)
         #expect(entry.after == #"{"id":"acme"}"#)
+    }
+
+    @Test("a change recorded but not persisted (store unreachable) is followed by a .failed entry and not applied")
+    func persistFailure() async throws {
+        let store = TestAuditStore()
+        let config = FailingConfigStore(InMemoryConfigStore())
+        let registry = ConfigRegistry(
+            state: ConfigState(), store: config, holder: SnapshotHolder(), vault: CredentialVault(master: try MasterKey(rawBytes: Array(repeating: 7, count: 32))),
+            bus: EventBus(), clock: AuditTestClock())
+        await registry.attachAudit(AuditLog(store: store, sink: DirectEvidenceSink(audit: store), clock: AuditTestClock()))
+        config.failWrites.store(true, ordering: .relaxed)
+        await #expect(throws: FailingConfigStore.Unreachable.self) { _ = try await registry.createOrg(ScopeInput(id: "acme"), actor: "operator:alice") }
+        #expect(await registry.currentState.orgs.isEmpty)
+        #expect(store.all.map { "\($0.sequence) \($0.action) \($0.target)" } == ["1 org.create org:acme", "2 org.create.failed org:acme"])
+        #expect(try await AuditTrailReader.verify(store).problem == nil)
     }
 
     @Test("concurrent changes are serialized: none is lost and each entry's before is the previous after")

@@ -48,3 +48,31 @@ final class AuditTestClock: WallClock {
     func now() -> Date { current.withLock { $0 } }
     func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
+
+/// A config store whose writes can be made to fail (the database going away mid-change).
+final class FailingConfigStore: ConfigStore {
+    let inner: any ConfigStore
+    let failWrites = Atomic<Bool>(false)
+    struct Unreachable: Error {}
+
+    init(_ inner: any ConfigStore) { self.inner = inner }
+
+    func loadAll() async throws -> [EntityKind: [String: Data]] { try await inner.loadAll() }
+    func upsert(kind: EntityKind, id: String, document: Data) async throws {
+        if failWrites.load(ordering: .relaxed) { throw Unreachable() }
+        try await inner.upsert(kind: kind, id: id, document: document)
+    }
+    func delete(kind: EntityKind, id: String) async throws {
+        if failWrites.load(ordering: .relaxed) { throw Unreachable() }
+        try await inner.delete(kind: kind, id: id)
+    }
+    func serverSecret(named name: String) async throws -> Data? { try await inner.serverSecret(named: name) }
+    func setServerSecret(named name: String, value: Data) async throws { try await inner.setServerSecret(named: name, value: value) }
+}
+
+/// A sink that keeps what it was given elsewhere than the audit store, like a spool that has
+/// not drained yet: the store stays behind what is durable.
+final class SpoolLikeSink: EvidenceSink {
+    let items = Mutex<[EvidenceItem]>([])
+    func appendDurably(_ new: [EvidenceItem]) async throws { items.withLock { $0 += new } }
+}

@@ -51,14 +51,13 @@ public struct AuditChain: Sendable {
 
 /// Which way a change came in, derived from the actor's prefix.
 public enum AuditChannel {
-    /// `admin:` -> `api`, `cli:` -> `cli`, `operator:` -> `console`, `config:` -> `config`,
-    /// `system` -> `system`; anything else is its own prefix.
+    /// `admin:` -> `api`, `operator:` -> `console`; any other prefix is its own channel
+    /// (`cli:` -> `cli`, `config:` -> `config`, `system` -> `system`).
     public static func of(actor: String) -> String {
         let prefix = actor.split(separator: ":", maxSplits: 1).first.map(String.init) ?? actor
         switch prefix {
-        case "admin", "admin-token": return "api"
+        case "admin": return "api"
         case "operator": return "console"
-        case "cli", "config", "system": return prefix
         default: return prefix
         }
     }

@@ -7,10 +7,12 @@ import Foundation
 ///
 /// Appends are serialized (a gate, since an actor is re-entrant while the sink is awaited), so
 /// no sequence is handed out twice and the chain order is the order of the changes. The head
-/// (last sequence and hash) comes from the store at the first append, and again after a failed
-/// append: the next entry then follows whatever really was stored. This relies on the sink's
-/// contract that a failed `appendDurably` made nothing durable (a crash-safe spool must
-/// replay into the store before the daemon builds its audit log).
+/// (last sequence and hash) is read from the store once, at the first append, so the spool of
+/// a previous run must have been replayed into the store by then (`Gateway` does it before
+/// applying the config file). After that the head lives here: with a spool, the store lags
+/// behind what is durable, so re-reading it would hand out sequences again. A failed append
+/// leaves the head where it was; this relies on the sink's contract that a failed
+/// `appendDurably` made nothing durable.
 public actor AuditLog {
     /// Where the entries end up (also read by `GET /admin/audit`).
     public nonisolated let store: any AdminAuditStore
@@ -41,12 +43,7 @@ public actor AuditLog {
             entries.append(entry)
             (sequence, hash) = (entry.sequence, entry.hash)
         }
-        do {
-            try await sink.appendDurably(entries.map { .audit($0) })
-        } catch {
-            head = nil
-            throw error
-        }
+        try await sink.appendDurably(entries.map { .audit($0) })
         head = (sequence, hash)
         return entries
     }

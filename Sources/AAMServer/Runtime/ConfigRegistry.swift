@@ -22,6 +22,8 @@ public actor ConfigRegistry {
     /// admin calls interleaving at an await would both start from the same state and the
     /// second would silently undo the first (and its audit entry would lie about "before").
     let changeGate = SerialGate()
+    /// The compiled AgentPolicy set, rebuilt here whenever the stored policies change.
+    let policyHolder = PolicyHolder()
 
     public init(
         state: ConfigState, store: any ConfigStore, holder: SnapshotHolder, vault: CredentialVault, bus: EventBus,
@@ -35,6 +37,7 @@ public actor ConfigRegistry {
         self.vault = vault
         self.bus = bus
         self.clock = clock
+        policyHolder.rebuild(from: state.policies)
         holder.replace(ConfigSnapshot(state: state, version: 1))
     }
 
@@ -70,9 +73,11 @@ public actor ConfigRegistry {
         do {
             try await persist(newState, changed: changed)
         } catch {
-            _ = try? await audit?.append([AuditDraft(actor: who, action: action + ".failed", target: target)])
+            let targets = Set(changed.map { "\($0.0.rawValue):\($0.1)" }).sorted()
+            _ = try? await audit?.append((targets.isEmpty ? [target] : targets).map { AuditDraft(actor: who, action: action + ".failed", target: $0) })
             throw error
         }
+        if newState.policies != state.policies { policyHolder.rebuild(from: newState.policies) }
         state = newState
         version += 1
         holder.replace(ConfigSnapshot(state: newState, version: version))
@@ -104,6 +109,8 @@ public actor ConfigRegistry {
         case .team: return try state.teams[id].map(encoder.encode)
         case .project: return try state.projects[id].map(encoder.encode)
         case .guardrail: return try state.guardrails[id].map(encoder.encode)
+        case .policy: return try state.policies[id].map(encoder.encode)
+        case .workload: return try state.workloads[id].map(encoder.encode)
         }
     }
 
