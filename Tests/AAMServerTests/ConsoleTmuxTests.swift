@@ -122,7 +122,19 @@ struct ConsoleTmuxTests {
         for _ in 0..<3 { _ = try await daemon.call(alias: "summarization", key: identity.demoKey) }
         let fresh = await tmux.waitFor("summarization")
         #expect(fresh != nil, "events flow again after the reconnect:\n\(tmux.capture())")
-        tmux.send("q")
+
+        // Resizing redraws at the new size; below 80x24 the console says it is too small.
+        tmux.resize(width: 70, height: 20)
+        #expect(await tmux.waitFor("terminal too small") != nil, "resize to 70x20:\n\(tmux.capture())")
+        tmux.resize(width: 100, height: 30)
+        let back = await tmux.waitForScreen { $0.contains("summarization") && !$0.contains("terminal too small") }
+        #expect(back != nil, "back to a usable size:\n\(tmux.capture())")
+
+        // Ctrl-C (SIGINT) ends the console cleanly, like q.
+        tmux.send("C-c")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while tmux.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(!tmux.isRunning, "Ctrl-C ends the console")
     }
 
     @Test func refusesWithoutATerminalAndNamesTheAvailableThemes() async throws {

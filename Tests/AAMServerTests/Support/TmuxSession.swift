@@ -37,6 +37,11 @@ final class TmuxSession: Sendable {
         _ = Self.run(["-L", server, "send-keys", "-t", session, "-l", text])
     }
 
+    /// Resizes the window: the command in it gets SIGWINCH, as when an operator drags the terminal.
+    func resize(width: Int, height: Int) {
+        _ = Self.run(["-L", server, "resize-window", "-t", session, "-x", "\(width)", "-y", "\(height)"])
+    }
+
     /// Whether the session (the command in it) is still running.
     var isRunning: Bool { Self.run(["-L", server, "has-session", "-t", session]).status == 0 }
 
