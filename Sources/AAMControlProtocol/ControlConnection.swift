@@ -11,6 +11,10 @@ final class ControlConnection: Sendable {
         var nextId = 0
         var pending: [Int: CheckedContinuation<ControlMessage, any Error>] = [:]
         var helloWaiter: CheckedContinuation<ControlMessage, any Error>?
+        /// The daemon's answer to our hello (or its refusal, which it may send before reading
+        /// anything) when it arrived before `handshake` started waiting.
+        var earlyAnswer: ControlMessage?
+        var helloAnswered = false
         var ended: ControlClientError?
         var closing = false
         /// Unsolicited messages the consumer did not take in time (the stream keeps the newest).
@@ -56,13 +60,14 @@ final class ControlConnection: Sendable {
         }
         defer { timer.cancel() }
         return try await withCheckedThrowingContinuation { continuation in
-            let ended = state.withLock { state -> ControlClientError? in
-                if let ended = state.ended { return ended }
+            let outcome = state.withLock { state -> Result<ControlMessage, ControlClientError>? in
+                if let early = state.earlyAnswer { return .success(early) }
+                if let ended = state.ended { return .failure(ended) }
                 state.helloWaiter = continuation
                 return nil
             }
-            if let ended {
-                continuation.resume(throwing: ended)
+            if let outcome {
+                continuation.resume(with: outcome.mapError { $0 as any Error })
                 return
             }
             // A failed write means the daemon hung up; the reader delivers its last words
@@ -146,11 +151,7 @@ final class ControlConnection: Sendable {
     private func deliver(_ message: ControlMessage) {
         switch message.type {
         case .hello:
-            let waiter = state.withLock { state in
-                defer { state.helloWaiter = nil }
-                return state.helloWaiter
-            }
-            waiter?.resume(returning: message)
+            _ = answerHello(message)
         case .event, .missed:
             push(message)
         default:
@@ -158,18 +159,24 @@ final class ControlConnection: Sendable {
                 resolve(id, with: .success(message))
                 return
             }
-            // An error without an id answers the hello when one is pending (refusals come before
-            // it), else it is news for the consumer.
-            let waiter = state.withLock { state in
-                defer { state.helloWaiter = nil }
-                return state.helloWaiter
-            }
-            if let waiter {
-                waiter.resume(returning: message)
-            } else {
-                push(message)
-            }
+            // An error without an id answers the hello while none has come (refusals such as
+            // permission_denied come before it), else it is news for the consumer.
+            if !answerHello(message) { push(message) }
         }
+    }
+
+    /// Hands the first hello-phase answer to the handshake (now or when it starts waiting);
+    /// false once the hello was already answered.
+    private func answerHello(_ message: ControlMessage) -> Bool {
+        let (answered, waiter) = state.withLock { state -> (Bool, CheckedContinuation<ControlMessage, any Error>?) in
+            guard !state.helloAnswered else { return (false, nil) }
+            state.helloAnswered = true
+            defer { state.helloWaiter = nil }
+            if state.helloWaiter == nil { state.earlyAnswer = message }
+            return (true, state.helloWaiter)
+        }
+        waiter?.resume(returning: message)
+        return answered
     }
 
     private func push(_ message: ControlMessage) {
