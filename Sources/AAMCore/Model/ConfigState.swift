@@ -10,10 +10,15 @@ public struct ConfigState: Sendable, Hashable, Codable {
     public var projects: [String: Project] = [:]
     /// Guardrail policies by scope text (`org:acme`, `team:platform`, `project:x`, `key:ID`).
     public var guardrails: [String: GuardrailPolicy] = [:]
+    /// AgentPolicies by name, as applied (text and broker-assigned version); deleted ones stay
+    /// as tombstones so a re-created name never reuses a version.
+    public var policies: [String: StoredPolicy] = [:]
+    /// The workload registry: registrations by SPIFFE ID (`spiffe://prod/agent/x`).
+    public var workloads: [String: WorkloadRegistration] = [:]
 
     public init() {}
 
-    private enum CodingKeys: String, CodingKey { case providers, deployments, aliases, keys, orgs, teams, projects, guardrails }
+    private enum CodingKeys: String, CodingKey { case providers, deployments, aliases, keys, orgs, teams, projects, guardrails, policies, workloads }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         providers = try c.decodeIfPresent([String: ProviderConfig].self, forKey: .providers) ?? [:]
@@ -24,6 +29,8 @@ public struct ConfigState: Sendable, Hashable, Codable {
         teams = try c.decodeIfPresent([String: Team].self, forKey: .teams) ?? [:]
         projects = try c.decodeIfPresent([String: Project].self, forKey: .projects) ?? [:]
         guardrails = try c.decodeIfPresent([String: GuardrailPolicy].self, forKey: .guardrails) ?? [:]
+        policies = try c.decodeIfPresent([String: StoredPolicy].self, forKey: .policies) ?? [:]
+        workloads = try c.decodeIfPresent([String: WorkloadRegistration].self, forKey: .workloads) ?? [:]
     }
 
     /// The guardrail policy chain that governs `key` (broadest first), only the scopes that
@@ -42,5 +49,5 @@ public struct ConfigState: Sendable, Hashable, Codable {
 
 /// The kinds of configuration entity the store persists (one row per entity).
 public enum EntityKind: String, Sendable, CaseIterable, Codable {
-    case provider, deployment, alias, key, org, team, project, guardrail
+    case provider, deployment, alias, key, org, team, project, guardrail, policy, workload
 }

@@ -54,6 +54,8 @@ extension ConfigStore {
         state.teams = try decode(Team.self, .team)
         state.projects = try decode(Project.self, .project)
         state.guardrails = try decode(GuardrailPolicy.self, .guardrail)
+        state.policies = try decode(StoredPolicy.self, .policy)
+        state.workloads = try decode(WorkloadRegistration.self, .workload)
         return state
     }
 

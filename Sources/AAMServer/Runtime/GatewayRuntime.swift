@@ -63,6 +63,10 @@ public final class GatewayRuntime: Sendable {
     public let keyUsage = KeyUsage()
     /// Makes call records durable (strict or batched) and refuses calls when it cannot.
     public let evidence: EvidenceWriter
+    /// Each workload identity's spend today (UTC), for its AgentPolicy's `budget.daily_usd`.
+    let agentSpend = AgentSpendLedger()
+    /// The compiled AgentPolicy set (rebuilt by the registry on every policy change).
+    var policies: PolicyHolder { registry.policyHolder }
     /// Admissions since start; every 4096th prunes the governance state (`GovernanceGate`).
     let governanceAdmissions = Atomic<Int>(0)
 
