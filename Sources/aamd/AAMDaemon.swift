@@ -69,6 +69,21 @@ struct AAMDaemon: AsyncParsableCommand {
     @Option(name: .customLong("spool-flush-ms"), help: "Batched durability's flush interval in milliseconds (default 20).")
     var spoolFlushMs: Int?
 
+    @Option(name: .customLong("trust-bundles"), help: "Directory of SPIFFE trust bundles, DIR/TRUST_DOMAIN.json (JWK Sets); reloaded on change and on SIGHUP.")
+    var trustBundles: String?
+
+    @Option(name: .customLong("jwt-audience"), help: "Audience a JWT-SVID must name (default aam).")
+    var jwtAudience: String?
+
+    @Option(name: .customLong("mtls-listen"), help: "Optional second listener, HOST:PORT, requiring X.509-SVID client certificates.")
+    var mtlsListen: String?
+
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain of the mTLS listener.")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key of the mTLS listener.")
+    var tlsKey: String?
+
     func run() async throws {
         // Run Swift tasks on NIO's event loops: a request never hops between the cooperative
         // pool and an event loop thread, which matters most when aamd is pinned to few cores.
@@ -126,6 +141,14 @@ struct AAMDaemon: AsyncParsableCommand {
                 guard (1...10_000).contains(spoolFlushMs) else { throw StartupError("--spool-flush-ms must be between 1 and 10000") }
                 options.evidence.flushIntervalMs = spoolFlushMs
             }
+            options.workloads.trustBundleDirectory = trustBundles
+            if let jwtAudience {
+                guard !jwtAudience.isEmpty else { throw StartupError("--jwt-audience must not be empty") }
+                options.workloads.jwtAudience = jwtAudience
+            }
+            if let mtlsListen { try options.workloads.setMTLSListen(mtlsListen) }
+            options.workloads.tlsCertificatePath = tlsCert
+            options.workloads.tlsKeyPath = tlsKey
             guard Logger.Level(rawValue: options.logLevel) != nil else { throw StartupError("--log-level: unknown level '\(options.logLevel)'") }
             guard ["text", "json"].contains(options.logFormat) else { throw StartupError("--log-format must be text or json") }
             LogSetup.bootstrap(level: options.logLevel, format: options.logFormat)

@@ -71,6 +71,7 @@ struct AdminRoutes: Sendable {
         registerKeysAndScopes(on: admin)
         registerGuardrails(on: admin)
         registerAudit(on: admin)
+        registerWorkloads(on: admin)
         registerPolicies(on: admin)
         admin.get("calls") { request, context in await guarded(request, context) { _ in
             let limit = min(1000, max(1, request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100))

@@ -22,10 +22,12 @@ public struct DaemonOptions: Sendable {
     public var dataPlane = DataPlaneSettings()
     /// Breaker and cooldown tuning (defaults suit production; tests shorten them).
     public var healthPolicy = HealthPolicy()
-    /// Evidence durability: `--durability strict|batched`, `--spool-dir`, `--spool-max-bytes`, `--spool-flush-ms`.
-    public var evidence = EvidenceSettings()
     /// SIEM export sinks (`--siem-syslog`, `--siem-hec-url`, `AAM_SIEM_HEC_TOKEN`, …); none by default.
     public var siem = SIEMSettings()
+    /// Evidence durability: `--durability strict|batched`, `--spool-dir`, `--spool-max-bytes`, `--spool-flush-ms`.
+    public var evidence = EvidenceSettings()
+    /// Workload identity: `--trust-bundles`, `--jwt-audience`, `--mtls-listen`, `--tls-cert`, `--tls-key`.
+    public var workloads = WorkloadSettings()
     /// The wall clock; tests inject a `ManualClock` to drive cooldowns and expiry.
     public var clock: any WallClock = SystemClock()
     public var environment: [String: String]

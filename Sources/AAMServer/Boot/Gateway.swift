@@ -21,6 +21,8 @@ public final class Gateway: Sendable {
     let stores: StoreFactory.Stores
     let httpTransport: HTTPUpstreamTransport
     let boundPort = Mutex<Int?>(nil)
+    /// The mTLS listener's bound port (`--mtls-listen`), once running.
+    let mtlsPort = Mutex<Int?>(nil)
     let readyFlag = Atomic<Bool>(false)
     let serviceGroup = Mutex<ServiceGroup?>(nil)
     /// `GET /metrics`: event-fed counters plus gauges read at scrape time.
@@ -71,6 +73,7 @@ public final class Gateway: Sendable {
             transport: transport, simulated: SimulatedTransport(), settings: options.dataPlane, logger: logger, health: health,
             evidence: evidence)
         let gateway = Gateway(runtime: runtime, stores: stores, transport: transport, options: options, logger: logger)
+        try gateway.configureWorkloadTrust()
         do {
             do { try await evidence.replayBacklog() } catch {
                 throw StartupError("cannot replay the evidence spool into the database: \(error)")
@@ -144,6 +147,16 @@ public final class Gateway: Sendable {
     /// The port the listener bound (useful with port 0), once running.
     public var port: Int? { boundPort.withLock { $0 } }
 
+    /// The port the mTLS listener bound, once running (nil without `--mtls-listen`).
+    public var mutualTLSPort: Int? { mtlsPort.withLock { $0 } }
+
+    /// The routes both listeners serve.
+    func makeRouter() -> Router<GatewayContext> {
+        GatewayRouter.build(
+            runtime: runtime, admin: AdminAuth(token: options.adminToken), calls: callStore,
+            ready: { [self] in readyFlag.load(ordering: .relaxed) }, metrics: metrics, siem: siem, siemSettings: options.siem)
+    }
+
     /// The Hummingbird application serving the data plane and admin API.
     func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         let router = GatewayRouter.build(
@@ -179,6 +192,8 @@ public final class Gateway: Sendable {
         if handleSignals, let path = options.configPath {
             services.insert(ConfigReloadService(gateway: self, path: path, logger: runtime.logger), at: 0)
         }
+        // Before the plain listener, so the mTLS listener also stops before the evidence writer.
+        services.insert(contentsOf: try makeWorkloadServices(handleSignals: handleSignals), at: services.count - 1)
         let group = ServiceGroup(
             configuration: .init(
                 // A service that returns (the HTTP server after draining) must not cancel the

@@ -28,7 +28,7 @@ struct ChatEndpoint: Sendable {
 
     private func respond(_ request: Request, context: GatewayContext, trace: CallTrace) async -> Response {
         do {
-            let caller = try AuthenticatedCaller(request: request, runtime: runtime, allowXAPIKey: wire == .anthropicMessages)
+            let caller = try await AuthenticatedCaller(request: request, context: context, runtime: runtime, allowXAPIKey: wire == .anthropicMessages)
             trace.identify(caller.key)
             let body = try await BodyReader.read(request, limit: runtime.settings.maxBodyBytes)
             var inbound = try InboundRequest(body: body, wire: wire)

@@ -22,7 +22,7 @@ struct EmbeddingsEndpoint: Sendable {
 
     private func respond(_ request: Request, context: GatewayContext, trace: CallTrace) async -> Response {
         do {
-            let caller = try AuthenticatedCaller(request: request, runtime: runtime, allowXAPIKey: false)
+            let caller = try await AuthenticatedCaller(request: request, context: context, runtime: runtime, allowXAPIKey: false)
             trace.identify(caller.key)
             var inbound = try InboundEmbeddingsRequest(body: try await BodyReader.read(request, limit: runtime.settings.maxBodyBytes))
             trace.record.alias = inbound.alias
@@ -124,7 +124,7 @@ struct ModelsEndpoint: Sendable {
 
     func handle(_ request: Request, context: GatewayContext) async -> Response {
         do {
-            let caller = try AuthenticatedCaller(request: request, runtime: runtime, allowXAPIKey: true)
+            let caller = try await AuthenticatedCaller(request: request, context: context, runtime: runtime, allowXAPIKey: true)
             var json = #"{"object":"list","data":["#
             for (index, alias) in caller.snapshot.aliases(visibleTo: caller.key).enumerated() {
                 if index > 0 { json += "," }

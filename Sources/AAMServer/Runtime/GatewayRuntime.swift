@@ -40,6 +40,8 @@ public struct DataPlaneSettings: Sendable {
 /// copy under a short lock; nothing here touches the database.
 public final class GatewayRuntime: Sendable {
     public let snapshots: SnapshotHolder
+    /// Trust bundles and JWT-SVID rules for callers that authenticate as workloads.
+    public let workloadTrust = WorkloadTrust()
     public let registry: ConfigRegistry
     public let keys: KeyAuthority
     public let vault: CredentialVault
