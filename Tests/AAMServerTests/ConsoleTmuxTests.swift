@@ -137,6 +137,22 @@ struct ConsoleTmuxTests {
         #expect(!tmux.isRunning, "Ctrl-C ends the console")
     }
 
+    @Test(.enabled(if: TmuxSession.mustRun, tmuxNote), .timeLimit(.minutes(2)))
+    func aamDemoOpensTheConsoleOnATerminalAndQuittingEndsTheDemo() async throws {
+        let directory = try ConsoleTestDaemon.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let aam = ProcessRunner.binaryDirectory.appendingPathComponent("aam").path
+        let root = PersistenceTests.repositoryRoot.path
+        // The shell stays after the demo so its last words can be read; the test ends the server.
+        let tmux = try TmuxSession(command: "cd \(root) && \(aam) demo --port 0 --rate 10 --data-dir \(directory.path); echo demo-exit=$?; sleep 60")
+        defer { tmux.kill() }
+        let live = await tmux.waitForScreen(timeout: .seconds(30)) { $0.contains("● connected") && $0.contains("sk-aam-") }
+        #expect(live != nil, "the demo's traffic shows in the console:\n\(tmux.capture())")
+        tmux.send("q")
+        let ended = await tmux.waitFor("demo-exit=0", timeout: .seconds(20))
+        #expect(ended?.contains("demo stopped") == true, "q ends the demo:\n\(tmux.capture())")
+    }
+
     @Test func refusesWithoutATerminalAndNamesTheAvailableThemes() async throws {
         let themes = PersistenceTests.repositoryRoot.appendingPathComponent("themes").path
         let unknown = try ProcessRunner("aam", arguments: ["console", "--theme", "neon", "--themes-dir", themes], environment: [:])
