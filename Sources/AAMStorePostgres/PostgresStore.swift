@@ -93,6 +93,9 @@ public final class PostgresStore: ConfigStore, CallRecordStore, AdminAuditStore 
         await runner.value
     }
 
+    /// The version a freshly opened database reaches (the highest migration).
+    public static var latestSchemaVersion: Int { PostgresMigrations.all.map(\.version).max() ?? 0 }
+
     /// The applied schema version (highest migration).
     public func schemaVersion() async throws -> Int {
         try await run("read the schema version") { [self] in

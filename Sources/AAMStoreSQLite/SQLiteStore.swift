@@ -60,6 +60,9 @@ public actor SQLiteStore: ConfigStore, CallRecordStore, AdminAuditStore {
         }
     }
 
+    /// The version a freshly opened database reaches (the highest migration).
+    public static var latestSchemaVersion: Int { SQLiteMigrations.all.map(\.version).max() ?? 0 }
+
     /// The applied schema version (highest migration).
     public func schemaVersion() async throws -> Int {
         try await connection.query("SELECT MAX(version) AS v FROM schema_migrations").first?.column("v")?.integer ?? 0

@@ -90,7 +90,7 @@ struct PostgresStoreTests {
     @Test("a new database is migrated to the latest version; reopening re-runs nothing and keeps every port's data")
     func migrationsAndReopen() async throws {
         try await PostgresTestServer.withScratchStore { store, url in
-            #expect(try await store.schemaVersion() == 1)
+            #expect(try await store.schemaVersion() == PostgresStore.latestSchemaVersion)
             let state = fullState()
             try await save(state, to: store)
             try await store.setServerSecret(named: "key-pepper", value: Data([1, 2, 3]))
@@ -100,7 +100,7 @@ struct PostgresStoreTests {
             for _ in 0..<2 {
                 // Re-running version 1 would fail on CREATE TABLE of existing tables.
                 let reopened = try await PostgresStore.open(url: url.unmaskedString)
-                #expect(try await reopened.schemaVersion() == 1)
+                #expect(try await reopened.schemaVersion() == PostgresStore.latestSchemaVersion)
                 #expect(try await reopened.loadState() == state)
                 #expect(try await reopened.serverSecret(named: "key-pepper") == Data([1, 2, 3]))
                 #expect(try await reopened.callCount() == records.count)
@@ -121,7 +121,7 @@ struct PostgresStoreTests {
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             for store in stores {
-                #expect(try await store.schemaVersion() == 1)
+                #expect(try await store.schemaVersion() == PostgresStore.latestSchemaVersion)
             }
             try await stores[0].append([fullRecord(1)])
             #expect(try await stores[3].call(requestId: "req_1") == fullRecord(1), "one database, seen by every store")
