@@ -7,15 +7,16 @@ enum CallRecordColumns {
     static let names = """
         request_id, started_at, key_id, key_prefix, org_id, team_id, project_id, endpoint, alias, provider, \
         deployment, upstream_model, status, outcome, error_class, prompt_tokens, completion_tokens, latency_ms, \
-        ttft_ms, streamed, attempts, guardrails, cost_usd, price_version
+        ttft_ms, streamed, attempts, guardrails, cost_usd, price_version, policy
         """
     /// Number of columns in `names` (placeholders per row).
-    static let count = 24
+    static let count = 25
 
     static func binds(_ record: CallRecord) -> [SQLiteData] {
         func text(_ value: String?) -> SQLiteData { value.map(SQLiteData.text) ?? .null }
         let attempts = (try? JSONEncoder().encode(record.attempts)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
         let guardrails = (try? JSONEncoder().encode(record.guardrails)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        let policy = record.policy.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
         return [
             .text(record.requestId), .float(record.startedAt.timeIntervalSince1970), text(record.keyId),
             text(record.keyPrefix), text(record.orgId), text(record.teamId), text(record.projectId),
@@ -24,6 +25,7 @@ enum CallRecordColumns {
             text(record.errorClass), .integer(record.promptTokens), .integer(record.completionTokens),
             .float(record.latencyMs), record.ttftMs.map(SQLiteData.float) ?? .null,
             .integer(record.streamed ? 1 : 0), .text(attempts), .text(guardrails), text(record.costUSD), text(record.priceVersion),
+            text(policy),
         ]
     }
 
@@ -47,6 +49,7 @@ enum CallRecordColumns {
             streamed: (row.column("streamed")?.integer ?? 0) != 0, attempts: attempts, guardrails: guardrails)
         record.costUSD = text("cost_usd")
         record.priceVersion = text("price_version")
+        record.policy = text("policy").flatMap { try? JSONDecoder().decode(PolicyEvidence.self, from: Data($0.utf8)) }
         return record
     }
 }

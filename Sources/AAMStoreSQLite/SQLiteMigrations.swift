@@ -46,5 +46,9 @@ enum SQLiteMigrations {
             "ALTER TABLE call_records ADD COLUMN cost_usd TEXT",
             "ALTER TABLE call_records ADD COLUMN price_version TEXT",
         ]),
+        // A workload's call carries its AgentPolicy decision (identity, policy, version, rule).
+        Migration(version: 4, statements: [
+            "ALTER TABLE call_records ADD COLUMN policy TEXT",
+        ]),
     ]
 }

@@ -67,6 +67,9 @@ public struct CallRecord: Sendable, Hashable, Codable {
     /// and that price's version; nil when unbilled or the model is unpriced.
     public var costUSD: String?
     public var priceVersion: String?
+    /// For a call by a workload (SPIFFE identity): the identity and what its AgentPolicy
+    /// decided (policy, version, rule, outcome, reason). Nil for virtual-key calls.
+    public var policy: PolicyEvidence?
 
     public init(
         requestId: String, startedAt: Date, keyId: String? = nil, keyPrefix: String? = nil,
@@ -103,7 +106,7 @@ public struct CallRecord: Sendable, Hashable, Codable {
     private enum CodingKeys: String, CodingKey {
         case requestId, startedAt, keyId, keyPrefix, orgId, teamId, projectId, endpoint, alias, provider, deployment
         case upstreamModel, status, outcome, errorClass, promptTokens, completionTokens, latencyMs, ttftMs, streamed
-        case attempts, guardrails, costUSD, priceVersion
+        case attempts, guardrails, costUSD, priceVersion, policy
     }
 
     /// Decodes records written before guardrails existed (no `guardrails` member) as having none.
@@ -133,5 +136,6 @@ public struct CallRecord: Sendable, Hashable, Codable {
         guardrails = try c.decodeIfPresent([GuardrailDecision].self, forKey: .guardrails) ?? []
         costUSD = try c.decodeIfPresent(String.self, forKey: .costUSD)
         priceVersion = try c.decodeIfPresent(String.self, forKey: .priceVersion)
+        policy = try c.decodeIfPresent(PolicyEvidence.self, forKey: .policy)
     }
 }

@@ -19,6 +19,8 @@ public enum GatewayEvent: Sendable, Hashable, Codable {
     /// `--spool-max-bytes`): the database is unreachable or too slow. At the limit new calls
     /// are refused (`evidence_unavailable`).
     case spoolAlarm(backlogBytes: Int, limitBytes: Int)
+    /// An AgentPolicy decided a workload's model or tool call (allow or deny).
+    case policyDecision(requestId: String, evidence: PolicyEvidence)
 }
 
 /// In-process fan-out of `GatewayEvent`s.

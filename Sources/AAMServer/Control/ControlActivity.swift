@@ -70,7 +70,7 @@ enum ControlEventMapper {
                     reason: transition.reason.rawValue))
         case .adminChange(let actor, let action, let target):
             return ControlEvent(kind: .adminChange, adminChange: AdminChangeRow(time: now, actor: actor, action: action, target: target))
-        case .modelUnpriced, .spoolAlarm:
+        case .modelUnpriced, .spoolAlarm, .policyDecision:
             return nil
         }
     }

@@ -21,6 +21,8 @@ final class CallTrace: @unchecked Sendable {
     var prices: PriceBook?
     /// Where the finished record is made durable (set by the endpoint; nil records nothing).
     var evidence: EvidenceWriter?
+    /// A workload call's daily-budget ledger entry: its settled cost is added in `finish`.
+    var agentCharge: AgentSpendCharge?
     /// Strict durability: the finished record until `makeDurable` has appended it.
     private var awaitingDurability: CallRecord?
 
@@ -90,6 +92,8 @@ final class CallTrace: @unchecked Sendable {
             _ = hold.state.settle(hold.admission, actual: Spend(tokens: served ? tokens : 0), at: hold.clock.now())
         }
         deploymentHolds = []
+        agentCharge?.settle(cost, startedAt: record.startedAt)
+        agentCharge = nil
         bus.publish(.call(record))
         if let evidence, evidence.accept(record) { awaitingDurability = record }
     }
