@@ -35,6 +35,9 @@ struct ChatEndpoint: Sendable {
             trace.record.alias = inbound.alias
             trace.record.streamed = inbound.stream
             guard caller.snapshot.aliasNames.contains(inbound.alias) else { throw GatewayError.modelNotFound(inbound.alias) }
+            if let workload = caller.workload {
+                try PolicyGate.authorizeModelCall(workload, alias: inbound.alias, runtime: runtime, trace: trace)
+            }
             guard caller.key.allows(alias: inbound.alias) else { throw GatewayError.modelNotAllowed(inbound.alias) }
             let guardrails = runtime.guardrails.engine(for: caller.key, in: caller.snapshot)
             if let guardrails, guardrails.isActive(.request) {

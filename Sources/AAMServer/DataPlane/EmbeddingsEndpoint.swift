@@ -27,6 +27,9 @@ struct EmbeddingsEndpoint: Sendable {
             var inbound = try InboundEmbeddingsRequest(body: try await BodyReader.read(request, limit: runtime.settings.maxBodyBytes))
             trace.record.alias = inbound.alias
             guard caller.snapshot.aliasNames.contains(inbound.alias) else { throw GatewayError.modelNotFound(inbound.alias) }
+            if let workload = caller.workload {
+                try PolicyGate.authorizeModelCall(workload, alias: inbound.alias, runtime: runtime, trace: trace)
+            }
             guard caller.key.allows(alias: inbound.alias) else { throw GatewayError.modelNotAllowed(inbound.alias) }
             if let engine = runtime.guardrails.engine(for: caller.key, in: caller.snapshot), engine.isActive(.request) {
                 // Texts sent for embedding leave for a vendor like any prompt: same request policy.

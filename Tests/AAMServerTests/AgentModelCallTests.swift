@@ -1,0 +1,147 @@
+import AAMCore
+import Foundation
+import NIOHTTP1
+import Testing
+
+@testable import AAMServer
+
+/// A workload's model calls (JWT-SVID bearer over real HTTP) under its AgentPolicy: allowed
+/// aliases pass, others get 403 `model_not_allowed_by_policy`, a spent daily budget 429
+/// `budget_exceeded`, an identity with no policy 403 `no_policy_for_identity`; each decision is
+/// on the call record and on the bus.
+@Suite struct AgentModelCallTests {
+    static let analyst = "spiffe://prod/agent/finance-analyst"
+
+    static let policy = """
+        apiVersion: access.envisionai.dev/v1
+        kind: AgentPolicy
+        metadata:
+          name: finance-analyst-readonly
+        spec:
+          identity:
+            workload: spiffe://prod/agent/finance-analyst
+          models:
+            allow: [fast, summarization]
+          budget: { daily_usd: 75 }
+          tools:
+            - resource: salesforce.accounts
+              actions: [read, search]
+              deny: [export, update, delete]
+        """
+
+    func chat(_ g: GatewayHarness, jwt: String, model: String) async throws -> GatewayHarness.Reply {
+        try await g.call("/v1/chat/completions", key: jwt, json: #"{"model":"\#(model)","messages":[{"role":"user","content":"hi"}]}"#)
+    }
+
+    /// The stored record of a call (the evidence writer may batch: poll until it is there).
+    func record(_ g: GatewayHarness, _ requestID: String) async throws -> CallRecord {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if let record = try await g.gateway.stores.calls.call(requestId: requestID) { return record }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw HarnessError("no call record for \(requestID)")
+    }
+
+    @Test func modelCallsAreDecidedByThePolicyAndRecorded() async throws {
+        let ca = try WorkloadTestCA(trustDomain: "prod")
+        let wg = try await WorkloadGateway.start(cas: [ca], mtls: false)
+        do {
+            try await run(wg.harness, ca: ca)
+        } catch {
+            await wg.stop()
+            throw error
+        }
+        await wg.stop()
+    }
+
+    private func run(_ g: GatewayHarness, ca: WorkloadTestCA) async throws {
+        for id in [Self.analyst, "spiffe://prod/agent/stranger"] {
+            try await g.adminOK(.POST, "/admin/workloads", json: #"{"spiffeId":"\#(id)","owner":"alice","team":"finance","environment":"prod","deployment":"v1","orgId":"acme"}"#)
+        }
+        #expect(try await g.putPolicy(Self.policy).status == 201)
+        let jwt = try await ca.jwtSVID(subject: Self.analyst)
+        let events = g.gateway.runtime.bus.subscribe()
+
+        // Allowed: the alias is in models.allow.
+        let ok = try await chat(g, jwt: jwt, model: "fast")
+        #expect(ok.status == 200, "\(ok.text)")
+        let okRecord = try await record(g, try #require(ok.header("x-request-id")))
+        let evidence = try #require(okRecord.policy)
+        #expect(evidence.spiffeId == Self.analyst)
+        #expect(evidence.decision == "allow")
+        #expect(evidence.policy == "finance-analyst-readonly")
+        #expect(evidence.version == 1)
+        #expect(evidence.rule == "models.allow")
+        #expect(evidence.reason == "model_allowed")
+        #expect(evidence.model == "fast")
+        var published: PolicyEvidence?
+        // The decision is published before the call's own record, which always follows.
+        for await event in events.events {
+            if case .policyDecision(let requestId, let found) = event, requestId == okRecord.requestId { published = found }
+            if case .call(let call) = event, call.requestId == okRecord.requestId { break }
+        }
+        #expect(published == evidence)
+
+        // Refused: an alias outside models.allow, in the OpenAI error shape, naming policy and rule.
+        let slow = try await chat(g, jwt: jwt, model: "slow")
+        #expect(slow.status == 403, "\(slow.text)")
+        #expect(try slow.errorCode() == "model_not_allowed_by_policy")
+        #expect(try slow.errorMessage() == "The model 'slow' is not allowed for \(Self.analyst) by policy 'finance-analyst-readonly' v1 rule models.allow.")
+        let slowRecord = try await record(g, try #require(slow.header("x-request-id")))
+        #expect(slowRecord.status == 403)
+        #expect(slowRecord.policy?.decision == "deny")
+        #expect(slowRecord.policy?.rule == "models.allow")
+        #expect(slowRecord.policy?.reason == "model_not_allowed")
+        #expect(slowRecord.attempts.isEmpty)
+
+        // A new version is named on the next decision.
+        let raised = Self.policy.replacingOccurrences(of: "daily_usd: 75", with: "daily_usd: 80")
+        #expect(try await g.putPolicy(raised).json()["version"] as? Int == 2)
+        let v2 = try await chat(g, jwt: jwt, model: "fast")
+        #expect(try await record(g, try #require(v2.header("x-request-id"))).policy?.version == 2)
+
+        // Budget: once the day's spend reaches daily_usd, model calls are refused with 429.
+        let now = g.gateway.runtime.clock.now()
+        g.gateway.runtime.agentSpend.add(try Money(parsing: "80"), for: Self.analyst, startedAt: now, now: now)
+        let broke = try await chat(g, jwt: jwt, model: "fast")
+        #expect(broke.status == 429, "\(broke.text)")
+        #expect(try broke.errorCode() == "budget_exceeded")
+        #expect(broke.header("retry-after").flatMap { Int($0) }.map { $0 > 0 && $0 <= 86_400 } == true)
+        let brokeRecord = try await record(g, try #require(broke.header("x-request-id")))
+        #expect(brokeRecord.policy?.rule == "budget.daily_usd")
+        #expect(brokeRecord.policy?.decision == "deny")
+
+        // Registered, authenticated, but no policy: default deny.
+        let strangerJWT = try await ca.jwtSVID(subject: "spiffe://prod/agent/stranger")
+        let stranger = try await chat(g, jwt: strangerJWT, model: "fast")
+        #expect(stranger.status == 403, "\(stranger.text)")
+        #expect(try stranger.errorCode() == "no_policy_for_identity")
+        let strangerRecord = try await record(g, try #require(stranger.header("x-request-id")))
+        #expect(strangerRecord.policy?.spiffeId == "spiffe://prod/agent/stranger")
+        #expect(strangerRecord.policy?.rule == "default-deny")
+        #expect(strangerRecord.policy?.policy == nil)
+    }
+
+    @Test func aShadowPolicyAllowsButRecordsWhatItWouldDeny() async throws {
+        let ca = try WorkloadTestCA(trustDomain: "prod")
+        let wg = try await WorkloadGateway.start(cas: [ca], mtls: false)
+        do {
+            let g = wg.harness
+            try await g.adminOK(.POST, "/admin/workloads", json: #"{"spiffeId":"\#(Self.analyst)","owner":"alice","team":"finance","environment":"prod","deployment":"v1","orgId":"acme"}"#)
+            let shadow = Self.policy.replacingOccurrences(of: "  models:", with: "  mode: shadow\n  models:")
+            #expect(try await g.putPolicy(shadow).status == 201)
+            let reply = try await chat(g, jwt: try await ca.jwtSVID(subject: Self.analyst), model: "slow")
+            #expect(reply.status == 200, "\(reply.text)")
+            let record = try await record(g, try #require(reply.header("x-request-id")))
+            #expect(record.policy?.decision == "allow")
+            #expect(record.policy?.reason == "shadow_only")
+            #expect(record.policy?.wouldDeny?.rule == "models.allow")
+            #expect(record.policy?.wouldDeny?.policy == "finance-analyst-readonly")
+        } catch {
+            await wg.stop()
+            throw error
+        }
+        await wg.stop()
+    }
+}
