@@ -115,7 +115,7 @@ final class CallTrace: @unchecked Sendable {
             amended.outcome = amended.streamed && amended.status == 200 ? .truncated : .rejected
             amended.errorClass = GatewayError.evidenceUnavailable.code
             record = amended
-            evidence.enqueue(amended)
+            evidence.enqueueRefused(amended)
             evidence.logger.error("a call record could not be made durable; the call is refused", metadata: [
                 "request_id": .string(pending.requestId), "error": "\(error)"])
             return false

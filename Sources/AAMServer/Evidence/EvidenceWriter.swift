@@ -26,6 +26,9 @@ public final class EvidenceWriter: Service, EvidenceSink, EvidenceBacklogSource 
     let logger: Logger
     private let buffer = Mutex<[EvidenceItem]>([])
     private let refused = Atomic<Int>(0)
+    /// Set while buffered records cannot be appended (the sink refused them): new calls are
+    /// refused until a flush succeeds, so the memory buffer cannot grow without bound.
+    private let sinkRefusing = Atomic<Bool>(false)
 
     /// Opens the spool (replaying nothing yet: see `replayBacklog`) or the direct store sink.
     public static func open(
@@ -73,8 +76,7 @@ public final class EvidenceWriter: Service, EvidenceSink, EvidenceBacklogSource 
 
     /// False when new calls must be refused: the spool is at its limit or has failed.
     public var acceptsNewCalls: Bool {
-        guard let spool else { return true }
-        if spool.acceptsNewCalls { return true }
+        if !sinkRefusing.load(ordering: .relaxed), spool?.acceptsNewCalls ?? true { return true }
         refused.wrappingAdd(1, ordering: .relaxed)
         return false
     }
@@ -90,6 +92,13 @@ public final class EvidenceWriter: Service, EvidenceSink, EvidenceBacklogSource 
     /// Buffers a record for the next flush (batched mode, or a strict record nobody awaited).
     func enqueue(_ record: CallRecord) {
         buffer.withLock { $0.append(.call(record)) }
+    }
+
+    /// Buffers a record the sink just refused (strict mode), and refuses new calls until a
+    /// flush gets it in.
+    func enqueueRefused(_ record: CallRecord) {
+        sinkRefusing.store(true, ordering: .relaxed)
+        enqueue(record)
     }
 
     /// Durable before returning (the spool's group commit, or the store). Throws when it could
@@ -137,10 +146,15 @@ public final class EvidenceWriter: Service, EvidenceSink, EvidenceBacklogSource 
             defer { pending.removeAll(keepingCapacity: true) }
             return pending
         }
-        guard !batch.isEmpty else { return }
+        guard !batch.isEmpty else {
+            sinkRefusing.store(false, ordering: .relaxed)
+            return
+        }
         do {
             try await sink.appendDurably(batch)
+            sinkRefusing.store(false, ordering: .relaxed)
         } catch {
+            sinkRefusing.store(true, ordering: .relaxed)
             logger.error("evidence flush failed; keeping the records in memory", metadata: ["records": "\(batch.count)", "error": "\(error)"])
             buffer.withLock { $0.insert(contentsOf: batch, at: 0) }
         }

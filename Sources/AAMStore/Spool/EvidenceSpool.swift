@@ -37,7 +37,9 @@ public final class EvidenceSpool: EvidenceSink, Sendable {
 
         public init() {}
 
-        var reserve: Int { callReserveBytes ?? min(limitBytes / 100, 1 << 20) }
+        /// Default: 1 % of the limit, at least 16 KiB (a few dozen records), at most 1 MiB, and
+        /// never more than a tenth of the limit (the gate stays above the 80 % alarm).
+        var reserve: Int { callReserveBytes ?? min(max(limitBytes / 100, 16 << 10), 1 << 20, limitBytes / 10) }
     }
 
     struct State: Sendable {
