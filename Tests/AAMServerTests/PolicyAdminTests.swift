@@ -258,6 +258,43 @@ import Testing
     }
 }
 
+extension PolicyAdminTests {
+    /// The daily spend of a workload is in memory; a restart rebuilds it from today's stored
+    /// call records, so a restart does not hand an agent a fresh budget.
+    @Test func todaysWorkloadSpendIsRebuiltFromStoredCallsAtStart() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aam-policy-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let database = "sqlite:" + dir.appendingPathComponent("aam.db").path
+        do {
+            let g = try await GatewayHarness.start(database: database, masterKey: MasterKeyFixture.key)
+            _ = try await g.putPolicy(Self.seedText)
+            let now = g.gateway.runtime.clock.now()
+            func spent(_ id: String, _ usd: String, at: Date, identity: String = Self.analyst) -> CallRecord {
+                var record = CallRecord(requestId: id, startedAt: at, endpoint: "/v1/chat/completions", status: 200, outcome: .success)
+                record.costUSD = usd
+                record.policy = PolicyEvidence(
+                    spiffeId: identity, kind: "model", model: "summarization", decision: "allow", policy: "finance-analyst-readonly",
+                    version: 1, rule: "models.allow", reason: "model_allowed", at: at)
+                return record
+            }
+            try await g.gateway.stores.calls.append([
+                spent("req_a", "40.00", at: now), spent("req_b", "35.50", at: now),
+                // Yesterday's spend and a virtual-key call do not count.
+                spent("req_c", "500", at: now.addingTimeInterval(-2 * 86_400)),
+                CallRecord(requestId: "req_d", startedAt: now, endpoint: "/v1/chat/completions", status: 200, outcome: .success),
+            ])
+            await g.stop()
+        }
+        let g = try await GatewayHarness.start(database: database, masterKey: MasterKeyFixture.key)
+        let answer = try await g.evaluate(#"{"spiffeId":"\#(Self.analyst)","model":"summarization"}"#)
+        #expect(answer["spentTodayUSD"] as? String == "75.50", "\(answer)")
+        #expect(answer["decision"] as? String == "deny")
+        #expect(answer["rule"] as? String == "budget.daily_usd")
+        await g.stop()
+    }
+}
+
 /// A fixed master key, so a restarted gateway can open what the first one sealed.
 enum MasterKeyFixture {
     static let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="

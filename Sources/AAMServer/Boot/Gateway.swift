@@ -84,6 +84,7 @@ public final class Gateway: Sendable {
             }
             // Spend is replayed against the scope chains of the applied configuration.
             try await restoring { try await GovernancePersistence.restoreSpend(runtime: runtime, store: stores.config, calls: stores.calls) }
+            try await restoring { try await runtime.agentSpend.replay(from: stores.calls, now: runtime.clock.now()) }
         } catch {
             await transport.shutdown()
             await evidence.abandon()

@@ -40,4 +40,19 @@ final class AgentSpendLedger: Sendable {
             }
         }
     }
+
+    /// Rebuilds today's spend from the stored call records at start (the ledger is in memory):
+    /// every workload call of the current UTC day that has a cost counts again.
+    /// - Returns: the number of records counted.
+    @discardableResult
+    func replay(from calls: any CallRecordStore, now: Date) async throws -> Int {
+        let dayStart = Date(timeIntervalSince1970: Double(Self.day(of: now)) * 86_400)
+        var counted = 0
+        for record in try await calls.calls(since: dayStart) {
+            guard let identity = record.policy?.spiffeId, let text = record.costUSD, let cost = try? Money(parsing: text) else { continue }
+            add(cost, for: identity, startedAt: record.startedAt, now: now)
+            counted += 1
+        }
+        return counted
+    }
 }
