@@ -117,7 +117,8 @@ struct ConsoleTmuxTests {
 
         daemon = try await ConsoleTestDaemon.start(in: directory, identity: identity)
         // Reconnected and resubscribed: a call made after the restart shows up live.
-        let reconnected = await tmux.waitForScreen(timeout: .seconds(30)) { !$0.contains("daemon gone") }
+        // The status line names the daemon it is connected to: the new one, by its pid.
+        let reconnected = await tmux.waitForScreen(timeout: .seconds(30)) { $0.contains("● connected") && $0.contains("pid \(daemon.runner.pid)") }
         #expect(reconnected != nil, "the console reconnects by itself:\n\(tmux.capture())")
         for _ in 0..<3 { _ = try await daemon.call(alias: "summarization", key: identity.demoKey) }
         let fresh = await tmux.waitFor("summarization")

@@ -8,6 +8,10 @@ import Foundation
 final class TmuxSession: Sendable {
     let server: String
     let session = "console"
+    /// The tmux server's pid and the pane command's, so `kill()` can end them even if the
+    /// server no longer answers on its socket.
+    let serverPID: pid_t?
+    let commandPID: pid_t?
 
     /// tmux on PATH. Without it the end-to-end console tests skip, unless `CI` is set (then they
     /// must run, and fail loudly).
@@ -18,6 +22,10 @@ final class TmuxSession: Sendable {
         server = "aam-test-\(Identifiers.random(8))"
         let result = Self.run(["-L", server, "-f", "/dev/null", "new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)", command])
         guard result.status == 0 else { throw TmuxError(message: "tmux new-session failed (\(result.status)): \(result.output)") }
+        let pids = Self.run(["-L", server, "display-message", "-p", "-t", session, "#{pid} #{pane_pid}"]).output
+            .split(whereSeparator: \.isWhitespace).map { pid_t($0) }
+        serverPID = pids.first ?? nil
+        commandPID = pids.count > 1 ? pids[1] : nil
     }
 
     deinit { kill() }
@@ -45,11 +53,6 @@ final class TmuxSession: Sendable {
     /// Whether the session (the command in it) is still running.
     var isRunning: Bool { Self.run(["-L", server, "has-session", "-t", session]).status == 0 }
 
-    /// The pid of the command in the pane.
-    var panePID: Int32? {
-        Int32(Self.run(["-L", server, "display-message", "-p", "-t", session, "#{pane_pid}"]).output.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-
     /// Polls the screen until `condition` holds (nil when the deadline passes first).
     func waitForScreen(timeout: Duration = .seconds(15), _ condition: (String) -> Bool) async -> String? {
         let deadline = ContinuousClock.now + timeout
@@ -68,6 +71,25 @@ final class TmuxSession: Sendable {
 
     func kill() {
         _ = Self.run(["-L", server, "kill-server"])
+        // Belt and braces: a server that lost its socket ignores kill-server. Only processes that
+        // are still this server and its pane's child are signalled (never a recycled pid).
+        guard let serverPID, Self.commandLine(of: serverPID).contains(server) else { return }
+        if let commandPID, Self.parent(of: commandPID) == serverPID { Foundation.kill(commandPID, SIGKILL) }
+        Foundation.kill(serverPID, SIGKILL)
+    }
+
+    static func commandLine(of pid: pid_t) -> String {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return "" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func parent(of pid: pid_t) -> pid_t? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+        // "pid (comm) state ppid …": the command name may hold spaces, so read after the last ')'.
+        let text = String(decoding: data, as: UTF8.self)
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? pid_t(fields[1]) : nil
     }
 
     struct TmuxError: Error, CustomStringConvertible {
