@@ -209,6 +209,48 @@ struct SIEMExportTests {
         await receiver.stop()
     }
 
+    @Test("a full backlog keeps the oldest events, counts the newer ones as dropped, and delivers the kept ones")
+    func overflow() async throws {
+        let receiver = try await HECReceiver.start(token: Self.hecToken)
+        let gateway = try await GatewayHarness.start { options in
+            options.siem.hecURL = receiver.url
+            options.siem.hecToken = SecretValue(Self.hecToken)
+            options.siem.backlogCapacity = 5
+            Self.fastSIEM(&options.siem)
+        }
+        do {
+            try await gateway.addSimulatedAliases(["fast"])
+            let key = try await gateway.issueKey()
+            // Every event but the outage's calls (setup's admin changes, the first call's
+            // unpriced-model event) must be out before the outage, or they take backlog slots.
+            let warmUp = try await Self.calls(gateway, key: key.secret, count: 1)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline, !receiver.events.contains(where: { ($0.event["metadata"] as? [String: Any])?["correlation_uid"] as? String == warmUp[0] }) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            _ = try await Self.waitForSink(gateway, "hec") { $0["backlog"] as? Int == 0 }
+            await receiver.stop()
+            let during = try await Self.calls(gateway, key: key.secret, count: 9)
+            let full = try await Self.waitForSink(gateway, "hec") { ($0["dropped"] as? Int ?? 0) >= 4 }
+            #expect(full["backlog"] as? Int == 5)
+            let metrics = try await MetricsEndpointTests.scrape(gateway) { (MetricsEndpointTests.value($0, #"aam_siem_dropped_total{sink="hec"}"#) ?? 0) >= 4 }
+            #expect(MetricsEndpointTests.value(metrics, #"aam_siem_backlog_events{sink="hec"}"#) == 5)
+            try await receiver.restart()
+            _ = try await Self.waitForSink(gateway, "hec") { $0["backlog"] as? Int == 0 }
+            let correlations: [String] = receiver.events.compactMap { event in
+                let metadata = event.event["metadata"] as? [String: Any]
+                return metadata?["correlation_uid"] as? String
+            }
+            #expect(Self.firstOccurrences(correlations.filter { during.contains($0) }) == Array(during.prefix(5)))
+        } catch {
+            await gateway.stop()
+            await receiver.stop()
+            throw error
+        }
+        await gateway.stop()
+        await receiver.stop()
+    }
+
     @Test("HEC refusing the token: events kept (never dropped) and retried with an alarm; the token is never shown")
     func hecWrongToken() async throws {
         let receiver = try await HECReceiver.start(token: "the-right-token")
