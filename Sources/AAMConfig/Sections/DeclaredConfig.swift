@@ -13,6 +13,7 @@ struct DeclaredConfig {
     var projects: [DeclaredProject] = []
     var keys: [DeclaredKey] = []
     var guardrails: [DeclaredGuardrail] = []
+    var workloads: [DeclaredWorkload] = []
     /// The `pricing:` rows; nil when the file has no `pricing:` section.
     var pricing: [ModelPrice]?
 }

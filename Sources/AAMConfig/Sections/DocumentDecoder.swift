@@ -3,7 +3,7 @@ import Yams
 
 /// Decodes the top level of the file: known sections only, each item by its section's decoder.
 enum DocumentDecoder {
-    static let sections = ["server", "providers", "deployments", "aliases", "orgs", "teams", "projects", "keys", "guardrails", "pricing"]
+    static let sections = ["server", "providers", "deployments", "aliases", "orgs", "teams", "projects", "keys", "guardrails", "pricing", "workloads"]
 
     /// An empty document (or one holding only comments) is an empty config.
     static func decode(_ root: Node?, context: DecodingContext, now: Date) -> DeclaredConfig {
@@ -33,6 +33,7 @@ enum DocumentDecoder {
         declared.projects = items(reader, "projects", ScopeDecoders.project)
         declared.keys = items(reader, "keys") { KeyDecoder.decode($0, path: $1, context: $2, now: now) }
         declared.guardrails = items(reader, "guardrails", GuardrailDecoder.decode)
+        declared.workloads = items(reader, "workloads", WorkloadDecoder.decode)
         if reader.contains("pricing") {
             declared.pricing = items(reader, "pricing", PricingDecoder.decode)
         }

@@ -43,6 +43,7 @@ enum ConfigValidator {
         state.projects = projects.mapValues(\.project)
         state.keys = keys.mapValues(\.key)
         state.guardrails = guardrails(declared.guardrails, context: context)
+        state.workloads = UniqueIndex.build(declared.workloads, identity: \.spiffeId, kind: "workload", context: context).mapValues(\.registration)
         return LoadedConfig(
             server: declared.server, state: state,
             credentials: providers.compactMapValues(\.credential),

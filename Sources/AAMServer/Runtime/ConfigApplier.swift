@@ -38,6 +38,12 @@ extension ConfigRegistry {
         for (id, team) in loaded.state.teams { draft.teams[id] = team; changed.append((.team, id)) }
         for (id, project) in loaded.state.projects { draft.projects[id] = project; changed.append((.project, id)) }
         for (scope, policy) in loaded.state.guardrails { draft.guardrails[scope] = policy; changed.append((.guardrail, scope)) }
+        // Like the admin API: a workload naming a scope not declared yet creates it empty.
+        for (id, workload) in loaded.state.workloads.sorted(by: { $0.key < $1.key }) {
+            changed += try Self.ensureScopes(orgId: workload.orgId, teamId: workload.teamId, projectId: workload.projectId, in: &draft)
+            draft.workloads[id] = workload
+            changed.append((.workload, id))
+        }
         let now = clock.now()
         for (id, declared) in loaded.state.keys {
             var key = declared
