@@ -146,13 +146,13 @@ struct AuditRecordingTests {
             #expect(entry["actor"] as? String == "cli:\(user) via \(GatewayHarness.adminActor)")
             #expect(entry["channel"] as? String == "cli")
 
-            let list = try ProcessRunner("aam", arguments: ["audit", "list", "--target", "org:*", "--url", harness.baseURL], environment: environment)
-            #expect(await list.waitForExit() == 0, "\(list.allOutput)")
-            let lines = list.allOutput.split(separator: "\n")
-            #expect(lines.count == 1, "\(list.allOutput)")
-            // One change, two entries sorted by target: the key (sequence 1), then the org it created (2).
-            #expect(lines.first?.hasPrefix("2  ") == true, "\(list.allOutput)")
-            #expect(lines.first?.hasSuffix("  cli:\(user) via \(GatewayHarness.adminActor)  key.create  org:clitest") == true, "\(list.allOutput)")
+            let list = try await runAAM(
+                ["audit", "list", "--target", "org:*", "--url", harness.baseURL], environment: environment, marker: "key.create")
+            #expect(list.status == 0)
+            // One change, two entries sorted by target: the key (sequence 1), then the org it
+            // created (2); the filter leaves only the org.
+            #expect(list.line?.hasPrefix("2  ") == true, "\(list.line ?? "no line")")
+            #expect(list.line?.hasSuffix("  cli:\(user) via \(GatewayHarness.adminActor)  key.create  org:clitest") == true, "\(list.line ?? "no line")")
         }
     }
 

@@ -90,18 +90,18 @@ struct AuditTamperTests {
         let (path, count) = try await Self.populatedDatabase(in: directory)
         let head = try await AuditTrailReader.verify(database: "sqlite:\(path)").headHash
 
-        let good = try ProcessRunner("aam", arguments: ["audit", "verify", "--database", "sqlite:\(path)"], environment: [:])
-        #expect(await good.waitForExit() == 0)
-        #expect(good.allOutput == "audit chain OK: \(count) entries, last sequence \(count), head hash \(head)\n")
+        let good = try await runAAM(["audit", "verify", "--database", "sqlite:\(path)"])
+        #expect(good.status == 0)
+        #expect(good.line == "audit chain OK: \(count) entries, last sequence \(count), head hash \(head)")
 
         let deleted = try Self.tampered(path, "DELETE FROM admin_audit WHERE sequence IN (2, 3)", in: directory, name: "deleted")
-        let bad = try ProcessRunner("aam", arguments: ["audit", "verify"], environment: ["AAM_DATABASE_URL": "sqlite:\(deleted)"])
-        #expect(await bad.waitForExit() == 1)
-        #expect(bad.allOutput == "audit chain BROKEN at sequence 2: missing (sequences 2-3 are absent; the next row present is sequence 4)\n")
+        let bad = try await runAAM(["audit", "verify"], environment: ["AAM_DATABASE_URL": "sqlite:\(deleted)"])
+        #expect(bad.status == 1)
+        #expect(bad.line == "audit chain BROKEN at sequence 2: missing (sequences 2-3 are absent; the next row present is sequence 4)")
 
-        let unreadable = try ProcessRunner("aam", arguments: ["audit", "verify", "--database", "memory"], environment: [:])
-        #expect(await unreadable.waitForExit() == 2)
-        #expect(unreadable.allOutput.contains("no audit trail to verify"))
+        let unreadable = try await runAAM(["audit", "verify", "--database", "memory"], marker: "aam audit verify:")
+        #expect(unreadable.status == 2)
+        #expect(unreadable.line?.contains("no audit trail to verify") == true)
     }
 }
 
@@ -120,8 +120,11 @@ struct AuditTamperPostgresTests {
     func postgres() async throws {
         let server = try #require(Self.serverURL, "AAM_TEST_POSTGRES_URL is not set, and CI requires the Postgres tests")
         let url = try await PostgresDatabaseAdmin.createScratchDatabase(on: server, prefix: "aam_audit")
+        // A spool of its own: the default (./aam-data/spool) is shared with other Postgres tests.
+        let spool = FileManager.default.temporaryDirectory.appendingPathComponent("aam-audit-spool-\(Identifiers.random(8))")
+        defer { try? FileManager.default.removeItem(at: spool) }
         do {
-            let harness = try await GatewayHarness.start(database: url.unmaskedString)
+            let harness = try await GatewayHarness.start(database: url.unmaskedString) { $0.evidence.spoolDirectory = spool.path }
             do {
                 for index in 1...4 { try await harness.adminOK(.POST, "/admin/orgs", json: #"{"id":"org\#(index)"}"#) }
             } catch {
@@ -130,8 +133,8 @@ struct AuditTamperPostgresTests {
             }
             await harness.stop()
             func verify() async throws -> (status: Int32, output: String) {
-                let run = try ProcessRunner("aam", arguments: ["audit", "verify", "--database", url.unmaskedString], environment: [:])
-                return (await run.waitForExit(), run.allOutput)
+                let run = try await runAAM(["audit", "verify", "--database", url.unmaskedString])
+                return (run.status, run.line ?? "")
             }
             let intact = try await verify()
             #expect(intact.status == 0)
@@ -140,16 +143,24 @@ struct AuditTamperPostgresTests {
             try await PostgresDatabaseAdmin.execute("UPDATE admin_audit SET target = 'org:other' WHERE sequence = 2", on: url, what: "tamper")
             let edited = try await verify()
             #expect(edited.status == 1)
-            #expect(edited.output == "audit chain BROKEN at sequence 2: modified (its content does not match its hash)\n")
+            #expect(edited.output == "audit chain BROKEN at sequence 2: modified (its content does not match its hash)")
 
             try await PostgresDatabaseAdmin.execute("DELETE FROM admin_audit WHERE sequence <= 2", on: url, what: "tamper")
             let deleted = try await verify()
             #expect(deleted.status == 1)
-            #expect(deleted.output == "audit chain BROKEN at sequence 1: missing (sequences 1-2 are absent; the next row present is sequence 3)\n")
+            #expect(deleted.output == "audit chain BROKEN at sequence 1: missing (sequences 1-2 are absent; the next row present is sequence 3)")
         } catch {
             try? await PostgresDatabaseAdmin.dropDatabase(url, via: server)
             throw error
         }
         try await PostgresDatabaseAdmin.dropDatabase(url, via: server)
     }
+}
+
+/// Runs the real `aam` and returns its exit status and the first output line containing
+/// `marker` (awaited as it arrives, so no output is lost to the race between exit and pipe).
+func runAAM(_ arguments: [String], environment: [String: String] = [:], marker: String = "audit chain") async throws -> (status: Int32, line: String?) {
+    let run = try ProcessRunner("aam", arguments: arguments, environment: environment)
+    let line = await run.firstLine(containing: marker)
+    return (await run.waitForExit(), line)
 }
