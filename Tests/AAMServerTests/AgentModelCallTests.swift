@@ -123,6 +123,43 @@ import Testing
         #expect(strangerRecord.policy?.policy == nil)
     }
 
+    /// A settled call's cost is charged to the workload's day: the next decision sees it.
+    @Test func settledCostsFeedTheDailyBudget() async throws {
+        let ca = try WorkloadTestCA(trustDomain: "prod")
+        let wg = try await WorkloadGateway.start(cas: [ca], mtls: false)
+        do {
+            let g = wg.harness
+            try await g.adminOK(.POST, "/admin/workloads", json: #"{"spiffeId":"\#(Self.analyst)","owner":"alice","team":"finance","environment":"prod","deployment":"v1","orgId":"acme"}"#)
+            // $1 per output token: the simulated answer's tokens cost whole dollars.
+            let priced = try await g.admin(.PUT, "/admin/pricing", json: #"[{"provider":"sim","model":"sim-model","inputPerMillion":"0","outputPerMillion":"1000000","version":"v1"}]"#)
+            #expect(priced.status == 200, "\(priced.text)")
+            let tight = Self.policy.replacingOccurrences(of: "daily_usd: 75", with: "daily_usd: 6")
+            #expect(try await g.putPolicy(tight).status == 201)
+            let jwt = try await ca.jwtSVID(subject: Self.analyst)
+            let first = try await chat(g, jwt: jwt, model: "fast")
+            #expect(first.status == 200, "\(first.text)")
+            let firstRecord = try await record(g, try #require(first.header("x-request-id")))
+            let cost = try #require(firstRecord.costUSD)
+            #expect(try Money(parsing: cost) > .zero)
+            let answer = try await g.evaluate(#"{"spiffeId":"\#(Self.analyst)","model":"fast"}"#)
+            #expect(answer["spentTodayUSD"] as? String == (try Money(parsing: cost)).description, "\(answer)")
+            // Keep calling until the day's spend reaches $6: then the policy refuses.
+            var refused: GatewayHarness.Reply?
+            for _ in 0..<10 {
+                let reply = try await chat(g, jwt: jwt, model: "fast")
+                if reply.status != 200 { refused = reply; break }
+            }
+            let last = try #require(refused, "never refused")
+            #expect(last.status == 429, "\(last.text)")
+            #expect(try last.errorCode() == "budget_exceeded")
+            #expect(try last.errorMessage().contains("policy 'finance-analyst-readonly' v1 rule budget.daily_usd"), "\(last.text)")
+        } catch {
+            await wg.stop()
+            throw error
+        }
+        await wg.stop()
+    }
+
     @Test func aShadowPolicyAllowsButRecordsWhatItWouldDeny() async throws {
         let ca = try WorkloadTestCA(trustDomain: "prod")
         let wg = try await WorkloadGateway.start(cas: [ca], mtls: false)
