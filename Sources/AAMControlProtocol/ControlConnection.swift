@@ -17,6 +17,9 @@ final class ControlConnection: Sendable {
         var helloAnswered = false
         var ended: ControlClientError?
         var closing = false
+        /// The reader closed the descriptor: its number may already belong to another socket,
+        /// so nothing may shut it down or write to it any more.
+        var descriptorClosed = false
         /// Unsolicited messages the consumer did not take in time (the stream keeps the newest).
         var droppedLocally = 0
     }
@@ -110,13 +113,20 @@ final class ControlConnection: Sendable {
     }
 
     /// Closes the connection; pending requests fail with `.closed`, the event stream finishes.
+    /// Idempotent; safe after the reader has closed the descriptor.
     func close() {
-        state.withLock { $0.closing = true }
-        socket.shutdownBoth()
+        state.withLock { state in
+            guard !state.closing, !state.descriptorClosed else { return }
+            state.closing = true
+            socket.shutdownBoth()
+        }
     }
 
     private func write(_ bytes: [UInt8]) -> Bool {
-        writeLock.withLock { _ in socket.writeAll(bytes) }
+        writeLock.withLock { _ in
+            guard !state.withLock({ $0.descriptorClosed }) else { return false }
+            return socket.writeAll(bytes)
+        }
     }
 
     private func resolve(_ id: Int, with result: Result<ControlMessage, any Error>) {
@@ -145,7 +155,13 @@ final class ControlConnection: Sendable {
             }
         }
         finish(failure)
-        socket.close()
+        // Under both locks: no write or shutdown can race with the number being reused.
+        writeLock.withLock { _ in
+            state.withLock { state in
+                state.descriptorClosed = true
+                socket.close()
+            }
+        }
     }
 
     private func deliver(_ message: ControlMessage) {

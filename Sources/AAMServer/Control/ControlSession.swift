@@ -12,7 +12,7 @@ public struct ControlSocketSettings: Sendable {
     /// Time a new connection has to send its hello.
     public var helloTimeout: Duration = .seconds(10)
     /// Events queued per subscriber before the oldest pending ones are dropped (and counted).
-    public var subscriberBuffer = 1024
+    public var subscriberBuffer = 4096
     /// Unreadable messages tolerated on one connection before it is closed.
     public var maxBadMessages = 16
 
