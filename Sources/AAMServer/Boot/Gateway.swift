@@ -73,8 +73,8 @@ public final class Gateway: Sendable {
             transport: transport, simulated: SimulatedTransport(), settings: options.dataPlane, logger: logger, health: health,
             evidence: evidence)
         let gateway = Gateway(runtime: runtime, stores: stores, transport: transport, options: options, logger: logger)
-        try gateway.configureWorkloadTrust()
         do {
+            try gateway.configureWorkloadTrust()
             do { try await evidence.replayBacklog() } catch {
                 throw StartupError("cannot replay the evidence spool into the database: \(error)")
             }
@@ -194,7 +194,12 @@ public final class Gateway: Sendable {
             services.insert(ConfigReloadService(gateway: self, path: path, logger: runtime.logger), at: 0)
         }
         // Before the plain listener, so the mTLS listener also stops before the evidence writer.
-        services.insert(contentsOf: try makeWorkloadServices(handleSignals: handleSignals), at: services.count - 1)
+        do {
+            services.insert(contentsOf: try makeWorkloadServices(handleSignals: handleSignals), at: services.count - 1)
+        } catch {
+            await shutdown()
+            throw error
+        }
         let group = ServiceGroup(
             configuration: .init(
                 // A service that returns (the HTTP server after draining) must not cancel the

@@ -6,10 +6,19 @@ import ServiceLifecycle
 /// Workload identity wiring: trust bundles loaded before the listeners open, their reloader,
 /// and the optional mTLS listener serving the same routes as the plain one.
 extension Gateway {
-    /// Validates the settings, sets the JWT-SVID audience and loads the bundles once.
+    /// Validates the settings and the mTLS certificate files, sets the JWT-SVID audience and
+    /// loads the bundles once. Runs inside `Gateway.build`'s cleanup scope.
     func configureWorkloadTrust() throws {
         let settings = options.workloads
         try settings.validate()
+        if let certificate = settings.tlsCertificatePath, let key = settings.tlsKeyPath, settings.mtlsPort != nil {
+            do {
+                _ = try HTTPServerBuilder.spiffeMTLS(
+                    http1: .init(), certificatePath: certificate, keyPath: key, bundles: runtime.workloadTrust.bundles, logger: runtime.logger)
+            } catch {
+                throw StartupError("cannot load the mTLS listener's certificate '\(certificate)' or key '\(key)' (PEM): \(error)")
+            }
+        }
         runtime.workloadTrust.setAudience(settings.jwtAudience)
         if let directory = settings.trustBundleDirectory {
             TrustBundleReloader.loadNow(directory: directory, into: runtime.workloadTrust.bundles, logger: runtime.logger)
