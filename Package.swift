@@ -148,7 +148,11 @@ let package = Package(
         .testTarget(name: "AAMCoreTests", dependencies: ["AAMCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AAMIdentityTests",
-            dependencies: ["AAMIdentity", "AAMCore", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "AAMIdentity", "AAMCore", .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "AAMSecretsTests", dependencies: ["AAMSecrets"], swiftSettings: swiftSettings),
@@ -171,6 +175,10 @@ let package = Package(
             dependencies: [
                 "AAMServer", "AAMTesting", "AAMControlProtocol",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),

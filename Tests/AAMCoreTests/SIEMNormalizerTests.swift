@@ -80,6 +80,19 @@ struct SIEMNormalizerTests {
             + Self.metadataTail + #","correlation_uid":"req-3"}}"#)
     }
 
+    @Test("a published policy decision on a model call maps to model:<alias>, the call action and the deciding rule")
+    func policyDecisionEvent() throws {
+        let evidence = PolicyEvidence(
+            spiffeId: "spiffe://corp/agent", kind: "model", model: "gpt-big", decision: "deny", policy: "finance",
+            version: 2, rule: "models.allow", reason: "model_not_allowed", at: Self.at)
+        let event = try #require(Self.normalizer.normalize(.policyDecision(requestId: "req-9", evidence: evidence), observedAt: Self.at))
+        #expect(event.kind == .policy)
+        #expect(event.json.contains(#""decision":"denied""#))
+        #expect(event.json.contains(#""resource":{"type":"business_resource","name":"model:gpt-big","action":"call"}"#))
+        #expect(event.json.contains(#""policy":{"name":"finance","version":"2","rule":"models.allow","reason":"model_not_allowed"}"#))
+        #expect(event.json.contains(#""correlation_uid":"req-9""#))
+    }
+
     @Test("an unpriced model is a low-severity lifecycle event")
     func unpriced() throws {
         let event = try #require(Self.normalizer.normalize(.modelUnpriced(provider: "openai", model: "gpt-x"), observedAt: Self.at))

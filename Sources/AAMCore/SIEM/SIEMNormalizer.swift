@@ -37,7 +37,20 @@ public struct SIEMNormalizer: Sendable {
         if case .spoolAlarm(let backlogBytes, let limitBytes) = event {
             return normalizeSpoolAlarm(backlogBytes: backlogBytes, limitBytes: limitBytes, at: observedAt)
         }
+        if case .policyDecision(let requestID, let evidence) = event { return normalize(Self.decision(evidence, requestID: requestID)) }
         return nil
+    }
+
+    /// An AgentPolicy decision as the SIEM mapping sees it: a model call is the action `call` on
+    /// the resource `model:<alias>`; a tool call keeps its business resource and action.
+    static func decision(_ evidence: PolicyEvidence, requestID: String) -> SIEMPolicyDecision {
+        let isModel = evidence.kind == "model"
+        return SIEMPolicyDecision(
+            at: evidence.at, requestID: requestID, subject: evidence.spiffeId, policy: evidence.policy ?? "none",
+            policyVersion: evidence.version.map(String.init), rule: evidence.rule,
+            resource: isModel ? "model:\(evidence.model ?? "unknown")" : (evidence.resource ?? "unknown"),
+            action: isModel ? "call" : (evidence.action ?? "unknown"), allowed: evidence.decision == "allow",
+            reason: evidence.reason)
     }
 
     // MARK: Calls
