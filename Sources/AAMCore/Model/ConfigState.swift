@@ -15,10 +15,12 @@ public struct ConfigState: Sendable, Hashable, Codable {
     public var policies: [String: StoredPolicy] = [:]
     /// The workload registry: registrations by SPIFFE ID (`spiffe://prod/agent/x`).
     public var workloads: [String: WorkloadRegistration] = [:]
+    /// The MCP tool catalog: upstream MCP servers by name, with their tool mappings.
+    public var mcpServers: [String: MCPServerConfig] = [:]
 
     public init() {}
 
-    private enum CodingKeys: String, CodingKey { case providers, deployments, aliases, keys, orgs, teams, projects, guardrails, policies, workloads }
+    private enum CodingKeys: String, CodingKey { case providers, deployments, aliases, keys, orgs, teams, projects, guardrails, policies, workloads, mcpServers }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         providers = try c.decodeIfPresent([String: ProviderConfig].self, forKey: .providers) ?? [:]
@@ -31,6 +33,7 @@ public struct ConfigState: Sendable, Hashable, Codable {
         guardrails = try c.decodeIfPresent([String: GuardrailPolicy].self, forKey: .guardrails) ?? [:]
         policies = try c.decodeIfPresent([String: StoredPolicy].self, forKey: .policies) ?? [:]
         workloads = try c.decodeIfPresent([String: WorkloadRegistration].self, forKey: .workloads) ?? [:]
+        mcpServers = try c.decodeIfPresent([String: MCPServerConfig].self, forKey: .mcpServers) ?? [:]
     }
 
     /// The guardrail policy chain that governs `key` (broadest first), only the scopes that
@@ -49,5 +52,5 @@ public struct ConfigState: Sendable, Hashable, Codable {
 
 /// The kinds of configuration entity the store persists (one row per entity).
 public enum EntityKind: String, Sendable, CaseIterable, Codable {
-    case provider, deployment, alias, key, org, team, project, guardrail, policy, workload
+    case provider, deployment, alias, key, org, team, project, guardrail, policy, workload, mcpServer
 }

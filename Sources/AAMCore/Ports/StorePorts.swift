@@ -56,6 +56,7 @@ extension ConfigStore {
         state.guardrails = try decode(GuardrailPolicy.self, .guardrail)
         state.policies = try decode(StoredPolicy.self, .policy)
         state.workloads = try decode(WorkloadRegistration.self, .workload)
+        state.mcpServers = try decode(MCPServerConfig.self, .mcpServer)
         return state
     }
 

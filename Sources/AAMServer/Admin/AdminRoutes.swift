@@ -73,6 +73,7 @@ struct AdminRoutes: Sendable {
         registerAudit(on: admin)
         registerWorkloads(on: admin)
         registerPolicies(on: admin)
+        registerMCPServers(on: admin)
         admin.get("calls") { request, context in await guarded(request, context) { _ in
             let limit = min(1000, max(1, request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100))
             return Responses.json(try await calls.recentCalls(limit: limit))

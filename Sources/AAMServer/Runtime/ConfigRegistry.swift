@@ -111,6 +111,7 @@ public actor ConfigRegistry {
         case .guardrail: return try state.guardrails[id].map(encoder.encode)
         case .policy: return try state.policies[id].map(encoder.encode)
         case .workload: return try state.workloads[id].map(encoder.encode)
+        case .mcpServer: return try state.mcpServers[id].map(encoder.encode)
         }
     }
 
@@ -141,6 +142,12 @@ public actor ConfigRegistry {
             guard let sealed = provider.credential else { continue }
             draft.providers[name]?.credential = try old.rewrap(sealed, owner: name, to: newMaster)
             changed.append((.provider, name))
+        }
+        for (name, server) in state.mcpServers {
+            guard let sealed = server.credential else { continue }
+            let owner = MCPServerConfig.credentialOwner(name)
+            draft.mcpServers[name]?.credential = try old.rewrap(sealed, owner: owner, to: newMaster)
+            changed.append((.mcpServer, name))
         }
         // Recorded before anything changes (see `commit`): the pepper and the vault move next.
         let who = auditActor(actor)
