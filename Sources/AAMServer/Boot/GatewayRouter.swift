@@ -19,6 +19,8 @@ enum GatewayRouter {
         router.post("v1/messages") { request, context in await messages.handle(request, context: context) }
         router.post("v1/embeddings") { request, context in await embeddings.handle(request, context: context) }
         router.get("v1/models") { request, context in await models.handle(request, context: context) }
+        let mcp = MCPEndpoint(runtime: runtime)
+        router.post("mcp/:server") { request, context in await mcp.handle(request, context: context) }
         router.get("healthz") { _, _ in Responses.json(Array(#"{"status":"ok"}"#.utf8)) }
         router.get("readyz") { _, _ in
             ready() ? Responses.json(Array(#"{"status":"ready"}"#.utf8))
