@@ -31,6 +31,8 @@ public struct ControlMessage: Codable, Sendable, Equatable {
     public var keys: [KeyRow]?
     public var aliases: [AliasRow]?
     public var guardrails: GuardrailSummary?
+    /// Answer to `agents`: one row per registered workload.
+    public var agents: [AgentRow]?
     public var commandResult: CommandResult?
     public var error: ControlError?
     public var event: ControlEvent?
@@ -76,7 +78,7 @@ public struct ControlMessage: Codable, Sendable, Equatable {
 
 /// What a `query` asks for; the `result` carries the member of the same name.
 public enum ControlQuery: String, Codable, Sendable, CaseIterable {
-    case status, providers, spend, keys, aliases, guardrails
+    case status, providers, spend, keys, aliases, guardrails, agents
 }
 
 public struct ControlError: Codable, Sendable, Equatable, Error {
@@ -373,21 +375,23 @@ public struct GuardrailSummary: Codable, Sendable, Equatable {
 // MARK: Live events
 
 public struct ControlEvent: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable, CaseIterable { case call, guardrailHit, health, adminChange }
+    public enum Kind: String, Codable, Sendable, CaseIterable { case call, guardrailHit, health, adminChange, policyDecision }
     public var kind: Kind
     public var call: CallRow?
     public var guardrailHit: GuardrailHitRow?
     public var health: HealthRow?
     public var adminChange: AdminChangeRow?
+    public var policyDecision: PolicyDecisionRow?
     public init(
         kind: Kind, call: CallRow? = nil, guardrailHit: GuardrailHitRow? = nil, health: HealthRow? = nil,
-        adminChange: AdminChangeRow? = nil
+        adminChange: AdminChangeRow? = nil, policyDecision: PolicyDecisionRow? = nil
     ) {
         self.kind = kind
         self.call = call
         self.guardrailHit = guardrailHit
         self.health = health
         self.adminChange = adminChange
+        self.policyDecision = policyDecision
     }
 }
 
@@ -415,10 +419,16 @@ public struct CallRow: Codable, Sendable, Equatable {
     public var attempts: Int
     /// `detector:action` per guardrail that fired, e.g. `email:redact`.
     public var guardrails: [String]
+    /// A workload call's SPIFFE ID (nil for a virtual-key call).
+    public var identity: String?
+    /// A workload call's policy decision, e.g. `finance-analyst-readonly v2: deny models.allow`
+    /// (`shadow-would-deny` is appended when a shadow policy would have refused it).
+    public var policy: String?
     public init(
         requestId: String, time: Date, endpoint: String, keyPrefix: String?, scope: String?, alias: String?, provider: String?,
         deployment: String?, status: Int, outcome: String, errorClass: String?, latencyMs: Double, ttftMs: Double?,
-        promptTokens: Int, completionTokens: Int, costUSD: String?, streamed: Bool, attempts: Int, guardrails: [String]
+        promptTokens: Int, completionTokens: Int, costUSD: String?, streamed: Bool, attempts: Int, guardrails: [String],
+        identity: String? = nil, policy: String? = nil
     ) {
         self.requestId = requestId
         self.time = time
@@ -439,6 +449,8 @@ public struct CallRow: Codable, Sendable, Equatable {
         self.streamed = streamed
         self.attempts = attempts
         self.guardrails = guardrails
+        self.identity = identity
+        self.policy = policy
     }
 }
 
@@ -487,5 +499,84 @@ public struct AdminChangeRow: Codable, Sendable, Equatable {
         self.actor = actor
         self.action = action
         self.target = target
+    }
+}
+
+
+/// One AgentPolicy decision (allow or deny, model or tool call), as the Live and Agents views
+/// show it. Names identity, policy, rule and reason; never arguments or text.
+public struct PolicyDecisionRow: Codable, Sendable, Equatable {
+    public var time: Date
+    public var requestId: String
+    public var spiffeId: String
+    /// `model` or `tool`.
+    public var kind: String
+    public var model: String?
+    public var resource: String?
+    public var action: String?
+    /// `allow` or `deny`.
+    public var decision: String
+    public var policy: String?
+    public var version: Int?
+    public var rule: String
+    public var reason: String
+    /// The rule a shadow policy would have denied with (the call went ahead).
+    public var wouldDenyRule: String?
+    public init(
+        time: Date, requestId: String, spiffeId: String, kind: String, model: String? = nil, resource: String? = nil,
+        action: String? = nil, decision: String, policy: String?, version: Int?, rule: String, reason: String, wouldDenyRule: String? = nil
+    ) {
+        self.time = time
+        self.requestId = requestId
+        self.spiffeId = spiffeId
+        self.kind = kind
+        self.model = model
+        self.resource = resource
+        self.action = action
+        self.decision = decision
+        self.policy = policy
+        self.version = version
+        self.rule = rule
+        self.reason = reason
+        self.wouldDenyRule = wouldDenyRule
+    }
+}
+
+/// One registered workload (agent) and the policy that governs it, as the Agents view shows it.
+public struct AgentRow: Codable, Sendable, Equatable {
+    public var spiffeId: String
+    public var owner: String
+    public var team: String
+    public var environment: String
+    /// The most specific policy that applies (nil: none, so every call is denied).
+    public var policy: String?
+    public var policyVersion: Int?
+    /// `enforce` or `shadow`.
+    public var policyMode: String?
+    /// Model aliases the policy allows (`*` for any); empty when none are granted.
+    public var allowedModels: [String]
+    public var dailyBudgetUSD: String?
+    public var spentTodayUSD: String?
+    /// Decisions since the daemon started.
+    public var allowed: Int
+    public var denied: Int
+    public var lastDecision: PolicyDecisionRow?
+    public init(
+        spiffeId: String, owner: String, team: String, environment: String, policy: String?, policyVersion: Int?, policyMode: String?,
+        allowedModels: [String], dailyBudgetUSD: String?, spentTodayUSD: String?, allowed: Int, denied: Int, lastDecision: PolicyDecisionRow?
+    ) {
+        self.spiffeId = spiffeId
+        self.owner = owner
+        self.team = team
+        self.environment = environment
+        self.policy = policy
+        self.policyVersion = policyVersion
+        self.policyMode = policyMode
+        self.allowedModels = allowedModels
+        self.dailyBudgetUSD = dailyBudgetUSD
+        self.spentTodayUSD = spentTodayUSD
+        self.allowed = allowed
+        self.denied = denied
+        self.lastDecision = lastDecision
     }
 }

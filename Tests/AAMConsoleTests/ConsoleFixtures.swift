@@ -118,6 +118,8 @@ enum Fixtures {
         state.keys = keys
         state.aliases = aliases
         state.guardrails = guardrails
+        state.agents = agents
+        state.policyDecisions = decisions
         for call in calls { state.calls.append(call) }
         state.view = view
         return state

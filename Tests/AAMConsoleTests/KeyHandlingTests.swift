@@ -21,6 +21,8 @@ struct KeyHandlingTests {
         _ = state.handle(key: .tab)
         #expect(state.view == .aliases)
         _ = state.handle(key: .tab)
+        #expect(state.view == .agents)
+        _ = state.handle(key: .tab)
         _ = state.handle(key: .tab)
         #expect(state.view == .live)  // wraps after Help
         _ = state.handle(key: .backTab)
@@ -28,8 +30,10 @@ struct KeyHandlingTests {
         _ = state.handle(key: .character("1"))
         _ = state.handle(key: .character("?"))
         #expect(state.view == .help)
-        _ = state.handle(key: .character("8"))
-        #expect(state.view == .help)  // no view 8
+        _ = state.handle(key: .character("9"))
+        #expect(state.view == .help)  // no view 9
+        _ = state.handle(key: .character("7"))
+        #expect(state.view == .agents)
     }
 
     @Test("while disconnected, switching views sends nothing")

@@ -19,6 +19,7 @@ public enum ConsoleRenderer {
         case .guardrails: GuardrailsViewRenderer.draw(state, in: body, into: &grid)
         case .keys: KeysViewRenderer.draw(state, in: body, into: &grid)
         case .aliases: AliasesViewRenderer.draw(state, in: body, into: &grid)
+        case .agents: AgentsViewRenderer.draw(state, in: body, into: &grid)
         case .help: HelpViewRenderer.draw(state, in: body, into: &grid)
         }
         if let overlay = state.overlay { OverlayRenderer.draw(overlay, state: state, in: body, into: &grid) }
@@ -46,9 +47,12 @@ public enum ConsoleRenderer {
     static func drawHeader(_ state: ConsoleState, into grid: inout ScreenGrid) {
         grid.fill(row: 0, role: .title)
         var x = grid.write(" AAM ", row: 0, column: 0, role: .title, bold: true)
+        // Narrow terminals drop each tab's trailing space so every view's number stays visible.
+        let full = ConsoleView.allCases.reduce(x) { $0 + DisplayWidth.of(" \($1.number) \($1.title) ") }
+        let pad = full <= grid.width ? " " : ""
         for view in ConsoleView.allCases {
             let current = view == state.view
-            x = grid.write(" \(view.number) \(view.title) ", row: 0, column: x, role: current ? .title : .muted,
+            x = grid.write(" \(view.number) \(view.title)\(pad)", row: 0, column: x, role: current ? .title : .muted,
                            selected: current, bold: current)
         }
         if let daemon = state.daemon {

@@ -9,6 +9,12 @@ public enum Format {
         return two(ofDay / 3600) + ":" + two(ofDay / 60 % 60) + ":" + two(ofDay % 60)
     }
 
+    /// A SPIFFE ID without its `spiffe://` scheme (`prod/agent/finance-analyst`): the part that
+    /// tells workloads apart in a narrow column.
+    public static func workload(_ spiffeId: String) -> String {
+        spiffeId.hasPrefix("spiffe://") ? String(spiffeId.dropFirst("spiffe://".count)) : spiffeId
+    }
+
     /// "just now", "42s ago", "3m ago", "5h ago", "2d ago", or "in 3d" for the future.
     public static func relative(_ date: Date, now: Date) -> String {
         let delta = now.timeIntervalSince(date)

@@ -24,15 +24,21 @@ enum LiveViewRenderer {
             guardText = first.split(separator: ":").first.map(String.init) ?? first
             if call.guardrails.count > 1 { guardText += "+\(call.guardrails.count - 1)" }
         }
+        // A policy refusal or shadow finding outranks guardrail marks: it says why the call looks as it does.
+        var guardCell = [Segment(guardText, .guardrailHit)]
+        if let mark = PolicyMark(call) { guardCell = [Segment(mark.label, mark.role, bold: mark == .deny)] }
+        // A workload call is known by its SPIFFE ID, not a key prefix.
+        let caller = call.identity.map { [Segment(Format.workload($0), .title)] }
+            ?? [Segment(call.keyPrefix ?? "—"), Segment(call.scope.map { " " + $0 } ?? "", .muted)]
         return [
             [Segment(Format.clockTime(call.time, in: state.timeZone), .muted)],
-            [Segment(call.keyPrefix ?? "—"), Segment(call.scope.map { " " + $0 } ?? "", .muted)],
+            caller,
             [Segment(call.alias ?? "—"), Segment(" → ", .muted), Segment(call.provider ?? "—")],
             [Segment(String(call.status), Roles.outcome(call.outcome), bold: call.outcome != "success")],
             [Segment(Format.latency(call.latencyMs))],
             [Segment(Format.compact(call.promptTokens + call.completionTokens))],
             [Segment(Format.money(call.costUSD))],
-            [Segment(guardText, .guardrailHit)],
+            guardCell,
         ]
     }
 }

@@ -43,7 +43,8 @@ enum OverlayRenderer {
         let fields: [(String, String, ThemeRole)] = [
             ("time", Format.clockTime(call.time, in: state.timeZone) + " (" + Format.relative(call.time, now: state.now) + ")", .mainForeground),
             ("endpoint", call.endpoint, .mainForeground),
-            ("key", [call.keyPrefix, call.scope].compactMap { $0 }.joined(separator: "  "), .mainForeground),
+            call.identity.map { ("identity", $0, ThemeRole.title) }
+                ?? ("key", [call.keyPrefix, call.scope].compactMap { $0 }.joined(separator: "  "), .mainForeground),
             ("route", "\(call.alias ?? "—") → \(call.provider ?? "—") (\(call.deployment ?? "—"))", .mainForeground),
             ("status", "\(call.status) \(call.outcome)" + (call.errorClass.map { " (\($0))" } ?? ""), Roles.outcome(call.outcome)),
             ("latency", Format.latency(call.latencyMs) + (call.ttftMs.map { ", first token " + Format.latency($0) } ?? ""), .mainForeground),
@@ -53,10 +54,27 @@ enum OverlayRenderer {
             ("attempts", String(call.attempts), call.attempts > 1 ? .statusCooldown : .mainForeground),
             ("guardrails", call.guardrails.isEmpty ? "none" : call.guardrails.joined(separator: ", "),
              call.guardrails.isEmpty ? .muted : .guardrailHit),
-        ]
+        ] + policyFields(call, state: state)
         return fields.map { label, value, role in
             Line([Segment(TextFit.fit(label, width: 11), .muted), Segment(value, role)])
         }
+    }
+
+    /// A workload call's policy decision: from the live decision event with the same request id
+    /// when the console saw it (policy, version, rule, reason), else the call row's summary.
+    static func policyFields(_ call: CallRow, state: ConsoleState) -> [(String, String, ThemeRole)] {
+        let role = PolicyMark(call).map(\.role) ?? .statusOK
+        guard let decision = state.policyDecisions.first(where: { $0.requestId == call.requestId }) else {
+            return call.policy.map { [("policy", $0, role)] } ?? []
+        }
+        var fields: [(String, String, ThemeRole)] = [
+            ("policy", "\(decision.policy ?? "none") — \(decision.decision)", role),
+            ("version", decision.version.map { "v\($0)" } ?? "—", .mainForeground),
+            ("rule", decision.rule, .mainForeground),
+            ("reason", decision.reason, .mainForeground),
+        ]
+        if let wouldDeny = decision.wouldDenyRule { fields.append(("shadow", "would deny by \(wouldDeny)", .statusCooldown)) }
+        return fields
     }
 
     /// A bordered box centered in the body, clearing what is under it.

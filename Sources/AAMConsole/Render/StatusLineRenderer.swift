@@ -65,6 +65,6 @@ enum StatusLineRenderer {
         case nil: break
         }
         if state.isEditingFilter { return [("type", "to filter"), ("Enter", "keep"), ("Esc", "clear")] }
-        return [("1-7", "views")] + KeyBindings.hints(in: state.view).map { ($0.hintKey, $0.hint ?? "") }
+        return [("1-\(ConsoleView.allCases.count)", "views")] + KeyBindings.hints(in: state.view).map { ($0.hintKey, $0.hint ?? "") }
     }
 }

@@ -115,12 +115,25 @@ extension ConsoleState {
                 providers[index].state = health.to
                 providers[index].reason = health.reason
             }
+        case .policyDecision:
+            guard let decision = event.policyDecision else { return }
+            absorb(decision)
         case .adminChange:
             guard let change = event.adminChange else { return }
             statusMessage = StatusMessage(text: "\(change.actor): \(change.action) \(change.target)", isError: false, at: now)
             lastQueried.removeAll()  // the next tick re-reads the current view
         }
         isDirty = true
+    }
+
+    /// A decision goes on top of the recent list and into its agent's counters (the next
+    /// `agents` snapshot replaces them with the daemon's own figures).
+    private mutating func absorb(_ decision: PolicyDecisionRow) {
+        policyDecisions.insert(decision, at: 0)
+        if policyDecisions.count > Self.recentPolicyDecisionsKept { policyDecisions.removeLast() }
+        guard let index = agents.firstIndex(where: { $0.spiffeId == decision.spiffeId }) else { return }
+        if decision.decision == "allow" { agents[index].allowed += 1 } else { agents[index].denied += 1 }
+        agents[index].lastDecision = decision
     }
 
     /// New calls come in on top; a selection below the top stays on the same call.
@@ -153,6 +166,7 @@ extension ConsoleState {
         if let keys = message.keys { self.keys = keys }
         if let aliases = message.aliases { self.aliases = aliases }
         if let guardrails = message.guardrails { self.guardrails = guardrails }
+        if let agents = message.agents { self.agents = agents }
         isDirty = true
     }
 

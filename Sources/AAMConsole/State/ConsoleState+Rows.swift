@@ -81,6 +81,7 @@ extension ConsoleState {
         case .guardrails: guardrails?.counters.count ?? 0
         case .keys: keyRows.count
         case .aliases: aliasItems.count
+        case .agents: agents.count
         case .help: max(1, HelpContent.lines.count - visibleItemRows(for: .help) + 1)  // scroll positions
         }
     }
@@ -90,6 +91,7 @@ extension ConsoleState {
         let body = ConsoleLayout.bodyHeight(screenSize)
         switch view {
         case .guardrails: return ConsoleLayout.guardrailCounterRows(body: body)
+        case .agents: return ConsoleLayout.agentRows(body: body)
         case .help: return body
         case .providers: return max(1, body - 2)  // the last row explains the selected deployment
         default: return max(1, body - 1)
@@ -118,4 +120,7 @@ public enum ConsoleLayout {
     /// The Guardrails view gives its top part to the counters (with their column header) and
     /// the rest to recent hits.
     public static func guardrailCounterRows(body: Int) -> Int { max(1, body / 2 - 1) }
+
+    /// The Agents view likewise: workloads on top, recent decisions below.
+    public static func agentRows(body: Int) -> Int { max(1, body / 2 - 1) }
 }

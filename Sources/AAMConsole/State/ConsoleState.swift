@@ -105,6 +105,10 @@ public struct ConsoleState: Sendable {
     public var aliases: [AliasRow] = []
     /// Guardrails view data, patched by guardrail-hit events.
     public var guardrails: GuardrailSummary?
+    /// Agents view rows (registered workloads and their policies), patched by decision events.
+    public var agents: [AgentRow] = []
+    /// Recent AgentPolicy decisions from the live feed, newest first, bounded.
+    public var policyDecisions: [PolicyDecisionRow] = []
 
     // Look.
     /// The theme in use; `t` moves to the next of `themeNames`.
@@ -128,6 +132,7 @@ public struct ConsoleState: Sendable {
     var pendingCommands: [Int: ControlCommand] = [:]
     var lastQueried: [ControlQuery: Date] = [:]
     static let recentGuardrailHitsKept = 200
+    static let recentPolicyDecisionsKept = 200
 
     /// A console not yet connected, on the Live view, with an empty ring of `callCapacity` calls.
     public init(

@@ -1,8 +1,9 @@
 import AAMControlProtocol
 
-/// The console's screens, in tab order; `number` is the key that opens each.
+/// The console's screens, in tab order; `number` is the key that opens each. Help stays last
+/// (and on `?`), so Agents took its digit 7 and Help moved to 8.
 public enum ConsoleView: Int, Sendable, Hashable, CaseIterable {
-    case live = 1, spend, providers, guardrails, keys, aliases, help
+    case live = 1, spend, providers, guardrails, keys, aliases, agents, help
 
     public var title: String {
         switch self {
@@ -12,6 +13,7 @@ public enum ConsoleView: Int, Sendable, Hashable, CaseIterable {
         case .guardrails: "Guardrails"
         case .keys: "Keys"
         case .aliases: "Aliases"
+        case .agents: "Agents"
         case .help: "Help"
         }
     }
@@ -28,6 +30,7 @@ public enum ConsoleView: Int, Sendable, Hashable, CaseIterable {
         case .guardrails: .guardrails
         case .keys: .keys
         case .aliases: .aliases
+        case .agents: .agents
         }
     }
 

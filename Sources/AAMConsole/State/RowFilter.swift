@@ -11,7 +11,8 @@ public struct RowFilter: Sendable, Equatable {
 
     public func matches(_ row: CallRow) -> Bool {
         isEmpty || contains(row.alias) || contains(row.provider) || contains(row.keyPrefix) || contains(row.scope)
-            || contains(String(row.status)) || contains(row.outcome) || contains(row.deployment)
+            || contains(String(row.status)) || contains(row.outcome) || contains(row.deployment) || contains(row.identity)
+            || contains(row.policy)
     }
 
     public func matches(_ row: ProviderRow) -> Bool {

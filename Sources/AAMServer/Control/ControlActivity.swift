@@ -14,6 +14,7 @@ final class ControlActivity: Sendable {
         var latency = LatencyWindow()
         var guardrails = GuardrailActivity()
         var spend = SpendActivity()
+        var policy = PolicyActivity()
     }
 
     private let state = Mutex(State())
@@ -21,6 +22,11 @@ final class ControlActivity: Sendable {
     init() {}
 
     func record(_ event: GatewayEvent) {
+        if case .policyDecision(let requestId, let evidence) = event {
+            let row = ControlEventMapper.decisionRow(evidence, requestId: requestId)
+            state.withLock { $0.policy.record(row) }
+            return
+        }
         guard case .call(let call) = event else { return }
         let finished = call.startedAt.addingTimeInterval(max(call.latencyMs, 0) / 1000)
         state.withLock { state in
@@ -36,6 +42,11 @@ final class ControlActivity: Sendable {
 
     func percentiles(of deployment: String, at now: Date) -> (p50: Double, p95: Double)? {
         state.withLock { $0.latency.percentiles(of: deployment, at: now) }
+    }
+
+    /// Decision counts and the latest decision of `identity` since start.
+    func policyCounts(of identity: String) -> PolicyActivity.Counts {
+        state.withLock { $0.policy.counts(of: identity) }
     }
 
     func guardrailSummary(at now: Date) -> GuardrailSummary {
@@ -70,7 +81,9 @@ enum ControlEventMapper {
                     reason: transition.reason.rawValue))
         case .adminChange(let actor, let action, let target):
             return ControlEvent(kind: .adminChange, adminChange: AdminChangeRow(time: now, actor: actor, action: action, target: target))
-        case .modelUnpriced, .spoolAlarm, .policyDecision:
+        case .policyDecision(let requestId, let evidence):
+            return ControlEvent(kind: .policyDecision, policyDecision: decisionRow(evidence, requestId: requestId))
+        case .modelUnpriced, .spoolAlarm:
             return nil
         }
     }
@@ -78,11 +91,28 @@ enum ControlEventMapper {
     static func callRow(_ record: CallRecord) -> CallRow {
         let scope = [record.orgId, record.teamId, record.projectId].compactMap { $0 }.joined(separator: "/")
         return CallRow(
-            requestId: record.requestId, time: record.startedAt, endpoint: record.endpoint, keyPrefix: record.keyPrefix,
+            requestId: record.requestId, time: record.startedAt, endpoint: record.endpoint,
+            keyPrefix: record.keyPrefix.flatMap { $0.isEmpty ? nil : $0 },  // workload calls have no key
             scope: scope.isEmpty ? nil : scope, alias: record.alias, provider: record.provider, deployment: record.deployment,
             status: record.status, outcome: record.outcome.rawValue, errorClass: record.errorClass, latencyMs: record.latencyMs,
             ttftMs: record.ttftMs, promptTokens: record.promptTokens, completionTokens: record.completionTokens, costUSD: record.costUSD,
             streamed: record.streamed, attempts: record.attempts.count,
-            guardrails: record.guardrails.filter { $0.action != .allow }.map { "\($0.detector.rawValue):\($0.action.rawValue)" })
+            guardrails: record.guardrails.filter { $0.action != .allow }.map { "\($0.detector.rawValue):\($0.action.rawValue)" },
+            identity: record.policy?.spiffeId, policy: record.policy.map(policySummary))
+    }
+
+    static func decisionRow(_ evidence: PolicyEvidence, requestId: String) -> PolicyDecisionRow {
+        PolicyDecisionRow(
+            time: evidence.at, requestId: requestId, spiffeId: evidence.spiffeId, kind: evidence.kind, model: evidence.model,
+            resource: evidence.resource, action: evidence.action, decision: evidence.decision, policy: evidence.policy,
+            version: evidence.version, rule: evidence.rule, reason: evidence.reason, wouldDenyRule: evidence.wouldDeny?.rule)
+    }
+
+    /// `name vN: allow|deny rule`, plus ` (shadow would deny rule)` for a shadow finding.
+    static func policySummary(_ evidence: PolicyEvidence) -> String {
+        let by = evidence.policy.map { "\($0) v\(evidence.version ?? 0): " } ?? ""
+        var text = "\(by)\(evidence.decision) \(evidence.rule)"
+        if let wouldDeny = evidence.wouldDeny { text += " (shadow would deny \(wouldDeny.rule))" }
+        return text
     }
 }

@@ -24,6 +24,7 @@ struct ControlQueries: Sendable {
         case .keys: message.keys = keys(at: now)
         case .aliases: message.aliases = aliases()
         case .guardrails: message.guardrails = activity.guardrailSummary(at: now)
+        case .agents: message.agents = agents(at: now)
         }
         return message
     }
@@ -115,6 +116,24 @@ struct ControlQueries: Sendable {
                     weight: deployment.weight, priority: deployment.priority, drained: !snapshot.isRoutable(deployment))
             }
             return AliasRow(name: name, strategy: settings.strategy.rawValue, fallbacks: settings.fallbacks, retries: settings.retries, deployments: members)
+        }
+    }
+
+    /// One row per registered workload, by SPIFFE ID: the most specific policy that applies,
+    /// its model grant, the tightest enforced daily budget with today's spend, and decisions since start.
+    func agents(at now: Date) -> [AgentRow] {
+        let engine = runtime.policies.engine
+        return runtime.snapshots.snapshot.state.workloads.values.sorted { $0.spiffeId < $1.spiffeId }.map { workload in
+            let id = try? SPIFFEID(workload.spiffeId)
+            let policy = id.flatMap { engine.applicablePolicies(for: $0).first }.flatMap { engine.policy(named: $0) }
+            let budget = id.flatMap { engine.dailyBudget(for: $0) }
+            let counts = activity.policyCounts(of: workload.spiffeId)
+            return AgentRow(
+                spiffeId: workload.spiffeId, owner: workload.owner, team: workload.team, environment: workload.environment,
+                policy: policy?.name, policyVersion: policy?.version, policyMode: policy?.mode.rawValue,
+                allowedModels: policy?.models?.allow ?? [], dailyBudgetUSD: budget?.amount.description,
+                spentTodayUSD: runtime.agentSpend.today(workload.spiffeId, at: now).description,
+                allowed: counts.allowed, denied: counts.denied, lastDecision: counts.last)
         }
     }
 
