@@ -1,4 +1,6 @@
+import AAMCore
 import AAMTesting
+@testable import AAMServer
 import Foundation
 import Testing
 
@@ -84,12 +86,34 @@ import Testing
         return setup
     }
 
+    /// The `.policyDecision` events for `ids` (published before each answer; bounded wait).
+    static func decisions(_ subscription: EventBus.Subscription, ids: Set<String>) async -> [String: PolicyEvidence] {
+        await withTaskGroup(of: [String: PolicyEvidence].self) { group in
+            group.addTask {
+                var found: [String: PolicyEvidence] = [:]
+                for await event in subscription.events {
+                    if case .policyDecision(let id, let evidence) = event, ids.contains(id) { found[id] = evidence }
+                    if found.count == ids.count { break }
+                }
+                return found
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(10))
+                return [:]
+            }
+            let first = await group.next() ?? [:]
+            group.cancelAll()
+            return first
+        }
+    }
+
     static func result(_ reply: GatewayHarness.Reply) throws -> [String: Any] {
         try #require(try reply.json()["result"] as? [String: Any], "no result in \(reply.text)")
     }
 
     @Test func listIsFilteredAllowedCallsCarryTheInjectedCredentialAndDenialsNeverReachTheTool() async throws {
         let s = try await Self.start()
+        let events = s.gateway.harness.gateway.runtime.bus.subscribe()
         do {
             let list = try await s.mcp("tools/list")
             #expect(list.status == 200, "\(list.text)")
@@ -115,6 +139,17 @@ import Testing
             #expect(structured["reason"] as? String == "explicitly_denied")
             #expect(structured["policy"] as? String == "analyst-tools")
             #expect((structured["rule"] as? String)?.contains("deny") == true, "\(denied.text)")
+            // Each decision is evidence: a `.policyDecision` event (kind tool) keyed by the request id.
+            let allowedID = try #require(allowed.header("x-request-id"))
+            let deniedID = try #require(denied.header("x-request-id"))
+            let published = await Self.decisions(events, ids: [allowedID, deniedID])
+            #expect(published[allowedID]?.decision == "allow")
+            #expect(published[allowedID]?.kind == "tool")
+            #expect(published[allowedID]?.resource == "salesforce.accounts")
+            #expect(published[allowedID]?.action == "read")
+            #expect(published[deniedID]?.decision == "deny")
+            #expect(published[deniedID]?.action == "export")
+            #expect(published[deniedID]?.spiffeId == Self.agent)
             let unmapped = try Self.result(try await s.mcp("tools/call", name: "unmapped_tool"))
             #expect((unmapped["structuredContent"] as? [String: Any])?["reason"] as? String == "tool_not_mapped")
             #expect(!s.fake.mcpRequests.contains { $0.method == "tools/call" && $0.name != "get_account" }, "a denied call reached the tool")
@@ -172,6 +207,22 @@ import Testing
             let calls = s.fake.mcpRequests.filter { $0.method == "tools/call" }
             #expect(calls.count == 2)
             #expect(calls.allSatisfy { $0.headers["authorization"] == "Bearer token-1-TOKSECRET" })
+        } catch {
+            await s.stop()
+            throw error
+        }
+        await s.stop()
+    }
+
+    @Test func customHeaderInjectionReplacesNothingTheAgentSent() async throws {
+        let s = try await Self.start(injection: #"{"type":"header","header":"X-Tool-Key"}"#)
+        do {
+            let reply = try await s.mcp("tools/call", name: "get_account")
+            #expect(reply.status == 200, "\(reply.text)")
+            #expect(reply.text.contains("called with [REDACTED]"), "\(reply.text)")
+            let upstream = try #require(s.fake.mcpRequests.last)
+            #expect(upstream.headers["x-tool-key"] == Self.credential)
+            #expect(upstream.headers["authorization"] == nil, "the agent's Authorization header went upstream")
         } catch {
             await s.stop()
             throw error

@@ -30,6 +30,13 @@ struct MCPEndpoint: Sendable {
     static let nameHeader = HTTPField.Name("Mcp-Name")!
 
     func handle(_ request: Request, context: GatewayContext) async -> Response {
+        var response = await respond(request, context: context)
+        // Correlates the answer with the `.policyDecision` event (and SIEM record) it produced.
+        response.headers[Responses.requestIDField] = context.requestID
+        return response
+    }
+
+    private func respond(_ request: Request, context: GatewayContext) async -> Response {
         var id: JSONValue?
         do {
             let serverName = context.parameters.get("server") ?? ""
