@@ -38,10 +38,10 @@ import Testing
         /// Sends one JSON-RPC message; `stateless` adds the 2026-07-28 headers (from the body unless overridden).
         func mcp(
             _ method: String, name: String? = nil, id: Int? = 1, server: String = "crm", stateless: Bool = true, session: String? = nil,
-            headerName: String? = nil, auth: Bool = true
+            headerName: String? = nil, auth: Bool = true, arguments: String = #"{"id":"001"}"#
         ) async throws -> GatewayHarness.Reply {
             var params = ""
-            if let name { params = #","params":{"name":"\#(name)","arguments":{"id":"001"}}"# }
+            if let name { params = #","params":{"name":"\#(name)","arguments":\#(arguments)}"# }
             let idField = id.map { #","id":\#($0)"# } ?? ""
             let body = #"{"jsonrpc":"2.0","method":"\#(method)"\#(idField)\#(params)}"#
             var headers: [(String, String)] = [("accept", "application/json, text/event-stream")]
@@ -223,6 +223,31 @@ import Testing
             let upstream = try #require(s.fake.mcpRequests.last)
             #expect(upstream.headers["x-tool-key"] == Self.credential)
             #expect(upstream.headers["authorization"] == nil, "the agent's Authorization header went upstream")
+        } catch {
+            await s.stop()
+            throw error
+        }
+        await s.stop()
+    }
+
+    @Test func responseGuardrailsApplyAndAMissingResourceIdIsRefused() async throws {
+        let s = try await Self.start()
+        do {
+            let h = s.gateway.harness
+            try await h.adminOK(.PUT, "/admin/guardrails/org:acme", json: #"{"response":{"email":"redact"}}"#)
+            let reply = try await s.mcp("tools/call", name: "get_account", arguments: #"{"id":"001","echo":"owner bob@example.com"}"#)
+            #expect(reply.status == 200, "\(reply.text)")
+            #expect(reply.text.contains("echo: owner"), "\(reply.text)")
+            #expect(!reply.text.contains("bob@example.com"), "\(reply.text)")
+
+            try await h.adminOK(.POST, "/admin/mcp-servers/crm/tools", json: #"{"tool":"get_account","resource":"salesforce.accounts","action":"read","resourceIdFrom":"account.id"}"#)
+            let before = s.fake.mcpRequests.count
+            let missing = try Self.result(try await s.mcp("tools/call", name: "get_account"))
+            #expect(missing["isError"] as? Bool == true)
+            #expect((missing["structuredContent"] as? [String: Any])?["reason"] as? String == "resource_id_missing:account.id")
+            #expect(s.fake.mcpRequests.count == before)
+            let named = try await s.mcp("tools/call", name: "get_account", arguments: #"{"account":{"id":"001"}}"#)
+            #expect((try Self.result(named))["isError"] as? Bool == false, "\(named.text)")
         } catch {
             await s.stop()
             throw error

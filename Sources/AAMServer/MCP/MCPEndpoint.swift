@@ -123,6 +123,10 @@ struct MCPEndpoint: Sendable {
         guard let tool = message.name, let mapping = server.tools[tool] else {
             return MCPResponse.denied(id: message.id, reason: "tool_not_mapped", rule: "catalog", policy: nil, version: nil)
         }
+        // A mapping that names the resource instance by an argument path refuses a call without it.
+        if let path = mapping.resourceIdFrom, MCPResponse.value(at: path, in: message.arguments) == nil {
+            return MCPResponse.denied(id: message.id, reason: "resource_id_missing:\(path)", rule: "catalog", policy: nil, version: nil)
+        }
         let request = DecisionRequest(
             identity: workload.spiffeID, action: .toolCall(resource: mapping.resource, action: mapping.action, arguments: message.arguments),
             context: DecisionContext(time: runtime.clock.now(), environment: workload.registration.environment))

@@ -104,7 +104,9 @@ final class FakeMCPRecorder: Sendable {
         case "tools/call"?:
             // A careless tool that echoes the credential it was called with.
             let credential = received.headers["authorization"] ?? received.headers["x-tool-key"] ?? "none"
-            result = ["content": [["type": "text", "text": "ok \(received.name ?? "") called with \(credential)"]], "isError": false]
+            let arguments = (json["params"] as? [String: Any])?["arguments"] as? [String: Any]
+            let echo = (arguments?["echo"] as? String).map { " echo: \($0)" } ?? ""
+            result = ["content": [["type": "text", "text": "ok \(received.name ?? "") called with \(credential)\(echo)"]], "isError": false]
         case let method? where method.hasPrefix("notifications/"):
             return Response(status: .accepted)
         default:
