@@ -130,7 +130,7 @@ struct StreamFailureTests {
             for await event in subscription.events {
                 if case .call(let record) = event { cancelled = record; break }
             }
-            #expect(cancelled?.outcome == .cancelled)
+            #expect(cancelled?.outcome == .cancelled, "\(cancelled?.errorClass ?? "-")")
             let reply = try await gateway.call("/v1/chat/completions", key: key, json: #"{"model":"chat","messages":[{"role":"user","content":"still there?"}]}"#)
             #expect(reply.status == 200)
         }

@@ -270,6 +270,10 @@ struct StreamWriterContext: Sendable {
                 throw CancellationError()
             } catch {
                 failure = "upstream_stream_failed"
+                // A client that goes away often surfaces first as a failed upstream read. Before
+                // recording a truncation, probe the client with an SSE comment (ignored by every
+                // SSE parser): if the write fails the client left, and the call was cancelled.
+                try await writer.write(ByteBuffer(string: ":\n\n"))
             }
             if let failure, state.upstreamError == nil, !state.guardrailBlocked {
                 state.pending.append(contentsOf: inBandError(failure))
