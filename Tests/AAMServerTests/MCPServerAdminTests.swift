@@ -1,5 +1,9 @@
+import AAMCore
+import AAMSecrets
 import Foundation
 import Testing
+
+@testable import AAMServer
 
 /// The MCP tool catalog admin API against a real gateway: credentials sealed and never
 /// returned, tool mappings, field errors with "did you mean", persistence through the config
@@ -70,5 +74,41 @@ import Testing
             #expect(typo.status == 400)
             #expect(typo.text.contains("did you mean 'action'"), "\(typo.text)")
         }
+    }
+
+    @Test func theCatalogIsPersistedAndItsCredentialIsRewrappedWithTheMasterKey() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aam-mcp-\(UUID().uuidString.prefix(12))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = "sqlite:\(directory.path)/aam.db"
+        let oldMaster = MasterKey.generateBase64(), newMaster = MasterKey.generateBase64()
+        let newKeyFile = directory.appendingPathComponent("new.key").path
+        try Data(newMaster.utf8).write(to: URL(fileURLWithPath: newKeyFile))
+        let first = try await GatewayHarness.start(database: database, masterKey: oldMaster)
+        do {
+            try await first.adminOK(
+                .POST, "/admin/mcp-servers", json: #"{"name":"crm","url":"http://127.0.0.1:9/mcp","credential":"\#(Self.secret)","injection":{"type":"bearer"}}"#)
+            try await first.adminOK(.POST, "/admin/mcp-servers/crm/tools", json: #"{"tool":"get_account","resource":"salesforce.accounts","action":"read"}"#)
+            let result = try await first.adminOK(.POST, "/admin/master-key/rewrap", json: #"{"newKeyFile":"\#(newKeyFile)"}"#)
+            #expect(result["rewrappedCredentials"] as? Int == 1)
+        } catch {
+            await first.stop()
+            throw error
+        }
+        await first.stop()
+
+        let second = try await GatewayHarness.start(database: database, masterKey: newMaster)
+        do {
+            let server = try #require(await second.gateway.runtime.registry.currentState.mcpServers["crm"])
+            #expect(server.tools["get_account"]?.action == "read")
+            let sealed = try #require(server.credential)
+            #expect(sealed.masterKeyID == (try MasterKey(base64: newMaster)).id)
+            let opened = try second.gateway.runtime.vault.open(sealed, owner: MCPServerConfig.credentialOwner("crm"))
+            #expect(opened.revealForTransport() == Self.secret)
+        } catch {
+            await second.stop()
+            throw error
+        }
+        await second.stop()
     }
 }
