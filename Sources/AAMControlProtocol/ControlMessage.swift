@@ -49,6 +49,31 @@ public struct ControlFraming: Sendable {
 
     public enum FramingError: Error, Equatable { case lineTooLong }
 
+    /// Decodes one received line; nil when this version cannot read it (e.g. a newer kind).
+    ///
+    /// A live feed is nearly all `event` lines, and decoding the full envelope (seventeen
+    /// optional members) costs about twice as much as decoding just the members an event line
+    /// has: so a line is read as a `NewsLine` first, and only other lines take the full path.
+    /// `decoder` must decode dates as ISO 8601 (as `encode` writes them).
+    public static func decode(_ line: [UInt8], with decoder: JSONDecoder) -> ControlMessage? {
+        let data = Data(line)
+        if let news = try? decoder.decode(NewsLine.self, from: data), news.type == ControlMessage.Kind.event.rawValue,
+            let event = news.event
+        {
+            var message = ControlMessage.event(event)
+            message.id = news.id
+            return message
+        }
+        return try? decoder.decode(ControlMessage.self, from: data)
+    }
+
+    /// The members an `event` line carries (the daemon sets no others on one).
+    private struct NewsLine: Decodable {
+        var type: String
+        var id: Int?
+        var event: ControlEvent?
+    }
+
     /// Appends received bytes and returns every complete line (without its newline).
     public mutating func append(_ bytes: some Sequence<UInt8>) throws(FramingError) -> [[UInt8]] {
         buffer.append(contentsOf: bytes)
