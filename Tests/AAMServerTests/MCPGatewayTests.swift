@@ -55,9 +55,9 @@ import Testing
         }
     }
 
-    static func start(injection: String = #"{"type":"bearer"}"#, fakeToken: Bool = false) async throws -> Setup {
+    static func start(injection: String = #"{"type":"bearer"}"#, sse: Bool = false) async throws -> Setup {
         let ca = try WorkloadTestCA(trustDomain: "prod")
-        let fake = try await FakeMCPServer.start()
+        let fake = try await FakeMCPServer.start(sse: sse)
         let gateway: WorkloadGateway
         do { gateway = try await WorkloadGateway.start(cas: [ca], mtls: false) } catch {
             await fake.stop()
@@ -248,6 +248,22 @@ import Testing
             #expect(s.fake.mcpRequests.count == before)
             let named = try await s.mcp("tools/call", name: "get_account", arguments: #"{"account":{"id":"001"}}"#)
             #expect((try Self.result(named))["isError"] as? Bool == false, "\(named.text)")
+        } catch {
+            await s.stop()
+            throw error
+        }
+        await s.stop()
+    }
+
+    @Test func anUpstreamAnsweringWithSSEIsRelayedAsJSONFilteredAndScrubbed() async throws {
+        let s = try await Self.start(sse: true)
+        do {
+            let list = try await s.mcp("tools/list")
+            #expect(list.status == 200, "\(list.text)")
+            #expect((try Self.result(list)["tools"] as? [[String: Any]])?.count == 2, "\(list.text)")
+            let call = try await s.mcp("tools/call", name: "search_accounts")
+            #expect(call.text.contains("called with Bearer [REDACTED]"), "\(call.text)")
+            #expect(!call.text.contains(Self.credential))
         } catch {
             await s.stop()
             throw error

@@ -40,8 +40,9 @@ public final class FakeMCPServer: Sendable {
     public var mcpRequests: [Received] { received.filter { $0.path == "/mcp" } }
     public var tokenRequests: [Received] { received.filter { $0.path == "/token" } }
 
-    public static func start() async throws -> FakeMCPServer {
-        let shared = FakeMCPRecorder()
+    /// - Parameter sse: answer requests as a one-event `text/event-stream` instead of plain JSON.
+    public static func start(sse: Bool = false) async throws -> FakeMCPServer {
+        let shared = FakeMCPRecorder(sse: sse)
         let router = Router()
         router.post("mcp") { request, context -> Response in try await shared.mcp(request, context) }
         router.post("token") { request, context -> Response in try await shared.token(request, context) }
@@ -75,6 +76,9 @@ struct FakeMCPStartError: Error {}
 final class FakeMCPRecorder: Sendable {
     let log = Mutex<[FakeMCPServer.Received]>([])
     let tokenCount = Mutex(0)
+    let sse: Bool
+
+    init(sse: Bool) { self.sse = sse }
 
     func record(_ request: Request, _ context: some RequestContext) async throws -> (FakeMCPServer.Received, [String: Any]) {
         let buffer = try await request.body.collect(upTo: 1 << 20)
@@ -113,6 +117,11 @@ final class FakeMCPRecorder: Sendable {
             result = [:] as [String: Any]
         }
         let body = try JSONSerialization.data(withJSONObject: ["jsonrpc": "2.0", "id": id, "result": result])
+        if sse {
+            headers[.contentType] = "text/event-stream"
+            let event = ": keep-alive\n\nevent: message\ndata: " + String(decoding: body, as: UTF8.self) + "\n\n"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: event)))
+        }
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
