@@ -183,6 +183,14 @@ import Testing
             #expect((try Self.result(list)["tools"] as? [[String: Any]])?.count == 2)
             let upstreamList = try #require(s.fake.mcpRequests.last { $0.method == "tools/list" })
             #expect(upstreamList.headers["mcp-session-id"] == "upstream-session-1")
+
+            // Ending the session: only its own workload may, and the id is then unknown.
+            let h = s.gateway.harness
+            #expect(try await h.send(.DELETE, "/mcp/crm", headers: [("Mcp-Session-Id", session)]).status == 401)
+            let auth = ("authorization", "Bearer \(s.token)")
+            #expect(try await h.send(.DELETE, "/mcp/crm", headers: [auth, ("Mcp-Session-Id", session)]).status == 204)
+            #expect(try await s.mcp("tools/list", stateless: false, session: session).status == 404)
+            #expect(try await h.send(.GET, "/mcp/crm", headers: [auth]).status == 405)
         } catch {
             await s.stop()
             throw error

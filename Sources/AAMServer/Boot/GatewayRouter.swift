@@ -21,6 +21,8 @@ enum GatewayRouter {
         router.get("v1/models") { request, context in await models.handle(request, context: context) }
         let mcp = MCPEndpoint(runtime: runtime)
         router.post("mcp/:server") { request, context in await mcp.handle(request, context: context) }
+        router.delete("mcp/:server") { request, context in await mcp.endSession(request, context: context) }
+        router.get("mcp/:server") { _, context in MCPEndpoint.noStream(context) }
         router.get("healthz") { _, _ in Responses.json(Array(#"{"status":"ok"}"#.utf8)) }
         router.get("readyz") { _, _ in
             ready() ? Responses.json(Array(#"{"status":"ready"}"#.utf8))

@@ -104,6 +104,38 @@ struct MCPEndpoint: Sendable {
         }
     }
 
+    /// `DELETE /mcp/{server}`: the workload ends its session (2025-11-25 style).
+    func endSession(_ request: Request, context: GatewayContext) async -> Response {
+        var response: Response
+        do {
+            let caller = try? await AuthenticatedCaller(request: request, context: context, runtime: runtime, allowXAPIKey: false)
+            guard let workload = caller?.workload else {
+                throw MCPError(status: 401, code: -32001, message: "Unauthorized: a workload identity (JWT-SVID or X.509-SVID) is required")
+            }
+            guard let id = request.headers[Self.sessionHeader],
+                sessions.find(id, spiffeId: workload.spiffeID.description, server: context.parameters.get("server") ?? "") != nil
+            else { throw MCPError(status: 404, code: -32001, message: "Session not found") }
+            sessions.close(id)
+            response = Response(status: .noContent)
+        } catch let error as MCPError {
+            response = Responses.json(error.body, status: HTTPResponse.Status(code: error.status))
+        } catch {
+            response = Responses.json(MCPError(status: 500, code: -32603, message: "Internal error").body, status: .internalServerError)
+        }
+        response.headers[Responses.requestIDField] = context.requestID
+        return response
+    }
+
+    /// `GET /mcp/{server}`: the broker offers no server-initiated SSE stream (405, as the spec allows).
+    static func noStream(_ context: GatewayContext) -> Response {
+        var headers = HTTPFields()
+        headers[.allow] = "POST, DELETE"
+        headers[Responses.requestIDField] = context.requestID
+        return Responses.json(
+            MCPError(status: 405, code: -32601, message: "This endpoint offers no server-initiated stream; use POST").body,
+            status: .methodNotAllowed, headers: headers)
+    }
+
     /// The mapped tools the caller's policy grants (some action allowed; an argument constraint
     /// is judged per call, so a constrained grant still lists the tool).
     func grantedTools(_ server: MCPServerConfig, workload: WorkloadIdentity) -> Set<String> {
