@@ -150,6 +150,25 @@ import Testing
             #expect(published[deniedID]?.decision == "deny")
             #expect(published[deniedID]?.action == "export")
             #expect(published[deniedID]?.spiffeId == Self.agent)
+            // ...and a call record, charged to the workload, carrying the same evidence.
+            let store = s.gateway.harness.gateway.callStore
+            var records: [String: CallRecord] = [:]
+            let deadline = ContinuousClock.now + .seconds(10)
+            while records.count < 2, ContinuousClock.now < deadline {
+                for id in [allowedID, deniedID] where records[id] == nil { records[id] = try await store.call(requestId: id) }
+                if records.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            let allowedRecord = try #require(records[allowedID])
+            let deniedRecord = try #require(records[deniedID])
+            #expect(allowedRecord.endpoint == "/mcp/crm")
+            #expect(allowedRecord.provider == "mcp:crm")
+            #expect(allowedRecord.upstreamModel == "get_account")
+            #expect(allowedRecord.outcome == .success && allowedRecord.status == 200)
+            #expect(allowedRecord.policy?.decision == "allow")
+            #expect(deniedRecord.outcome == .rejected && deniedRecord.status == 403)
+            #expect(deniedRecord.errorClass == "explicitly_denied")
+            #expect(deniedRecord.policy?.action == "export")
+            #expect(deniedRecord.keyId == allowedRecord.keyId && deniedRecord.keyId?.contains(Self.agent) == true)
             let unmapped = try Self.result(try await s.mcp("tools/call", name: "unmapped_tool"))
             #expect((unmapped["structuredContent"] as? [String: Any])?["reason"] as? String == "tool_not_mapped")
             #expect(!s.fake.mcpRequests.contains { $0.method == "tools/call" && $0.name != "get_account" }, "a denied call reached the tool")

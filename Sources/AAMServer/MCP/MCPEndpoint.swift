@@ -83,10 +83,30 @@ struct MCPEndpoint: Sendable {
                 }
                 return Responses.json(MCPResponse.encode(answer), headers: responseHeaders)
             case "tools/call":
-                if let denial = authorize(message, server: server, workload: workload, requestID: context.requestID) {
+                // Every tool decision is a call record too (endpoint `/mcp/SERVER`, provider
+                // `mcp:SERVER`, the tool as the model), charged to the workload's scope.
+                let trace = CallTrace(requestID: context.requestID, endpoint: "/mcp/\(server.name)", startedAt: runtime.clock.now())
+                trace.evidence = runtime.evidence
+                trace.identify(caller.key)
+                trace.record.provider = "mcp:\(server.name)"
+                trace.record.upstreamModel = message.name
+                if let denial = authorize(message, server: server, workload: workload, requestID: context.requestID, trace: trace) {
+                    trace.finish(status: 403, outcome: .rejected, bus: runtime.bus)
+                    _ = await trace.makeDurable()
                     return Responses.json(denial)
                 }
-                let (reply, _) = try await forward(body, message, to: server, workload: workload, upstreamSession: upstreamSession)
+                let reply: JSONValue
+                do {
+                    (reply, _) = try await forward(body, message, to: server, workload: workload, upstreamSession: upstreamSession)
+                } catch {
+                    trace.finish(status: 502, outcome: .upstreamError, errorClass: "mcp_upstream_failed", bus: runtime.bus)
+                    _ = await trace.makeDurable()
+                    throw error
+                }
+                trace.finish(status: 200, outcome: .success, bus: runtime.bus)
+                guard await trace.makeDurable() else {
+                    throw MCPError(status: 503, code: -32603, message: GatewayError.evidenceUnavailable.message, id: id)
+                }
                 return Responses.json(MCPResponse.encode(reply))
             default:
                 if message.method.hasPrefix("notifications/") {
@@ -151,20 +171,25 @@ struct MCPEndpoint: Sendable {
     }
 
     /// Decides a tool call; publishes the decision. Returns the denial to answer, or nil to forward.
-    func authorize(_ message: MCPRequest, server: MCPServerConfig, workload: WorkloadIdentity, requestID: String) -> [UInt8]? {
+    func authorize(_ message: MCPRequest, server: MCPServerConfig, workload: WorkloadIdentity, requestID: String, trace: CallTrace) -> [UInt8]? {
         guard let tool = message.name, let mapping = server.tools[tool] else {
+            trace.record.errorClass = "tool_not_mapped"
             return MCPResponse.denied(id: message.id, reason: "tool_not_mapped", rule: "catalog", policy: nil, version: nil)
         }
         // A mapping that names the resource instance by an argument path refuses a call without it.
         if let path = mapping.resourceIdFrom, MCPResponse.value(at: path, in: message.arguments) == nil {
+            trace.record.errorClass = "resource_id_missing"
             return MCPResponse.denied(id: message.id, reason: "resource_id_missing:\(path)", rule: "catalog", policy: nil, version: nil)
         }
         let request = DecisionRequest(
             identity: workload.spiffeID, action: .toolCall(resource: mapping.resource, action: mapping.action, arguments: message.arguments),
             context: DecisionContext(time: runtime.clock.now(), environment: workload.registration.environment))
         let decision = runtime.policies.engine.decide(request)
-        runtime.bus.publish(.policyDecision(requestId: requestID, evidence: PolicyEvidence(decision, for: request)))
+        let evidence = PolicyEvidence(decision, for: request)
+        trace.record.policy = evidence
+        runtime.bus.publish(.policyDecision(requestId: requestID, evidence: evidence))
         guard !decision.isAllowed else { return nil }
+        trace.record.errorClass = decision.verdict.reason
         return MCPResponse.denied(
             id: message.id, reason: decision.verdict.reason, rule: decision.verdict.rule, policy: decision.verdict.policy, version: decision.verdict.version)
     }
