@@ -60,7 +60,7 @@ struct AAMDaemon: AsyncParsableCommand {
     @Option(name: .customLong("durability"), help: "strict (default: a response completes only once its call record is fsynced) or batched (records flushed every --spool-flush-ms; kill -9 can lose that window).")
     var durability: String?
 
-    @Option(name: .customLong("spool-dir"), help: "Evidence spool directory (default: spool/ next to the SQLite database, ./aam-data/spool for Postgres).")
+    @Option(name: .customLong("spool-dir"), help: "Evidence spool directory (default: spool/ next to the SQLite database, ./aam-data/spool-HOST-PORT-DB for Postgres).")
     var spoolDir: String?
 
     @Option(name: .customLong("spool-max-bytes"), help: "Undrained spool limit, bytes or K/M/G (default 1G); at it new calls get 503 evidence_unavailable.")

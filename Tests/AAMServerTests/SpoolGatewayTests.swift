@@ -151,3 +151,19 @@ func spoolGatewayPoll(_ what: String, seconds: Double = 20, _ condition: () asyn
         try await Task.sleep(for: .milliseconds(10))
     }
 }
+
+/// The default spool directory is one per database, so daemons on different databases (parallel
+/// tests on scratch databases) never contend for one directory.
+@Suite("Evidence spool default directory")
+struct SpoolDefaultDirectoryTests {
+    @Test func postgresDefaultNamesTheDatabaseButNeverTheCredentials() {
+        let settings = EvidenceSettings()
+        let first = settings.resolvedSpoolDirectory(database: "postgres://aam:hunter2@127.0.0.1:5432/aam_gw_1")
+        let second = settings.resolvedSpoolDirectory(database: "postgres://aam:hunter2@127.0.0.1:5432/aam_gw_2")
+        #expect(first == "./aam-data/spool-127_0_0_1-5432-aam_gw_1")
+        #expect(first != second)
+        #expect(first?.contains("hunter2") == false)
+        #expect(settings.resolvedSpoolDirectory(database: "sqlite:/var/aam/aam.db") == "/var/aam/spool")
+        #expect(settings.resolvedSpoolDirectory(database: "memory") == nil)
+    }
+}

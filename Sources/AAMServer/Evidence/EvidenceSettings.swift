@@ -18,8 +18,8 @@ public struct EvidenceSettings: Sendable {
     }
 
     public var durability: Durability = .strict
-    /// The spool directory. Nil: `spool/` next to the SQLite database, `./aam-data/spool` for
-    /// Postgres, and no spool at all for `memory` (records go straight to the in-memory store).
+    /// The spool directory. Nil: `spool/` next to the SQLite database, `./aam-data/spool-HOST-PORT-DB`
+    /// for Postgres, and no spool at all for `memory` (records go straight to the in-memory store).
     public var spoolDirectory: String?
     /// The undrained backlog's hard limit (default 1 GiB). At it (less a small reserve for calls
     /// already admitted), new calls are refused with 503 `evidence_unavailable`: evidence is
@@ -38,8 +38,22 @@ public struct EvidenceSettings: Sendable {
             let folder = (path as NSString).deletingLastPathComponent
             return (folder.isEmpty ? "." : folder) + "/spool"
         }
-        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") { return "./aam-data/spool" }
+        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+            // One spool per database, so that daemons on different databases (parallel tests
+            // on scratch databases) never contend for the same directory.
+            let name = Self.spoolName(forPostgres: database)
+            return "./aam-data/spool" + (name.isEmpty ? "" : "-" + name)
+        }
         return nil
+    }
+
+    /// `host-port-database` of a Postgres URL, reduced to letters, digits, `-` and `_` (no user
+    /// or password: the name is visible on disk).
+    static func spoolName(forPostgres url: String) -> String {
+        guard let components = URLComponents(string: url) else { return "" }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let raw = [components.host ?? "", components.port.map(String.init) ?? "", database].filter { !$0.isEmpty }.joined(separator: "-")
+        return String(raw.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
     }
 
     /// Parses a byte count with an optional K/M/G suffix (powers of 1024): `1073741824`, `512M`, `1G`.
