@@ -73,6 +73,7 @@ public final class Gateway: Sendable {
             transport: transport, simulated: SimulatedTransport(), settings: options.dataPlane, logger: logger, health: health,
             evidence: evidence)
         let gateway = Gateway(runtime: runtime, stores: stores, transport: transport, options: options, logger: logger)
+        gateway.setEvidenceBacklogSource(evidence)
         do {
             try gateway.configureWorkloadTrust()
             do { try await evidence.replayBacklog() } catch {
