@@ -28,12 +28,13 @@ struct TimeoutTests {
     static let streamRequest = #"{"model":"chat","stream":true,"messages":[{"role":"user","content":"one two three four five six"}]}"#
 
     @Test func aSilentGapInsideAStreamEndsItWithAnInBandError() async throws {
-        // The idle timer also bounds the wait for the response head, so it must leave room for a
-        // machine busy with the rest of the suite; the stall is well beyond it.
-        try await withGateway({ $0.dataPlane.upstreamIdleTimeoutMs = 2_000 }) { gateway, fake, key in
+        // The idle timer also bounds the wait for the response head, so it must outlast the first
+        // ~15 s of a full parallel run on 2 cores, when every suite starts its gateway at once
+        // (seen: the head waited ~15 s there); the stall is well beyond it.
+        try await withGateway({ $0.dataPlane.upstreamIdleTimeoutMs = 20_000 }) { gateway, fake, key in
             let subscription = gateway.gateway.runtime.bus.subscribe()
             defer { subscription.cancel() }
-            await fake.enqueue(.stallMidStream(afterEvents: 3, gapMs: 8_000))
+            await fake.enqueue(.stallMidStream(afterEvents: 3, gapMs: 45_000))
             let reply = try await gateway.call("/v1/chat/completions", key: key, json: Self.streamRequest)
             #expect(reply.status == 200)
             let events = sseEvents(reply.text)
