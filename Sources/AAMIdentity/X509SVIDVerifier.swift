@@ -1,6 +1,7 @@
 import AAMCore
 import Foundation
-import X509
+// The verifier checks expiry at an injected time (tests, bundle reload), hence the fixed-time SPI.
+@_spi(FixedExpiryValidationTime) import X509
 
 /// Verifies an X.509-SVID chain (SPIFFE X509-SVID spec §4-5): pure over the certificates, the
 /// bundles and the time it is given.
@@ -19,7 +20,7 @@ public enum X509SVIDVerifier {
         guard let bundle = bundles[id.trustDomain] else { throw .untrustedTrustDomain(id.trustDomain) }
         guard !bundle.isRevoked, !bundle.x509Authorities.isEmpty else { throw .trustDomainRevoked(id.trustDomain) }
         var verifier = Verifier(rootCertificates: CertificateStore(bundle.x509Authorities)) {
-            RFC5280Policy(validationTime: time)
+            RFC5280Policy(fixedExpiryValidationTime: time)
         }
         let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(Array(chain.dropFirst())))
         guard case .validCertificate = result else { throw .chainNotTrusted }
