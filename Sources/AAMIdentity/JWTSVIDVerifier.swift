@@ -7,10 +7,13 @@ import JWTKit
 /// Rules, checked before any key is used: the header `alg` is one of RS/ES/PS 256/384/512
 /// (`none`, HMAC and everything else refused); `kid` is present; `sub` is a valid SPIFFE ID,
 /// whose trust domain picks the bundle; `kid` names one of that bundle's `jwt-svid` keys. Then
-/// jwt-kit checks the signature, and the claims are checked at the injected `now`: `exp`
+/// the signature is checked with the key as prepared for this bundle generation
+/// (`JWTKeyCache`: parsed once, not per request), and the claims are checked at the injected `now`: `exp`
 /// required and not past (with `leeway`), `nbf` honoured, `aud` contains `audience`, and the
-/// token's lifetime (`exp - iat`, or `exp - now` without `iat`) is at most `maximumLifetime`
-/// (24 h by default): JWT-SVIDs are bearer tokens and must be short-lived.
+/// token's lifetime (`exp - iat`, `exp - now` when `iat` is absent or in the future) is at most
+/// `maximumLifetime` (24 h by default, not configurable by a flag): JWT-SVIDs are bearer
+/// tokens and must be short-lived, so a token valid for days is refused even when its `exp`
+/// has not passed. SPIRE issues 5-minute JWT-SVIDs by default.
 public struct JWTSVIDVerifier: Sendable {
     public var audience: String
     public var maximumLifetime: TimeInterval
@@ -58,24 +61,32 @@ public struct JWTSVIDVerifier: Sendable {
         if let keyAlgorithm = jwk.algorithm, keyAlgorithm.rawValue != header.alg { throw .algorithmMismatch }
         guard Self.keyType(of: header.alg) == jwk.keyType else { throw .algorithmMismatch }
 
-        let claims: Claims
-        do {
-            // A collection per call: the key is parsed here, not at bundle load (see report);
-            // bundles stay plain values that a reload swaps without awaiting an actor.
-            let keys = JWTKeyCollection()
-            try await keys.add(jwk: jwk)
-            claims = try await keys.verify(token, as: Claims.self)
-        } catch {
+        // The bundle generation's prepared key (parsed once, reused by every request); the
+        // signature covers `header.payload` exactly as sent.
+        guard let key = await bundle.jwtKeys.key(kid: kid, alg: header.alg), let signature = Self.base64URLDecode(parts[2]) else {
             throw .badSignature
         }
+        let signingInput = Array(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
+        guard (try? key.algorithm.verify(signature, signs: signingInput)) == true else { throw .badSignature }
+        let claims: Claims
+        do { claims = try Self.claimsDecoder.decode(Claims.self, from: payloadData) } catch { throw .malformedToken }
         guard let expiry = claims.exp?.value else { throw .missingExpiry }
         guard now.timeIntervalSince(expiry) <= leeway else { throw .tokenExpired }
         if let notBefore = claims.nbf?.value, notBefore.timeIntervalSince(now) > leeway { throw .tokenNotYetValid }
-        let start = claims.iat?.value ?? now
+        // Measured from `iat` or from now, whichever is earlier: an `iat` set in the future
+        // cannot make a token that is still valid for days look short-lived.
+        let start = min(claims.iat?.value ?? now, now)
         guard expiry.timeIntervalSince(start) <= maximumLifetime else { throw .lifetimeTooLong(maximumSeconds: Int(maximumLifetime)) }
         guard claims.aud?.value.contains(audience) ?? false else { throw .wrongAudience }
         guard claims.sub?.value == subject else { throw .missingSubject }
         return id
+    }
+
+    /// NumericDate claims are seconds since the epoch (RFC 7519 §2), as jwt-kit decodes them.
+    static var claimsDecoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
     }
 
     struct Header: Decodable {

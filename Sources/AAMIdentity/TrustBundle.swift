@@ -19,16 +19,23 @@ public struct TrustBundle: Sendable {
     public let sequence: UInt64?
     /// `spiffe_refresh_hint` in seconds, when the bundle carries one.
     public let refreshHintSeconds: Int?
+    /// `jwtAuthorities` prepared for verification, once for this generation of the bundle.
+    public let jwtKeys: JWTKeyCache
+    /// The bytes this bundle was parsed from (nil when built in code): a reload that finds the
+    /// same bytes keeps this generation, and its prepared keys, instead of re-parsing.
+    public let source: Data?
 
     public init(
         trustDomain: String, x509Authorities: [Certificate], jwtAuthorities: [String: JWK], sequence: UInt64? = nil,
-        refreshHintSeconds: Int? = nil
+        refreshHintSeconds: Int? = nil, source: Data? = nil
     ) {
         self.trustDomain = trustDomain
         self.x509Authorities = x509Authorities
         self.jwtAuthorities = jwtAuthorities
         self.sequence = sequence
         self.refreshHintSeconds = refreshHintSeconds
+        self.jwtKeys = JWTKeyCache(jwtAuthorities)
+        self.source = source
     }
 
     /// Whether the trust domain is revoked (its bundle has no keys at all).
@@ -84,7 +91,7 @@ public struct TrustBundle: Sendable {
         return TrustBundle(
             trustDomain: trustDomain, x509Authorities: certificates, jwtAuthorities: jwtKeys,
             sequence: (root["spiffe_sequence"] as? NSNumber)?.uint64Value,
-            refreshHintSeconds: (root["spiffe_refresh_hint"] as? NSNumber)?.intValue)
+            refreshHintSeconds: (root["spiffe_refresh_hint"] as? NSNumber)?.intValue, source: data)
     }
 }
 

@@ -4,7 +4,8 @@ import Foundation
 ///
 /// Reload semantics: a file that cannot be parsed keeps that trust domain's previous bundle
 /// (and its error is reported); a file that disappeared removes its trust domain; a file with
-/// an empty `keys` array revokes it.
+/// an empty `keys` array revokes it; a file whose bytes did not change keeps its bundle value
+/// (and so its prepared JWT keys, `JWTKeyCache`).
 public enum TrustBundleDirectory {
     /// One refused file: its name and why.
     public struct FileError: Sendable, Equatable, CustomStringConvertible {
@@ -38,7 +39,11 @@ public enum TrustBundleDirectory {
                 guard let data = FileManager.default.contents(atPath: url.appendingPathComponent(name).path) else {
                     throw TrustBundleError.unreadable("the file cannot be read")
                 }
-                bundles[domain] = try TrustBundle.parse(data, trustDomain: domain)
+                if let kept = previous[domain], kept.source == data {
+                    bundles[domain] = kept  // unchanged bytes: same generation, keys stay prepared
+                } else {
+                    bundles[domain] = try TrustBundle.parse(data, trustDomain: domain)
+                }
             } catch let error as TrustBundleError {
                 errors.append(FileError(file: name, error: error))
                 if let kept = previous[domain] { bundles[domain] = kept }

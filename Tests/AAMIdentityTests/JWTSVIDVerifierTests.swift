@@ -56,6 +56,43 @@ import Testing
         _ = try await verifier.verify(early, bundles: set, at: now + 301)
     }
 
+    @Test func aTokenValidForDaysIsRefusedHoweverItsIatIsSet() async throws {
+        let set = try bundles([es])
+        let tooLong = SVIDError.lifetimeTooLong(maximumSeconds: 86400)
+        // No `iat`: measured from now.
+        let noIat = try await es.sign(sub: "spiffe://prod/agent/a", aud: ["aam"], exp: now + 3 * 86400)
+        await #expect(throws: tooLong) { try await verifier.verify(noIat, bundles: set, at: now) }
+        // An `iat` in the future cannot shorten the remaining validity.
+        let futureIat = try await es.sign(sub: "spiffe://prod/agent/a", aud: ["aam"], exp: now + 3 * 86400, iat: now + 3 * 86400 - 60)
+        await #expect(throws: tooLong) { try await verifier.verify(futureIat, bundles: set, at: now) }
+        // An old `iat` counts: issued a week ago, still unexpired, is a week-long token.
+        let oldIat = try await es.sign(sub: "spiffe://prod/agent/a", aud: ["aam"], exp: now + 300, iat: now - 7 * 86400)
+        await #expect(throws: tooLong) { try await verifier.verify(oldIat, bundles: set, at: now) }
+        // Exactly the maximum passes; a stricter verifier refuses an hour-long token.
+        let day = try await es.sign(sub: "spiffe://prod/agent/a", aud: ["aam"], exp: now + 86400, iat: now)
+        _ = try await verifier.verify(day, bundles: set, at: now)
+        let strict = JWTSVIDVerifier(audience: "aam", maximumLifetime: 600)
+        await #expect(throws: SVIDError.lifetimeTooLong(maximumSeconds: 600)) { try await strict.verify(day, bundles: set, at: now) }
+    }
+
+    @Test func tamperedPayloadAndMissingAudienceAreRefused() async throws {
+        let set = try bundles([es])
+        let token = try await es.sign(sub: "spiffe://prod/agent/a", aud: ["aam"], exp: now + 300, iat: now)
+        // Swap in another payload under the original signature.
+        let parts = token.split(separator: ".")
+        let forgedClaims = TestJWTIssuer.unsigned(
+            header: [:], claims: ["sub": "spiffe://prod/agent/b", "aud": "aam", "exp": Int(now.timeIntervalSince1970) + 300]
+        ).split(separator: ".")[1]
+        let tampered = [parts[0], forgedClaims, parts[2]].joined(separator: ".")
+        await #expect(throws: SVIDError.badSignature) { try await verifier.verify(tampered, bundles: set, at: now) }
+        let noAudience = try await es.sign(sub: "spiffe://prod/agent/a", aud: nil, exp: now + 300)
+        await #expect(throws: SVIDError.wrongAudience) { try await verifier.verify(noAudience, bundles: set, at: now) }
+        let missingSub = try await es.sign(sub: nil, aud: ["aam"], exp: now + 300)
+        await #expect(throws: SVIDError.missingSubject) { try await verifier.verify(missingSub, bundles: set, at: now) }
+        let untrusted = try await es.sign(sub: "spiffe://elsewhere/agent/a", aud: ["aam"], exp: now + 300)
+        await #expect(throws: SVIDError.untrustedTrustDomain("elsewhere")) { try await verifier.verify(untrusted, bundles: set, at: now) }
+    }
+
     @Test func keyAndTrustDomainLookups() async throws {
         let set = try bundles([es])
         let stranger = TestJWTIssuer.es256(kid: "unknown")

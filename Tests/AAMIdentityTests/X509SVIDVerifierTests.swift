@@ -69,6 +69,20 @@ import X509
         await #expect(throws: SVIDError.untrustedTrustDomain("elsewhere")) { try await verify(unknown) }
     }
 
+    @Test func anImpostorCAWithTheSameNameCannotVouch() async throws {
+        // Same trust domain and subject DN as prod's CA, different key: path building must
+        // check the signature, not just match names.
+        let impostor = try TestSPIFFEAuthority(trustDomain: "prod", now: now)
+        let leaf = try impostor.issue("spiffe://prod/agent", now: now).certificate
+        await #expect(throws: SVIDError.chainNotTrusted) { try await verify(leaf) }
+        // A bundle holding only JWT keys has no X.509 authority: its X.509-SVIDs are refused.
+        let jwtOnly = TrustBundleSet([
+            try TrustBundle.parse(bundleJSON([TestJWTIssuer.es256(kid: "k").bundleEntry]), trustDomain: "prod")
+        ])
+        let genuine = try prod.issue("spiffe://prod/agent", now: now).certificate
+        await #expect(throws: SVIDError.trustDomainRevoked("prod")) { try await verify(genuine, bundles: jwtOnly) }
+    }
+
     @Test func validityIsCheckedAtTheInjectedTime() async throws {
         let expired = try prod.issue("spiffe://prod/agent", now: now, defects: .init(notBefore: -7200, notAfter: -60)).certificate
         await #expect(throws: SVIDError.expired) { try await verify(expired) }
