@@ -14,7 +14,7 @@ import Testing
         let decision = engine.decide(F.tool(F.analyst, "salesforce.accounts", action))
         #expect(decision.effect == .allow)
         #expect(decision.verdict == Verdict(
-            policy: "finance-analyst-readonly", version: 3, rule: "tools[0].actions[\(action)]", reason: "granted"))
+            policy: "finance-analyst-readonly", version: 3, rule: "tools[0].actions[\(action)]", reason: "granted", audit: F.financeAudit))
         #expect(decision.wouldDeny == nil)
     }
 
@@ -23,7 +23,7 @@ import Testing
         let decision = engine.decide(F.tool(F.analyst, "salesforce.accounts", action))
         #expect(decision.effect == .deny)
         #expect(decision.verdict == Verdict(
-            policy: "finance-analyst-readonly", version: 3, rule: "tools[0].deny[\(action)]", reason: "explicitly_denied"))
+            policy: "finance-analyst-readonly", version: 3, rule: "tools[0].deny[\(action)]", reason: "explicitly_denied", audit: F.financeAudit))
     }
 
     @Test func anythingNotGrantedIsDeniedByDefault() {
@@ -52,7 +52,7 @@ import Testing
             let decision = engine.decide(F.model(F.analyst, alias))
             #expect(decision.effect == .deny, "\(alias)")
             #expect(decision.verdict == Verdict(
-                policy: "finance-analyst-readonly", version: 3, rule: "models.allow", reason: "model_not_allowed"))
+                policy: "finance-analyst-readonly", version: 3, rule: "models.allow", reason: "model_not_allowed", audit: F.financeAudit))
         }
     }
 

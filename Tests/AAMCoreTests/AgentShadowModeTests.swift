@@ -12,9 +12,9 @@ import Testing
         let export = engine.decide(F.tool(F.analyst, "salesforce.accounts", "export"))
         #expect(export.effect == .allow)
         #expect(export.verdict == Verdict(
-            policy: "finance-analyst-readonly", version: 2, rule: "shadow", reason: "shadow_only", mode: .shadow))
+            policy: "finance-analyst-readonly", version: 2, rule: "shadow", reason: "shadow_only", mode: .shadow, audit: F.financeAudit))
         #expect(export.wouldDeny == Verdict(
-            policy: "finance-analyst-readonly", version: 2, rule: "tools[0].deny[export]", reason: "explicitly_denied", mode: .shadow))
+            policy: "finance-analyst-readonly", version: 2, rule: "tools[0].deny[export]", reason: "explicitly_denied", mode: .shadow, audit: F.financeAudit))
         let read = engine.decide(F.tool(F.analyst, "salesforce.accounts", "read"))
         #expect(read.effect == .allow)
         #expect(read.verdict.rule == "tools[0].actions[read]")
@@ -45,7 +45,7 @@ import Testing
         #expect(search.verdict.policy == "finance-analyst-readonly")
         #expect(search.verdict.rule == "tools[0].actions[search]")
         #expect(search.wouldDeny == Verdict(
-            policy: "finance-analyst-strict", version: 1, rule: "tools[0].deny[search]", reason: "explicitly_denied", mode: .shadow))
+            policy: "finance-analyst-strict", version: 1, rule: "tools[0].deny[search]", reason: "explicitly_denied", mode: .shadow, audit: F.financeAudit))
 
         let export = engine.decide(F.tool(F.analyst, "salesforce.accounts", "export"))
         #expect(export.effect == .deny, "a shadow policy never loosens the enforced one")

@@ -27,7 +27,8 @@ public struct AgentPolicy: Sendable, Hashable {
     public var tools: [ToolGrant]
     /// `spec.credentials`.
     public var credentials: CredentialHandling
-    /// `spec.audit.record`: the fields each decision record carries.
+    /// `spec.audit.record`: the fields each decision record carries (beyond the floor, see
+    /// `AuditField`).
     public var auditFields: [AuditField]
 
     public init(
@@ -106,9 +107,14 @@ public enum CredentialInjection: String, Sendable, Hashable, CaseIterable {
     case runtime
 }
 
-/// A field a decision record carries (`spec.audit.record`).
+/// A field a decision record carries (`spec.audit.record`); `AuditSelection` applies the list.
+///
+/// `identity`, `policy`, `version` and `outcome` are the floor: always recorded (with the call
+/// kind and the decision time), listed or not, so every record stays attributable. The others
+/// appear only when listed. `parameters` (a tool call's arguments, secrets masked, capped) is
+/// never in the defaults.
 public enum AuditField: String, Sendable, Hashable, CaseIterable {
-    case identity, policy, version, rule, reason, model, resource, action, outcome, latency, cost
+    case identity, policy, version, rule, reason, model, resource, action, outcome, latency, cost, parameters
 
     /// What a policy without an `audit` section records.
     public static let defaults: [AuditField] = [.identity, .policy, .version, .rule, .resource, .action, .model, .outcome, .reason]

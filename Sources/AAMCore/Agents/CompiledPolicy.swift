@@ -20,8 +20,11 @@ final class CompiledPolicy: Sendable {
 
     init(_ policy: AgentPolicy) {
         source = policy
+        let audit = AuditSelection(policy.auditFields)
         func verdict(_ rule: String, _ reason: String, _ constraint: ArgumentConstraint? = nil) -> Verdict {
-            Verdict(policy: policy.name, version: policy.version, rule: rule, reason: reason, mode: policy.mode, constraint: constraint)
+            Verdict(
+                policy: policy.name, version: policy.version, rule: rule, reason: reason, mode: policy.mode, constraint: constraint,
+                audit: audit)
         }
         models = policy.models.map { Set($0.allow) }
         allowsAnyModel = policy.models?.allow.contains(ModelGrant.anyAlias) ?? false

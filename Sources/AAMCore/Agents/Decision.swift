@@ -36,10 +36,13 @@ public struct Verdict: Sendable, Hashable {
     public var mode: PolicyMode
     /// For `constraint_failed:…`, the constraint that failed (explanations show the value).
     public var constraint: ArgumentConstraint?
+    /// What the evidence of a decision by this rule records: its policy's `spec.audit.record`
+    /// (the defaults when no policy decided).
+    public var audit: AuditSelection
 
     public init(
         policy: String?, version: Int?, rule: String, reason: String, mode: PolicyMode = .enforce,
-        constraint: ArgumentConstraint? = nil
+        constraint: ArgumentConstraint? = nil, audit: AuditSelection = .defaults
     ) {
         self.policy = policy
         self.version = version
@@ -47,6 +50,7 @@ public struct Verdict: Sendable, Hashable {
         self.reason = reason
         self.mode = mode
         self.constraint = constraint
+        self.audit = audit
     }
 }
 

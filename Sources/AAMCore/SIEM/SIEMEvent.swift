@@ -63,16 +63,17 @@ public struct SIEMPolicyDecision: Sendable, Hashable {
     public var policy: String
     public var policyVersion: String?
     public var rule: String?
-    /// The business resource and action evaluated (`crm.customer`, `read`).
-    public var resource: String
-    public var action: String
+    /// The business resource and action evaluated (`crm.customer`, `read`); nil when the
+    /// policy's `audit.record` leaves them out (the SIEM event then omits them).
+    public var resource: String?
+    public var action: String?
     public var allowed: Bool
     /// Why, in the policy's own words (never request content).
     public var reason: String?
 
     public init(
         at: Date, requestID: String?, subject: String, policy: String, policyVersion: String? = nil, rule: String? = nil,
-        resource: String, action: String, allowed: Bool, reason: String? = nil
+        resource: String?, action: String?, allowed: Bool, reason: String? = nil
     ) {
         self.at = at
         self.requestID = requestID

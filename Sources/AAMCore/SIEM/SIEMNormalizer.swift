@@ -48,8 +48,9 @@ public struct SIEMNormalizer: Sendable {
         return SIEMPolicyDecision(
             at: evidence.at, requestID: requestID, subject: evidence.spiffeId, policy: evidence.policy ?? "none",
             policyVersion: evidence.version.map(String.init), rule: evidence.rule,
-            resource: isModel ? "model:\(evidence.model ?? "unknown")" : (evidence.resource ?? "unknown"),
-            action: isModel ? "call" : (evidence.action ?? "unknown"), allowed: evidence.decision == "allow",
+            // Fields the policy's audit.record leaves out stay out (no "unknown" placeholders).
+            resource: isModel ? evidence.model.map { "model:\($0)" } : evidence.resource,
+            action: isModel ? "call" : evidence.action, allowed: evidence.decision == "allow",
             reason: evidence.reason)
     }
 
@@ -128,7 +129,7 @@ public struct SIEMNormalizer: Sendable {
             ("decision", .string(decision.allowed ? "allowed" : "denied")),
             ("outcome", .string("success")),
             ("actor", .object([("type", .string("workload")), ("uid", .string(decision.subject))])),
-            ("resource", .object([("type", .string("business_resource")), ("name", .string(decision.resource)), ("action", .string(decision.action))])),
+            ("resource", .object([("type", .string("business_resource")), ("name", .optional(decision.resource)), ("action", .optional(decision.action))])),
             ("policy", .object([
                 ("name", .string(decision.policy)), ("version", .optional(decision.policyVersion)), ("rule", .optional(decision.rule)),
                 ("reason", .optional(decision.reason)),

@@ -105,14 +105,15 @@ enum ControlEventMapper {
         PolicyDecisionRow(
             time: evidence.at, requestId: requestId, spiffeId: evidence.spiffeId, kind: evidence.kind, model: evidence.model,
             resource: evidence.resource, action: evidence.action, decision: evidence.decision, policy: evidence.policy,
-            version: evidence.version, rule: evidence.rule, reason: evidence.reason, wouldDenyRule: evidence.wouldDeny?.rule)
+            version: evidence.version, rule: evidence.rule ?? "-", reason: evidence.reason ?? "-", wouldDenyRule: evidence.wouldDeny?.rule)
     }
 
     /// `name vN: allow|deny rule`, plus ` (shadow would deny rule)` for a shadow finding.
     static func policySummary(_ evidence: PolicyEvidence) -> String {
         let by = evidence.policy.map { "\($0) v\(evidence.version ?? 0): " } ?? ""
-        var text = "\(by)\(evidence.decision) \(evidence.rule)"
-        if let wouldDeny = evidence.wouldDeny { text += " (shadow would deny \(wouldDeny.rule))" }
+        // "-": the policy's audit.record leaves the rule out.
+        var text = "\(by)\(evidence.decision) \(evidence.rule ?? "-")"
+        if let wouldDeny = evidence.wouldDeny { text += " (shadow would deny \(wouldDeny.rule ?? "-"))" }
         return text
     }
 }
