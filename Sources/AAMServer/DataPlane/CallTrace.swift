@@ -21,7 +21,7 @@ final class CallTrace: @unchecked Sendable {
     var prices: PriceBook?
     /// Where the finished record is made durable (set by the endpoint; nil records nothing).
     var evidence: EvidenceWriter?
-    /// A workload call's daily-budget ledger entry: its settled cost is added in `finish`.
+    /// A workload call's hold on its daily budget: replaced by the real cost in `finish`.
     var agentCharge: AgentSpendCharge?
     /// Strict durability: the finished record until `makeDurable` has appended it.
     private var awaitingDurability: CallRecord?
@@ -33,6 +33,8 @@ final class CallTrace: @unchecked Sendable {
     deinit {
         // A path that finished the call but never awaited durability still records it (batched).
         if let record = awaitingDurability { evidence?.enqueue(record) }
+        // A trace dropped without `finish` must not keep its daily-budget hold forever.
+        agentCharge?.release()
     }
 
     var elapsedMs: Double { Self.milliseconds(ContinuousClock.now - started) }
@@ -92,8 +94,10 @@ final class CallTrace: @unchecked Sendable {
             _ = hold.state.settle(hold.admission, actual: Spend(tokens: served ? tokens : 0), at: hold.clock.now())
         }
         deploymentHolds = []
-        agentCharge?.settle(cost, startedAt: record.startedAt)
+        agentCharge?.settle(cost)
         agentCharge = nil
+        // The policy evidence gets the call's latency and cost when its policy lists them.
+        record.policy?.completeCall(latencyMs: record.latencyMs, costUSD: record.costUSD)
         bus.publish(.call(record))
         if let evidence, evidence.accept(record) { awaitingDurability = record }
     }

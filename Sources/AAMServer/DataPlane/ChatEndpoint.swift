@@ -36,7 +36,10 @@ struct ChatEndpoint: Sendable {
             trace.record.streamed = inbound.stream
             guard caller.snapshot.aliasNames.contains(inbound.alias) else { throw GatewayError.modelNotFound(inbound.alias) }
             if let workload = caller.workload {
-                try PolicyGate.authorizeModelCall(workload, alias: inbound.alias, runtime: runtime, trace: trace)
+                try PolicyGate.authorizeModelCall(
+                    workload, alias: inbound.alias,
+                    size: .init(snapshot: caller.snapshot, bodyBytes: inbound.body.count, maxOutputTokens: GovernanceGate.maxOutputTokens(inbound)),
+                    runtime: runtime, trace: trace)
             }
             guard caller.key.allows(alias: inbound.alias) else { throw GatewayError.modelNotAllowed(inbound.alias) }
             let guardrails = runtime.guardrails.engine(for: caller.key, in: caller.snapshot)

@@ -28,7 +28,9 @@ struct EmbeddingsEndpoint: Sendable {
             trace.record.alias = inbound.alias
             guard caller.snapshot.aliasNames.contains(inbound.alias) else { throw GatewayError.modelNotFound(inbound.alias) }
             if let workload = caller.workload {
-                try PolicyGate.authorizeModelCall(workload, alias: inbound.alias, runtime: runtime, trace: trace)
+                try PolicyGate.authorizeModelCall(
+                    workload, alias: inbound.alias, size: .init(snapshot: caller.snapshot, bodyBytes: inbound.body.count, maxOutputTokens: 0),
+                    runtime: runtime, trace: trace)
             }
             guard caller.key.allows(alias: inbound.alias) else { throw GatewayError.modelNotAllowed(inbound.alias) }
             if let engine = runtime.guardrails.engine(for: caller.key, in: caller.snapshot), engine.isActive(.request) {

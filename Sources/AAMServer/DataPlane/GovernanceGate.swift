@@ -84,18 +84,11 @@ enum GovernanceGate {
         // USD budgets need a price: the dearest deployment of the alias bounds the estimate.
         var price: ModelPrice?
         if chain.hasDollarLimit {
-            var dearest: (price: ModelPrice, usd: Money)?
-            for deployment in snapshot.deploymentsByAlias[inbound.alias] ?? [] {
-                guard let found = runtime.prices.price(provider: deployment.provider, model: deployment.upstreamModel, at: now) else {
-                    throw GatewayError(
-                        status: 400, type: "invalid_request_error", code: "model_unpriced",
-                        message: "The model '\(inbound.alias)' has no price, and a budget on this key's scope chain is in USD; ask an administrator to set its price.",
-                        param: "model")
-                }
-                let usd = (try? found.estimate(promptTokens: inbound.bodyBytes / 4, maxOutputTokens: outputTokens)) ?? .max
-                if dearest.map({ usd > $0.usd }) ?? true { dearest = (found, usd) }
+            switch dearestPrice(alias: inbound.alias, promptTokens: inbound.bodyBytes / 4, outputTokens: outputTokens, snapshot: snapshot, runtime: runtime, at: now) {
+            case .unpriced: throw unpriced(inbound.alias, budget: "a budget on this key's scope chain is in USD")
+            case .noDeployment: price = nil
+            case .priced(let found): price = found
             }
-            price = dearest?.price
         }
         let estimate: CallEstimate
         do {
@@ -141,6 +134,54 @@ enum GovernanceGate {
                 return [:]
             }
         }
+    }
+
+    /// How the alias prices a call: the basis of every USD estimate.
+    enum AliasPrice {
+        /// The dearest price among the alias's deployments (for this call's tokens).
+        case priced(ModelPrice)
+        /// Some deployment of the alias has no price: a USD budget cannot admit the call.
+        case unpriced
+        /// The alias has no deployment (routing answers that).
+        case noDeployment
+    }
+
+    /// The dearest price among `alias`'s deployments for a call of these tokens (fallback
+    /// aliases are not priced in; their real cost is settled). A miss is remembered by the
+    /// price book (`GET /admin/pricing/unpriced`).
+    static func dearestPrice(
+        alias: String, promptTokens: Int, outputTokens: Int, snapshot: ConfigSnapshot, runtime: GatewayRuntime, at now: Date
+    ) -> AliasPrice {
+        var dearest: (price: ModelPrice, usd: Money)?
+        for deployment in snapshot.deploymentsByAlias[alias] ?? [] {
+            guard let found = runtime.prices.price(provider: deployment.provider, model: deployment.upstreamModel, at: now) else { return .unpriced }
+            let usd = (try? found.estimate(promptTokens: promptTokens, maxOutputTokens: outputTokens)) ?? .max
+            if dearest.map({ usd > $0.usd }) ?? true { dearest = (found, usd) }
+        }
+        return dearest.map { .priced($0.price) } ?? .noDeployment
+    }
+
+    /// The USD a call reserves, as `admit` estimates it for the scope chain's USD budgets
+    /// (`CallEstimate` at `dearestPrice`); nil when the alias is unpriced. Workload daily budgets
+    /// (`PolicyGate`) hold the same amount.
+    static func dollarEstimate(
+        alias: String, bodyBytes: Int, maxOutputTokens: Int?, snapshot: ConfigSnapshot, runtime: GatewayRuntime, at now: Date
+    ) -> Money? {
+        let cap = runtime.settings.defaultOutputCap
+        switch dearestPrice(alias: alias, promptTokens: bodyBytes / 4, outputTokens: maxOutputTokens ?? cap, snapshot: snapshot, runtime: runtime, at: now) {
+        case .unpriced: return nil
+        case .noDeployment: return .zero
+        case .priced(let price):
+            // A call too large to price in Int64 nano-dollars cannot fit any budget.
+            return (try? CallEstimate(promptTokens: bodyBytes / 4, maxOutputTokens: maxOutputTokens, defaultOutputCap: cap, price: price))?.spend.usd ?? .max
+        }
+    }
+
+    /// The 400 for a call a USD budget cannot price (never silently free).
+    static func unpriced(_ alias: String, budget: String) -> GatewayError {
+        GatewayError(
+            status: 400, type: "invalid_request_error", code: "model_unpriced",
+            message: "The model '\(alias)' has no price, and \(budget); ask an administrator to set its price.", param: "model")
     }
 
     /// Bounds memory: forgets settled request ids older than an hour and drained or

@@ -2,47 +2,57 @@ import AAMCore
 import Foundation
 import Synchronization
 
-/// Each workload identity's spend during the current UTC day, for `budget.daily_usd` of its
-/// AgentPolicy: fed by settled call costs, read before each model call. In memory (the decision
-/// path never reads the database); a new UTC day starts every identity at zero.
+/// The server's holder of `AgentBudgetLedger`: each workload identity's spend during the current
+/// UTC day (settled plus held by calls in flight), for `budget.daily_usd` of its AgentPolicy.
+/// In memory (the decision path never reads the database), behind one mutex that is never held
+/// across an `await`: each operation is a few dictionary updates (and, for `admit`, one
+/// in-memory policy decision).
 final class AgentSpendLedger: Sendable {
-    private struct Entry {
-        var day: Int
-        var spent: Money
-    }
-
-    private let entries = Mutex<[String: Entry]>([:])
+    private let ledger = Mutex(AgentBudgetLedger())
 
     init() {}
 
     /// The UTC day number of `date` (days since 1970-01-01).
-    static func day(of date: Date) -> Int { Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) }
+    static func day(of date: Date) -> Int { AgentBudgetLedger.day(of: date) }
 
-    /// What `identity` has spent during the UTC day of `now` (zero when nothing is known).
+    /// What `identity` has spent (settled) during the UTC day of `now`.
     func today(_ identity: String, at now: Date) -> Money {
-        let day = Self.day(of: now)
-        return entries.withLock { all in
-            guard let entry = all[identity], entry.day == day else { return .zero }
-            return entry.spent
-        }
+        ledger.withLock { $0.spend(of: identity, at: now).settled }
     }
 
-    /// Adds a settled call's cost, counted on the UTC day the call started.
+    /// Settled plus held by calls in flight: what the next decision is checked against.
+    func committed(_ identity: String, at now: Date) -> Money {
+        ledger.withLock { $0.spend(of: identity, at: now).committed }
+    }
+
+    /// Calls admitted and not yet settled or released.
+    var outstandingCount: Int { ledger.withLock { $0.outstandingCount } }
+
+    /// Decides and, when allowed, holds `estimate` atomically (`AgentBudgetLedger.admit`).
+    func admit(
+        requestId: String, identity: String, estimate: Money, at now: Date, decide: (SpendSoFar) -> Decision
+    ) -> (decision: Decision, hold: AgentBudgetLedger.Hold?) {
+        ledger.withLock { $0.admit(requestId: requestId, identity: identity, estimate: estimate, at: now, decide: decide) }
+    }
+
+    /// Replaces a hold with the real cost, once.
+    func settle(_ hold: AgentBudgetLedger.Hold, actual: Money) {
+        ledger.withLock { _ = $0.settle(hold, actual: actual) }
+    }
+
+    /// Drops a hold whose call ended without a cost.
+    func release(_ hold: AgentBudgetLedger.Hold) {
+        ledger.withLock { _ = $0.release(hold) }
+    }
+
+    /// Adds a settled cost without a hold, counted on the UTC day the call started.
     func add(_ cost: Money, for identity: String, startedAt: Date, now: Date) {
-        let day = Self.day(of: startedAt)
-        // A call that started on a day already over is not counted against the new one.
-        guard day == Self.day(of: now) else { return }
-        entries.withLock { all in
-            if let entry = all[identity], entry.day == day {
-                all[identity] = Entry(day: day, spent: entry.spent.saturatingAdding(cost))
-            } else {
-                all[identity] = Entry(day: day, spent: cost)
-            }
-        }
+        ledger.withLock { $0.addSettled(cost, for: identity, startedAt: startedAt, at: now) }
     }
 
     /// Rebuilds today's spend from the stored call records at start (the ledger is in memory):
-    /// every workload call of the current UTC day that has a cost counts again.
+    /// every workload call of the current UTC day that has a cost counts again. Run once, before
+    /// traffic.
     /// - Returns: the number of records counted.
     @discardableResult
     func replay(from calls: any CallRecordStore, now: Date) async throws -> Int {

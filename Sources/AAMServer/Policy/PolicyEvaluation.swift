@@ -60,7 +60,8 @@ struct PolicyEvaluationView: Encodable, Sendable {
     var wouldDeny: VerdictView?
     /// The policies that apply to the identity, most specific first.
     var applicablePolicies: [String]
-    /// For a model call: the identity's spend today (UTC) that the daily budget was checked against.
+    /// For a model call: the identity's spend today (UTC, settled plus held by calls in flight)
+    /// that the daily budget was checked against.
     var spentTodayUSD: String?
 
     init(_ decision: Decision, request: DecisionRequest, engine: PolicyEngine) {
@@ -80,7 +81,8 @@ extension GatewayRuntime {
     /// Answers an evaluation against the policy set in force.
     func evaluatePolicy(_ input: PolicyEvaluationInput) throws(AdminError) -> PolicyEvaluationView {
         let now = clock.now()
-        let request = try input.request(spend: { agentSpend.today($0.description, at: now) }, at: now)
+        // The same spend a real decision sees: settled plus held by calls in flight.
+        let request = try input.request(spend: { agentSpend.committed($0.description, at: now) }, at: now)
         let engine = policies.engine
         return PolicyEvaluationView(engine.decide(request), request: request, engine: engine)
     }

@@ -6,30 +6,61 @@ import Foundation
 ///
 /// The decision is the compiled engine's (in memory), with the identity's spend today from the
 /// in-memory ledger: `models.allow` restricts aliases (403 `model_not_allowed_by_policy`),
-/// `budget.daily_usd` refuses a call once the day's spend has reached it (429
+/// `budget.daily_usd` refuses a call that the day's committed spend leaves no room for (429
 /// `budget_exceeded`), an identity no policy covers is refused (403 `no_policy_for_identity`),
 /// and a shadow policy's would-be denial is recorded without being applied. Every decision, allow
-/// or deny, goes on the call record (`CallRecord.policy`) and on the bus (`.policyDecision`).
+/// or deny, goes on the call record (`CallRecord.policy`) and on the bus (`.policyDecision`),
+/// shaped by the deciding policy's `spec.audit.record` (`PolicyEvidence`).
 ///
-/// The budget check reads settled spend: calls in flight at once can together pass the budget
-/// by what they cost beyond it (the next call is then refused).
+/// Daily budget: the call's USD estimate is the one governance reserves for the same call
+/// (`GovernanceGate.dollarEstimate`: prompt ≈ body bytes / 4 plus `max_tokens` or the default
+/// output cap, at the dearest price among the alias's deployments). Deciding and holding that
+/// estimate are one step under the ledger's lock (`AgentBudgetLedger.admit`), so calls in
+/// flight at once cannot pass the budget together: each decision sees settled + held spend.
+/// `CallTrace.finish` replaces the hold with the real cost once (zero for a call that failed
+/// before any cost); a call whose real cost beats its estimate (no `max_tokens`) can pass the
+/// budget by the difference. An identity with an enforced daily budget cannot call an alias
+/// that has no price: 400 `model_unpriced`, as for governance USD budgets.
 enum PolicyGate {
+    /// What the USD estimate of a model call needs from the endpoint.
+    struct CallSize {
+        var snapshot: ConfigSnapshot
+        var bodyBytes: Int
+        /// The request's output cap; nil uses the configured default (embeddings pass 0).
+        var maxOutputTokens: Int?
+    }
+
     static func authorizeModelCall(
-        _ workload: WorkloadIdentity, alias: String, runtime: GatewayRuntime, trace: CallTrace
+        _ workload: WorkloadIdentity, alias: String, size: CallSize, runtime: GatewayRuntime, trace: CallTrace
     ) throws(GatewayError) {
         let now = runtime.clock.now()
         let identity = workload.spiffeID.description
-        let request = DecisionRequest(
-            identity: workload.spiffeID,
-            action: .modelCall(alias: alias, spend: SpendSoFar(today: runtime.agentSpend.today(identity, at: now))),
-            context: DecisionContext(time: now, environment: workload.registration.environment))
-        let decision = runtime.policies.engine.decide(request)
-        let evidence = PolicyEvidence(decision, for: request)
+        let engine = runtime.policies.engine
+        let context = DecisionContext(time: now, environment: workload.registration.environment)
+        func request(_ spend: SpendSoFar?) -> DecisionRequest {
+            DecisionRequest(identity: workload.spiffeID, action: .modelCall(alias: alias, spend: spend), context: context)
+        }
+        let price = GovernanceGate.dollarEstimate(
+            alias: alias, bodyBytes: size.bodyBytes, maxOutputTokens: size.maxOutputTokens, snapshot: size.snapshot, runtime: runtime, at: now)
+        let budget = engine.dailyBudget(for: workload.spiffeID)
+        let decision: Decision
+        if let estimate = price ?? (budget == nil ? .zero : nil) {
+            let admitted = runtime.agentSpend.admit(requestId: trace.record.requestId, identity: identity, estimate: estimate, at: now) {
+                engine.decide(request($0))
+            }
+            decision = admitted.decision
+            if let hold = admitted.hold { trace.agentCharge = AgentSpendCharge(ledger: runtime.agentSpend, hold: hold) }
+        } else {
+            // Unpriced under a daily budget: decided (and recorded) for the other rules, never admitted.
+            decision = engine.decide(request(SpendSoFar(today: runtime.agentSpend.committed(identity, at: now))))
+        }
+        let evidence = PolicyEvidence(decision, for: request(nil))
         trace.record.policy = evidence
         runtime.bus.publish(.policyDecision(requestId: trace.record.requestId, evidence: evidence))
-        trace.agentCharge = AgentSpendCharge(ledger: runtime.agentSpend, identity: identity, clock: runtime.clock)
-        guard !decision.isAllowed else { return }
-        throw refusal(decision.verdict, alias: alias, identity: identity, now: now)
+        guard decision.isAllowed else { throw refusal(decision.verdict, alias: alias, identity: identity, now: now) }
+        if price == nil, let budget {
+            throw GovernanceGate.unpriced(alias, budget: "the daily budget of \(identity) (policy '\(budget.policy)') is in USD")
+        }
     }
 
     /// The error a denied model call gets, in the inbound API's shape (the endpoint renders it).
@@ -53,14 +84,13 @@ enum PolicyGate {
     }
 }
 
-/// Where a workload call's settled cost is counted against its daily budget (`CallTrace.finish`).
+/// A workload call's hold on its identity's daily budget: replaced by the real cost in
+/// `CallTrace.finish`, or released if the trace ends without finishing.
 struct AgentSpendCharge: Sendable {
     let ledger: AgentSpendLedger
-    let identity: String
-    let clock: any WallClock
+    let hold: AgentBudgetLedger.Hold
 
-    func settle(_ cost: Money, startedAt: Date) {
-        guard cost > .zero else { return }
-        ledger.add(cost, for: identity, startedAt: startedAt, now: clock.now())
-    }
+    func settle(_ cost: Money) { ledger.settle(hold, actual: cost) }
+
+    func release() { ledger.release(hold) }
 }
