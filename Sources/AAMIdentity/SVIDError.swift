@@ -19,6 +19,7 @@ public enum SVIDError: Error, Sendable, Equatable, CustomStringConvertible {
     case expired
     case notYetValid
     case chainNotTrusted
+    case noX509Authorities(String)
     // Both
     case untrustedTrustDomain(String)
     case trustDomainRevoked(String)
@@ -50,6 +51,7 @@ public enum SVIDError: Error, Sendable, Equatable, CustomStringConvertible {
         case .expired: return "the X.509-SVID has expired"
         case .notYetValid: return "the X.509-SVID is not valid yet"
         case .chainNotTrusted: return "the X.509-SVID does not chain to its trust domain's bundle"
+        case .noX509Authorities(let domain): return "trust domain '\(domain)' has no X.509 authorities in its bundle (JWT-SVIDs only)"
         case .untrustedTrustDomain(let domain): return "trust domain '\(domain)' is not trusted (no bundle)"
         case .trustDomainRevoked(let domain): return "trust domain '\(domain)' is revoked (its bundle is empty)"
         case .malformedToken: return "the JWT-SVID is malformed"

@@ -18,7 +18,8 @@ public enum X509SVIDVerifier {
         let id = try spiffeID(of: leaf)
         try checkLeaf(leaf, at: time)
         guard let bundle = bundles[id.trustDomain] else { throw .untrustedTrustDomain(id.trustDomain) }
-        guard !bundle.isRevoked, !bundle.x509Authorities.isEmpty else { throw .trustDomainRevoked(id.trustDomain) }
+        guard !bundle.isRevoked else { throw .trustDomainRevoked(id.trustDomain) }
+        guard !bundle.x509Authorities.isEmpty else { throw .noX509Authorities(id.trustDomain) }
         var verifier = Verifier(rootCertificates: CertificateStore(bundle.x509Authorities)) {
             RFC5280Policy(fixedExpiryValidationTime: time)
         }
