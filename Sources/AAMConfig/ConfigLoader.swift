@@ -33,10 +33,12 @@ public enum ConfigLoader {
     }
 
     /// As `load(yaml:file:environment:)`, with `now` as the `createdAt` of the keys declared.
-    public static func load(yaml: String, file: String, environment: [String: String], now: Date)
-        throws(ConfigErrors) -> LoadedConfig
-    {
-        let context = DecodingContext(file: file, environment: environment)
+    /// Files the config refers to (`policies: - file: PATH`) are read relative to `file`'s folder,
+    /// or to `referenceDirectory` when given (YAML held in memory that stands for a file there).
+    public static func load(
+        yaml: String, file: String, environment: [String: String], now: Date, referenceDirectory: String? = nil
+    ) throws(ConfigErrors) -> LoadedConfig {
+        let context = DecodingContext(file: file, environment: environment, referenceDirectory: referenceDirectory)
         let root = YAMLSyntax.compose(yaml, context: context)
         guard context.errors.isEmpty else { throw ConfigErrors(context.sortedErrors) }
         let declared = DocumentDecoder.decode(root, context: context, now: now)

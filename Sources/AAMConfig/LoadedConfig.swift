@@ -19,6 +19,11 @@ public struct LoadedConfig: Sendable {
     /// The `pricing:` table; nil when the file has no `pricing:` section (prices then stay as
     /// set by `PUT /admin/pricing`). When present it replaces the table at start and on reload.
     public var prices: [ModelPrice]?
+    /// The `policies:` section, in file order (each name once).
+    public var policies: [ConfigPolicy] = []
+    /// MCP server name -> plaintext credential of the servers in `state.mcpServers` (whose
+    /// `credential` stays nil), to be sealed by the daemon under `MCPServerConfig.credentialOwner`.
+    public var mcpCredentials: [String: SecretValue] = [:]
 
     public init(
         server: ServerSettings = ServerSettings(), state: ConfigState = ConfigState(),

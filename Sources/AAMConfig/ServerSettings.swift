@@ -15,11 +15,29 @@ public struct ServerSettings: Sendable, Equatable {
     public var logLevel: String?
     /// `text` or `json`.
     public var logFormat: String?
+    /// Directory of SPIFFE trust bundles (`--trust-bundles`), as written (relative to the
+    /// daemon's working directory, like `database` and `controlSocket`).
+    public var trustBundles: String?
+    /// Audience a JWT-SVID must name (`--jwt-audience`).
+    public var jwtAudience: String?
+    /// `HOST:PORT` of the listener requiring X.509-SVID client certificates (`--mtls-listen`).
+    public var mtlsListen: String?
+    /// PEM certificate chain of the mTLS listener (`--tls-cert`).
+    public var tlsCert: String?
+    /// PEM private key of the mTLS listener (`--tls-key`).
+    public var tlsKey: String?
 
     public init(
         listen: String? = nil, database: String? = nil, controlSocket: String? = nil,
-        maxBodyBytes: Int? = nil, logLevel: String? = nil, logFormat: String? = nil
+        maxBodyBytes: Int? = nil, logLevel: String? = nil, logFormat: String? = nil,
+        trustBundles: String? = nil, jwtAudience: String? = nil, mtlsListen: String? = nil,
+        tlsCert: String? = nil, tlsKey: String? = nil
     ) {
+        self.trustBundles = trustBundles
+        self.jwtAudience = jwtAudience
+        self.mtlsListen = mtlsListen
+        self.tlsCert = tlsCert
+        self.tlsKey = tlsKey
         self.listen = listen
         self.database = database
         self.controlSocket = controlSocket

@@ -12,7 +12,7 @@ import NIOPosix
 struct AAMDaemon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "aamd", abstract: "Agent Access Manager daemon.")
 
-    @Option(help: "Declarative YAML config (providers, deployments, aliases, scopes); re-applied on SIGHUP.")
+    @Option(help: "Declarative YAML config (providers, deployments, aliases, scopes, workloads, policies, MCP servers); re-applied on SIGHUP.")
     var config: String?
 
     @Option(help: "Data plane and admin API address, HOST:PORT (default 127.0.0.1:8080).")
@@ -141,14 +141,14 @@ struct AAMDaemon: AsyncParsableCommand {
                 guard (1...10_000).contains(spoolFlushMs) else { throw StartupError("--spool-flush-ms must be between 1 and 10000") }
                 options.evidence.flushIntervalMs = spoolFlushMs
             }
-            options.workloads.trustBundleDirectory = trustBundles
-            if let jwtAudience {
+            options.workloads.trustBundleDirectory = trustBundles ?? fileSettings.trustBundles
+            if let jwtAudience = jwtAudience ?? fileSettings.jwtAudience {
                 guard !jwtAudience.isEmpty else { throw StartupError("--jwt-audience must not be empty") }
                 options.workloads.jwtAudience = jwtAudience
             }
-            if let mtlsListen { try options.workloads.setMTLSListen(mtlsListen) }
-            options.workloads.tlsCertificatePath = tlsCert
-            options.workloads.tlsKeyPath = tlsKey
+            if let mtlsListen = mtlsListen ?? fileSettings.mtlsListen { try options.workloads.setMTLSListen(mtlsListen) }
+            options.workloads.tlsCertificatePath = tlsCert ?? fileSettings.tlsCert
+            options.workloads.tlsKeyPath = tlsKey ?? fileSettings.tlsKey
             guard Logger.Level(rawValue: options.logLevel) != nil else { throw StartupError("--log-level: unknown level '\(options.logLevel)'") }
             guard ["text", "json"].contains(options.logFormat) else { throw StartupError("--log-format must be text or json") }
             LogSetup.bootstrap(level: options.logLevel, format: options.logFormat)

@@ -33,9 +33,12 @@ enum Fixtures {
     }
 
     /// Loads a fixture, naming it in errors by its file name only (as `*.expected` files do).
+    /// Policy files it refers to are read beside it, and named relative to it.
     static func load(_ folder: String, _ name: String) throws(ConfigErrors) -> LoadedConfig {
         let yaml = (try? String(contentsOf: url(folder, name), encoding: .utf8)) ?? ""
-        return try ConfigLoader.load(yaml: yaml, file: "\(name).yaml", environment: environment)
+        return try ConfigLoader.load(
+            yaml: yaml, file: "\(name).yaml", environment: environment, now: Date(),
+            referenceDirectory: root.appendingPathComponent(folder).path)
     }
 
     /// The errors a fixture produces, or nil when it loads.

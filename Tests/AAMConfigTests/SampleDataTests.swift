@@ -10,9 +10,10 @@ import Testing
         .appendingPathComponent("sample-data/aam.yaml").path
 
     private let demoKey = "sk-aam-" + String(repeating: "D3mo", count: 10)
+    private let mcpToken = "demo-mcp-token-value"
 
     @Test func loadsWithTheDemoKeySet() throws {
-        let loaded = try ConfigLoader.load(path: Self.path, environment: ["AAM_DEMO_KEY": demoKey])
+        let loaded = try ConfigLoader.load(path: Self.path, environment: ["AAM_DEMO_KEY": demoKey, "AAM_DEMO_MCP_TOKEN": mcpToken])
         let state = loaded.state
         #expect(state.providers.values.allSatisfy { $0.wireProtocol == .simulated }, "the demo runs offline")
         #expect(loaded.credentials.isEmpty)
@@ -30,11 +31,34 @@ import Testing
         #expect(loaded.keySecrets["demo-key"]?.revealForTransport() == demoKey)
     }
 
-    @Test func namesTheMissingDemoKey() {
+    /// The agent demo: a registered finance agent, its read-only policy (from the policies
+    /// folder beside the file) and the CRM MCP server whose tools the policy speaks of.
+    @Test func declaresTheAgentDemo() throws {
+        let loaded = try ConfigLoader.load(path: Self.path, environment: ["AAM_DEMO_KEY": demoKey, "AAM_DEMO_MCP_TOKEN": mcpToken])
+        let workload = try #require(loaded.state.workloads["spiffe://prod/agent/finance-analyst"])
+        #expect(workload.owner == "finance-data" && workload.team == "finance" && workload.environment == "prod")
+        #expect(workload.deployment == "finance-analyst" && workload.orgId == "acme" && workload.teamId == "platform")
+        #expect(loaded.policies.map(\.name) == ["finance-analyst-readonly"])
+        #expect(loaded.policies.first?.policy.subject.description == "spiffe://prod/agent/finance-analyst")
+        let crm = try #require(loaded.state.mcpServers["crm"])
+        #expect(crm.url == "http://127.0.0.1:8091/mcp", "the default when AAM_DEMO_MCP_URL is unset")
+        #expect(crm.injection.type == .bearer)
+        #expect(crm.tools.keys.sorted() == ["export_accounts", "get_account", "search_accounts"])
+        #expect(crm.tools["get_account"]?.resourceIdFrom == "id")
+        #expect(Set(crm.tools.values.map(\.resource)) == ["salesforce.accounts"])
+        #expect(loaded.mcpCredentials["crm"]?.revealForTransport() == mcpToken)
+        // The fake CRM server's last tool stays unmapped, so the demo shows it denied.
+        #expect(crm.tools["unmapped_tool"] == nil)
+        #expect(loaded.server.trustBundles == nil, "the workload settings are commented out")
+    }
+
+    @Test func namesTheMissingDemoSecrets() {
         #expect {
             try ConfigLoader.load(path: Self.path, environment: [:])
         } throws: { error in
-            (error as? ConfigErrors)?.errors.map(\.message) == ["environment variable 'AAM_DEMO_KEY' is not set"]
+            (error as? ConfigErrors)?.errors.map(\.message) == [
+                "environment variable 'AAM_DEMO_KEY' is not set", "environment variable 'AAM_DEMO_MCP_TOKEN' is not set",
+            ]
         }
     }
 }

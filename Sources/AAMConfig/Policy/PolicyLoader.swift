@@ -43,7 +43,7 @@ public enum PolicyLoader {
 
     /// The shared scalar reader interpolates `${NAME}` against the (here empty) environment and
     /// would say the variable "is not set", which invites setting it; say why instead.
-    private static func explainingEnvironment(_ error: ConfigError) -> ConfigError {
+    static func explainingEnvironment(_ error: ConfigError) -> ConfigError {
         let prefix = "environment variable '"
         guard error.message.hasPrefix(prefix), error.message.hasSuffix("' is not set") else { return error }
         let name = error.message.dropFirst(prefix.count).dropLast("' is not set".count)
@@ -52,7 +52,7 @@ public enum PolicyLoader {
         return explained
     }
 
-    private static func readFailure(_ error: any Error) -> String {
+    static func readFailure(_ error: any Error) -> String {
         let nsError = error as NSError
         if nsError.domain == NSCocoaErrorDomain {
             switch nsError.code {

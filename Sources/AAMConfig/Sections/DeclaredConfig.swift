@@ -14,6 +14,8 @@ struct DeclaredConfig {
     var keys: [DeclaredKey] = []
     var guardrails: [DeclaredGuardrail] = []
     var workloads: [DeclaredWorkload] = []
+    var policies: [DeclaredPolicy] = []
+    var mcpServers: [DeclaredMCPServer] = []
     /// The `pricing:` rows; nil when the file has no `pricing:` section.
     var pricing: [ModelPrice]?
 }

@@ -3,7 +3,10 @@ import Yams
 
 /// Decodes the top level of the file: known sections only, each item by its section's decoder.
 enum DocumentDecoder {
-    static let sections = ["server", "providers", "deployments", "aliases", "orgs", "teams", "projects", "keys", "guardrails", "pricing", "workloads"]
+    static let sections = [
+        "server", "providers", "deployments", "aliases", "orgs", "teams", "projects", "keys", "guardrails", "pricing", "workloads",
+        "policies", "mcpServers",
+    ]
 
     /// An empty document (or one holding only comments) is an empty config.
     static func decode(_ root: Node?, context: DecodingContext, now: Date) -> DeclaredConfig {
@@ -34,6 +37,8 @@ enum DocumentDecoder {
         declared.keys = items(reader, "keys") { KeyDecoder.decode($0, path: $1, context: $2, now: now) }
         declared.guardrails = items(reader, "guardrails", GuardrailDecoder.decode)
         declared.workloads = items(reader, "workloads", WorkloadDecoder.decode)
+        declared.policies = items(reader, "policies", PolicySectionDecoder.decode)
+        declared.mcpServers = items(reader, "mcpServers", MCPServerDecoder.decode)
         if reader.contains("pricing") {
             declared.pricing = items(reader, "pricing", PricingDecoder.decode)
         }

@@ -2,7 +2,10 @@ import Yams
 
 /// Decodes the `server:` section. Values are checked for shape only; the daemon applies them.
 enum ServerDecoder {
-    static let fields = ["listen", "database", "controlSocket", "maxBodyBytes", "logLevel", "logFormat"]
+    static let fields = [
+        "listen", "database", "controlSocket", "maxBodyBytes", "logLevel", "logFormat",
+        "trustBundles", "jwtAudience", "mtlsListen", "tlsCert", "tlsKey",
+    ]
 
     static func decode(_ node: Node, path: FieldPath, context: DecodingContext) -> ServerSettings {
         var settings = ServerSettings()
@@ -17,11 +20,16 @@ enum ServerDecoder {
         settings.logFormat = reader.string("logFormat").flatMap {
             checkChoice($0, ServerSettings.logFormats, what: "log format", context: context)
         }
+        settings.trustBundles = reader.string("trustBundles")?.text
+        settings.jwtAudience = reader.string("jwtAudience", required: reader.value("jwtAudience") != nil)?.text
+        settings.mtlsListen = reader.string("mtlsListen").flatMap { checkListen($0, example: "127.0.0.1:8443", context: context) }
+        settings.tlsCert = reader.string("tlsCert")?.text
+        settings.tlsKey = reader.string("tlsKey")?.text
         return settings
     }
 
     /// `HOST:PORT` with a port in 1...65535 (`[::1]:8080` for IPv6).
-    private static func checkListen(_ scalar: ScalarValue, context: DecodingContext) -> String? {
+    private static func checkListen(_ scalar: ScalarValue, example: String = "127.0.0.1:8080", context: DecodingContext) -> String? {
         let text = scalar.text
         if let colon = text.lastIndex(of: ":"), colon != text.startIndex,
             let port = Int(text[text.index(after: colon)...]), (1...65_535).contains(port)
@@ -30,7 +38,7 @@ enum ServerDecoder {
         }
         context.report(
             scalar.path, at: scalar.mark,
-            "invalid listen address \(scalar.display) (expected HOST:PORT, e.g. 127.0.0.1:8080)")
+            "invalid listen address \(scalar.display) (expected HOST:PORT, e.g. \(example))")
         return nil
     }
 

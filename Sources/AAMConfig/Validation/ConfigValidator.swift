@@ -44,11 +44,19 @@ enum ConfigValidator {
         state.keys = keys.mapValues(\.key)
         state.guardrails = guardrails(declared.guardrails, context: context)
         state.workloads = UniqueIndex.build(declared.workloads, identity: \.spiffeId, kind: "workload", context: context).mapValues(\.registration)
-        return LoadedConfig(
+        // A policy may name a workload the file does not register: the admin API may register it.
+        _ = UniqueIndex.build(declared.policies, identity: \.name, kind: "policy name", context: context)
+        let mcpServers = UniqueIndex.build(declared.mcpServers, identity: \.name, kind: "MCP server name", context: context)
+        state.mcpServers = mcpServers.mapValues(\.server)
+        var loaded = LoadedConfig(
             server: declared.server, state: state,
             credentials: providers.compactMapValues(\.credential),
             keySecrets: keys.compactMapValues(\.secret), prices: declared.pricing
         )
+        var seenPolicies: Set<String> = []
+        loaded.policies = declared.policies.filter { seenPolicies.insert($0.name.text).inserted }.map(\.config)
+        loaded.mcpCredentials = mcpServers.mapValues(\.credential)
+        return loaded
     }
 
     /// One policy per scope (`org:acme` written twice is an error at the second one).

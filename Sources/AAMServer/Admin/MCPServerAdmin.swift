@@ -21,47 +21,15 @@ struct MCPServerInput: Decodable, Sendable {
     }
 
     /// Checks every field, naming the first bad one (the credential is checked, not returned).
+    /// The rules are `MCPServerValidation`'s, shared with the config file's `mcpServers:`.
     func validated() throws(AdminError) -> MCPServerConfig {
-        try AdminValidation.slug(name, field: "name")
-        try AdminValidation.baseURL(url, field: "url")
-        let version = protocolVersion ?? MCPProtocol.sessionVersion
-        guard MCPProtocol.versions.contains(version) else {
-            throw AdminError("must be one of \(MCPProtocol.versions.sorted().joined(separator: ", "))", field: "protocolVersion")
-        }
-        guard let kind = MCPInjection.Kind(rawValue: injection.type) else {
-            throw AdminError(
-                "unknown injection type '\(injection.type)' (expected one of \(MCPInjection.Kind.allCases.map(\.rawValue).joined(separator: ", ")))",
-                field: "injection.type")
-        }
-        guard let credential, !credential.isEmpty else { throw AdminError("is required", field: "credential") }
-        switch kind {
-        case .bearer:
-            if injection.header != nil { throw AdminError("applies to injection type 'header' only", field: "injection.header") }
-        case .header:
-            guard let header = injection.header, !header.isEmpty, header.utf8.allSatisfy(Self.isTokenByte) else {
-                throw AdminError("is required for injection type 'header' (an HTTP header name)", field: "injection.header")
-            }
-        case .oauthClientCredentials, .tokenExchange:
-            guard let tokenURL = injection.tokenURL else { throw AdminError("is required for injection type '\(kind.rawValue)'", field: "injection.tokenURL") }
-            try AdminValidation.baseURL(tokenURL, field: "injection.tokenURL")
-            guard let clientId = injection.clientId, !clientId.isEmpty else {
-                throw AdminError("is required for injection type '\(kind.rawValue)'", field: "injection.clientId")
-            }
-        }
-        if kind == .bearer || kind == .header {
-            if injection.tokenURL != nil { throw AdminError("applies to OAuth injection types only", field: "injection.tokenURL") }
-            if injection.clientId != nil { throw AdminError("applies to OAuth injection types only", field: "injection.clientId") }
-        }
-        return MCPServerConfig(
-            name: name, url: url, protocolVersion: version,
-            injection: MCPInjection(type: kind, header: injection.header, tokenURL: injection.tokenURL, clientId: injection.clientId, scope: injection.scope))
-    }
-
-    /// RFC 9110 token characters (a header name).
-    static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-        default: Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+        let fields = MCPServerValidation.ServerFields(
+            name: name, url: url, credential: credential, protocolVersion: protocolVersion, injectionType: injection.type,
+            header: injection.header, tokenURL: injection.tokenURL, clientId: injection.clientId, scope: injection.scope)
+        do {
+            return try MCPServerValidation.server(fields)
+        } catch {
+            throw AdminError(error.message, field: error.field)
         }
     }
 }
@@ -75,15 +43,11 @@ struct MCPToolInput: Decodable, Sendable {
     var resourceIdFrom: String?
 
     func validated() throws(AdminError) -> MCPToolMapping {
-        for (field, value) in [("tool", tool), ("resource", resource), ("action", action)] {
-            guard !value.isEmpty, value.utf8.count <= 128, !value.contains(where: { $0.isWhitespace }) else {
-                throw AdminError("must be 1-128 characters without spaces", field: field)
-            }
+        do {
+            return try MCPServerValidation.tool(tool, resource: resource, action: action, resourceIdFrom: resourceIdFrom)
+        } catch {
+            throw AdminError(error.message, field: error.field)
         }
-        if let path = resourceIdFrom, path.isEmpty || path.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
-            throw AdminError("must be a dotted argument path such as 'account.id'", field: "resourceIdFrom")
-        }
-        return MCPToolMapping(tool: tool, resource: resource, action: action, resourceIdFrom: resourceIdFrom)
     }
 }
 

@@ -22,24 +22,34 @@ extension ConfigRegistry {
 
     /// Validates `text` (YAML or JSON) as an AgentPolicy and applies it.
     func applyPolicy(text: String, actor: String) async throws -> PolicyApplied {
-        var policy = try Self.loadPolicy(text)
-        let name = policy.name
+        let policy = try Self.loadPolicy(text)
         let now = clock.now()
-        return try await mutate(actor: actor, action: "policy.apply", target: "policy:\(name)") { state throws(AdminError) in
-            let existing = state.policies[name]
-            if let existing, existing.isActive, var current = try? PolicyHolder.decode(existing) {
-                current.version = existing.version
-                policy.version = existing.version
-                if current == policy {
-                    return (PolicyApplied(policy: policy, stored: existing, created: false, changed: false), [])
-                }
-            }
-            let version = (existing?.version ?? 0) + 1
-            policy.version = version
-            let stored = StoredPolicy(name: name, version: version, document: text, updatedAt: now)
-            state.policies[name] = stored
-            return (PolicyApplied(policy: policy, stored: stored, created: existing?.isActive != true, changed: true), [(.policy, name)])
+        return try await mutate(actor: actor, action: "policy.apply", target: "policy:\(policy.name)") { state throws(AdminError) in
+            let applied = Self.stagePolicy(policy, document: text, in: &state, now: now)
+            return (applied, applied.changed ? [(.policy, policy.name)] : [])
         }
+    }
+
+    /// Puts `policy` (decoded from `document`) into `state` with the versioning rules above:
+    /// an equivalent active policy is kept as it is (same version, same stored text); anything
+    /// else is stored as the next version. Shared by `PUT /admin/policies` and the config file,
+    /// so a SIGHUP that re-applies an unchanged file never bumps a version.
+    nonisolated static func stagePolicy(_ policy: AgentPolicy, document: String, in state: inout ConfigState, now: Date) -> PolicyApplied {
+        var policy = policy
+        let name = policy.name
+        let existing = state.policies[name]
+        if let existing, existing.isActive, var current = try? PolicyHolder.decode(existing) {
+            current.version = existing.version
+            policy.version = existing.version
+            if current == policy {
+                return PolicyApplied(policy: policy, stored: existing, created: false, changed: false)
+            }
+        }
+        let version = (existing?.version ?? 0) + 1
+        policy.version = version
+        let stored = StoredPolicy(name: name, version: version, document: document, updatedAt: now)
+        state.policies[name] = stored
+        return PolicyApplied(policy: policy, stored: stored, created: existing?.isActive != true, changed: true)
     }
 
     /// Deletes the policy `name` (its workloads fall back to the other policies, or default deny).

@@ -4,7 +4,8 @@ import Foundation
 
 extension ConfigRegistry {
     /// Applies a declarative config file (at start and on SIGHUP): every declared entity is
-    /// created or updated; entities created through the admin API are left alone.
+    /// created or updated (policies and MCP servers too); entities created through the admin
+    /// API are left alone. Everything lands in one commit, audited as `config.apply`.
     ///
     /// Operator state survives a re-apply: drained flags, and for keys that already exist their
     /// secret, rotation and revocation (a declared key secret is used only to create the key).
@@ -45,6 +46,22 @@ extension ConfigRegistry {
             changed.append((.workload, id))
         }
         let now = clock.now()
+        // Policies version exactly as through the admin API: an unchanged one keeps its version.
+        for declared in loaded.policies where Self.stagePolicy(declared.policy, document: declared.document, in: &draft, now: now).changed {
+            changed.append((.policy, declared.name))
+        }
+        // The declared tool list replaces the server's tool map; servers made through the
+        // admin API only are left alone.
+        for (name, declared) in loaded.state.mcpServers {
+            var server = declared
+            if let secret = loaded.mcpCredentials[name] {
+                server.credential = try vault.seal(secret, owner: MCPServerConfig.credentialOwner(name))
+            } else {
+                server.credential = state.mcpServers[name]?.credential
+            }
+            draft.mcpServers[name] = server
+            changed.append((.mcpServer, name))
+        }
         for (id, declared) in loaded.state.keys {
             var key = declared
             if let existing = state.keys[id] {
