@@ -29,6 +29,7 @@ import Testing
         let gateway: WorkloadGateway
         let fake: FakeMCPServer
         let token: String
+        let ca: WorkloadTestCA
 
         func stop() async {
             await gateway.stop()
@@ -38,14 +39,14 @@ import Testing
         /// Sends one JSON-RPC message; `stateless` adds the 2026-07-28 headers (from the body unless overridden).
         func mcp(
             _ method: String, name: String? = nil, id: Int? = 1, server: String = "crm", stateless: Bool = true, session: String? = nil,
-            headerName: String? = nil, auth: Bool = true, arguments: String = #"{"id":"001"}"#
+            headerName: String? = nil, auth: Bool = true, arguments: String = #"{"id":"001"}"#, bearer: String? = nil
         ) async throws -> GatewayHarness.Reply {
             var params = ""
             if let name { params = #","params":{"name":"\#(name)","arguments":\#(arguments)}"# }
             let idField = id.map { #","id":\#($0)"# } ?? ""
             let body = #"{"jsonrpc":"2.0","method":"\#(method)"\#(idField)\#(params)}"#
             var headers: [(String, String)] = [("accept", "application/json, text/event-stream")]
-            if auth { headers.append(("authorization", "Bearer \(token)")) }
+            if auth { headers.append(("authorization", "Bearer \(bearer ?? token)")) }
             if stateless {
                 headers += [("MCP-Protocol-Version", "2026-07-28"), ("Mcp-Method", method)]
                 if let value = headerName ?? name { headers.append(("Mcp-Name", value)) }
@@ -55,15 +56,16 @@ import Testing
         }
     }
 
-    static func start(injection: String = #"{"type":"bearer"}"#, sse: Bool = false) async throws -> Setup {
+    /// A gateway with the analyst workload and policy, and the fake registered as `crm` in `style`.
+    static func start(injection: String = #"{"type":"bearer"}"#, sse: Bool = false, style: FakeMCPServer.Style = .session) async throws -> Setup {
         let ca = try WorkloadTestCA(trustDomain: "prod")
-        let fake = try await FakeMCPServer.start(sse: sse)
+        let fake = try await FakeMCPServer.start(style: style, sse: sse)
         let gateway: WorkloadGateway
         do { gateway = try await WorkloadGateway.start(cas: [ca], mtls: false) } catch {
             await fake.stop()
             throw error
         }
-        let setup = Setup(gateway: gateway, fake: fake, token: try await ca.jwtSVID(subject: agent))
+        let setup = Setup(gateway: gateway, fake: fake, token: try await ca.jwtSVID(subject: agent), ca: ca)
         do {
             let h = gateway.harness
             try await h.adminOK(
@@ -74,8 +76,10 @@ import Testing
                 headers: [("authorization", "Bearer \(GatewayHarness.adminToken)"), ("content-type", "application/yaml")])
             guard (200..<300).contains(applied.status) else { throw HarnessError("policy refused: \(applied.text)") }
             let resolved = injection.replacingOccurrences(of: "TOKEN_URL", with: fake.tokenURL)
+            let version = style == .stateless ? MCPProtocol.statelessVersion : MCPProtocol.sessionVersion
             try await h.adminOK(
-                .POST, "/admin/mcp-servers", json: #"{"name":"crm","url":"\#(fake.url)","credential":"\#(credential)","injection":\#(resolved)}"#)
+                .POST, "/admin/mcp-servers",
+                json: #"{"name":"crm","url":"\#(fake.url)","protocolVersion":"\#(version)","credential":"\#(credential)","injection":\#(resolved)}"#)
             for (tool, action) in [("get_account", "read"), ("search_accounts", "search"), ("export_accounts", "export")] {
                 try await h.adminOK(.POST, "/admin/mcp-servers/crm/tools", json: #"{"tool":"\#(tool)","resource":"salesforce.accounts","action":"\#(action)"}"#)
             }

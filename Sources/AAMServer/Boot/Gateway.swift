@@ -55,6 +55,7 @@ public final class Gateway: Sendable {
         } catch let error as SecretsError {
             throw StartupError("cannot unseal the stored secrets with this master key (\(options.masterKey.id)): \(error.message)")
         }
+        try MCPCredentialCheck.verify(state.mcpServers, vault: vault)
         let bus = EventBus()
         // The spool before anything serves: records of a previous run are replayed below.
         let evidence = try EvidenceWriter.open(

@@ -14,13 +14,26 @@ import NIOCore
 /// upstream with the catalog's injected credential, never any inbound header; every string of
 /// the answer is scrubbed of the injected secrets and passed through the response guardrails.
 /// Methods other than initialize, ping, notifications and tools are refused (default deny).
+///
+/// The client's style and the upstream's (`MCPServerConfig.protocolVersion`) are independent:
+/// - session client, session upstream: the client's `initialize` goes upstream; the broker keeps
+///   the upstream session id inside its own session; an upstream 404 ends the broker session
+///   (404 to the client, which initializes again).
+/// - session client, stateless upstream: the broker answers `initialize` itself and sends every
+///   other request upstream with the stateless headers and no session id.
+/// - stateless client, session upstream: the broker runs its own handshake upstream, once per
+///   server and workload identity, reuses that session and re-initializes once on a 404.
+/// - stateless client, stateless upstream: headers checked against the body, then forwarded.
 struct MCPEndpoint: Sendable {
     let runtime: GatewayRuntime
-    let sessions = MCPSessions()
+    let sessions: MCPSessions
+    let upstreamSessions: MCPUpstreamSessions
     let injector: MCPCredentialInjector
 
     init(runtime: GatewayRuntime) {
         self.runtime = runtime
+        self.sessions = MCPSessions(clock: runtime.clock)
+        self.upstreamSessions = MCPUpstreamSessions(clock: runtime.clock)
         self.injector = MCPCredentialInjector(vault: runtime.vault, clock: runtime.clock)
     }
 
@@ -28,6 +41,16 @@ struct MCPEndpoint: Sendable {
     static let versionHeader = HTTPField.Name("MCP-Protocol-Version")!
     static let methodHeader = HTTPField.Name("Mcp-Method")!
     static let nameHeader = HTTPField.Name("Mcp-Name")!
+
+    /// Which upstream session a forwarded request rides on (session-style upstreams only).
+    enum UpstreamSession {
+        /// No session header (the client's own `initialize`).
+        case none
+        /// The session-style client's broker session and the upstream session inside it.
+        case client(id: String, upstream: String?)
+        /// The broker's own session for a stateless client.
+        case broker
+    }
 
     func handle(_ request: Request, context: GatewayContext) async -> Response {
         var response = await respond(request, context: context)
@@ -56,32 +79,46 @@ struct MCPEndpoint: Sendable {
             guard let server = caller.snapshot.state.mcpServers[serverName] else {
                 throw MCPError(status: 404, code: -32601, message: "No MCP server '\(serverName)' in the catalog", id: id)
             }
-            var responseHeaders = HTTPFields()
-            var upstreamSession: String?
-            if request.headers[Self.versionHeader] == MCPProtocol.statelessVersion {
+            let statelessClient = request.headers[Self.versionHeader] == MCPProtocol.statelessVersion
+            let statelessUpstream = server.protocolVersion == MCPProtocol.statelessVersion
+            var route = UpstreamSession.broker
+            if statelessClient {
                 try message.checkHeaders(method: request.headers[Self.methodHeader], name: request.headers[Self.nameHeader])
-            } else if message.method != "initialize" {
+            } else if message.method == "initialize" {
+                route = .none
+            } else {
                 guard let sessionID = request.headers[Self.sessionHeader] else {
                     throw MCPError(status: 400, code: -32600, message: "Mcp-Session-Id header is required (send initialize first)", id: id)
                 }
                 guard let session = sessions.find(sessionID, spiffeId: workload.spiffeID.description, server: server.name) else {
                     throw MCPError(status: 404, code: -32001, message: "Session not found", id: id)
                 }
-                upstreamSession = session.upstreamSessionId
+                route = .client(id: sessionID, upstream: session.upstreamSessionId)
             }
             switch message.method {
-            case "initialize", "ping", "tools/list":
-                let (reply, upstreamHeaders) = try await forward(body, message, to: server, workload: workload, upstreamSession: upstreamSession)
-                var answer = reply
+            case "initialize":
+                var headers = HTTPFields()
+                var answer: JSONValue
+                var upstreamSession: String?
+                if !statelessClient && !statelessUpstream {
+                    (answer, upstreamSession) = try await forward(body, message, to: server, workload: workload, route: .none)
+                } else {
+                    // No upstream handshake to relay: a stateless upstream has none, and for a
+                    // stateless client the broker runs its own when the first request needs it.
+                    answer = Self.localInitialize(id: id, server: server.name, stateless: statelessClient)
+                }
+                if !statelessClient {
+                    let session = MCPSessions.Session(spiffeId: workload.spiffeID.description, server: server.name, upstreamSessionId: upstreamSession)
+                    headers[Self.sessionHeader] = sessions.open(session)
+                }
+                return Responses.json(MCPResponse.encode(answer), headers: headers)
+            case "ping", "tools/list":
+                var (answer, _) = try await forward(body, message, to: server, workload: workload, route: route)
                 if message.method == "tools/list" {
                     let granted = grantedTools(server, workload: workload)
-                    answer = MCPResponse.filterToolList(reply) { granted.contains($0) }
+                    answer = MCPResponse.filterToolList(answer) { granted.contains($0) }
                 }
-                if message.method == "initialize", request.headers[Self.versionHeader] != MCPProtocol.statelessVersion {
-                    let session = MCPSessions.Session(spiffeId: workload.spiffeID.description, server: server.name, upstreamSessionId: upstreamHeaders)
-                    responseHeaders[Self.sessionHeader] = sessions.open(session)
-                }
-                return Responses.json(MCPResponse.encode(answer), headers: responseHeaders)
+                return Responses.json(MCPResponse.encode(answer))
             case "tools/call":
                 // Every tool decision is a call record too (endpoint `/mcp/SERVER`, provider
                 // `mcp:SERVER`, the tool as the model), charged to the workload's scope.
@@ -97,7 +134,7 @@ struct MCPEndpoint: Sendable {
                 }
                 let reply: JSONValue
                 do {
-                    (reply, _) = try await forward(body, message, to: server, workload: workload, upstreamSession: upstreamSession)
+                    (reply, _) = try await forward(body, message, to: server, workload: workload, route: route)
                 } catch {
                     trace.finish(status: 502, outcome: .upstreamError, errorClass: "mcp_upstream_failed", bus: runtime.bus)
                     _ = await trace.makeDurable()
@@ -110,7 +147,9 @@ struct MCPEndpoint: Sendable {
                 return Responses.json(MCPResponse.encode(reply))
             default:
                 if message.method.hasPrefix("notifications/") {
-                    _ = try? await forward(body, message, to: server, workload: workload, upstreamSession: upstreamSession)
+                    // `initialized` belongs to a handshake: relayed only when the client's own went upstream.
+                    let relayed = message.method != "notifications/initialized" || (!statelessClient && !statelessUpstream)
+                    if relayed { _ = try? await forward(body, message, to: server, workload: workload, route: route) }
                     return Response(status: .accepted)
                 }
                 throw MCPError(status: 200, code: -32601, message: "Method not found: the broker forwards only initialize, ping, notifications and tools", id: id)
@@ -124,18 +163,40 @@ struct MCPEndpoint: Sendable {
         }
     }
 
-    /// `DELETE /mcp/{server}`: the workload ends its session (2025-11-25 style).
+    /// The broker's own `initialize` result (the upstream's handshake is not relayed).
+    static func localInitialize(id: JSONValue?, server: String, stateless: Bool) -> JSONValue {
+        .object([
+            "jsonrpc": .string("2.0"), "id": id ?? .null,
+            "result": .object([
+                "protocolVersion": .string(stateless ? MCPProtocol.statelessVersion : MCPProtocol.sessionVersion),
+                "capabilities": .object(["tools": .object(["listChanged": .bool(false)])]),
+                "serverInfo": .object(["name": .string("aam/\(server)"), "version": .string("1")]),
+            ]),
+        ])
+    }
+
+    /// `DELETE /mcp/{server}`: the workload ends its session (2025-11-25 style); the upstream
+    /// session inside it is ended too (best effort).
     func endSession(_ request: Request, context: GatewayContext) async -> Response {
         var response: Response
         do {
             let caller = try? await AuthenticatedCaller(request: request, context: context, runtime: runtime, allowXAPIKey: false)
-            guard let workload = caller?.workload else {
+            guard let caller, let workload = caller.workload else {
                 throw MCPError(status: 401, code: -32001, message: "Unauthorized: a workload identity (JWT-SVID or X.509-SVID) is required")
             }
-            guard let id = request.headers[Self.sessionHeader],
-                sessions.find(id, spiffeId: workload.spiffeID.description, server: context.parameters.get("server") ?? "") != nil
-            else { throw MCPError(status: 404, code: -32001, message: "Session not found") }
-            sessions.close(id)
+            let serverName = context.parameters.get("server") ?? ""
+            guard let id = request.headers[Self.sessionHeader] else {
+                throw MCPError(status: 400, code: -32600, message: "Mcp-Session-Id header is required")
+            }
+            guard sessions.find(id, spiffeId: workload.spiffeID.description, server: serverName) != nil, let session = sessions.close(id) else {
+                throw MCPError(status: 404, code: -32001, message: "Session not found")
+            }
+            if let upstream = session.upstreamSessionId, let server = caller.snapshot.state.mcpServers[serverName],
+                server.protocolVersion != MCPProtocol.statelessVersion,
+                let credential = try? await injector.header(for: server, workload: workload)
+            {
+                await MCPUpstream.delete(server: server, credential: credential, session: upstream)
+            }
             response = Response(status: .noContent)
         } catch let error as MCPError {
             response = Responses.json(error.body, status: HTTPResponse.Status(code: error.status))
@@ -194,40 +255,46 @@ struct MCPEndpoint: Sendable {
             id: message.id, reason: decision.verdict.reason, rule: decision.verdict.rule, policy: decision.verdict.policy, version: decision.verdict.version)
     }
 
-    /// Sends the body upstream with the injected credential (and only the MCP headers the
-    /// upstream's style needs); returns the scrubbed JSON-RPC answer and the upstream session id.
+    /// Sends the body upstream with the injected credential on the route's upstream session;
+    /// returns the scrubbed JSON-RPC answer and the upstream session id it announced.
     func forward(
-        _ body: [UInt8], _ message: MCPRequest, to server: MCPServerConfig, workload: WorkloadIdentity, upstreamSession: String?
+        _ body: [UInt8], _ message: MCPRequest, to server: MCPServerConfig, workload: WorkloadIdentity, route: UpstreamSession
     ) async throws(MCPError) -> (JSONValue, String?) {
         let credential = try await injector.header(for: server, workload: workload)
-        var request = HTTPClientRequest(url: server.url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Accept", value: "application/json, text/event-stream")
-        request.headers.add(name: "MCP-Protocol-Version", value: server.protocolVersion)
-        if server.protocolVersion == MCPProtocol.statelessVersion {
-            request.headers.add(name: "Mcp-Method", value: message.method)
-            if let name = message.name { request.headers.add(name: "Mcp-Name", value: name) }
-        } else if let upstreamSession {
-            request.headers.add(name: "Mcp-Session-Id", value: upstreamSession)
+        func post(_ session: String?) async throws(MCPError) -> MCPUpstream.Reply {
+            try await MCPUpstream.post(body, method: message.method, name: message.name, id: message.id, server: server, credential: credential, session: session)
         }
-        request.headers.replaceOrAdd(name: credential.name, value: credential.value)
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let status: UInt, contentType: String?, sessionID: String?, bytes: ByteBuffer
-        do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-            status = response.status.code
-            contentType = response.headers.first(name: "content-type")
-            sessionID = response.headers.first(name: "mcp-session-id")
-            bytes = try await response.body.collect(upTo: 8 << 20)
-        } catch {
-            throw MCPError(status: 502, code: -32603, message: "MCP server '\(server.name)' is unreachable", id: message.id)
+        let reply: MCPUpstream.Reply
+        switch route {
+        case _ where server.protocolVersion == MCPProtocol.statelessVersion:
+            reply = try await post(nil)
+        case .none:
+            reply = try await post(nil)
+        case .client(let id, let upstream):
+            reply = try await post(upstream)
+            if reply.status == 404, upstream != nil {
+                // The upstream forgot the session: so does the broker, and the client starts over.
+                sessions.close(id)
+                throw MCPError(status: 404, code: -32001, message: "Session not found (the upstream session ended; initialize again)", id: message.id)
+            }
+        case .broker:
+            let key = MCPUpstreamSessions.Key(server: server.name, url: server.url, spiffeId: workload.spiffeID.description)
+            let handshake: @Sendable () async -> Result<String?, MCPError> = { await MCPUpstream.initialize(server: server, credential: credential) }
+            let lease = try await upstreamSessions.lease(key, handshake: handshake)
+            var first = try await post(lease.id)
+            if first.status == 404, lease.id != nil {
+                // Expired upstream: one fresh handshake and one retry (a 404 means nothing ran).
+                upstreamSessions.invalidate(key, lease)
+                first = try await post(try await upstreamSessions.lease(key, handshake: handshake).id)
+            }
+            reply = first
         }
-        if message.id == nil { return (.null, sessionID) }
-        guard (200..<300).contains(status), let payload = Self.payload(Array(buffer: bytes), contentType: contentType),
-            case .object? = Optional(payload)
-        else { throw MCPError(status: 502, code: -32603, message: "MCP server '\(server.name)' answered HTTP \(status) without a JSON-RPC message", id: message.id) }
-        return (scrub(payload, secrets: credential.secrets, workload: workload), sessionID)
+        if message.id == nil { return (.null, reply.sessionID) }
+        guard (200..<300).contains(reply.status), let payload = reply.payload, case .object = payload else {
+            throw MCPError(
+                status: 502, code: -32603, message: "MCP server '\(server.name)' answered HTTP \(reply.status) without a JSON-RPC response", id: message.id)
+        }
+        return (scrub(payload, secrets: credential.secrets, workload: workload), reply.sessionID)
     }
 
     /// Redacts the injected secrets anywhere in the answer, then applies the response guardrails
@@ -246,17 +313,5 @@ struct MCPEndpoint: Sendable {
             }
             return text
         }
-    }
-
-    /// The JSON-RPC message of a plain JSON answer, or the last one of an SSE answer.
-    static func payload(_ bytes: [UInt8], contentType: String?) -> JSONValue? {
-        if contentType?.lowercased().hasPrefix("text/event-stream") == true {
-            let lines = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline)
-            for line in lines.reversed() where line.hasPrefix("data:") {
-                if let value = try? JSONDecoder().decode(JSONValue.self, from: Data(line.dropFirst(5).utf8)), case .object = value { return value }
-            }
-            return nil
-        }
-        return try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
     }
 }

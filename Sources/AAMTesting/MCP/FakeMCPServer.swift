@@ -8,8 +8,16 @@ import Synchronization
 ///
 /// `POST /mcp`: `initialize` (answers an upstream `Mcp-Session-Id`), `tools/list` (the tools in
 /// ``tools``), `tools/call` (echoes the credential it was given, to prove the broker redacts it),
-/// `ping`, notifications (202). `POST /token`: client credentials and RFC 8693 token exchange,
-/// issuing `token-N-<suffix>` valid for an hour.
+/// `ping`, notifications (202). `DELETE /mcp` ends a session. `POST /token`: client credentials
+/// and RFC 8693 token exchange, issuing `token-N-<suffix>` valid for an hour.
+///
+/// It speaks one style and REJECTS requests that do not follow it, so a test passing through it
+/// proves the broker bridged correctly:
+/// - ``Style/session`` (2025-11-25): every request but `initialize` needs a live
+///   `Mcp-Session-Id` (missing: 400, unknown or ended: 404).
+/// - ``Style/stateless`` (2026-07-28): every request needs `MCP-Protocol-Version: 2026-07-28` and
+///   `Mcp-Method` (and `Mcp-Name` for a named request) matching the body (else 400, code -32020);
+///   `initialize` does not exist (-32601) and a session id is refused (400).
 public final class FakeMCPServer: Sendable {
     /// One request the fake received.
     public struct Received: Sendable {
@@ -20,6 +28,11 @@ public final class FakeMCPServer: Sendable {
         /// `method` of a JSON-RPC body, `params.name` when present.
         public var method: String?
         public var name: String?
+    }
+
+    public enum Style: Sendable {
+        case session
+        case stateless
     }
 
     public static let tools = ["get_account", "search_accounts", "export_accounts", "unmapped_tool"]
@@ -39,12 +52,22 @@ public final class FakeMCPServer: Sendable {
     public var received: [Received] { recorder.log.withLock { $0 } }
     public var mcpRequests: [Received] { received.filter { $0.path == "/mcp" } }
     public var tokenRequests: [Received] { received.filter { $0.path == "/token" } }
+    /// The session ids this fake considers live (session style).
+    public var liveSessions: Set<String> { recorder.sessions.withLock { $0 } }
 
-    /// - Parameter sse: answer requests as a one-event `text/event-stream` instead of plain JSON.
-    public static func start(sse: Bool = false) async throws -> FakeMCPServer {
-        let shared = FakeMCPRecorder(sse: sse)
+    /// Forgets every session, as an upstream that restarted or expired them: the next request
+    /// with an old id gets 404.
+    public func expireSessions() { recorder.sessions.withLock { $0.removeAll() } }
+
+    /// - Parameters:
+    ///   - style: the protocol style it speaks and enforces.
+    ///   - sse: answer requests as a `text/event-stream` (a notification and a server request
+    ///     before the response, the stream held open after it) instead of plain JSON.
+    public static func start(style: Style = .session, sse: Bool = false) async throws -> FakeMCPServer {
+        let shared = FakeMCPRecorder(style: style, sse: sse)
         let router = Router()
         router.post("mcp") { request, context -> Response in try await shared.mcp(request, context) }
+        router.delete("mcp") { request, context -> Response in try await shared.endSession(request, context) }
         router.post("token") { request, context -> Response in try await shared.token(request, context) }
         let (events, relay) = AsyncStream.makeStream(of: Int?.self)
         var app = Application(
@@ -76,9 +99,55 @@ struct FakeMCPStartError: Error {}
 final class FakeMCPRecorder: Sendable {
     let log = Mutex<[FakeMCPServer.Received]>([])
     let tokenCount = Mutex(0)
+    let sessions = Mutex<Set<String>>([])
+    let sessionCount = Mutex(0)
+    let style: FakeMCPServer.Style
     let sse: Bool
 
-    init(sse: Bool) { self.sse = sse }
+    init(style: FakeMCPServer.Style, sse: Bool) {
+        self.style = style
+        self.sse = sse
+    }
+
+    static let stateless = "2026-07-28"
+
+    func error(_ status: HTTPResponse.Status, code: Int, _ message: String, id: Any) throws -> Response {
+        let body = try JSONSerialization.data(withJSONObject: ["jsonrpc": "2.0", "id": id, "error": ["code": code, "message": message]])
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The refusal a request that breaks this fake's style gets, or nil when it conforms.
+    func refusal(_ received: FakeMCPServer.Received, id: Any) throws -> Response? {
+        let session = received.headers["mcp-session-id"]
+        switch style {
+        case .session:
+            if received.method == "initialize" { return nil }
+            guard let session else { return try error(.badRequest, code: -32600, "Bad Request: Mcp-Session-Id header is required", id: id) }
+            guard sessions.withLock({ $0.contains(session) }) else { return try error(.notFound, code: -32001, "Session not found", id: id) }
+            return nil
+        case .stateless:
+            guard received.headers["mcp-protocol-version"] == Self.stateless else {
+                return try error(.badRequest, code: -32020, "MCP-Protocol-Version: \(Self.stateless) is required", id: id)
+            }
+            guard received.headers["mcp-method"] == received.method else {
+                return try error(.badRequest, code: -32020, "Mcp-Method does not match the body", id: id)
+            }
+            guard received.headers["mcp-name"] == received.name else {
+                return try error(.badRequest, code: -32020, "Mcp-Name does not match the body", id: id)
+            }
+            if session != nil { return try error(.badRequest, code: -32600, "this server keeps no sessions", id: id) }
+            if received.method == "initialize" { return try error(.ok, code: -32601, "Method not found: initialize", id: id) }
+            return nil
+        }
+    }
+
+    func endSession(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let (received, _) = try await record(request, context)
+        guard style == .session, let session = received.headers["mcp-session-id"] else { return Response(status: .methodNotAllowed) }
+        return sessions.withLock { $0.remove(session) } == nil ? Response(status: .notFound) : Response(status: .noContent)
+    }
 
     func record(_ request: Request, _ context: some RequestContext) async throws -> (FakeMCPServer.Received, [String: Any]) {
         let buffer = try await request.body.collect(upTo: 1 << 20)
@@ -96,12 +165,19 @@ final class FakeMCPRecorder: Sendable {
     func mcp(_ request: Request, _ context: some RequestContext) async throws -> Response {
         let (received, json) = try await record(request, context)
         let id = json["id"] ?? NSNull()
+        if let refusal = try refusal(received, id: id) { return refusal }
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         let result: Any
         switch received.method {
         case "initialize"?:
-            headers[FieldName("Mcp-Session-Id")!] = "upstream-session-1"
+            let n = sessionCount.withLock { count in
+                count += 1
+                return count
+            }
+            let session = "upstream-session-\(n)"
+            sessions.withLock { _ = $0.insert(session) }
+            headers[FieldName("Mcp-Session-Id")!] = session
             result = ["protocolVersion": "2025-11-25", "capabilities": ["tools": [:] as [String: Any]], "serverInfo": ["name": "fake", "version": "1"]]
         case "tools/list"?:
             result = ["tools": FakeMCPServer.tools.map { ["name": $0, "inputSchema": ["type": "object"], "annotations": ["readOnlyHint": true]] }]
@@ -119,8 +195,21 @@ final class FakeMCPRecorder: Sendable {
         let body = try JSONSerialization.data(withJSONObject: ["jsonrpc": "2.0", "id": id, "result": result])
         if sse {
             headers[.contentType] = "text/event-stream"
-            let event = ": keep-alive\n\nevent: message\ndata: " + String(decoding: body, as: UTF8.self) + "\n\n"
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: event)))
+            // What a real server may put before the response: a comment, a progress
+            // notification, a request of its own (with an id of its own); then the response in
+            // two chunks, and the stream held open (bounded) as a server is allowed to.
+            let before = ": keep-alive\n\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progress\":1}}\n\n"
+                + "data: {\"jsonrpc\":\"2.0\",\"id\":\"srv-1\",\"method\":\"ping\"}\n\n"
+            let response = "event: message\r\ndata: " + String(decoding: body, as: UTF8.self) + "\r\n\r\n"
+            let split = response.index(response.startIndex, offsetBy: response.count / 2)
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: before + response[..<split]))
+                    try await writer.write(ByteBuffer(string: String(response[split...])))
+                    try? await Task.sleep(for: .seconds(30))
+                    try await writer.finish(nil)
+                })
         }
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
