@@ -2,6 +2,8 @@ import AAMCore
 import Foundation
 import Testing
 
+@testable import AAMServer
+
 /// The config file's `policies:` and `mcpServers:` sections on a running gateway: live after
 /// start, versioned like `PUT /admin/policies` across re-applies (SIGHUP), and audited.
 @Suite struct ConfigAgentSectionsTests {
@@ -91,8 +93,11 @@ import Testing
                 .POST, "/admin/mcp-servers",
                 json: #"{"name":"wiki","url":"http://127.0.0.1:9/wiki","credential":"wiki-cred","injection":{"type":"bearer"}}"#)
 
-            // SIGHUP with the file unchanged: no version moves.
+            // SIGHUP with the file unchanged: no version moves, the sealed credential stays as it was.
+            let sealed = await harness.gateway.runtime.registry.currentState.mcpServers["crm"]?.credential
             try await harness.gateway.applyConfigFile(folder.config)
+            #expect(sealed != nil)
+            #expect(await harness.gateway.runtime.registry.currentState.mcpServers["crm"]?.credential == sealed)
             read = try await harness.evaluate(#"{"spiffeId":"\#(Self.analyst)","resource":"salesforce.accounts","action":"read"}"#)
             #expect(read["version"] as? Int == 1)
             #expect(try await harness.adminOK(.GET, "/admin/policies/reporter")["version"] as? Int == 1)

@@ -54,10 +54,14 @@ extension ConfigRegistry {
         // admin API only are left alone.
         for (name, declared) in loaded.state.mcpServers {
             var server = declared
-            if let secret = loaded.mcpCredentials[name] {
-                server.credential = try vault.seal(secret, owner: MCPServerConfig.credentialOwner(name))
+            let owner = MCPServerConfig.credentialOwner(name)
+            let existing = state.mcpServers[name]?.credential
+            if let secret = loaded.mcpCredentials[name], existing.flatMap({ try? vault.open($0, owner: owner) }) != secret {
+                server.credential = try vault.seal(secret, owner: owner)
             } else {
-                server.credential = state.mcpServers[name]?.credential
+                // Unchanged: keep the sealed value, so a re-apply leaves the server as it was
+                // (and tokens cached for its credential stay valid).
+                server.credential = existing
             }
             draft.mcpServers[name] = server
             changed.append((.mcpServer, name))
