@@ -51,7 +51,7 @@ struct ConfigCommand: AsyncParsableCommand {
             do {
                 let loaded = try ConfigLoader.load(path: file, environment: ProcessInfo.processInfo.environment)
                 let state = loaded.state
-                print("\(file): OK (\(state.providers.count) providers, \(state.deployments.count) deployments, \(state.aliasNames.count) aliases, \(state.orgs.count) orgs, \(state.keys.count) keys)")
+                print("\(file): OK (\(state.providers.count) providers, \(state.deployments.count) deployments, \(state.aliasNames.count) aliases, \(state.orgs.count) orgs, \(state.keys.count) keys, \(state.workloads.count) workloads, \(loaded.policies.count) policies, \(state.mcpServers.count) MCP servers)")
             } catch {
                 FileHandle.standardError.write(Data((error.description + "\n").utf8))
                 throw ExitCode(1)
