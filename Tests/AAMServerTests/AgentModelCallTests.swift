@@ -29,8 +29,19 @@ import Testing
               deny: [export, update, delete]
         """
 
-    func chat(_ g: GatewayHarness, jwt: String, model: String) async throws -> GatewayHarness.Reply {
-        try await g.call("/v1/chat/completions", key: jwt, json: #"{"model":"\#(model)","messages":[{"role":"user","content":"hi"}]}"#)
+    /// A chat call; `maxTokens` bounds the USD estimate its daily budget holds.
+    func chat(_ g: GatewayHarness, jwt: String, model: String, maxTokens: Int? = nil) async throws -> GatewayHarness.Reply {
+        let cap = maxTokens.map { #""max_tokens":\#($0),"# } ?? ""
+        return try await g.call("/v1/chat/completions", key: jwt, json: #"{"model":"\#(model)",\#(cap)"messages":[{"role":"user","content":"hi"}]}"#)
+    }
+
+    /// Prices the simulated model at `outputPerMillion` per million output tokens (input free):
+    /// a daily budget in USD refuses unpriced models.
+    func price(_ g: GatewayHarness, outputPerMillion: String = "1") async throws {
+        let reply = try await g.admin(
+            .PUT, "/admin/pricing",
+            json: #"[{"provider":"sim","model":"sim-model","inputPerMillion":"0","outputPerMillion":"\#(outputPerMillion)","version":"v1"}]"#)
+        #expect(reply.status == 200, "\(reply.text)")
     }
 
     /// The stored record of a call (the evidence writer may batch: poll until it is there).
@@ -61,6 +72,12 @@ import Testing
         }
         #expect(try await g.putPolicy(Self.policy).status == 201)
         let jwt = try await ca.jwtSVID(subject: Self.analyst)
+        // Unpriced under a daily budget in USD: refused, as governance's USD budgets do.
+        let unpriced = try await chat(g, jwt: jwt, model: "fast")
+        #expect(unpriced.status == 400, "\(unpriced.text)")
+        #expect(try unpriced.errorCode() == "model_unpriced")
+        #expect(g.gateway.runtime.agentSpend.outstandingCount == 0)
+        try await price(g)
         let events = g.gateway.runtime.bus.subscribe()
 
         // Allowed: the alias is in models.allow.
@@ -130,29 +147,94 @@ import Testing
         do {
             let g = wg.harness
             try await g.adminOK(.POST, "/admin/workloads", json: #"{"spiffeId":"\#(Self.analyst)","owner":"alice","team":"finance","environment":"prod","deployment":"v1","orgId":"acme"}"#)
-            // $1 per output token: the simulated answer's tokens cost whole dollars.
-            let priced = try await g.admin(.PUT, "/admin/pricing", json: #"[{"provider":"sim","model":"sim-model","inputPerMillion":"0","outputPerMillion":"1000000","version":"v1"}]"#)
-            #expect(priced.status == 200, "\(priced.text)")
+            // $1 per output token: the simulated answer's tokens cost whole dollars, and a call
+            // with max_tokens 2 holds $2 while in flight.
+            try await price(g, outputPerMillion: "1000000")
             let tight = Self.policy.replacingOccurrences(of: "daily_usd: 75", with: "daily_usd: 6")
             #expect(try await g.putPolicy(tight).status == 201)
             let jwt = try await ca.jwtSVID(subject: Self.analyst)
-            let first = try await chat(g, jwt: jwt, model: "fast")
+            let first = try await chat(g, jwt: jwt, model: "fast", maxTokens: 2)
             #expect(first.status == 200, "\(first.text)")
             let firstRecord = try await record(g, try #require(first.header("x-request-id")))
             let cost = try #require(firstRecord.costUSD)
-            #expect(try Money(parsing: cost) > .zero)
+            #expect(try Money(parsing: cost) == Money(parsing: "2"))
             let answer = try await g.evaluate(#"{"spiffeId":"\#(Self.analyst)","model":"fast"}"#)
             #expect(answer["spentTodayUSD"] as? String == (try Money(parsing: cost)).description, "\(answer)")
-            // Keep calling until the day's spend reaches $6: then the policy refuses.
+            // Without max_tokens the estimate is the default output cap (4096 tokens = $4096):
+            // more than the day has left, so it is refused before it runs.
+            let uncapped = try await chat(g, jwt: jwt, model: "fast")
+            #expect(uncapped.status == 429, "\(uncapped.text)")
+            // $2 + $2 + $2 = $6: two more calls fit exactly, the next is refused.
+            var statuses: [Int] = []
             var refused: GatewayHarness.Reply?
             for _ in 0..<10 {
-                let reply = try await chat(g, jwt: jwt, model: "fast")
+                let reply = try await chat(g, jwt: jwt, model: "fast", maxTokens: 2)
+                statuses.append(reply.status)
                 if reply.status != 200 { refused = reply; break }
             }
+            #expect(statuses == [200, 200, 429])
+            #expect(g.gateway.runtime.agentSpend.today(Self.analyst, at: g.gateway.runtime.clock.now()) == (try Money(parsing: "6")))
             let last = try #require(refused, "never refused")
             #expect(last.status == 429, "\(last.text)")
             #expect(try last.errorCode() == "budget_exceeded")
             #expect(try last.errorMessage().contains("policy 'finance-analyst-readonly' v1 rule budget.daily_usd"), "\(last.text)")
+        } catch {
+            await wg.stop()
+            throw error
+        }
+        await wg.stop()
+    }
+
+    /// `audit.record: [identity, policy, action, outcome]` (PRODUCT.md's example): the stored
+    /// record and the published decision carry the floor and nothing the list leaves out; a
+    /// listed `latency`/`cost` is added to the record's copy when the call ends.
+    @Test func auditRecordShapesTheStoredAndPublishedEvidence() async throws {
+        let ca = try WorkloadTestCA(trustDomain: "prod")
+        let wg = try await WorkloadGateway.start(cas: [ca], mtls: false)
+        do {
+            let g = wg.harness
+            try await g.adminOK(.POST, "/admin/workloads", json: #"{"spiffeId":"\#(Self.analyst)","owner":"alice","team":"finance","environment":"prod","deployment":"v1","orgId":"acme"}"#)
+            try await price(g)
+            let listed = Self.policy + "\n  audit:\n    record: [identity, policy, action, outcome]\n"
+            #expect(try await g.putPolicy(listed).status == 201)
+            let jwt = try await ca.jwtSVID(subject: Self.analyst)
+            let events = g.gateway.runtime.bus.subscribe()
+            for (model, status) in [("fast", 200), ("slow", 403)] {
+                let reply = try await chat(g, jwt: jwt, model: model, maxTokens: 4)
+                #expect(reply.status == status, "\(reply.text)")
+                let requestID = try #require(reply.header("x-request-id"))
+                let stored = try #require(try await record(g, requestID).policy)
+                #expect(stored.spiffeId == Self.analyst)
+                #expect(stored.kind == "model")
+                #expect(stored.decision == (status == 200 ? "allow" : "deny"))
+                #expect(stored.policy == "finance-analyst-readonly")
+                #expect(stored.version == 1)
+                #expect(stored.rule == nil)
+                #expect(stored.reason == nil)
+                #expect(stored.model == nil)
+                #expect(stored.latencyMs == nil)
+                #expect(stored.costUSD == nil)
+                var published: PolicyEvidence?
+                for await event in events.events {
+                    if case .policyDecision(let requestId, let found) = event, requestId == requestID { published = found }
+                    if case .call(let call) = event, call.requestId == requestID { break }
+                }
+                #expect(published == stored)
+            }
+            // The refusal still names its rule to the caller: only the record is shaped.
+            let slow = try await chat(g, jwt: jwt, model: "slow")
+            #expect(try slow.errorMessage().contains("rule models.allow"))
+
+            let timed = Self.policy + "\n  audit:\n    record: [latency, cost]\n"
+            #expect(try await g.putPolicy(timed).status == 200)
+            let reply = try await chat(g, jwt: jwt, model: "fast", maxTokens: 4)
+            #expect(reply.status == 200, "\(reply.text)")
+            let call = try await record(g, try #require(reply.header("x-request-id")))
+            let evidence = try #require(call.policy)
+            #expect(evidence.latencyMs == call.latencyMs)
+            #expect(evidence.costUSD == call.costUSD)
+            #expect(evidence.costUSD != nil)
+            #expect(evidence.rule == nil)
         } catch {
             await wg.stop()
             throw error

@@ -103,6 +103,8 @@ struct ControlAgentsTests {
             .POST, "/admin/workloads",
             json: #"{"spiffeId":"\#(Self.analyst)","owner":"alice","team":"finance","environment":"prod","deployment":"v1","orgId":"acme"}"#)
         #expect(try await g.putPolicy(Self.policy).status == 201)
+        // A daily budget in USD refuses unpriced models: price the simulated one.
+        #expect(try await g.admin(.PUT, "/admin/pricing", json: #"[{"provider":"sim","model":"sim-model","inputPerMillion":"0","outputPerMillion":"1","version":"v1"}]"#).status == 200)
         let client = try await connectControl(g)
         defer { client.close() }
         try await client.subscribe()
