@@ -25,7 +25,8 @@ public enum RequestedAction: Sendable, Hashable {
 /// The workload's spend for the current day and what the call is expected to add: the engine
 /// is pure, so the caller reads both from the ledger and passes them in.
 public struct SpendSoFar: Sendable, Hashable {
-    /// Spent during the UTC day that contains the decision's time.
+    /// Committed during the UTC day that contains the decision's time: settled costs plus the
+    /// estimates held by calls still in flight (`AgentBudgetLedger`).
     public var today: Money
     /// The call's estimated cost (zero when unknown).
     public var estimate: Money
