@@ -39,11 +39,14 @@ struct DaemonProcessTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("aam.yaml")
         try FileManager.default.copyItem(atPath: Self.sampleConfig, toPath: config.path)
+        // The config names its policy files relative to its own folder.
+        let policies = (Self.sampleConfig as NSString).deletingLastPathComponent + "/policies"
+        try FileManager.default.copyItem(atPath: policies, toPath: directory.appendingPathComponent("policies").path)
         let demoKey = VirtualKeyFormat.generate()
         let daemon = try ProcessRunner(
             "aamd",
             arguments: ["--config", config.path, "--listen", "127.0.0.1:0", "--database", "sqlite:\(directory.path)/aam.db"],
-            environment: ["AAM_MASTER_KEY": MasterKey.generateBase64(), "AAM_DEMO_KEY": demoKey, "AAM_ADMIN_TOKEN": "proc-admin"])
+            environment: ["AAM_MASTER_KEY": MasterKey.generateBase64(), "AAM_DEMO_KEY": demoKey, "AAM_DEMO_MCP_TOKEN": "demo-mcp-token", "AAM_ADMIN_TOKEN": "proc-admin"])
         let listening = try #require(await daemon.firstLine(containing: "aamd listening"), "\(daemon.allOutput)")
         let address = try #require(listening.split(separator: " ").first { $0.hasPrefix("address=") })
         let port = try #require(address.split(separator: ":").last.flatMap { Int($0) })
@@ -68,7 +71,8 @@ struct DaemonProcessTests {
     }
 
     @Test func aamConfigCheckAcceptsTheSampleAndNamesTheLineOfAnError() async throws {
-        let good = try ProcessRunner("aam", arguments: ["config", "check", Self.sampleConfig], environment: ["AAM_DEMO_KEY": VirtualKeyFormat.generate()])
+        let good = try ProcessRunner(
+            "aam", arguments: ["config", "check", Self.sampleConfig], environment: ["AAM_DEMO_KEY": VirtualKeyFormat.generate(), "AAM_DEMO_MCP_TOKEN": "demo-mcp-token"])
         #expect(await good.waitForExit() == 0)
         #expect(good.allOutput.contains("aam.yaml: OK ("))
         let directory = try temporaryDirectory()

@@ -97,7 +97,7 @@ struct PersistenceTests {
     @Test func theSampleConfigServesTheDemoKey() async throws {
         let demoKey = VirtualKeyFormat.generate()
         let config = Self.repositoryRoot.appendingPathComponent("sample-data/aam.yaml").path
-        try await withGateway(config: config, environment: ["AAM_DEMO_KEY": demoKey]) { gateway in
+        try await withGateway(config: config, environment: ["AAM_DEMO_KEY": demoKey, "AAM_DEMO_MCP_TOKEN": "demo-mcp-token"]) { gateway in
             let models = try await gateway.send(.GET, "/v1/models", headers: [("authorization", "Bearer \(demoKey)")])
             #expect(models.status == 200)
             let ids = (try models.json()["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }

@@ -104,6 +104,6 @@ enum MCPServerDecoder {
     /// The shared message, with a value that came from the environment shown as written.
     private static func message(_ problem: MCPServerValidation.Problem, _ scalar: ScalarValue?) -> String {
         guard let scalar, scalar.usedEnvironment, !scalar.text.isEmpty else { return problem.message }
-        return problem.message.replacingOccurrences(of: scalar.text, with: scalar.source)
+        return problem.message.replacingOccurrences(of: "'\(scalar.text)'", with: "'\(scalar.source)'")
     }
 }
