@@ -97,7 +97,8 @@ final class CallTrace: @unchecked Sendable {
         agentCharge?.settle(cost)
         agentCharge = nil
         // The policy evidence gets the call's latency and cost when its policy lists them.
-        record.policy?.completeCall(latencyMs: record.latencyMs, costUSD: record.costUSD)
+        let (latencyMs, costUSD) = (record.latencyMs, record.costUSD)  // read first: `record` is being modified below
+        record.policy?.completeCall(latencyMs: latencyMs, costUSD: costUSD)
         bus.publish(.call(record))
         if let evidence, evidence.accept(record) { awaitingDurability = record }
     }
