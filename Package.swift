@@ -131,8 +131,11 @@ let package = Package(
             name: "aam",
             dependencies: [
                 "AAMServer", "AAMConfig", "AAMControlProtocol", "AAMConsole", "AAMTerminal",
+                // `aam demo` runs the fake MCP server and mints its agent's JWT-SVIDs.
+                "AAMTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,14 +1,17 @@
 import AAMCore
 import AAMSecrets
 import AAMServer
+import AAMTesting
 import ArgumentParser
 import Foundation
 import Logging
 
 /// `aam demo`: a complete local installation, offline: the daemon with the simulated providers
-/// of `sample-data/aam.yaml`, a traffic generator over real loopback HTTP, and the operator
-/// console on the demo's control socket (or, without a terminal, `--no-console` or with
-/// `--duration`, a live one-line summary). Quitting the console ends the demo.
+/// of `sample-data/aam.yaml`, a traffic generator over real loopback HTTP, an AI agent (a
+/// workload with a JWT-SVID from the demo's own trust domain) calling models and the fake CRM
+/// MCP server through the broker, and the operator console on the demo's control socket (or,
+/// without a terminal, `--no-console` or with `--duration`, a live one-line summary). Quitting
+/// the console ends the demo.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo", abstract: "Run a complete offline installation: daemon, simulated vendors, traffic.")
@@ -30,14 +33,34 @@ struct DemoCommand: AsyncParsableCommand {
             throw CLIError("cannot find \(config): run `aam demo` from the repository root or pass --config")
         }
         let secrets = try DemoSecrets.prepare(in: dataDir)
+        let agent = try DemoAgentIdentity.prepare(in: dataDir)
+        // The CRM the agent's tools live on: a fake MCP server in this process, on loopback.
+        let crm: FakeMCPServer
+        do { crm = try await FakeMCPServer.start() } catch { throw CLIError("cannot start the demo's MCP server on 127.0.0.1: \(error)") }
+        do {
+            try await run(secrets: secrets, agent: agent, crm: crm)
+        } catch {
+            await crm.stop()
+            throw error
+        }
+        await crm.stop()
+        print("demo stopped")
+    }
+
+    private func run(secrets: DemoSecrets, agent: DemoAgentIdentity, crm: FakeMCPServer) async throws {
         var environment = ProcessInfo.processInfo.environment
         environment["AAM_DEMO_KEY"] = secrets.demoKey
         environment["AAM_ADMIN_TOKEN"] = secrets.adminToken
+        environment["AAM_DEMO_MCP_URL"] = crm.url
+        environment["AAM_DEMO_MCP_TOKEN"] = secrets.mcpToken
         var options = DaemonOptions(masterKey: try MasterKey(base64: secrets.masterKey), environment: environment)
         options.port = port
         options.configPath = config
         options.database = "sqlite:\(dataDir)/aam.db"
         options.controlSocket = "\(dataDir)/control.sock"
+        options.workloads.trustBundleDirectory = agent.bundleDirectory
+        // The first JWT-SVID (and agent.jwt) exists before the banner points at it.
+        _ = try await agent.token()
         let console = opensConsole
         if console {
             // Curses owns the screen: the daemon's warnings go to a file instead of over it.
@@ -60,11 +83,15 @@ struct DemoCommand: AsyncParsableCommand {
             guard let boundPort = await iterator.next() else { return }
             let base = "http://127.0.0.1:\(boundPort)"
             if !console {
-                DemoBanner.print(base: base, secrets: secrets, dataDir: dataDir)
+                DemoBanner.print(base: base, secrets: secrets, dataDir: dataDir, agentToken: agent.tokenPath)
                 group.addTask { await summary.run() }
             }
+            group.addTask { await agent.keepFresh() }
             if rate > 0 {
                 group.addTask { await TrafficGenerator(baseURL: base, key: secrets.demoKey, rate: rate).run() }
+            }
+            if let interval = AgentTrafficGenerator.interval(forRate: rate) {
+                group.addTask { await AgentTrafficGenerator(baseURL: base, identity: agent, interval: interval).run() }
             }
             if console {
                 do {
@@ -83,8 +110,9 @@ struct DemoCommand: AsyncParsableCommand {
             group.cancelAll()
         }
         if !console { print("\n" + summary.line()) }
-        if console { print("the demo's virtual key and admin token are in \(dataDir) (demo.key, admin.token); its log in \(dataDir)/demo.log") }
-        print("demo stopped")
+        if console {
+            print("the demo's virtual key, admin token and agent JWT-SVID are in \(dataDir) (demo.key, admin.token, agent.jwt); its log in \(dataDir)/demo.log")
+        }
     }
 }
 
@@ -103,6 +131,8 @@ struct DemoSecrets {
     let masterKey: String
     let adminToken: String
     let demoKey: String
+    /// The CRM credential the broker injects into the agent's allowed tool calls.
+    let mcpToken: String
 
     static func prepare(in directory: String) throws -> DemoSecrets {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -120,12 +150,13 @@ struct DemoSecrets {
         return DemoSecrets(
             masterKey: try secret("master.key", MasterKey.generateBase64),
             adminToken: try secret("admin.token") { "adm-" + Identifiers.random(32) },
-            demoKey: try secret("demo.key", VirtualKeyFormat.generate))
+            demoKey: try secret("demo.key", VirtualKeyFormat.generate),
+            mcpToken: try secret("mcp.token") { "crm-" + Identifiers.random(32) })
     }
 }
 
 enum DemoBanner {
-    static func print(base: String, secrets: DemoSecrets, dataDir: String) {
+    static func print(base: String, secrets: DemoSecrets, dataDir: String, agentToken: String) {
         Swift.print("""
             AAM demo is running at \(base) (simulated vendors, offline).
 
@@ -137,8 +168,19 @@ enum DemoBanner {
                 -H "content-type: application/json" -d '{"model":"fast","messages":[{"role":"user","content":"Hello"}]}'
               curl -s \(base)/admin/providers -H "Authorization: Bearer \(secrets.adminToken)"
 
+            As the AI agent \(DemoAgentIdentity.spiffeId) (its JWT-SVID, renewed every few minutes, is in \(agentToken)):
+              curl -s \(base)/v1/chat/completions -H "Authorization: Bearer $(cat \(agentToken))" \\
+                -H "content-type: application/json" -d '{"model":"reasoning-high","messages":[{"role":"user","content":"Hello"}]}'
+              curl -s \(base)/mcp/crm -H "Authorization: Bearer $(cat \(agentToken))" -H "content-type: application/json" \\
+                -H "accept: application/json, text/event-stream" -H "MCP-Protocol-Version: \(MCPProtocol.statelessVersion)" \\
+                -H "Mcp-Method: tools/call" -H "Mcp-Name: get_account" \\
+                -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_account","arguments":{"id":"001Dn00000AcmeFin1"}}}'
+            (with "smart", or export_accounts in both Mcp-Name and the body, the AgentPolicy denies)
+
             Ctrl-C stops the demo.
 
             """)
+        // Before the live summary's direct writes: stdout is block-buffered when not a terminal.
+        fflush(nil)
     }
 }

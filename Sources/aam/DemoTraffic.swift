@@ -75,6 +75,9 @@ final class DemoSummary: Sendable {
         var tokens = 0
         var latencies: [Double] = []
         var last = ""
+        /// Agent control plane: AgentPolicy decisions (model and tool calls of workloads).
+        var agentAllowed = 0
+        var agentDenied = 0
     }
 
     private let tally = Mutex(Tally())
@@ -87,8 +90,11 @@ final class DemoSummary: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [self] in
                 for await event in subscription.events {
-                    guard case .call(let record) = event else { continue }
-                    self.tallyCall(record)
+                    switch event {
+                    case .call(let record): self.tallyCall(record)
+                    case .policyDecision(_, let evidence): self.tallyDecision(evidence)
+                    default: continue
+                    }
                 }
             }
             group.addTask { [self] in
@@ -114,12 +120,18 @@ final class DemoSummary: Sendable {
         }
     }
 
+    private func tallyDecision(_ evidence: PolicyEvidence) {
+        tally.withLock { tally in
+            if evidence.decision == "allow" { tally.agentAllowed += 1 } else { tally.agentDenied += 1 }
+        }
+    }
+
     func line() -> String {
         tally.withLock { tally in
             let sorted = tally.latencies.sorted()
             let p50 = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
             let seconds = Int((ContinuousClock.now - started).components.seconds)
-            return "[\(seconds)s] \(tally.calls) calls · \(tally.ok) ok · \(tally.errors) errors · p50 \(Int(p50)) ms · \(tally.tokens) tokens · last: \(tally.last)"
+            return "[\(seconds)s] \(tally.calls) calls · \(tally.ok) ok · \(tally.errors) errors · p50 \(Int(p50)) ms · \(tally.tokens) tokens · agent decisions \(tally.agentAllowed) allowed, \(tally.agentDenied) denied · last: \(tally.last)"
         }
     }
 }
