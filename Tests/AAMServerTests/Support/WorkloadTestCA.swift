@@ -85,6 +85,14 @@ struct WorkloadTestCA {
         try data.write(to: directory.appendingPathComponent("\(trustDomain).json"))
     }
 
+    /// A bundle holding only this CA's JWT key. Its size is the same for every CA (fixed-size
+    /// P-256 coordinates and kid), so a test can swap one for another unseen by the poller.
+    func jwtOnlyBundle() throws -> Data {
+        let parameters = jwtKey.publicKey.parameters!
+        let key: [String: Any] = ["use": "jwt-svid", "kty": "EC", "crv": "P-256", "kid": jwtKid, "x": parameters.x, "y": parameters.y]
+        return try JSONSerialization.data(withJSONObject: ["keys": [key]], options: [.sortedKeys])
+    }
+
     /// An ES256 JWT-SVID for `subject`.
     func jwtSVID(subject: String, audience: [String] = ["aam"], expiresIn: TimeInterval = 300) async throws -> String {
         let keys = JWTKeyCollection()
