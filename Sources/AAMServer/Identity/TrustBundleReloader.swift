@@ -1,11 +1,13 @@
 import AAMIdentity
 import Logging
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// Keeps `WorkloadTrust.bundles` in step with `--trust-bundles DIR`: reloads when the
 /// directory's fingerprint (names, sizes, mtimes) changes, polled every few seconds, and on
-/// SIGHUP. A bad file keeps its trust domain's previous bundle and logs why.
+/// SIGHUP. A bad file keeps its trust domain's previous bundle and logs why; an unchanged file
+/// keeps its bundle value, so its JWT keys stay prepared (`JWTKeyCache`).
 struct TrustBundleReloader: Service {
     let directory: String
     let store: TrustBundleStore
@@ -13,14 +15,20 @@ struct TrustBundleReloader: Service {
     let handleSignals: Bool
     let logger: Logger
 
+    /// Serializes loads: the poller and SIGHUP may fire together, and without this an older
+    /// read of the directory could replace a newer one. Held only around synchronous work.
+    private static let loading = Mutex(())
+
     /// Loads once (at start, before the listeners accept anything) and logs the outcome.
     static func loadNow(directory: String, into store: TrustBundleStore, logger: Logger) {
-        let result = TrustBundleDirectory.load(directory, previous: store.bundles)
-        for error in result.errors { logger.error("\(error.description); keeping its previous bundle") }
-        store.replace(result.bundles)
-        logger.info(
-            "trust bundles loaded",
-            metadata: ["directory": .string(directory), "trustDomains": .string(result.bundles.bundles.keys.sorted().joined(separator: ","))])
+        loading.withLock { _ in
+            let result = TrustBundleDirectory.load(directory, previous: store.bundles)
+            for error in result.errors { logger.error("\(error.description); keeping its previous bundle") }
+            store.replace(result.bundles)
+            logger.info(
+                "trust bundles loaded",
+                metadata: ["directory": .string(directory), "trustDomains": .string(result.bundles.bundles.keys.sorted().joined(separator: ","))])
+        }
     }
 
     func run() async throws {
