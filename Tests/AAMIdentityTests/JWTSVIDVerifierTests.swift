@@ -94,6 +94,20 @@ import Testing
         await #expect(throws: SVIDError.untrustedTrustDomain("elsewhere")) { try await verifier.verify(untrusted, bundles: set, at: now) }
     }
 
+    @Test func anotherTrustDomainsKeyCannotVouchEvenUnderTheSameKid() async throws {
+        // staging's key, with the kid prod also uses, signing a prod ID: only prod's keys count.
+        let prodKey = TestJWTIssuer.es256(kid: "shared")
+        let stagingKey = TestJWTIssuer.es256(kid: "shared")
+        let set = TrustBundleSet([
+            try TrustBundle.parse(bundleJSON([prodKey.bundleEntry]), trustDomain: "prod"),
+            try TrustBundle.parse(bundleJSON([stagingKey.bundleEntry]), trustDomain: "staging"),
+        ])
+        let forged = try await stagingKey.sign(sub: "spiffe://prod/agent/a", aud: ["aam"], exp: now + 300)
+        await #expect(throws: SVIDError.badSignature) { try await verifier.verify(forged, bundles: set, at: now) }
+        let genuine = try await stagingKey.sign(sub: "spiffe://staging/agent/a", aud: ["aam"], exp: now + 300)
+        #expect(try await verifier.verify(genuine, bundles: set, at: now).trustDomain == "staging")
+    }
+
     @Test func keyAndTrustDomainLookups() async throws {
         let set = try bundles([es])
         let stranger = TestJWTIssuer.es256(kid: "unknown")
