@@ -8,7 +8,7 @@ struct AAM: AsyncParsableCommand {
         abstract: "Agent Access Manager operator CLI.",
         subcommands: [
             DemoCommand.self, StatusCommand.self, ConfigCommand.self, KeysCommand.self, ProvidersCommand.self,
-            MasterKeyCommand.self, AuditCommand.self, ConsoleCommand.self, PolicyCommand.self,
+            MasterKeyCommand.self, AuditCommand.self, ConsoleCommand.self, PolicyCommand.self, MCPCommand.self,
         ])
 }
 
