@@ -97,7 +97,7 @@ import Testing
 
     @Test func concurrentFirstRequestsShareOneUpstreamHandshakeAndAFailureIsForgotten() async throws {
         let sessions = MCPUpstreamSessions(clock: ManualClock())
-        let key = MCPUpstreamSessions.Key(server: "crm", url: "http://x/mcp", spiffeId: "spiffe://prod/a")
+        let key = MCPUpstreamSessions.Key(server: "crm", url: "http://x/mcp", credential: "fp", spiffeId: "spiffe://prod/a")
         let handshakes = MCPTestCounter()
         let (gate, open) = AsyncStream.makeStream(of: Void.self)
         let handshake: @Sendable () async -> Result<String?, MCPError> = {
@@ -123,7 +123,7 @@ import Testing
         sessions.invalidate(key, a)
         #expect(try await sessions.lease(key) { .success("unused") }.id == "up-fresh")
 
-        let other = MCPUpstreamSessions.Key(server: "crm", url: "http://x/mcp", spiffeId: "spiffe://prod/b")
+        let other = MCPUpstreamSessions.Key(server: "crm", url: "http://x/mcp", credential: "fp", spiffeId: "spiffe://prod/b")
         await #expect(throws: MCPError.self) { try await sessions.lease(other) { .failure(MCPError(status: 502, code: -32603, message: "refused")) } }
         #expect(try await sessions.lease(other) { .success("up-b") }.id == "up-b", "a failed handshake is not kept")
     }

@@ -1,9 +1,7 @@
 import AAMCore
-import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
-import NIOCore
 
 /// `POST /mcp/{server}`: the MCP gateway (Streamable HTTP, plain JSON answers).
 ///
@@ -217,44 +215,6 @@ struct MCPEndpoint: Sendable {
             status: .methodNotAllowed, headers: headers)
     }
 
-    /// The mapped tools the caller's policy grants (some action allowed; an argument constraint
-    /// is judged per call, so a constrained grant still lists the tool).
-    func grantedTools(_ server: MCPServerConfig, workload: WorkloadIdentity) -> Set<String> {
-        let engine = runtime.policies.engine
-        let context = DecisionContext(time: runtime.clock.now(), environment: workload.registration.environment)
-        var granted = Set<String>()
-        for mapping in server.tools.values {
-            let decision = engine.decide(DecisionRequest(
-                identity: workload.spiffeID, action: .toolCall(resource: mapping.resource, action: mapping.action, arguments: nil), context: context))
-            if decision.isAllowed || decision.verdict.reason.hasPrefix(DecisionReason.constraintFailedPrefix) { granted.insert(mapping.tool) }
-        }
-        return granted
-    }
-
-    /// Decides a tool call; publishes the decision. Returns the denial to answer, or nil to forward.
-    func authorize(_ message: MCPRequest, server: MCPServerConfig, workload: WorkloadIdentity, requestID: String, trace: CallTrace) -> [UInt8]? {
-        guard let tool = message.name, let mapping = server.tools[tool] else {
-            trace.record.errorClass = "tool_not_mapped"
-            return MCPResponse.denied(id: message.id, reason: "tool_not_mapped", rule: "catalog", policy: nil, version: nil)
-        }
-        // A mapping that names the resource instance by an argument path refuses a call without it.
-        if let path = mapping.resourceIdFrom, MCPResponse.value(at: path, in: message.arguments) == nil {
-            trace.record.errorClass = "resource_id_missing"
-            return MCPResponse.denied(id: message.id, reason: "resource_id_missing:\(path)", rule: "catalog", policy: nil, version: nil)
-        }
-        let request = DecisionRequest(
-            identity: workload.spiffeID, action: .toolCall(resource: mapping.resource, action: mapping.action, arguments: message.arguments),
-            context: DecisionContext(time: runtime.clock.now(), environment: workload.registration.environment))
-        let decision = runtime.policies.engine.decide(request)
-        let evidence = PolicyEvidence(decision, for: request)
-        trace.record.policy = evidence
-        runtime.bus.publish(.policyDecision(requestId: requestID, evidence: evidence))
-        guard !decision.isAllowed else { return nil }
-        trace.record.errorClass = decision.verdict.reason
-        return MCPResponse.denied(
-            id: message.id, reason: decision.verdict.reason, rule: decision.verdict.rule, policy: decision.verdict.policy, version: decision.verdict.version)
-    }
-
     /// Sends the body upstream with the injected credential on the route's upstream session;
     /// returns the scrubbed JSON-RPC answer and the upstream session id it announced.
     func forward(
@@ -278,7 +238,8 @@ struct MCPEndpoint: Sendable {
                 throw MCPError(status: 404, code: -32001, message: "Session not found (the upstream session ended; initialize again)", id: message.id)
             }
         case .broker:
-            let key = MCPUpstreamSessions.Key(server: server.name, url: server.url, spiffeId: workload.spiffeID.description)
+            let key = MCPUpstreamSessions.Key(
+                server: server.name, url: server.url, credential: server.credential?.fingerprint, spiffeId: workload.spiffeID.description)
             let handshake: @Sendable () async -> Result<String?, MCPError> = { await MCPUpstream.initialize(server: server, credential: credential) }
             let lease = try await upstreamSessions.lease(key, handshake: handshake)
             var first = try await post(lease.id)
@@ -295,23 +256,5 @@ struct MCPEndpoint: Sendable {
                 status: 502, code: -32603, message: "MCP server '\(server.name)' answered HTTP \(reply.status) without a JSON-RPC response", id: message.id)
         }
         return (scrub(payload, secrets: credential.secrets, workload: workload), reply.sessionID)
-    }
-
-    /// Redacts the injected secrets anywhere in the answer, then applies the response guardrails
-    /// of the workload's scope chain (e.g. a detected API key echoed by the tool).
-    func scrub(_ value: JSONValue, secrets: [String], workload: WorkloadIdentity) -> JSONValue {
-        let engine = runtime.guardrails.engine(for: WorkloadTrust.governingKey(for: workload), in: runtime.snapshots.snapshot)
-        let active = engine.map { $0.isActive(.response) } ?? false
-        return MCPResponse.mapStrings(value) { text in
-            var text = text
-            for secret in secrets where !secret.isEmpty && text.contains(secret) {
-                text = text.replacingOccurrences(of: secret, with: "[REDACTED]")
-            }
-            if active, let engine {
-                let inspection = engine.inspect(text, direction: .response, location: "mcp.result")
-                text = inspection.block == nil ? inspection.text : "[BLOCKED by guardrail \(inspection.block!.detector)]"
-            }
-            return text
-        }
     }
 }

@@ -3,8 +3,9 @@ import Foundation
 import Synchronization
 
 /// The broker's own sessions with session-style (2025-11-25) upstreams, used when the client
-/// speaks the stateless style and so brings no session: one per server, upstream URL and
-/// workload identity, so upstream state is never shared between identities.
+/// speaks the stateless style and so brings no session: one per server, upstream URL, credential
+/// and workload identity, so upstream state is never shared between identities (and a server
+/// registered again with another URL or credential starts a fresh session).
 ///
 /// Concurrent first requests share one `initialize` (the pending task is stored); a failed
 /// handshake is forgotten so the next request tries again. Bounded like the client sessions.
@@ -12,6 +13,8 @@ final class MCPUpstreamSessions: Sendable {
     struct Key: Hashable, Sendable {
         var server: String
         var url: String
+        /// The sealed credential's fingerprint (never the credential).
+        var credential: String?
         var spiffeId: String
     }
 
