@@ -1,4 +1,5 @@
 import AAMCore
+import AAMTesting
 @testable import AAMServer
 import Foundation
 import Testing
@@ -50,5 +51,30 @@ import Testing
         var empty = MCPEventStream(requestID: .number(1))
         #expect(empty.feed(Array("data: not json\n\n".utf8)) == nil)
         #expect(empty.finish() == nil)
+    }
+}
+
+/// The time bound of an upstream exchange: an SSE stream that never delivers the response ends
+/// with a 504 JSON-RPC error naming the server, instead of holding the agent's request.
+@Suite struct MCPUpstreamBoundTests {
+    @Test func aStreamWithoutTheResponseTimesOut() async throws {
+        let fake = try await FakeMCPServer.start(style: .stateless, sse: true)
+        fake.withholdResponses()
+        let server = MCPServerConfig(name: "crm", url: fake.url, protocolVersion: MCPProtocol.statelessVersion, injection: MCPInjection(type: .bearer))
+        let credential = MCPCredentialInjector.Header(name: "Authorization", value: "Bearer x", secrets: ["x"])
+        let body = Array(#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#.utf8)
+        let started = ContinuousClock.now
+        do {
+            _ = try await MCPUpstream.post(
+                body, method: "tools/list", name: nil, id: .number(1), server: server, credential: credential, session: nil, timeout: .milliseconds(500))
+            Issue.record("a withheld response was answered")
+        } catch {
+            #expect(error.status == 504)
+            #expect(error.message.contains("MCP server 'crm' did not answer within"), "\(error.message)")
+            #expect(error.id == .number(1))
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(fake.mcpRequests.count == 1, "the request did reach the upstream")
+        await fake.stop()
     }
 }

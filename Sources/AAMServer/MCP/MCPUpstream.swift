@@ -22,7 +22,7 @@ enum MCPUpstream {
     /// POSTs one JSON-RPC message (`body`, whose method, name and id are given).
     static func post(
         _ body: [UInt8], method: String, name: String?, id: JSONValue?, server: MCPServerConfig, credential: MCPCredentialInjector.Header,
-        session: String?
+        session: String?, timeout: Duration = MCPUpstream.timeout
     ) async throws(MCPError) -> Reply {
         var request = HTTPClientRequest(url: server.url)
         request.method = .POST
@@ -39,7 +39,7 @@ enum MCPUpstream {
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
             let prepared = request
-            return try await bounded { try await exchange(prepared, id: id) }
+            return try await bounded(timeout) { try await exchange(prepared, id: id) }
         } catch let error as MCPError {
             throw MCPError(status: error.status, code: error.code, message: "MCP server '\(server.name)' \(error.message)", id: id)
         } catch {
@@ -70,7 +70,7 @@ enum MCPUpstream {
             }
             return .success(reply.sessionID)
         } catch {
-            return .failure(error as? MCPError ?? MCPError(status: 502, code: -32603, message: "MCP server '\(server.name)' is unreachable"))
+            return .failure(error)
         }
     }
 
@@ -82,7 +82,7 @@ enum MCPUpstream {
         request.headers.add(name: "Mcp-Session-Id", value: session)
         request.headers.replaceOrAdd(name: credential.name, value: credential.value)
         let prepared = request
-        _ = try? await bounded {
+        _ = try? await bounded(.seconds(10)) {
             let response = try await HTTPClient.shared.execute(prepared, timeout: .seconds(10))
             _ = try await response.body.collect(upTo: 1 << 16)
         }
@@ -116,8 +116,8 @@ enum MCPUpstream {
         return reply
     }
 
-    /// Runs `operation` for at most ``timeout``.
-    private static func bounded<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    /// Runs `operation` for at most `timeout` (then cancels it).
+    private static func bounded<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await operation() }
             group.addTask {
@@ -126,7 +126,7 @@ enum MCPUpstream {
             }
             defer { group.cancelAll() }
             guard let first = try await group.next(), let value = first else {
-                throw MCPError(status: 504, code: -32603, message: "did not answer within \(timeout.components.seconds) s")
+                throw MCPError(status: 504, code: -32603, message: "did not answer within \(timeout)")
             }
             return value
         }

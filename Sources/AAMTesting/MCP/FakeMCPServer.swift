@@ -55,6 +55,10 @@ public final class FakeMCPServer: Sendable {
     /// The session ids this fake considers live (session style).
     public var liveSessions: Set<String> { recorder.sessions.withLock { $0 } }
 
+    /// SSE mode: from now on, answer with the events before the response and then nothing,
+    /// holding the stream open (bounded), as a stuck upstream would.
+    public func withholdResponses() { recorder.withhold.withLock { $0 = true } }
+
     /// Forgets every session, as an upstream that restarted or expired them: the next request
     /// with an old id gets 404.
     public func expireSessions() { recorder.sessions.withLock { $0.removeAll() } }
@@ -100,6 +104,7 @@ final class FakeMCPRecorder: Sendable {
     let log = Mutex<[FakeMCPServer.Received]>([])
     let tokenCount = Mutex(0)
     let sessions = Mutex<Set<String>>([])
+    let withhold = Mutex(false)
     let sessionCount = Mutex(0)
     let style: FakeMCPServer.Style
     let sse: Bool
@@ -200,13 +205,14 @@ final class FakeMCPRecorder: Sendable {
             // two chunks, and the stream held open (bounded) as a server is allowed to.
             let before = ": keep-alive\n\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progress\":1}}\n\n"
                 + "data: {\"jsonrpc\":\"2.0\",\"id\":\"srv-1\",\"method\":\"ping\"}\n\n"
-            let response = "event: message\r\ndata: " + String(decoding: body, as: UTF8.self) + "\r\n\r\n"
+            let withheld = withhold.withLock { $0 }
+            let response = withheld ? "" : "event: message\r\ndata: " + String(decoding: body, as: UTF8.self) + "\r\n\r\n"
             let split = response.index(response.startIndex, offsetBy: response.count / 2)
             return Response(
                 status: .ok, headers: headers,
                 body: ResponseBody { writer in
                     try await writer.write(ByteBuffer(string: before + response[..<split]))
-                    try await writer.write(ByteBuffer(string: String(response[split...])))
+                    if !withheld { try await writer.write(ByteBuffer(string: String(response[split...]))) }
                     try? await Task.sleep(for: .seconds(30))
                     try await writer.finish(nil)
                 })
