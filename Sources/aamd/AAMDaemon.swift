@@ -85,6 +85,10 @@ struct AAMDaemon: AsyncParsableCommand {
     var tlsKey: String?
 
     func run() async throws {
+        // SIGHUP's default action ends the process. Until the config and trust-bundle reloaders
+        // install their handlers (after the store is open), an early SIGHUP from a process
+        // manager would kill the daemon mid-start; ignored, it is simply not acted on yet.
+        signal(SIGHUP, SIG_IGN)
         // Run Swift tasks on NIO's event loops: a request never hops between the cooperative
         // pool and an event loop thread, which matters most when aamd is pinned to few cores.
         if let threads, threads > 0 { NIOSingletons.groupLoopCountSuggestion = threads }
