@@ -192,9 +192,9 @@ struct ConsoleTestDaemon {
     }
 
     static func start(in directory: URL, identity: Identity) async throws -> ConsoleTestDaemon {
-        let config = directory.appendingPathComponent("aam.yaml")
+        var config = directory.appendingPathComponent("aam.yaml")
         if !FileManager.default.fileExists(atPath: config.path) {
-            try FileManager.default.copyItem(atPath: DaemonProcessTests.sampleConfig, toPath: config.path)
+            config = try DaemonProcessTests.copySampleConfig(into: directory)
         }
         let socket = directory.appendingPathComponent("control.sock").path
         let runner = try ProcessRunner(
@@ -203,7 +203,7 @@ struct ConsoleTestDaemon {
                 "--config", config.path, "--listen", "127.0.0.1:0", "--database", "sqlite:\(directory.path)/aam.db",
                 "--control-socket", socket, "--log-level", "info",
             ],
-            environment: ["AAM_MASTER_KEY": identity.masterKey, "AAM_DEMO_KEY": identity.demoKey, "AAM_ADMIN_TOKEN": "console-admin"],
+            environment: ["AAM_MASTER_KEY": identity.masterKey, "AAM_DEMO_KEY": identity.demoKey, "AAM_DEMO_MCP_TOKEN": "console-mcp-token", "AAM_ADMIN_TOKEN": "console-admin"],
             directory: directory)
         let listening = try #require(await runner.firstLine(containing: "aamd listening"), "\(runner.allOutput)")
         let address = try #require(listening.split(separator: " ").first { $0.hasPrefix("address=") })

@@ -10,6 +10,16 @@ import Testing
 struct DaemonProcessTests {
     static let sampleConfig = PersistenceTests.repositoryRoot.appendingPathComponent("sample-data/aam.yaml").path
 
+    /// Copies the sample config into `directory` with the policy files it names (relative to its
+    /// own folder), so a daemon can run on it and rewrite it without touching the repository.
+    static func copySampleConfig(into directory: URL) throws -> URL {
+        let config = directory.appendingPathComponent("aam.yaml")
+        try FileManager.default.copyItem(atPath: sampleConfig, toPath: config.path)
+        let policies = (sampleConfig as NSString).deletingLastPathComponent + "/policies"
+        try FileManager.default.copyItem(atPath: policies, toPath: directory.appendingPathComponent("policies").path)
+        return config
+    }
+
     func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("aam-proc-\(Identifiers.random(10))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -37,11 +47,7 @@ struct DaemonProcessTests {
     @Test func aamdServesTheSampleConfigReloadsOnSIGHUPAndStopsOnSIGTERM() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let config = directory.appendingPathComponent("aam.yaml")
-        try FileManager.default.copyItem(atPath: Self.sampleConfig, toPath: config.path)
-        // The config names its policy files relative to its own folder.
-        let policies = (Self.sampleConfig as NSString).deletingLastPathComponent + "/policies"
-        try FileManager.default.copyItem(atPath: policies, toPath: directory.appendingPathComponent("policies").path)
+        let config = try Self.copySampleConfig(into: directory)
         let demoKey = VirtualKeyFormat.generate()
         let daemon = try ProcessRunner(
             "aamd",
