@@ -62,6 +62,15 @@ struct ControlAgentsTests {
         #expect(call.policy == "p v2: deny models.allow")
         record.policy = shadow
         #expect(ControlEventMapper.callRow(record).policy == "p v2: allow models.allow (shadow would deny models.allow)")
+        // A tool call has no alias: its row names the tool; a model call's upstream model is not shown as one.
+        var tool = record
+        tool.endpoint = "/mcp/crm"
+        tool.alias = nil
+        tool.upstreamModel = "get_account"
+        #expect(ControlEventMapper.callRow(tool).alias == "get_account")
+        record.alias = nil
+        record.upstreamModel = "gpt-4o"
+        #expect(ControlEventMapper.callRow(record).alias == nil)
         // Old peers: the new members are left out of the JSON when nil.
         let plain = try JSONEncoder().encode(ControlEventMapper.callRow(CallRecord(
             requestId: "r1", startedAt: Self.t0, keyId: "k", keyPrefix: "sk", orgId: nil, teamId: nil, projectId: nil,

@@ -93,12 +93,17 @@ enum ControlEventMapper {
         return CallRow(
             requestId: record.requestId, time: record.startedAt, endpoint: record.endpoint,
             keyPrefix: record.keyPrefix.flatMap { $0.isEmpty ? nil : $0 },  // workload calls have no key
-            scope: scope.isEmpty ? nil : scope, alias: record.alias, provider: record.provider, deployment: record.deployment,
+            scope: scope.isEmpty ? nil : scope, alias: record.alias ?? toolName(record), provider: record.provider, deployment: record.deployment,
             status: record.status, outcome: record.outcome.rawValue, errorClass: record.errorClass, latencyMs: record.latencyMs,
             ttftMs: record.ttftMs, promptTokens: record.promptTokens, completionTokens: record.completionTokens, costUSD: record.costUSD,
             streamed: record.streamed, attempts: record.attempts.count,
             guardrails: record.guardrails.filter { $0.action != .allow }.map { "\($0.detector.rawValue):\($0.action.rawValue)" },
             identity: record.policy?.spiffeId, policy: record.policy.map(policySummary))
+    }
+
+    /// A tool call has no alias: the console's model column shows the tool it called.
+    static func toolName(_ record: CallRecord) -> String? {
+        record.endpoint.hasPrefix("/mcp/") ? record.upstreamModel : nil
     }
 
     static func decisionRow(_ evidence: PolicyEvidence, requestId: String) -> PolicyDecisionRow {
