@@ -20,7 +20,7 @@ import Testing
         PolicyEvidence(F.engine(policy(fields)).decide(request), for: request)
     }
 
-    @Test func theFinanceAnalystListRecordsTheFloorAndTheActionOnly() {
+    @Test func theFinanceAnalystListRecordsTheFloorOnly() {
         let fields: [AuditField] = [.identity, .policy, .action, .outcome]
         let model = Self.evidence(fields, F.model(F.analyst, "fast"))
         #expect(model.spiffeId == F.analyst.description)
@@ -31,11 +31,11 @@ import Testing
         #expect(model.at == F.t0)
         #expect(model.rule == nil)
         #expect(model.reason == nil)
-        #expect(model.model == nil)
+        #expect(model.model == "fast")
         let tool = Self.evidence(fields, F.tool(F.analyst, "crm.accounts", "export", .object(["id": .string("1")])))
         #expect(tool.decision == "deny")
         #expect(tool.action == "export")
-        #expect(tool.resource == nil)
+        #expect(tool.resource == "crm.accounts")
         #expect(tool.rule == nil)
         #expect(tool.parameters == nil)
     }
@@ -49,8 +49,10 @@ import Testing
         #expect(evidence.version == 4)
         #expect(evidence.rule == "tools[0].actions[read]")
         #expect(evidence.reason == nil)
-        #expect(evidence.action == nil)
-        #expect(AuditSelection([]).fields == [.identity, .policy, .version, .outcome])
+        #expect(evidence.action == "read")
+        #expect(evidence.resource == "crm.accounts")
+        #expect(evidence.costUSD == nil)
+        #expect(AuditSelection([]).fields == [.identity, .policy, .version, .model, .resource, .action, .outcome, .latency])
     }
 
     @Test func withoutAnAuditSectionTheDefaultsApplyAndParametersAreNeverRecorded() {
@@ -108,8 +110,8 @@ import Testing
         #expect(!RecordedArguments(.object(["a": .string("b")])).truncated)
     }
 
-    @Test func latencyAndCostAreAddedWhenTheCallEndsOnlyIfListed() {
-        var listed = Self.evidence([.latency, .cost], F.model(F.analyst, "fast"))
+    @Test func latencyIsAddedWhenTheCallEndsAndCostOnlyIfListed() {
+        var listed = Self.evidence([.cost], F.model(F.analyst, "fast"))
         var unlisted = Self.evidence(nil, F.model(F.analyst, "fast"))
         let published = listed
         listed.completeCall(latencyMs: 12.5, costUSD: "0.0021")
@@ -117,7 +119,7 @@ import Testing
         #expect(listed.latencyMs == 12.5)
         #expect(listed.costUSD == "0.0021")
         #expect(published.latencyMs == nil)
-        #expect(unlisted.latencyMs == nil)
+        #expect(unlisted.latencyMs == 12.5)  // the floor
         #expect(unlisted.costUSD == nil)
     }
 
@@ -128,7 +130,8 @@ import Testing
         let json = String(decoding: try encoder.encode(evidence), as: UTF8.self)
         #expect(!json.contains("null"))
         #expect(!json.contains("rule"))
-        #expect(!json.contains("resource"))
+        #expect(!json.contains("reason"))
+        #expect(json.contains(#""resource":"crm.accounts""#))
         let decoded = try JSONDecoder().decode(PolicyEvidence.self, from: Data(json.utf8))
         #expect(decoded == evidence)
         // Evidence written before the audit shaping (rule and reason always there) still reads.

@@ -98,7 +98,10 @@ import Testing
             if case .policyDecision(let requestId, let found) = event, requestId == okRecord.requestId { published = found }
             if case .call(let call) = event, call.requestId == okRecord.requestId { break }
         }
-        #expect(published == evidence)
+        // Published before the call ends: everything the record has but the latency.
+        var decided = evidence
+        decided.latencyMs = nil
+        #expect(published == decided)
 
         // Refused: an alias outside models.allow, in the OpenAI error shape, naming policy and rule.
         let slow = try await chat(g, jwt: jwt, model: "slow")
@@ -186,8 +189,9 @@ import Testing
     }
 
     /// `audit.record: [identity, policy, action, outcome]` (PRODUCT.md's example): the stored
-    /// record and the published decision carry the floor and nothing the list leaves out; a
-    /// listed `latency`/`cost` is added to the record's copy when the call ends.
+    /// record and the published decision carry the floor (which includes the model and, on the
+    /// record, the latency) and nothing the list leaves out; a listed `cost` is added to the
+    /// record's copy when the call ends.
     @Test func auditRecordShapesTheStoredAndPublishedEvidence() async throws {
         let ca = try WorkloadTestCA(trustDomain: "prod")
         let wg = try await WorkloadGateway.start(cas: [ca], mtls: false)
@@ -211,21 +215,24 @@ import Testing
                 #expect(stored.version == 1)
                 #expect(stored.rule == nil)
                 #expect(stored.reason == nil)
-                #expect(stored.model == nil)
-                #expect(stored.latencyMs == nil)
+                #expect(stored.model == model)
+                #expect(stored.latencyMs != nil)
                 #expect(stored.costUSD == nil)
                 var published: PolicyEvidence?
                 for await event in events.events {
                     if case .policyDecision(let requestId, let found) = event, requestId == requestID { published = found }
                     if case .call(let call) = event, call.requestId == requestID { break }
                 }
-                #expect(published == stored)
+                // The decision is published before the call ends, so without the latency.
+                var decided = stored
+                decided.latencyMs = nil
+                #expect(published == decided)
             }
             // The refusal still names its rule to the caller: only the record is shaped.
             let slow = try await chat(g, jwt: jwt, model: "slow")
             #expect(try slow.errorMessage().contains("rule models.allow"))
 
-            let timed = Self.policy + "\n  audit:\n    record: [latency, cost]\n"
+            let timed = Self.policy + "\n  audit:\n    record: [cost]\n"
             #expect(try await g.putPolicy(timed).status == 200)
             let reply = try await chat(g, jwt: jwt, model: "fast", maxTokens: 4)
             #expect(reply.status == 200, "\(reply.text)")

@@ -109,10 +109,10 @@ public enum CredentialInjection: String, Sendable, Hashable, CaseIterable {
 
 /// A field a decision record carries (`spec.audit.record`); `AuditSelection` applies the list.
 ///
-/// `identity`, `policy`, `version` and `outcome` are the floor: always recorded (with the call
-/// kind and the decision time), listed or not, so every record stays attributable. The others
-/// appear only when listed. `parameters` (a tool call's arguments, secrets masked, capped) is
-/// never in the defaults.
+/// The floor (`AuditSelection.floor`: identity, policy, version, model, resource, action,
+/// outcome, latency, with the call kind and the decision time) is recorded listed or not, so
+/// every record stays attributable. `rule`, `reason` and `cost` appear only when listed.
+/// `parameters` (a tool call's arguments, secrets masked, capped) is never in the defaults.
 public enum AuditField: String, Sendable, Hashable, CaseIterable {
     case identity, policy, version, rule, reason, model, resource, action, outcome, latency, cost, parameters
 

@@ -1,14 +1,16 @@
 /// A policy's `spec.audit.record` as a bit set, compiled into each of its verdicts so that
 /// shaping a decision's evidence (`PolicyEvidence`) is a few bit tests.
 ///
-/// The floor (`identity`, `policy`, `version`, `outcome`) is always recorded whatever the list
-/// says: evidence that did not name who asked, under which policy text, and what was decided
-/// could not be attributed or replayed.
+/// The floor is always recorded whatever the list says: who asked (`identity`), under which
+/// policy text (`policy`, `version`), for what (`model`, or `resource` and `action`), what was
+/// decided (`outcome`) and how long the call took (`latency`). Evidence without these could not
+/// be attributed or replayed, and the product promises them on every decision. The list adds
+/// detail on top: `rule`, `reason`, `cost`, and the opt-in `parameters`.
 public struct AuditSelection: Sendable, Hashable {
     private let bits: UInt16
 
     /// The fields recorded whatever the policy lists.
-    public static let floor: [AuditField] = [.identity, .policy, .version, .outcome]
+    public static let floor: [AuditField] = [.identity, .policy, .version, .model, .resource, .action, .outcome, .latency]
     /// What a policy without an `audit` section records (and a decision no policy made).
     public static let defaults = AuditSelection(AuditField.defaults)
 

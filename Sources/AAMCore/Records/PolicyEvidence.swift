@@ -4,9 +4,9 @@ import Foundation
 /// (`CallRecord.policy`) and published as `GatewayEvent.policyDecision` (console, SIEM).
 ///
 /// Shaped by the deciding policy's `spec.audit.record` (`AuditSelection`): the floor — identity,
-/// kind, decision, policy and version, time — is always there; `rule`, `reason`, `model`,
-/// `resource`, `action`, `latencyMs`, `costUSD` and `parameters` only when the policy lists
-/// them (absent fields are left out of the JSON, not written as null). Tool arguments appear
+/// kind, decision, policy and version, model or resource and action, time, and the latency once
+/// the call ends — is always there; `rule`, `reason`, `costUSD` and `parameters` only when the
+/// policy lists them (absent fields are left out of the JSON, not written as null). Tool arguments appear
 /// only under an explicit `parameters`, with secrets masked and a size cap; never prompt text.
 public struct PolicyEvidence: Sendable, Hashable, Codable {
     /// A shadow-mode finding: what would have been denied (the call went ahead). Policy and
