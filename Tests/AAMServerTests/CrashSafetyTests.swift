@@ -156,7 +156,7 @@ struct CrashSafetyRig {
         ]
         if let spoolDirectory { arguments += ["--spool-dir", spoolDirectory] }
         let daemon = try ProcessRunner(
-            "aamd", arguments: arguments, environment: ["AAM_MASTER_KEY": masterKey, "AAM_DEMO_KEY": demoKey, "AAM_ADMIN_TOKEN": "crash-admin"])
+            "aamd", arguments: arguments, environment: ["AAM_MASTER_KEY": masterKey, "AAM_DEMO_KEY": demoKey, "AAM_DEMO_MCP_TOKEN": "crash-mcp-token", "AAM_ADMIN_TOKEN": "crash-admin"])
         let listening = try #require(await Self.bounded(.seconds(60)) { await daemon.firstLine(containing: "aamd listening") }, "\(daemon.allOutput)")
         let address = try #require(listening.split(separator: " ").first { $0.hasPrefix("address=") })
         let port = try #require(address.split(separator: ":").last.flatMap { Int($0) })

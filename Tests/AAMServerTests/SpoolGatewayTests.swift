@@ -23,7 +23,7 @@ struct SpoolGatewayTests {
         _ directory: String, key: String, masterKey: String = MasterKey.generateBase64(), configure: @escaping (inout DaemonOptions) -> Void = { _ in }
     ) async throws -> GatewayHarness {
         try await GatewayHarness.start(
-            database: "sqlite:\(directory)/aam.db", config: DaemonProcessTests.sampleConfig, masterKey: masterKey, environment: ["AAM_DEMO_KEY": key],
+            database: "sqlite:\(directory)/aam.db", config: DaemonProcessTests.sampleConfig, masterKey: masterKey, environment: ["AAM_DEMO_KEY": key, "AAM_DEMO_MCP_TOKEN": "spool-mcp-token"],
             configure: configure)
     }
 
