@@ -31,7 +31,7 @@ import Testing
                 == "allowed by finance-analyst-readonly v3 rule models.allow: model alias summarization is in models.allow")
         #expect(
             explain(F.model(F.analyst, "summarization", spend: SpendSoFar(today: F.dollars("74.50"), estimate: F.dollars("0.75"))))
-                == "denied by finance-analyst-readonly v3 rule budget.daily_usd: spent $74.50 today + $0.75 for this call against a daily budget of $75.00")
+                == "denied by finance-analyst-readonly v3 rule budget.daily_usd: spent or held $74.50 today + $0.75 for this call against a daily budget of $75.00")
     }
 
     @Test func unknownIdentity() {

@@ -189,7 +189,7 @@ import Testing
             #expect(over["rule"] as? String == "budget.daily_usd")
             #expect(over["reason"] as? String == "budget_exceeded")
             #expect(over["explanation"] as? String
-                == "denied by finance-analyst-readonly v1 rule budget.daily_usd: spent $75.01 today against a daily budget of $75.00")
+                == "denied by finance-analyst-readonly v1 rule budget.daily_usd: spent or held $75.01 today against a daily budget of $75.00")
 
             let stranger = try await g.evaluate(#"{"spiffeId":"spiffe://prod/agent/stranger","model":"summarization"}"#)
             #expect(stranger["decision"] as? String == "deny")

@@ -65,7 +65,7 @@ extension PolicyEngine {
         let budget = verdict.policy.flatMap { policy(named: $0)?.dailyBudget }
         guard case .modelCall(_, let spend?) = request.action, let budget else { return "the daily budget is used up" }
         let estimate = spend.estimate == .zero ? "" : " + $\(spend.estimate) for this call"
-        return "spent $\(spend.today) today\(estimate) against a daily budget of $\(budget)"
+        return "spent or held $\(spend.today) today\(estimate) against a daily budget of $\(budget)"
     }
 
     private func observed(_ constraint: ArgumentConstraint, in arguments: JSONValue?) -> String {
