@@ -39,7 +39,10 @@ enum MCPUpstream {
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
             let prepared = request
-            return try await bounded(timeout) { try await exchange(prepared, id: id) }
+            guard let reply = try await withDeadline(timeout, { try await exchange(prepared, id: id) }) else {
+                throw MCPError(status: 504, code: -32603, message: "did not answer within \(timeout)")
+            }
+            return reply
         } catch let error as MCPError {
             throw MCPError(status: error.status, code: error.code, message: "MCP server '\(server.name)' \(error.message)", id: id)
         } catch {
@@ -82,7 +85,7 @@ enum MCPUpstream {
         request.headers.add(name: "Mcp-Session-Id", value: session)
         request.headers.replaceOrAdd(name: credential.name, value: credential.value)
         let prepared = request
-        _ = try? await bounded(.seconds(10)) {
+        _ = try? await withDeadline(.seconds(10)) {
             let response = try await HTTPClient.shared.execute(prepared, timeout: .seconds(10))
             _ = try await response.body.collect(upTo: 1 << 16)
         }
@@ -114,21 +117,5 @@ enum MCPUpstream {
         let bytes = try await response.body.collect(upTo: responseLimit)
         reply.payload = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: bytes))
         return reply
-    }
-
-    /// Runs `operation` for at most `timeout` (then cancels it).
-    private static func bounded<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw MCPError(status: 504, code: -32603, message: "did not answer within \(timeout)")
-            }
-            return value
-        }
     }
 }

@@ -3,8 +3,9 @@ import Synchronization
 /// Runs `body` with a time limit and returns nil when the limit passes first, without waiting
 /// for `body` to notice: a query stuck on an unreachable server (the pool waits up to a minute
 /// before it gives up) must not stall the caller, e.g. a shutdown flush. The abandoned work
-/// is cancelled and ends on its own when its connection does.
-func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
+/// is cancelled and ends on its own when its connection does. (Used by the Postgres store and
+/// the MCP gateway's upstream exchanges.)
+public func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
     let gate = ResumeOnce<T?>()
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T?, any Error>) in
