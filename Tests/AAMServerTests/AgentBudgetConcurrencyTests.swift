@@ -26,14 +26,9 @@ import Testing
 
     @Test func eightConcurrentCallsAgainstABudgetForTwo() async throws {
         let ca = try WorkloadTestCA(trustDomain: "prod")
-        let wg = try await WorkloadGateway.start(cas: [ca], mtls: false)
-        do {
+        try await WorkloadGateway.with(cas: [ca], mtls: false) { wg in
             try await run(wg.harness, ca: ca)
-        } catch {
-            await wg.stop()
-            throw error
         }
-        await wg.stop()
     }
 
     private func run(_ g: GatewayHarness, ca: WorkloadTestCA) async throws {

@@ -56,14 +56,9 @@ import Testing
 
     @Test func modelCallsAreDecidedByThePolicyAndRecorded() async throws {
         let ca = try WorkloadTestCA(trustDomain: "prod")
-        let wg = try await WorkloadGateway.start(cas: [ca], mtls: false)
-        do {
+        try await WorkloadGateway.with(cas: [ca], mtls: false) { wg in
             try await run(wg.harness, ca: ca)
-        } catch {
-            await wg.stop()
-            throw error
         }
-        await wg.stop()
     }
 
     private func run(_ g: GatewayHarness, ca: WorkloadTestCA) async throws {
@@ -146,8 +141,7 @@ import Testing
     /// A settled call's cost is charged to the workload's day: the next decision sees it.
     @Test func settledCostsFeedTheDailyBudget() async throws {
         let ca = try WorkloadTestCA(trustDomain: "prod")
-        let wg = try await WorkloadGateway.start(cas: [ca], mtls: false)
-        do {
+        try await WorkloadGateway.with(cas: [ca], mtls: false) { wg in
             let g = wg.harness
             try await g.adminOK(.POST, "/admin/workloads", json: #"{"spiffeId":"\#(Self.analyst)","owner":"alice","team":"finance","environment":"prod","deployment":"v1","orgId":"acme"}"#)
             // $1 per output token: the simulated answer's tokens cost whole dollars, and a call
@@ -181,11 +175,7 @@ import Testing
             #expect(last.status == 429, "\(last.text)")
             #expect(try last.errorCode() == "budget_exceeded")
             #expect(try last.errorMessage().contains("policy 'finance-analyst-readonly' v1 rule budget.daily_usd"), "\(last.text)")
-        } catch {
-            await wg.stop()
-            throw error
         }
-        await wg.stop()
     }
 
     /// `audit.record: [identity, policy, action, outcome]` (PRODUCT.md's example): the stored
@@ -194,8 +184,7 @@ import Testing
     /// record's copy when the call ends.
     @Test func auditRecordShapesTheStoredAndPublishedEvidence() async throws {
         let ca = try WorkloadTestCA(trustDomain: "prod")
-        let wg = try await WorkloadGateway.start(cas: [ca], mtls: false)
-        do {
+        try await WorkloadGateway.with(cas: [ca], mtls: false) { wg in
             let g = wg.harness
             try await g.adminOK(.POST, "/admin/workloads", json: #"{"spiffeId":"\#(Self.analyst)","owner":"alice","team":"finance","environment":"prod","deployment":"v1","orgId":"acme"}"#)
             try await price(g)
@@ -242,17 +231,12 @@ import Testing
             #expect(evidence.costUSD == call.costUSD)
             #expect(evidence.costUSD != nil)
             #expect(evidence.rule == nil)
-        } catch {
-            await wg.stop()
-            throw error
         }
-        await wg.stop()
     }
 
     @Test func aShadowPolicyAllowsButRecordsWhatItWouldDeny() async throws {
         let ca = try WorkloadTestCA(trustDomain: "prod")
-        let wg = try await WorkloadGateway.start(cas: [ca], mtls: false)
-        do {
+        try await WorkloadGateway.with(cas: [ca], mtls: false) { wg in
             let g = wg.harness
             try await g.adminOK(.POST, "/admin/workloads", json: #"{"spiffeId":"\#(Self.analyst)","owner":"alice","team":"finance","environment":"prod","deployment":"v1","orgId":"acme"}"#)
             let shadow = Self.policy.replacingOccurrences(of: "  models:", with: "  mode: shadow\n  models:")
@@ -264,10 +248,6 @@ import Testing
             #expect(record.policy?.reason == "shadow_only")
             #expect(record.policy?.wouldDeny?.rule == "models.allow")
             #expect(record.policy?.wouldDeny?.policy == "finance-analyst-readonly")
-        } catch {
-            await wg.stop()
-            throw error
         }
-        await wg.stop()
     }
 }

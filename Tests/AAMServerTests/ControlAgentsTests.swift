@@ -97,14 +97,9 @@ struct ControlAgentsTests {
 
     @Test func aPolicyDenialReachesSubscribersAndTheAgentsQuery() async throws {
         let ca = try WorkloadTestCA(trustDomain: "prod")
-        let wg = try await WorkloadGateway.start(cas: [ca], mtls: false)
-        do {
+        try await WorkloadGateway.with(cas: [ca], mtls: false) { wg in
             try await run(wg.harness, ca: ca)
-        } catch {
-            await wg.stop()
-            throw error
         }
-        await wg.stop()
     }
 
     private func run(_ g: GatewayHarness, ca: WorkloadTestCA) async throws {

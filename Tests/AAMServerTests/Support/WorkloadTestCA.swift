@@ -139,6 +139,21 @@ struct WorkloadGateway {
         return WorkloadGateway(harness: harness, bundleDirectory: directory.appendingPathComponent("bundles"))
     }
 
+    /// Starts a gateway, runs `body` with it, and stops it whether `body` succeeds or throws.
+    static func with(
+        cas: [WorkloadTestCA], mtls: Bool, configure: (inout DaemonOptions) -> Void = { _ in },
+        _ body: (WorkloadGateway) async throws -> Void
+    ) async throws {
+        let gateway = try await start(cas: cas, mtls: mtls, configure: configure)
+        do {
+            try await body(gateway)
+        } catch {
+            await gateway.stop()
+            throw error
+        }
+        await gateway.stop()
+    }
+
     /// Registers `spiffeId` and applies an AgentPolicy letting it use `fast` and `slow`
     /// (workloads are default-deny without a policy).
     func register(_ spiffeId: String, orgId: String = "acme", extra: String = "") async throws {
