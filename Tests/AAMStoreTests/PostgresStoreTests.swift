@@ -68,7 +68,10 @@ struct PostgresStoreOfflineTests {
             #expect(text.lowercased().contains("refused"), "\(text)")
             #expect(!text.contains("hunter2"))
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // Well under the pool's own minute of retrying. Not tighter: a refused connect is
+        // immediate, but in the first seconds of a full parallel run on 2 cores every suite
+        // starts at once and this test has been measured at 10.2 s there.
+        #expect(ContinuousClock.now - started < .seconds(30))
     }
 }
 
