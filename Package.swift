@@ -148,6 +148,13 @@ let package = Package(
         .executableTarget(name: "aam-bench-policy", dependencies: ["AAMCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "aam-bench-console", dependencies: ["AAMConsole", "AAMControlProtocol"], swiftSettings: swiftSettings),
         .executableTarget(name: "aam-fake-upstream", dependencies: ["AAMTesting"], swiftSettings: swiftSettings),
+        // Fuzz targets (docs/FUZZING.md): the target functions, and `aam-fuzz`, which scripts/fuzz
+        // builds with libFuzzer into .build-fuzz; in this build it only replays inputs.
+        .target(
+            name: "AAMFuzzTargets", dependencies: ["AAMCore", "AAMProviders", "AAMControlProtocol"],
+            path: "Sources/aam-fuzz-targets", swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "aam-fuzz", dependencies: ["AAMFuzzTargets"], swiftSettings: swiftSettings),
         .testTarget(name: "AAMCoreTests", dependencies: ["AAMCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AAMIdentityTests",
@@ -172,6 +179,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "AAMConsoleTests", dependencies: ["AAMConsole", "AAMControlProtocol"], resources: [.copy("Golden")], swiftSettings: swiftSettings),
+        .testTarget(name: "AAMFuzzTests", dependencies: ["AAMFuzzTargets"], swiftSettings: swiftSettings),
         .testTarget(name: "AAMTerminalTests", dependencies: ["AAMTerminal", "AAMConsole", "CNcurses"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AAMServerTests",
