@@ -5,15 +5,18 @@ import PostgresNIO
 extension PostgresStore {
     /// One multi-row INSERT: entries travel as JSON plus their exact time (`at_ref`, seconds
     /// since the reference date, the `Date`'s own representation), so a read returns the
-    /// entry bit for bit and the chain re-hashes. Idempotent by sequence.
+    /// entry bit for bit and the chain re-hashes. Idempotent by sequence. Texts go in NUL-free
+    /// (`StorableText`; the audit log already cleans drafts before hashing, so this changes
+    /// nothing for its entries and only keeps a stray NUL from stalling the drain).
     public func appendAudit(_ entries: [AdminAuditEntry]) async throws {
         guard !entries.isEmpty else { return }
         let encoder = JSONEncoder()
         var documents: [String] = []
         var references: [Double] = []
         var unix: [Double] = []
-        for entry in entries {
-            documents.append(String(decoding: try encoder.encode(entry), as: UTF8.self))
+        for original in entries {
+            let (entry, json) = try StorableText.storable(original, encoder: encoder)
+            documents.append(String(decoding: json, as: UTF8.self))
             references.append(entry.at.timeIntervalSinceReferenceDate)
             unix.append(entry.at.timeIntervalSince1970)
         }

@@ -14,6 +14,9 @@ extension PostgresStore {
     public func append(_ records: [CallRecord]) async throws {
         guard !records.isEmpty else { return }
         let encoder = JSONEncoder()
+        // Every text NUL-free (`StorableText`): Postgres refuses NUL in text (one such record
+        // would fail the whole INSERT), and columns, document and chain must agree.
+        let records = try records.map { try StorableText.storable($0, encoder: encoder).value }
         for start in stride(from: 0, to: records.count, by: Self.recordsPerStatement) {
             let batch = records[start..<min(records.count, start + Self.recordsPerStatement)]
             let columns = try CallColumns(batch, encoder: encoder)

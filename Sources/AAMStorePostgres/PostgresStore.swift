@@ -119,7 +119,7 @@ public final class PostgresStore: ConfigStore, CallRecordStore, AdminAuditStore 
         } catch let error as PostgresStoreError {
             throw error
         } catch {
-            throw PostgresStoreError("Postgres (\(url)): cannot \(what): \(Self.describe(error))")
+            throw PostgresStoreError("Postgres (\(url)): cannot \(what): \(Self.describe(error))", sqlState: Self.sqlState(of: error))
         }
     }
 
@@ -127,6 +127,15 @@ public final class PostgresStore: ConfigStore, CallRecordStore, AdminAuditStore 
     static func describe(_ error: any Error) -> String {
         if let error = error as? PSQLError {
             if let info = error.serverInfo, let message = info[.message] {
+    /// The SQLSTATE the server answered with, if it refused the statement.
+    static func sqlState(of error: any Error) -> String? {
+        if let error = error as? PSQLError { return error.serverInfo?[.sqlState] }
+        if let error = error as? PostgresTransactionError, let inner = error.closureError ?? error.beginError ?? error.commitError {
+            return sqlState(of: inner)
+        }
+        return nil
+    }
+
                 return message + (info[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
             }
             if let underlying = error.underlying { return "\(error.code): \(describe(underlying))" }

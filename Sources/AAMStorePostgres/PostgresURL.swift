@@ -1,3 +1,4 @@
+import AAMCore
 import Foundation
 
 /// A parsed `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=…]` (or `postgresql://`).
@@ -121,7 +122,22 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A Postgres store failure in words an operator can act on; never contains a password.
-public struct PostgresStoreError: Error, CustomStringConvertible, Sendable {
+public struct PostgresStoreError: Error, CustomStringConvertible, Sendable, StoreWriteRefusal {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// The server's SQLSTATE, when the server refused the statement.
+    public let sqlState: String?
+    public init(_ description: String, sqlState: String? = nil) {
+        self.description = description
+        self.sqlState = sqlState
+    }
+
+    /// The server refused what was written, so writing it again cannot succeed: a data
+    /// exception (class 22: bad encoding, a value out of range), an integrity constraint
+    /// (class 23) or a program limit (class 54: a row or value too large). Anything else (no
+    /// connection, a timeout, a missing table or privilege) is transient or not the records'
+    /// fault, and is retried.
+    public var refusesContent: Bool {
+        guard let sqlState, sqlState.count == 5 else { return false }
+        return ["22", "23", "54"].contains(String(sqlState.prefix(2)))
+    }
 }

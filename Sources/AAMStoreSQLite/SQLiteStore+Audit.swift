@@ -7,13 +7,15 @@ extension SQLiteStore {
     static let auditRowsPerStatement = 500
     private static let auditColumns = "sequence, at_ref, actor, channel, action, target, before, after, previous_hash, hash"
 
-    /// Stores the entries exactly as given, idempotent by sequence (`INSERT OR IGNORE`).
+    /// Stores the entries as given (NUL aside), idempotent by sequence (`INSERT OR IGNORE`).
     public func appendAudit(_ entries: [AdminAuditEntry]) async throws {
         for start in stride(from: 0, to: entries.count, by: Self.auditRowsPerStatement) {
             let batch = entries[start..<min(entries.count, start + Self.auditRowsPerStatement)]
             var binds: [SQLiteData] = []
             binds.reserveCapacity(batch.count * 10)
-            for entry in batch {
+            for original in batch {
+                // NUL-free like Postgres (`StorableText`), so both stores keep the same text.
+                let entry = try StorableText.storable(original).value
                 binds += [
                     .integer(Int(entry.sequence)), .float(entry.at.timeIntervalSinceReferenceDate), .text(entry.actor),
                     .text(entry.channel), .text(entry.action), .text(entry.target), entry.before.map(SQLiteData.text) ?? .null,

@@ -7,6 +7,15 @@ public protocol EvidenceBacklogSource: Sendable {
     var backlogRecords: Int { get }
     /// Bytes those records occupy in the spool.
     var backlogBytes: Int { get }
+    /// Records quarantined since start (the database refused their content).
+    var quarantinedCount: Int { get }
+    /// Records in the quarantine now.
+    var quarantineRecords: Int { get }
+}
+
+extension EvidenceBacklogSource {
+    public var quarantinedCount: Int { 0 }
+    public var quarantineRecords: Int { 0 }
 }
 
 /// The backlog of a gateway that has no spool: always empty.

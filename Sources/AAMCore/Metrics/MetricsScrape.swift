@@ -24,6 +24,10 @@ public struct MetricsScrape: Sendable {
     /// Events each named bus subscriber lost because it fell behind.
     public var droppedEvents: [(subscriber: String, count: Int)]
     public var processStartTime: Date
+    /// Evidence records quarantined since start (the database refused their content).
+    public var evidenceQuarantined = 0
+    /// Records in the quarantine now (kept until re-driven or discarded).
+    public var quarantineRecords = 0
 
     public init(
         deployments: [Deployment] = [], spoolRecords: Int = 0, spoolBytes: Int = 0, siemSinks: [SIEMSinkStats] = [],
@@ -99,6 +103,10 @@ extension GatewayMetrics {
         out.sample("aam_spool_backlog_records", [], Double(scrape.spoolRecords))
         out.family("aam_spool_backlog_bytes", .gauge, help: "Bytes of evidence in the local spool not yet in the database.")
         out.sample("aam_spool_backlog_bytes", [], Double(scrape.spoolBytes))
+        out.family("aam_evidence_quarantined_total", .counter, help: "Evidence records the database refused for their content, set aside in the quarantine.")
+        out.sample("aam_evidence_quarantined_total", [], Double(scrape.evidenceQuarantined))
+        out.family("aam_evidence_quarantine_records", .gauge, help: "Evidence records in the quarantine now (GET /admin/evidence/quarantine).")
+        out.sample("aam_evidence_quarantine_records", [], Double(scrape.quarantineRecords))
         let sinks = scrape.siemSinks.sorted { $0.name < $1.name }
         let siemFamilies: [(String, PrometheusText.Kind, String, (SIEMSinkStats) -> Double)] = [
             ("aam_siem_backlog_events", .gauge, "Events waiting to be delivered to the SIEM sink.", { Double($0.backlog) }),

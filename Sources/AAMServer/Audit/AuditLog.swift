@@ -39,7 +39,8 @@ public actor AuditLog {
         let now = clock.now()
         var entries: [AdminAuditEntry] = []
         for draft in drafts {
-            let entry = chain.next(afterSequence: sequence, previousHash: hash, at: now, draft)
+            // NUL-free before hashing: the stores keep text NUL-free (`StorableText`).
+            let entry = chain.next(afterSequence: sequence, previousHash: hash, at: now, draft.storable)
             entries.append(entry)
             (sequence, hash) = (entry.sequence, entry.hash)
         }

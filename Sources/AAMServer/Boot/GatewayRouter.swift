@@ -30,6 +30,7 @@ enum GatewayRouter {
         }
         AdminRoutes(runtime: runtime, auth: admin, calls: calls).register(on: router)
         if let metrics { MetricsRoutes.register(on: router, metrics: metrics) }
+        QuarantineAdmin.register(on: router, routes: AdminRoutes(runtime: runtime, auth: admin, calls: calls), writer: runtime.evidence)
         if let siem { SIEMAdmin.register(on: router, routes: AdminRoutes(runtime: runtime, auth: admin, calls: calls), exporter: siem, settings: siemSettings) }
         return router
     }

@@ -127,6 +127,38 @@ public final class EvidenceWriter: Service, EvidenceSink, EvidenceBacklogSource 
     public var drainedCount: Int { drainer?.drainedCount ?? 0 }
     /// This writer reads no bus events, so it never drops any (kept for the metrics' dropped-events figure).
     public var droppedEvents: Int { 0 }
+    /// Records quarantined since start (`aam_evidence_quarantined_total`).
+    public var quarantinedCount: Int { drainer?.quarantine.quarantinedSinceStart ?? 0 }
+    /// Records in the quarantine now (`aam_evidence_quarantine_records`).
+    public var quarantineRecords: Int { drainer?.quarantine.count ?? 0 }
+
+    // MARK: The evidence quarantine (records the database refused)
+
+    /// The quarantine's entries, without record contents (empty without a spool).
+    public func quarantineList() async throws -> [QuarantinedEvidence] {
+        try await drainer?.quarantine.list() ?? []
+    }
+
+    /// Appends the quarantined records with these keys (nil: all) to the spool again, then takes
+    /// them out of the quarantine: they drain like new records (refused again, they come back
+    /// under new keys). Unreadable bytes cannot be re-driven and stay. Returns the re-driven keys.
+    public func redriveQuarantine(keys: Set<String>?) async throws -> [String] {
+        guard let drainer, let spool else { return [] }
+        let chosen = try await drainer.quarantine.entries().filter { ($0.item != nil) && (keys?.contains($0.key) ?? true) }
+        guard !chosen.isEmpty else { return [] }
+        // Spooled first, removed second: a crash in between leaves a copy in both, never none.
+        try await spool.appendDurably(chosen.compactMap(\.item))
+        try await drainer.quarantine.remove(keys: Set(chosen.map(\.key)))
+        logger.notice("evidence quarantine re-driven into the spool", metadata: ["records": "\(chosen.count)"])
+        return chosen.map(\.key)
+    }
+
+    /// Deletes the quarantined records with these keys (nil: all). Returns the removed entries'
+    /// summaries (the caller audits the discard).
+    public func discardQuarantine(keys: Set<String>?) async throws -> [QuarantinedEvidence] {
+        guard let drainer else { return [] }
+        return try await drainer.quarantine.remove(keys: keys).map(\.summary)
+    }
 
     // MARK: Lifecycle
 
@@ -134,6 +166,12 @@ public final class EvidenceWriter: Service, EvidenceSink, EvidenceBacklogSource 
     /// before spend is replayed from the store).
     public func replayBacklog() async throws {
         guard let drainer, let spool else { return }
+        // Loads the quarantine (for its gauge) and says at start that records wait in it.
+        let waiting = try await drainer.quarantine.list().count
+        if waiting > 0 {
+            logger.error("evidence quarantine holds records the database refused; see GET /admin/evidence/quarantine", metadata: [
+                "records": "\(waiting)", "file": "\(drainer.quarantine.path)"])
+        }
         let pending = spool.backlog.records
         guard pending > 0 else { return }
         try await drainer.drainAvailable()

@@ -66,10 +66,12 @@ public final class MetricsCollector: Service, Sendable {
             return MetricsScrape.Deployment(id: deployment.id, provider: deployment.provider, state: health.state, inFlight: health.inFlight)
         }
         let backlog = sources.evidenceBacklog()
-        let scrape = MetricsScrape(
+        var scrape = MetricsScrape(
             deployments: deployments, spoolRecords: backlog.backlogRecords, spoolBytes: backlog.backlogBytes,
             siemSinks: sources.siemSinks(), droppedEvents: sources.droppedEvents() + [("metrics", subscription.dropped)],
             processStartTime: startTime)
+        scrape.evidenceQuarantined = backlog.quarantinedCount
+        scrape.quarantineRecords = backlog.quarantineRecords
         let metrics = state.withLock { $0.metrics }
         return metrics.render(scrape)
     }

@@ -4,7 +4,22 @@ import Foundation
 
 /// Records read from the spool for the drain, and the position just after them.
 public struct SpoolBatch: Sendable {
+    /// A record the spool holds but cannot hand over as an item: kept as raw bytes for the
+    /// quarantine (never dropped).
+    public struct Unreadable: Sendable {
+        /// Its spool sequence (the first one, for the rest of a damaged segment).
+        public var sequence: UInt64
+        /// What is wrong with it (no record contents).
+        public var reason: String
+        /// The payload (or, for a damaged segment, every byte from the damage to its end).
+        public var bytes: [UInt8]
+    }
+
     public var items: [EvidenceItem]
+    /// The spool sequence of each item (parallel to `items`).
+    public var sequences: [UInt64] = []
+    /// Records that could not be read back, with their bytes.
+    public var unreadableRecords: [Unreadable] = []
     /// Commit this once the store holds `items`.
     public var end: SpoolPosition
     /// Records skipped because they could not be read back (a corrupt frame inside a completed
@@ -47,7 +62,38 @@ extension EvidenceSpool {
         }
     }
 
+    /// `readPending` without decoding: the payloads as spooled (the SIEM outbox keeps its own
+    /// records in a spool of its own).
+    public func readPendingPayloads(maxRecords: Int = 1000, maxBytes: Int = 4 << 20) async throws -> SpoolRawBatch? {
+        let (position, segments) = state.withLock { ($0.ledger.drained, $0.ledger.segments) }
+        let directory = directory
+        return try await onReaderQueue {
+            try Self.readRaw(directory: directory, from: position, segments: segments, maxRecords: maxRecords, maxBytes: maxBytes)
+        }
+    }
+
     static func read(directory: String, from start: SpoolPosition, segments: [SpoolSegment], maxRecords: Int, maxBytes: Int) throws -> SpoolBatch? {
+        guard let raw = try readRaw(directory: directory, from: start, segments: segments, maxRecords: maxRecords, maxBytes: maxBytes) else { return nil }
+        var items: [EvidenceItem] = []
+        items.reserveCapacity(raw.payloads.count)
+        var sequences: [UInt64] = []
+        var unreadable = raw.unreadableRecords
+        for (sequence, payload) in zip(raw.sequences, raw.payloads) {
+            do {
+                items.append(try SpoolCodec.decode(payload))
+                sequences.append(sequence)
+            } catch {
+                unreadable.append(.init(sequence: sequence, reason: "record \(sequence) does not decode: \(error)", bytes: payload))
+            }
+        }
+        unreadable.sort { $0.sequence < $1.sequence }
+        var batch = SpoolBatch(items: items, end: raw.end, unreadable: raw.unreadable + (unreadable.count - raw.unreadableRecords.count), problems: unreadable.map(\.reason))
+        batch.sequences = sequences
+        batch.unreadableRecords = unreadable
+        return batch
+    }
+
+    static func readRaw(directory: String, from start: SpoolPosition, segments: [SpoolSegment], maxRecords: Int, maxBytes: Int) throws -> SpoolRawBatch? {
         guard var index = segments.firstIndex(where: { $0.firstSequence == start.segment }) else { return nil }
         var position = start
         while position.offset >= segments[index].bytes {
@@ -69,24 +115,33 @@ extension EvidenceSpool {
             }
         }
         guard let last = scan.frames.last else {
-            // Durable bytes that do not decode: the rest of this segment is unreadable. Skip it
-            // (loudly) rather than stall every later record behind it.
+            // Durable bytes that do not decode as frames (only disk damage does that inside a
+            // completed segment): the rest of this segment is unreadable. Hand its bytes over
+            // for the quarantine and move on, rather than stall every later record behind it.
             let lastSequence = segment.nextSequence - 1
-            return SpoolBatch(
-                items: [], end: SpoolPosition(sequence: max(lastSequence, position.sequence), segment: segment.firstSequence, offset: segment.bytes),
+            let reason = "\(SpoolFiles.segmentName(segment.firstSequence)): \(scan.stopReason ?? "unreadable")"
+            let rest = try SpoolFiles.read(file, offset: position.offset, count: available)
+            return SpoolRawBatch(
+                payloads: [], sequences: [],
+                end: SpoolPosition(sequence: max(lastSequence, position.sequence), segment: segment.firstSequence, offset: segment.bytes),
                 unreadable: Int(lastSequence - min(lastSequence, position.sequence)),
-                problems: ["\(SpoolFiles.segmentName(segment.firstSequence)): \(scan.stopReason ?? "unreadable")"])
+                unreadableRecords: rest.isEmpty ? [] : [.init(sequence: position.sequence + 1, reason: reason, bytes: rest)])
         }
-        var items: [EvidenceItem] = []
-        items.reserveCapacity(scan.frames.count)
-        var problems: [String] = []
-        for frame in scan.frames {
-            do { items.append(try SpoolCodec.decode(bytes[frame.payload])) } catch {
-                problems.append("record \(frame.sequence) does not decode: \(error)")
-            }
-        }
-        return SpoolBatch(
-            items: items, end: SpoolPosition(sequence: last.sequence, segment: segment.firstSequence, offset: position.offset + last.end),
-            unreadable: problems.count, problems: problems)
+        return SpoolRawBatch(
+            payloads: scan.frames.map { Array(bytes[$0.payload]) }, sequences: scan.frames.map(\.sequence),
+            end: SpoolPosition(sequence: last.sequence, segment: segment.firstSequence, offset: position.offset + last.end),
+            unreadable: 0, unreadableRecords: [])
     }
+}
+
+/// Records read from a spool as the payloads that were appended.
+public struct SpoolRawBatch: Sendable {
+    public var payloads: [[UInt8]]
+    /// The spool sequence of each payload.
+    public var sequences: [UInt64]
+    /// Commit this once the payloads are handled.
+    public var end: SpoolPosition
+    /// Records skipped because their frames are damaged (their bytes are in `unreadableRecords`).
+    public var unreadable: Int
+    public var unreadableRecords: [SpoolBatch.Unreadable]
 }
