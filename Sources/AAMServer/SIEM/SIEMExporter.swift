@@ -8,9 +8,11 @@ import ServiceLifecycle
 /// Subscribes to the event bus with a bounded buffer (a slow exporter loses bus events, counted
 /// in `aam_events_dropped_total{subscriber="siem"}`, and never slows a call), normalizes each
 /// event once (`SIEMNormalizer`) and queues it on every sink. Each sink delivers its own backlog
-/// in order, at least once (`SIEMSinkRunner`). The backlog lives in memory: events still
-/// undelivered when the process ends are lost from the export (the durable record is the
-/// database); shutdown gives the sinks `drainTimeout` to empty it.
+/// in order, at least once (`SIEMSinkRunner`). With an evidence spool, each sink's backlog is a
+/// durable outbox beside it (`SIEMOutbox`: a spool of its own whose checkpoint is the sink's
+/// delivery cursor), so events undelivered when the process ends are delivered after the next
+/// start; without one (`--database memory`) it lives in memory and is lost at shutdown.
+/// Shutdown gives the sinks `drainTimeout` to empty it.
 public final class SIEMExporter: Service, Sendable {
     let runners: [SIEMSinkRunner]
     let subscription: EventBus.Subscription?
@@ -35,8 +37,11 @@ public final class SIEMExporter: Service, Sendable {
         if let url = settings.hecURL, let token = settings.hecToken {
             transports.append(HECTransport(url: url, token: token, envelope: HECEnvelope(host: settings.hostname)))
         }
+        let spoolDirectory = runtime.evidence.spool?.directory
         self.runners = transports.map {
-            SIEMSinkRunner(transport: $0, settings: settings, clock: runtime.clock, random: runtime.random, logger: logger)
+            SIEMSinkRunner(
+                transport: $0, settings: settings, clock: runtime.clock, random: runtime.random, logger: logger,
+                outboxDirectory: spoolDirectory.map { [name = $0.name] in $0 + "/siem-" + name })
         }
         // Subscribe now, before the config file is applied, so its changes are exported too.
         self.subscription = runners.isEmpty ? nil : runtime.bus.subscribe(bufferSize: 1 << 16)
@@ -89,12 +94,12 @@ public final class SIEMExporter: Service, Sendable {
 
     private func consume(_ subscription: EventBus.Subscription) async {
         for await event in subscription.events {
-            var normalizer = SIEMNormalizer(productVersion: "1.0")
+            var source = SIEMSourceEvent(event: event, observedAt: runtime.clock.now())
             if case .health = event {
-                normalizer.deploymentProviders = runtime.snapshots.snapshot.state.deployments.mapValues(\.provider)
+                source.deploymentProviders = runtime.snapshots.snapshot.state.deployments.mapValues(\.provider)
             }
-            guard let normalized = normalizer.normalize(event, observedAt: runtime.clock.now()) else { continue }
-            for runner in runners { runner.enqueue(normalized) }
+            guard let normalized = source.normalized() else { continue }
+            for runner in runners { runner.enqueue(source, normalized: normalized) }
         }
     }
 }

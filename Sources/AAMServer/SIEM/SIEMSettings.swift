@@ -19,6 +19,10 @@ public struct SIEMSettings: Sendable {
     public var hecToken: SecretValue?
     /// Events each sink holds while its receiver is away; beyond it newcomers are dropped and counted.
     public var backlogCapacity = 100_000
+    /// With an evidence spool, each sink keeps its undelivered events in a durable outbox under
+    /// it (`<spool dir>/siem-<sink>/`), delivered after a restart; this bounds its size on disk
+    /// (beyond it newcomers are dropped and counted). Default 256 MiB.
+    public var outboxMaxBytes = 256 << 20
     /// Events per delivery (one HEC request, one syslog write).
     public var batchSize = 500
     public var backoff = SIEMBackoff()

@@ -110,7 +110,17 @@ public final class EvidenceSpool: EvidenceSink, Sendable {
     /// at the limit, `.failed` after an I/O error, `.closed`) without appending anything.
     public func appendDurably(_ items: [EvidenceItem]) async throws {
         guard !items.isEmpty else { return }
-        let payloads = try items.map(SpoolCodec.encode)
+        try await appendPayloadsDurably(try items.map(SpoolCodec.encode))
+    }
+
+    /// `appendDurably` for payloads already encoded (the SIEM outbox keeps its own records in a
+    /// spool of its own). Each must fit a frame (1...`SpoolFrame.maxPayloadBytes`), else
+    /// nothing is appended.
+    public func appendPayloadsDurably(_ payloads: [[UInt8]]) async throws {
+        guard !payloads.isEmpty else { return }
+        guard payloads.allSatisfy({ !$0.isEmpty && $0.count <= SpoolFrame.maxPayloadBytes }) else {
+            throw SpoolError(.io, "a spool record must be 1...\(SpoolFrame.maxPayloadBytes) bytes")
+        }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let submission = GroupCommitQueue.Submission(payloads: payloads, waiter: continuation)
             let outcome: Result<GroupCommitQueue<CheckedContinuation<Void, any Error>>.SubmitResult, SpoolError> = state.withLock { state in
