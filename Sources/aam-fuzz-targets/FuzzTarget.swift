@@ -19,6 +19,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case mcp
     /// Control-socket line framing and message decoding.
     case control
+    /// The guardrail byte matchers (PII, secrets, denylist) over arbitrary text.
+    case guardrails
 
     /// Runs one input; throws when an invariant fails (a crash is a finding too, by itself).
     public func run(_ input: [UInt8]) throws(InvariantViolation) {
@@ -30,6 +32,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .streams: try StreamTarget.run(input)
         case .mcp: try MCPTarget.run(input)
         case .control: try ControlTarget.run(input)
+        case .guardrails: try GuardrailTarget.run(input)
         }
     }
 }
