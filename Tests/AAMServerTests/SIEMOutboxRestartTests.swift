@@ -44,7 +44,12 @@ struct SIEMOutboxRestartTests {
         try await receiver.restart()
         let second = try await start()
         do {
-            let records = try await receiver.waitForRecords(count: 1)
+            _ = try await receiver.waitForRecords(count: 1)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !receiver.records.contains(where: { $0.raw.contains("outbox-org") }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let records = receiver.records
             let created = records.filter { $0.msgID == "admin" && $0.raw.contains("outbox-org") }
             #expect(!created.isEmpty, "the first run's admin event arrived after the restart: \(records.map(\.raw))")
             _ = try await SIEMExportTests.waitForSink(second, "syslog") { ($0["backlog"] as? Int) == 0 }
