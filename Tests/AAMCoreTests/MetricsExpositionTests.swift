@@ -121,6 +121,12 @@ struct MetricsExpositionTests {
             # HELP aam_spool_backlog_bytes Bytes of evidence in the local spool not yet in the database.
             # TYPE aam_spool_backlog_bytes gauge
             aam_spool_backlog_bytes 700
+            # HELP aam_evidence_quarantined_total Evidence records the database refused for their content, set aside in the quarantine.
+            # TYPE aam_evidence_quarantined_total counter
+            aam_evidence_quarantined_total 0
+            # HELP aam_evidence_quarantine_records Evidence records in the quarantine now (GET /admin/evidence/quarantine).
+            # TYPE aam_evidence_quarantine_records gauge
+            aam_evidence_quarantine_records 0
             # HELP aam_siem_backlog_events Events waiting to be delivered to the SIEM sink.
             # TYPE aam_siem_backlog_events gauge
             aam_siem_backlog_events{sink="syslog"} 3

@@ -86,7 +86,7 @@ import Testing
         #expect(refused.map { items[$0.offset] } == poisoned)
         #expect(await store.stored == items.filter { !poisoned.contains($0) })
         // Bisection: a single bad record costs about 2·log2(n) writes, not n.
-        if poisoned.count == 1 { #expect(await store.writes <= 15) }
+        if poisoned.count == 1 { #expect(await store.writes <= 2 * 8 + 1) }
     }
 
     @Test func aTransientFailureIsThrownAndIsolatesNothing() async throws {
