@@ -48,7 +48,18 @@ enum PostgresMigrations {
             "CREATE INDEX admin_audit_action ON admin_audit (action, sequence)",
             "CREATE INDEX admin_audit_target ON admin_audit (target text_pattern_ops)",
             "CREATE INDEX admin_audit_at ON admin_audit (at_ref)",
-        ])
+        ]),
+        // The call-record chain: each durable batch gets a keyed link (`evidence_chain`), and each
+        // record names its batch (`chain_link`; NULL: not chained, which the verifier reports).
+        Migration(version: 2, statements: [
+            "ALTER TABLE call_records ADD COLUMN chain_link bigint",
+            "CREATE INDEX call_records_chain ON call_records (chain_link, seq)",
+            """
+            CREATE TABLE evidence_chain (
+              sequence bigint PRIMARY KEY, at_ms bigint NOT NULL, first_row bigint NOT NULL, last_row bigint NOT NULL,
+              row_count bigint NOT NULL, columns text NOT NULL, digest text NOT NULL, previous_mac text NOT NULL, mac text NOT NULL)
+            """,
+        ]),
     ]
 }
 

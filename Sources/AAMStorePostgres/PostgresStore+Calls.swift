@@ -36,6 +36,7 @@ extension PostgresStore {
                     logger: logger)
             }
         }
+        try await chainAppended(records)
     }
 
     /// A batch of call records as one array per inserted column.

@@ -2,6 +2,7 @@ import AAMCore
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The production store (`--database postgres://…`): configuration entities, server secrets,
 /// call records and the admin audit trail in one Postgres database, through PostgresNIO's
@@ -29,6 +30,9 @@ public final class PostgresStore: ConfigStore, CallRecordStore, AdminAuditStore 
     let logger: Logger
     let operationTimeout: Duration
     private let runner: Task<Void, Never>
+    /// Keys the call-record chain once attached (`PostgresStore+EvidenceChain`).
+    let chainAuthenticator = Mutex<(any EvidenceAuthenticator)?>(nil)
+    let chainGate = ChainWriteGate()
 
     private init(client: PostgresClient, url: PostgresURL, logger: Logger, operationTimeout: Duration) {
         self.client = client

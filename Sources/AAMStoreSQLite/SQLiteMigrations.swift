@@ -50,5 +50,16 @@ enum SQLiteMigrations {
         Migration(version: 4, statements: [
             "ALTER TABLE call_records ADD COLUMN policy TEXT",
         ]),
+        // The call-record chain: each durable batch gets a keyed link (`evidence_chain`), and each
+        // record names its batch (`chain_link`; NULL: not chained, which the verifier reports).
+        Migration(version: 6, statements: [
+            "ALTER TABLE call_records ADD COLUMN chain_link INTEGER",
+            "CREATE INDEX call_records_chain ON call_records (chain_link, seq)",
+            """
+            CREATE TABLE evidence_chain (
+              sequence INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, first_row INTEGER NOT NULL, last_row INTEGER NOT NULL,
+              row_count INTEGER NOT NULL, columns TEXT NOT NULL, digest TEXT NOT NULL, previous_mac TEXT NOT NULL, mac TEXT NOT NULL)
+            """,
+        ]),
     ]
 }

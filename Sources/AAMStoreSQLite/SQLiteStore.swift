@@ -10,6 +10,9 @@ import SQLiteNIO
 /// thread pool: serializing here keeps multi-statement operations from interleaving.
 public actor SQLiteStore: ConfigStore, CallRecordStore, AdminAuditStore {
     private let connection: SQLiteConnection
+    /// Keys the call-record chain once attached (`SQLiteStore+EvidenceChain`).
+    var chainAuthenticator: (any EvidenceAuthenticator)?
+    let chainGate = ChainWriteGate()
 
     private init(connection: SQLiteConnection) { self.connection = connection }
 
@@ -126,6 +129,7 @@ public actor SQLiteStore: ConfigStore, CallRecordStore, AdminAuditStore {
                 "INSERT OR IGNORE INTO call_records (\(CallRecordColumns.names)) VALUES " + placeholders.joined(separator: ","),
                 binds)
         }
+        try await chainAppended(records)
     }
 
     public func recentCalls(limit: Int) async throws -> [CallRecord] {

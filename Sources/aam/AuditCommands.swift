@@ -10,24 +10,67 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute the hash chain from the database; report the first modified, missing or inserted row.",
-            discussion: "Exit status: 0 intact, 1 broken, 2 the database could not be read.")
+            abstract: "Verify the evidence chains: the keyed admin audit chain and the call-record batch chain.",
+            discussion: """
+                Asks the running aamd (GET /admin/audit/verify), which verifies with the chain keys it holds; with \
+                --database, reads the database directly and needs the master key (AAM_MASTER_KEY or AAM_MASTER_KEY_FILE). \
+                Anchors (--anchor chain:SEQ:LINK, or --anchor-file with `evidence anchor` log lines) catch a deleted tail. \
+                Exit status: 0 intact, 1 broken, 2 the evidence could not be read.
+                """)
 
-        @Option(help: "sqlite:PATH or postgres://… (default: AAM_DATABASE_URL, else sqlite:./aam-data/aam.db).")
+        @OptionGroup var admin: AdminOptions
+
+        @Option(help: "Verify offline from sqlite:PATH or postgres://… instead of asking aamd (needs the master key).")
         var database: String?
 
+        @Option(name: .customLong("anchor"), help: "A recorded head: audit:SEQ:LINK or calls:SEQ:LINK (repeatable).")
+        var anchors: [String] = []
+
+        @Option(name: .customLong("anchor-file"), help: "A log file: every `evidence anchor` line in it is checked.")
+        var anchorFile: String?
+
         func run() async throws {
-            let url = database ?? ProcessInfo.processInfo.environment["AAM_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-                ?? "sqlite:./aam-data/aam.db"
-            let verifier: AuditChainVerifier
+            var parsed: [EvidenceAnchor] = []
+            for text in anchors {
+                guard let anchor = EvidenceAnchor(parsing: text) else {
+                    FileHandle.standardError.write(Data("aam audit verify: --anchor must be audit:SEQ:LINK or calls:SEQ:LINK, got '\(text.prefix(80))'\n".utf8))
+                    throw ExitCode(2)
+                }
+                parsed.append(anchor)
+            }
+            if let anchorFile {
+                guard let data = FileManager.default.contents(atPath: anchorFile) else {
+                    FileHandle.standardError.write(Data("aam audit verify: cannot read the anchor file \(anchorFile)\n".utf8))
+                    throw ExitCode(2)
+                }
+                parsed += EvidenceAnchor.anchors(inLog: String(decoding: data, as: UTF8.self))
+            }
+            // Through the API, the latest anchors up to its limit (the newest catch truncation).
+            let report: EvidenceReport
             do {
-                verifier = try await AuditTrailReader.verify(database: url)
+                if let database {
+                    report = try await offline(database, parsed)
+                } else {
+                    report = try await online(Array(parsed.suffix(AuditAPILimits.maxAnchors)))
+                }
             } catch {
                 FileHandle.standardError.write(Data("aam audit verify: \(error)\n".utf8))
                 throw ExitCode(2)
             }
-            print("audit chain \(verifier.summary)")
-            if verifier.problem != nil { throw ExitCode(1) }
+            for line in report.lines { print(line) }
+            if !report.ok { throw ExitCode(1) }
+        }
+
+        private func offline(_ url: String, _ anchors: [EvidenceAnchor]) async throws -> EvidenceReport {
+            try await AuditTrailReader.verify(database: url, environment: ProcessInfo.processInfo.environment, anchors: anchors)
+        }
+
+        private func online(_ anchors: [EvidenceAnchor]) async throws -> EvidenceReport {
+            var components = URLComponents()
+            components.queryItems = anchors.map { URLQueryItem(name: "anchor", value: $0.description) }
+            let query = anchors.isEmpty ? "" : "?" + (components.percentEncodedQuery ?? "")
+            let reply = try await AdminClient(options: admin).expect(.GET, "/admin/audit/verify" + query)
+            return try JSONDecoder().decode(EvidenceReport.self, from: Data(reply.body))
         }
     }
 
@@ -57,4 +100,9 @@ struct AuditCommand: AsyncParsableCommand {
             if let next = page["next"] as? Int { print("more: aam audit list --after \(next)") }
         }
     }
+}
+
+/// Limits of `GET /admin/audit/verify` the CLI respects.
+enum AuditAPILimits {
+    static let maxAnchors = 100
 }

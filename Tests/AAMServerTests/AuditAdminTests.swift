@@ -98,7 +98,7 @@ struct AuditRecordingTests {
 
             // The chain verifies, and the console/SIEM bus event is still published.
             let log = try #require(await harness.gateway.runtime.registry.audit)
-            let verifier = try await AuditTrailReader.verify(log.store)
+            let verifier = try await EvidenceVerification.verifyAudit(log.store, keys: try #require(log.keys))
             #expect(verifier.summary == "OK: \(entries.count) entries, last sequence \(entries.count), head hash \(stored.last?.hash ?? "")")
             var iterator = events.events.makeAsyncIterator()
             guard case .adminChange(let actor, let action, _)? = await iterator.next() else { throw HarnessError("no admin change event") }

@@ -25,7 +25,7 @@ struct AuditLogTests {
         let expectedCount: Int = (0..<40).map { (number: Int) -> Int in number % 3 + 1 }.reduce(0, +)
         #expect(entries.count == expectedCount)
         #expect(entries.map(\.sequence) == Array(1...Int64(entries.count)))
-        let verifier = try await AuditTrailReader.verify(store, pageSize: 7)
+        let verifier = try await EvidenceVerification.verifyLegacy(store, pageSize: 7)
         #expect(verifier.problem == nil)
         #expect(verifier.count == entries.count)
         #expect(verifier.headHash == entries.last?.hash)
@@ -38,7 +38,7 @@ struct AuditLogTests {
         let next = try await AuditLog(store: store, sink: DirectEvidenceSink(audit: store), clock: AuditTestClock()).append([draft(3)])
         #expect(next.map(\.sequence) == [3])
         #expect(next[0].previousHash == first[1].hash)
-        #expect(try await AuditTrailReader.verify(store).summary.hasPrefix("OK: 3 entries, last sequence 3"))
+        #expect(try await EvidenceVerification.verifyLegacy(store).summary.hasPrefix("OK: 3 entries, last sequence 3"))
     }
 
     @Test("a failed append is reported, hands out no sequence, and the next one follows the last durable entry")
@@ -51,7 +51,7 @@ struct AuditLogTests {
         let after = try await log.append([draft(3)])
         #expect(after.map(\.sequence) == [2])
         #expect(store.all.map(\.target) == ["test:1", "test:3"])
-        #expect(try await AuditTrailReader.verify(store).problem == nil)
+        #expect(try await EvidenceVerification.verifyLegacy(store).problem == nil)
     }
 
     @Test("with a sink ahead of the store (an undrained spool), sequences keep advancing")
@@ -137,7 +137,7 @@ struct AuditRegistryTests {
         await #expect(throws: FailingConfigStore.Unreachable.self) { _ = try await registry.createOrg(ScopeInput(id: "acme"), actor: "operator:alice") }
         #expect(await registry.currentState.orgs.isEmpty)
         #expect(store.all.map { "\($0.sequence) \($0.action) \($0.target)" } == ["1 org.create org:acme", "2 org.create.failed org:acme"])
-        #expect(try await AuditTrailReader.verify(store).problem == nil)
+        #expect(try await EvidenceVerification.verifyLegacy(store).problem == nil)
     }
 
     @Test("concurrent changes are serialized: none is lost and each entry's before is the previous after")

@@ -1,4 +1,5 @@
 import AAMCore
+import AAMSecrets
 import AAMStorePostgres
 import Foundation
 import Testing
@@ -9,10 +10,17 @@ import Testing
 /// `aam audit verify` must name the first modified, missing or inserted row.
 @Suite("Admin audit: tamper evidence on a real SQLite store", .serialized)
 struct AuditTamperTests {
+    /// The master key every daemon and verifier of this suite uses (the chain key derives from it).
+    static let masterKeyText = MasterKey.generateBase64()
+    static var masterKey: MasterKey { get throws { try MasterKey(base64: masterKeyText) } }
+
+    static func report(_ path: String) async throws -> EvidenceReport {
+        try await AuditTrailReader.verify(database: "sqlite:\(path)", masterKey: try masterKey)
+    }
     /// Fills a fresh SQLite database with audited changes; returns its path and entry count.
     static func populatedDatabase(in directory: URL) async throws -> (path: String, count: Int) {
         let path = directory.appendingPathComponent("aam.db").path
-        let harness = try await GatewayHarness.start(database: "sqlite:\(path)")
+        let harness = try await GatewayHarness.start(database: "sqlite:\(path)", masterKey: masterKeyText)
         do {
             for index in 1...3 { try await harness.adminOK(.POST, "/admin/orgs", json: #"{"id":"org\#(index)"}"#) }
             let key = try await harness.issueKey(org: "org1")
@@ -24,7 +32,7 @@ struct AuditTamperTests {
         }
         // Read after the stop: with a spool, entries reach the database when it drains.
         await harness.stop()
-        let count = try await AuditTrailReader.verify(database: "sqlite:\(path)").count
+        let count = try await report(path).audit.links
         return (path, count)
     }
 
@@ -48,7 +56,7 @@ struct AuditTamperTests {
     }
 
     static func verdict(_ path: String) async throws -> String {
-        "audit chain " + (try await AuditTrailReader.verify(database: "sqlite:\(path)")).summary
+        "audit chain " + (try await report(path)).audit.summary
     }
 
     @Test("an untouched trail verifies; an edited, a deleted and a forged row are each named")
@@ -58,8 +66,8 @@ struct AuditTamperTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let (path, count) = try await Self.populatedDatabase(in: directory)
         #expect(count == 6)
-        let intact = try await AuditTrailReader.verify(database: "sqlite:\(path)")
-        #expect(intact.summary == "OK: \(count) entries, last sequence \(count), head hash \(intact.headHash)")
+        let intact = try await Self.report(path).audit
+        #expect(intact.summary == "OK: \(count) entries, last sequence \(count), head hash \(intact.head)")
 
         let edited = try Self.tampered(path, "UPDATE admin_audit SET action = 'org.delete' WHERE sequence = 3", in: directory, name: "edited")
         #expect(try await Self.verdict(edited) == "audit chain BROKEN at sequence 3: modified (its content does not match its hash)")
@@ -88,18 +96,19 @@ struct AuditTamperTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let (path, count) = try await Self.populatedDatabase(in: directory)
-        let head = try await AuditTrailReader.verify(database: "sqlite:\(path)").headHash
+        let head = try await Self.report(path).audit.head
+        let key = ["AAM_MASTER_KEY": Self.masterKeyText]
 
-        let good = try await runAAM(["audit", "verify", "--database", "sqlite:\(path)"])
+        let good = try await runAAM(["audit", "verify", "--database", "sqlite:\(path)"], environment: key)
         #expect(good.status == 0)
         #expect(good.line == "audit chain OK: \(count) entries, last sequence \(count), head hash \(head)")
 
         let deleted = try Self.tampered(path, "DELETE FROM admin_audit WHERE sequence IN (2, 3)", in: directory, name: "deleted")
-        let bad = try await runAAM(["audit", "verify"], environment: ["AAM_DATABASE_URL": "sqlite:\(deleted)"])
+        let bad = try await runAAM(["audit", "verify", "--database", "sqlite:\(deleted)"], environment: key)
         #expect(bad.status == 1)
         #expect(bad.line == "audit chain BROKEN at sequence 2: missing (sequences 2-3 are absent; the next row present is sequence 4)")
 
-        let unreadable = try await runAAM(["audit", "verify", "--database", "memory"], marker: "aam audit verify:")
+        let unreadable = try await runAAM(["audit", "verify", "--database", "memory"], environment: key, marker: "aam audit verify:")
         #expect(unreadable.status == 2)
         #expect(unreadable.line?.contains("no audit trail to verify") == true)
     }
@@ -124,7 +133,9 @@ struct AuditTamperPostgresTests {
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("aam-audit-spool-\(Identifiers.random(8))")
         defer { try? FileManager.default.removeItem(at: spool) }
         do {
-            let harness = try await GatewayHarness.start(database: url.unmaskedString) { $0.evidence.spoolDirectory = spool.path }
+            let harness = try await GatewayHarness.start(database: url.unmaskedString, masterKey: AuditTamperTests.masterKeyText) {
+                $0.evidence.spoolDirectory = spool.path
+            }
             do {
                 for index in 1...4 { try await harness.adminOK(.POST, "/admin/orgs", json: #"{"id":"org\#(index)"}"#) }
             } catch {
@@ -133,7 +144,7 @@ struct AuditTamperPostgresTests {
             }
             await harness.stop()
             func verify() async throws -> (status: Int32, output: String) {
-                let run = try await runAAM(["audit", "verify", "--database", url.unmaskedString])
+                let run = try await runAAM(["audit", "verify", "--database", url.unmaskedString], environment: ["AAM_MASTER_KEY": AuditTamperTests.masterKeyText])
                 return (run.status, run.line ?? "")
             }
             let intact = try await verify()

@@ -21,11 +21,29 @@ public struct AuditDraft: Sendable, Hashable {
     }
 }
 
-/// Builds hash-chained audit entries: each one carries the hash of the one before it.
+/// Builds chained audit entries: each one carries the link of the one before it.
+///
+/// Keyed (production): an entry's `hash` is `hmac-sha256:<key id>:<MAC>` over its canonical
+/// form, which includes the previous entry's `hash`, so each MAC is HMAC(chain key, previous
+/// MAC || entry) and only the holder of the chain key can write or rewrite a link. Unkeyed
+/// (`init(hash:)`): the legacy SHA-256 chain, kept to verify entries written before keying.
 public struct AuditChain: Sendable {
+    /// The unkeyed hash (SHA-256): legacy links, and digests.
     public let hash: AuditHashFunction
+    /// Keys new links when set.
+    public let authenticator: (any EvidenceAuthenticator)?
 
-    public init(hash: @escaping AuditHashFunction) { self.hash = hash }
+    /// An unkeyed chain (legacy SHA-256 links; tests of the canonical form).
+    public init(hash: @escaping AuditHashFunction) {
+        self.hash = hash
+        self.authenticator = nil
+    }
+
+    /// A keyed chain: new links are HMACs under the authenticator's current key.
+    public init(authenticator: any EvidenceAuthenticator) {
+        self.hash = { authenticator.digest($0) }
+        self.authenticator = authenticator
+    }
 
     /// The entry that follows `previous` (nil: the chain's first entry), at `at` rounded to the
     /// millisecond, with its channel derived from the actor and its hash computed.
@@ -39,11 +57,18 @@ public struct AuditChain: Sendable {
             sequence: afterSequence + 1, at: AuditCanonicalForm.normalized(at), actor: draft.actor,
             channel: AuditChannel.of(actor: draft.actor), action: draft.action, target: draft.target, before: draft.before,
             after: draft.after, previousHash: previousHash, hash: "")
-        entry.hash = hash(AuditCanonicalForm.bytes(of: entry))
+        entry.hash = link(of: entry)
         return entry
     }
 
-    /// The hash `entry` should carry, recomputed from its content.
+    /// The link `entry` gets when written now: keyed when the chain is, else the SHA-256.
+    public func link(of entry: AdminAuditEntry) -> String {
+        let bytes = AuditCanonicalForm.bytes(of: entry)
+        if let authenticator { return EvidenceMAC.current(bytes, authenticator) }
+        return hash(bytes)
+    }
+
+    /// The unkeyed (legacy) hash `entry` should carry, recomputed from its content.
     public func expectedHash(of entry: AdminAuditEntry) -> String {
         hash(AuditCanonicalForm.bytes(of: entry))
     }

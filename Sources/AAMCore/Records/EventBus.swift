@@ -21,6 +21,9 @@ public enum GatewayEvent: Sendable, Hashable, Codable {
     case spoolAlarm(backlogBytes: Int, limitBytes: Int)
     /// An AgentPolicy decided a workload's model or tool call (allow or deny).
     case policyDecision(requestId: String, evidence: PolicyEvidence)
+    /// The heads of the evidence chains, recorded outside the database (log, SIEM) so that a
+    /// deleted tail is caught by `aam audit verify --anchor`.
+    case evidenceAnchor([EvidenceAnchor])
 }
 
 /// In-process fan-out of `GatewayEvent`s.

@@ -38,6 +38,7 @@ public struct SIEMNormalizer: Sendable {
             return normalizeSpoolAlarm(backlogBytes: backlogBytes, limitBytes: limitBytes, at: observedAt)
         }
         if case .policyDecision(let requestID, let evidence) = event { return normalize(Self.decision(evidence, requestID: requestID)) }
+        if case .evidenceAnchor(let anchors) = event { return normalizeAnchor(anchors, at: observedAt) }
         return nil
     }
 
@@ -214,6 +215,25 @@ public struct SIEMNormalizer: Sendable {
             ("metadata", metadata(correlation: nil)),
         ]
         return SIEMEvent(kind: .pricing, time: time, severityID: 2, requestID: nil, body: .object(members))
+    }
+
+    /// The heads of the evidence chains (audit trail, call-record batches), kept by the SIEM as
+    /// anchors: `aam audit verify --anchor chain:SEQ:LINK` checks the database still reaches them.
+    func normalizeAnchor(_ anchors: [EvidenceAnchor], at time: Date) -> SIEMEvent {
+        var members = header(category: (6, "Application Activity"), class: (6002, "Application Lifecycle"), activity: (99, "Other"), time: time, severity: 1)
+        members += [
+            ("activity_detail", .string("evidence_anchor")),
+            ("outcome", .string("success")),
+            ("actor", .object([("type", .string("gateway")), ("name", .string("evidence"))])),
+            ("resource", .object([
+                ("type", .string("evidence_chain")),
+                ("anchors", .array(anchors.map { anchor in
+                    .object([("chain", .string(anchor.chain.rawValue)), ("sequence", .int(anchor.sequence)), ("link", .string(anchor.link))])
+                })),
+            ])),
+            ("metadata", metadata(correlation: nil)),
+        ]
+        return SIEMEvent(kind: .evidence, time: time, severityID: 1, requestID: nil, body: .object(members))
     }
 
     /// The evidence spool is filling (the database is away): evidence, and soon service, at risk.

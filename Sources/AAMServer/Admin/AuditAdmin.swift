@@ -114,8 +114,45 @@ enum AuditAdmin {
     }
 }
 
+/// `GET /admin/audit/verify`: runs the evidence verifier server side, with the chain keys
+/// (never returned), over the admin audit chain and the call-record chain.
+///
+/// Query: `anchor` (repeatable, at most 100): `audit:SEQ:LINK` or `calls:SEQ:LINK`, a head
+/// recorded outside the database (an `evidence anchor` log line, a SIEM event); each chain must
+/// reach every anchor of its own and hold the same link there. Answer: `EvidenceReport`, 200
+/// whether intact or broken (`ok` says which).
+enum AuditVerifyAdmin {
+    static let maxAnchors = 100
+
+    static func anchors(_ parameters: [(name: String, value: String)]) throws(AdminError) -> [EvidenceAnchor] {
+        var anchors: [EvidenceAnchor] = []
+        for (name, value) in parameters {
+            guard name == "anchor" else { throw AdminError("unknown query parameter (expected anchor)", field: name) }
+            guard let anchor = EvidenceAnchor(parsing: value) else {
+                throw AdminError("must be audit:SEQ:LINK or calls:SEQ:LINK (a sequence >= 1 and the link an anchor recorded)", field: name)
+            }
+            anchors.append(anchor)
+        }
+        guard anchors.count <= maxAnchors else { throw AdminError("at most \(maxAnchors) anchors", field: "anchor") }
+        return anchors
+    }
+}
+
 extension AdminRoutes {
     func registerAudit(on admin: RouterGroup<GatewayContext>) {
+        admin.get("audit/verify") { request, context in await guarded(request, context) { _ in
+            let anchors = try AuditVerifyAdmin.anchors(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+            guard let log = await registry.audit, let keys = log.keys else {
+                throw AdminError(status: 503, "the admin audit trail is not available", code: "audit_unavailable")
+            }
+            let report: EvidenceReport
+            do {
+                report = try await EvidenceVerification.report(audit: log.store, calls: log.callChain, keys: keys, anchors: anchors)
+            } catch {
+                throw AdminError(status: 503, "the evidence could not be read from the database; retry when it is reachable", code: "store_unavailable")
+            }
+            return Responses.json(report)
+        } }
         admin.get("audit") { request, context in await guarded(request, context) { _ in
             let query = try AuditAdmin.query(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
             guard let log = await registry.audit else { throw AdminError(status: 503, "the admin audit trail is not available", code: "audit_unavailable") }

@@ -13,6 +13,9 @@ import Foundation
 /// behind what is durable, so re-reading it would hand out sequences again. A failed append
 /// leaves the head where it was; this relies on the sink's contract that a failed
 /// `appendDurably` made nothing durable.
+///
+/// Keyed (`keys` given, as `aamd` runs): every new link is an HMAC under the current chain key
+/// (see `AuditChain`); `keyChain()` upgrades a trail written before keying with one marker entry.
 public actor AuditLog {
     /// Where the entries end up (also read by `GET /admin/audit`).
     public nonisolated let store: any AdminAuditStore
@@ -21,12 +24,35 @@ public actor AuditLog {
     private let clock: any WallClock
     private let gate = SerialGate()
     private var head: (sequence: Int64, hash: String)?
+    /// The chain keys (nil: an unkeyed legacy chain, for tests of the chain itself).
+    public nonisolated let keys: EvidenceChainKeyring?
+    /// Where the call-record chain lives (nil when the store keeps none, e.g. in memory).
+    public nonisolated let callChain: (any EvidenceChainStore)?
+    /// Told how many entries each append made durable (the anchor service counts them).
+    private let appended: AsyncStream<Int>.Continuation?
 
     public init(store: any AdminAuditStore, sink: any EvidenceSink, clock: any WallClock, chain: AuditChain = AuditHasher.chain) {
         self.store = store
         self.sink = sink
         self.chain = chain
         self.clock = clock
+        self.keys = nil
+        self.callChain = nil
+        self.appended = nil
+    }
+
+    /// A keyed log: links are HMACs under `keys`' current chain key.
+    public init(
+        store: any AdminAuditStore, sink: any EvidenceSink, clock: any WallClock, keys: EvidenceChainKeyring,
+        callChain: (any EvidenceChainStore)?, appended: AsyncStream<Int>.Continuation? = nil
+    ) {
+        self.store = store
+        self.sink = sink
+        self.chain = AuditChain(authenticator: keys)
+        self.clock = clock
+        self.keys = keys
+        self.callChain = callChain
+        self.appended = appended
     }
 
     /// Appends the drafts as consecutive entries, all stamped with the same time, durably.
@@ -46,6 +72,7 @@ public actor AuditLog {
         }
         try await sink.appendDurably(entries.map { .audit($0) })
         head = (sequence, hash)
+        appended?.yield(entries.count)
         return entries
     }
 
@@ -56,5 +83,26 @@ public actor AuditLog {
         let loaded = (last?.sequence ?? 0, last?.hash ?? AuditCanonicalForm.genesisHash)
         head = loaded
         return loaded
+    }
+
+    /// Keys a trail that was written before the chain was keyed: verifies its unkeyed SHA-256
+    /// links once, then appends a `audit.chain.keyed` marker, keyed, whose `before` names the
+    /// legacy head and the verdict. From the marker on every link is keyed, and the verifier
+    /// refuses an unkeyed link after a keyed one, so the legacy prefix can no longer be
+    /// rewritten either (the marker's MAC covers its head). Returns the marker, or nil when the
+    /// trail is empty or already keyed. Run after the spool replay (the store must be current).
+    @discardableResult
+    public func keyChain() async throws -> AdminAuditEntry? {
+        guard let keys else { return nil }
+        let (sequence, hash) = try await currentHead()
+        guard sequence > 0, EvidenceMAC.parse(hash) == nil else { return nil }
+        let legacy = try await EvidenceVerification.verifyLegacy(store)
+        let before = AuditDocument.canonical(
+            .object([
+                "legacyEntries": .number(Double(legacy.count)), "legacyHead": .string(hash),
+                "legacyVerdict": .string(legacy.summary),
+            ]))
+        let after = AuditDocument.canonical(.object(["chainKey": .string(keys.currentKeyID), "scheme": .string(EvidenceMAC.scheme)]))
+        return try await append([AuditDraft(actor: "system", action: "audit.chain.keyed", target: "audit:chain", before: before, after: after)]).first
     }
 }

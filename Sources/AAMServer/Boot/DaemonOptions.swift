@@ -26,6 +26,8 @@ public struct DaemonOptions: Sendable {
     public var siem = SIEMSettings()
     /// Evidence durability: `--durability strict|batched`, `--spool-dir`, `--spool-max-bytes`, `--spool-flush-ms`.
     public var evidence = EvidenceSettings()
+    /// How often the evidence chain heads are anchored in the log and the SIEM stream.
+    public var anchors = EvidenceAnchorSettings()
     /// Workload identity: `--trust-bundles`, `--jwt-audience`, `--mtls-listen`, `--tls-cert`, `--tls-key`.
     public var workloads = WorkloadSettings()
     /// The wall clock; tests inject a `ManualClock` to drive cooldowns and expiry.

@@ -31,6 +31,8 @@ public final class Gateway: Sendable {
     public let siem: SIEMExporter
     /// The evidence spool's backlog for `/metrics` (empty until a spool reports here).
     let evidenceBacklog = EvidenceBacklogSlot()
+    /// Anchors the evidence chain heads in the log and the SIEM stream (set once assembled).
+    let anchorService = Mutex<EvidenceAnchorService?>(nil)
 
     /// Builds the gateway. Throws `StartupError` with a one-line reason when it cannot start.
     public static func build(options: DaemonOptions, logger: Logger) async throws -> Gateway {
@@ -49,15 +51,19 @@ public final class Gateway: Sendable {
         let vault = CredentialVault(master: options.masterKey)
         let keys: KeyAuthority
         let state: ConfigState
+        let chainKeys: EvidenceChainKeyring
         do {
             keys = try await KeyAuthority.bootstrap(store: stores.config, vault: vault)
             state = try await stores.config.loadState()
         } catch let error as SecretsError {
+            chainKeys = try await EvidenceChainKeyring.bootstrap(store: stores.config, sealer: vault.current)
             throw StartupError("cannot unseal the stored secrets with this master key (\(options.masterKey.id)): \(error.message)")
         }
         try MCPCredentialCheck.verify(state.mcpServers, vault: vault)
         let bus = EventBus()
         // The spool before anything serves: records of a previous run are replayed below.
+        // Chained before the spool replay, so records of an unchained past are adopted first.
+        try await EvidenceIntegrity.chainCalls(stores.chain, keys: chainKeys, logger: logger)
         let evidence = try EvidenceWriter.open(
             settings: options.evidence, database: options.database, calls: stores.calls, audit: stores.audit, bus: bus, logger: logger)
         let holder = SnapshotHolder()
@@ -65,7 +71,10 @@ public final class Gateway: Sendable {
         let health = HealthRegistry(policy: options.healthPolicy)
         let registry = ConfigRegistry(state: state, store: stores.config, holder: holder, vault: vault, bus: bus, clock: clock, health: health)
         // Every change from here on, the config file's included, is audited before it applies.
-        await registry.attachAudit(AuditLog(store: stores.audit, sink: evidence, clock: clock))
+        let (appended, appendedContinuation) = AsyncStream<Int>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        let auditLog = AuditLog(
+            store: stores.audit, sink: evidence, clock: clock, keys: chainKeys, callChain: stores.chain, appended: appendedContinuation)
+        await registry.attachAudit(auditLog)
         let transport = HTTPUpstreamTransport(
             connectionsPerHost: options.dataPlane.upstreamConnectionsPerHost, connectTimeoutMs: options.dataPlane.upstreamConnectTimeoutMs,
             idleTimeoutMs: options.dataPlane.upstreamIdleTimeoutMs)
@@ -83,6 +92,11 @@ public final class Gateway: Sendable {
             try await restoring { try await GovernancePersistence.restorePrices(runtime: runtime, store: stores.config) }
             if let path = options.configPath {
                 try await gateway.applyConfigFile(path)
+            try await EvidenceIntegrity.keyAuditChain(auditLog, logger: logger)
+            gateway.anchorService.withLock {
+                $0 = EvidenceAnchorService(
+                    audit: auditLog, calls: stores.chain, bus: bus, logger: logger, settings: options.anchors, appended: appended)
+            }
             }
             // Spend is replayed against the scope chains of the applied configuration.
             try await restoring { try await GovernancePersistence.restoreSpend(runtime: runtime, store: stores.config, calls: stores.calls) }
@@ -191,6 +205,8 @@ public final class Gateway: Sendable {
         // Before the HTTP application, so they stop after it and count/export its last calls.
         services.insert(contentsOf: [metrics, siem] as [any Service], at: services.count - 1)
         // Before the HTTP application, so it stops after it (services stop in reverse order).
+        // Before the writer, so it stops after it: the shutdown anchor names the final heads.
+        if let anchors = anchorService.withLock({ $0 }) { services.insert(anchors, at: 1) }
         if let control = try makeControlSocketService() { services.insert(control, at: services.count - 1) }
         if handleSignals, let path = options.configPath {
             services.insert(ConfigReloadService(gateway: self, path: path, logger: runtime.logger), at: 0)

@@ -9,6 +9,8 @@ enum StoreFactory {
         let config: any ConfigStore
         let calls: any CallRecordStore
         let audit: any AdminAuditStore
+        /// The call-record chain (nil for the in-memory store, which keeps none).
+        var chain: (any EvidenceChainStore)? = nil
         let close: @Sendable () async -> Void
     }
 
@@ -23,7 +25,7 @@ enum StoreFactory {
             do { store = try await SQLiteStore.open(path: path) } catch {
                 throw StartupError("cannot open the SQLite database at \(path): \(error)")
             }
-            return Stores(config: store, calls: store, audit: store, close: { try? await store.close() })
+            return Stores(config: store, calls: store, audit: store, chain: store, close: { try? await store.close() })
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             let store: PostgresStore
@@ -31,7 +33,7 @@ enum StoreFactory {
                 // PostgresStoreError names the URL with its password masked and says why.
                 throw StartupError("cannot open the Postgres store: \(error)")
             }
-            return Stores(config: store, calls: store, audit: store, close: { await store.close() })
+            return Stores(config: store, calls: store, audit: store, chain: store, close: { await store.close() })
         }
         throw StartupError("--database must be sqlite:PATH, postgres://… or memory, got '\(url.prefix(40))'")
     }

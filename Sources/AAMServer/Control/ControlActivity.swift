@@ -83,7 +83,7 @@ enum ControlEventMapper {
             return ControlEvent(kind: .adminChange, adminChange: AdminChangeRow(time: now, actor: actor, action: action, target: target))
         case .policyDecision(let requestId, let evidence):
             return ControlEvent(kind: .policyDecision, policyDecision: decisionRow(evidence, requestId: requestId))
-        case .modelUnpriced, .spoolAlarm:
+        case .modelUnpriced, .spoolAlarm, .evidenceAnchor:
             return nil
         }
     }

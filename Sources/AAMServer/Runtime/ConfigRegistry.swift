@@ -159,6 +159,8 @@ public actor ConfigRegistry {
         if let pepper = try await store.serverSecret(named: PepperVault.secretName) {
             try await store.setServerSecret(named: PepperVault.secretName, value: try PepperVault.rewrap(pepper, from: old, to: newMaster))
         }
+        // The evidence chain keys: the old one stays (sealed under both master keys) to verify older links.
+        try await audit?.keys?.rotate(from: old, to: newMaster, store: store)
         // Swap the vault before publishing the snapshot whose credentials need the new key.
         vault.replaceMaster(newMaster)
         try await persistAndPublish(draft, changed: changed, actor: who, action: action, target: target)
