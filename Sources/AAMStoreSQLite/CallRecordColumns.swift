@@ -7,10 +7,10 @@ enum CallRecordColumns {
     static let names = """
         request_id, started_at, key_id, key_prefix, org_id, team_id, project_id, endpoint, alias, provider, \
         deployment, upstream_model, status, outcome, error_class, prompt_tokens, completion_tokens, latency_ms, \
-        ttft_ms, streamed, attempts, guardrails, cost_usd, price_version, policy
+        ttft_ms, streamed, attempts, guardrails, cost_usd, price_version, policy, usage_estimated
         """
     /// Number of columns in `names` (placeholders per row).
-    static let count = 25
+    static let count = 26
 
     static func binds(_ record: CallRecord) -> [SQLiteData] {
         func text(_ value: String?) -> SQLiteData { value.map(SQLiteData.text) ?? .null }
@@ -25,7 +25,7 @@ enum CallRecordColumns {
             text(record.errorClass), .integer(record.promptTokens), .integer(record.completionTokens),
             .float(record.latencyMs), record.ttftMs.map(SQLiteData.float) ?? .null,
             .integer(record.streamed ? 1 : 0), .text(attempts), .text(guardrails), text(record.costUSD), text(record.priceVersion),
-            text(policy),
+            text(policy), .integer(record.usageEstimated ? 1 : 0),
         ]
     }
 
@@ -50,6 +50,7 @@ enum CallRecordColumns {
         record.costUSD = text("cost_usd")
         record.priceVersion = text("price_version")
         record.policy = text("policy").flatMap { try? JSONDecoder().decode(PolicyEvidence.self, from: Data($0.utf8)) }
+        record.usageEstimated = (row.column("usage_estimated")?.integer ?? 0) != 0
         return record
     }
 }

@@ -50,6 +50,10 @@ enum SQLiteMigrations {
         Migration(version: 4, statements: [
             "ALTER TABLE call_records ADD COLUMN policy TEXT",
         ]),
+        // A stream that ended early is billed on the gateway's estimate, and its record says so.
+        Migration(version: 5, statements: [
+            "ALTER TABLE call_records ADD COLUMN usage_estimated INTEGER NOT NULL DEFAULT 0",
+        ]),
         // The call-record chain: each durable batch gets a keyed link (`evidence_chain`), and each
         // record names its batch (`chain_link`; NULL: not chained, which the verifier reports).
         Migration(version: 6, statements: [

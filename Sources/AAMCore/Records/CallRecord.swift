@@ -70,6 +70,9 @@ public struct CallRecord: Sendable, Hashable, Codable {
     /// For a call by a workload (SPIFFE identity): the identity and what its AgentPolicy
     /// decided (policy, version, rule, outcome, reason). Nil for virtual-key calls.
     public var policy: PolicyEvidence?
+    /// True when the tokens (and so the cost) are the gateway's estimate, not the vendor's
+    /// report: a stream that ended early settles what was delivered (`EarlyEndSettlement`).
+    public var usageEstimated = false
 
     public init(
         requestId: String, startedAt: Date, keyId: String? = nil, keyPrefix: String? = nil,
@@ -106,7 +109,7 @@ public struct CallRecord: Sendable, Hashable, Codable {
     private enum CodingKeys: String, CodingKey {
         case requestId, startedAt, keyId, keyPrefix, orgId, teamId, projectId, endpoint, alias, provider, deployment
         case upstreamModel, status, outcome, errorClass, promptTokens, completionTokens, latencyMs, ttftMs, streamed
-        case attempts, guardrails, costUSD, priceVersion, policy
+        case attempts, guardrails, costUSD, priceVersion, policy, usageEstimated
     }
 
     /// Decodes records written before guardrails existed (no `guardrails` member) as having none.
@@ -137,5 +140,6 @@ public struct CallRecord: Sendable, Hashable, Codable {
         costUSD = try c.decodeIfPresent(String.self, forKey: .costUSD)
         priceVersion = try c.decodeIfPresent(String.self, forKey: .priceVersion)
         policy = try c.decodeIfPresent(PolicyEvidence.self, forKey: .policy)
+        usageEstimated = try c.decodeIfPresent(Bool.self, forKey: .usageEstimated) ?? false
     }
 }

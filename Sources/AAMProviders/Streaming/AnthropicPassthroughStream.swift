@@ -6,6 +6,7 @@ public struct AnthropicPassthroughStream: StreamTranslator {
     public private(set) var usage: TokenUsage?
     public private(set) var sawTerminalEvent = false
     public private(set) var emittedContent = false
+    public private(set) var outputBytes = 0
     public private(set) var upstreamError: UpstreamStreamError?
 
     /// Creates a pass-through translator.
@@ -29,6 +30,7 @@ public struct AnthropicPassthroughStream: StreamTranslator {
             }
         case "content_block_start", "content_block_delta":
             emittedContent = true
+            outputBytes = StreamOutputMeter.adding(outputBytes, StreamOutputMeter.anthropic.bytes(in: event.data))
         case "message_stop":
             sawTerminalEvent = true
         case "error":

@@ -20,6 +20,7 @@ public struct AnthropicToOpenAIStream: StreamTranslator {
     public private(set) var usage: TokenUsage?
     public private(set) var sawTerminalEvent = false
     public private(set) var emittedContent = false
+    public private(set) var outputBytes = 0
     public private(set) var upstreamError: UpstreamStreamError?
 
     /// - Parameters:
@@ -49,6 +50,7 @@ public struct AnthropicToOpenAIStream: StreamTranslator {
             switch try block.string("type") {
             case "text":
                 let text = try block.optionalString("text") ?? ""
+                count(text)
                 return text.isEmpty ? [] : contentChunk(["content": .string(text)])
             case "tool_use":
                 let toolIndex = toolIndexByBlock.count
@@ -66,13 +68,19 @@ public struct AnthropicToOpenAIStream: StreamTranslator {
             let delta = try payload.object("delta")
             switch try delta.string("type") {
             case "text_delta":
-                return contentChunk(["content": .string(try delta.string("text"))])
+                let text = try delta.string("text")
+                count(text)
+                return contentChunk(["content": .string(text)])
             case "input_json_delta":
                 let partial = try delta.optionalString("partial_json") ?? ""
+                count(partial)
                 guard !partial.isEmpty, let toolIndex = toolIndexByBlock[index] else { return [] }
                 return contentChunk(["tool_calls": [["index": .int(toolIndex), "function": ["arguments": .string(partial)]]]])
+            case "thinking_delta":
+                count(((try? delta.optionalString("thinking")) ?? nil) ?? "")  // billed, though OpenAI has no form for it
+                return []
             default:
-                return []  // thinking, signature, citations
+                return []  // signature, citations
             }
         case "message_delta":
             if let usageObject = try payload.optionalObject("usage") {
@@ -97,6 +105,10 @@ public struct AnthropicToOpenAIStream: StreamTranslator {
     public mutating func finish() -> [UInt8] {
         // Never fake a terminator: without message_stop the server reports truncation instead.
         sawTerminalEvent && !doneSent ? trailer() : []
+    }
+
+    private mutating func count(_ output: String) {
+        outputBytes = StreamOutputMeter.adding(outputBytes, output.utf8.count)
     }
 
     // MARK: Chunks

@@ -20,6 +20,8 @@ public struct OpenAIFastPassthrough: Sendable {
     private var parser: SSEParser?
     private var fastEmittedContent = false
     private var fastSawTerminal = false
+    /// Output bytes of the chunks forwarded here; those sent to `general` are counted there.
+    private var fastOutputBytes = 0
 
     public init(clientRequestedUsage: Bool) {
         general = OpenAIPassthroughStream(clientRequestedUsage: clientRequestedUsage)
@@ -29,6 +31,8 @@ public struct OpenAIFastPassthrough: Sendable {
     public var sawTerminalEvent: Bool { fastSawTerminal || general.sawTerminalEvent }
     public var emittedContent: Bool { fastEmittedContent || general.emittedContent }
     public var upstreamError: UpstreamStreamError? { general.upstreamError }
+    /// Bytes of model output received from the upstream (see ``StreamTranslator/outputBytes``).
+    public var outputBytes: Int { StreamOutputMeter.adding(fastOutputBytes, general.outputBytes) }
 
     /// Consumes upstream bytes; returns the bytes to send the client now.
     public mutating func feed(_ bytes: some Collection<UInt8>) throws(TranslationError) -> [UInt8] {
@@ -119,6 +123,7 @@ public struct OpenAIFastPassthrough: Sendable {
             return
         }
         if !fastEmittedContent { fastEmittedContent = OpenAIChunkBytes.carriesOutput(payload) }
+        fastOutputBytes = StreamOutputMeter.adding(fastOutputBytes, StreamOutputMeter.openAI.bytes(in: payload))
         output.append(contentsOf: event)
     }
 }

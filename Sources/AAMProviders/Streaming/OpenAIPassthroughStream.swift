@@ -10,6 +10,7 @@ public struct OpenAIPassthroughStream: StreamTranslator {
     public private(set) var usage: TokenUsage?
     public private(set) var sawTerminalEvent = false
     public private(set) var emittedContent = false
+    public private(set) var outputBytes = 0
     public private(set) var upstreamError: UpstreamStreamError?
 
     /// - Parameter clientRequestedUsage: the client's own `stream_options.include_usage`.
@@ -22,6 +23,7 @@ public struct OpenAIPassthroughStream: StreamTranslator {
             sawTerminalEvent = true
             return event.encoded()
         }
+        outputBytes = StreamOutputMeter.adding(outputBytes, StreamOutputMeter.openAI.bytes(in: event.data))
         // Only chunks that may carry usage or an error need a parse; content chunks are the hot path.
         let mayCarryUsage = event.data.contains("\"usage\"") && !event.data.contains("\"usage\":null")
         let mayBeError = event.data.contains("\"error\"")

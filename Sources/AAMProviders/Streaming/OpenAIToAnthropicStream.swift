@@ -31,6 +31,7 @@ public struct OpenAIToAnthropicStream: StreamTranslator {
     public private(set) var usage: TokenUsage?
     public private(set) var sawTerminalEvent = false
     public private(set) var emittedContent = false
+    public private(set) var outputBytes = 0
     public private(set) var upstreamError: UpstreamStreamError?
 
     /// - Parameter responseModel: the `model` reported to the client (its alias).
@@ -56,6 +57,8 @@ public struct OpenAIToAnthropicStream: StreamTranslator {
         }
         for choice in try chunk.objects("choices") where try choice.optionalInt("index") ?? 0 == 0 {
             if let delta = try choice.optionalObject("delta") {
+                // Counting never fails a stream: a member of another type counts nothing.
+                for key in ["content", "refusal", "reasoning_content"] { count(((try? delta.optionalString(key)) ?? nil) ?? "") }
                 if let text = try delta.optionalString("content"), !text.isEmpty { out += appendText(text) }
                 if let refusal = try delta.optionalString("refusal"), !refusal.isEmpty {
                     stopReason = "refusal"
@@ -125,10 +128,15 @@ public struct OpenAIToAnthropicStream: StreamTranslator {
             emittedContent = true
         }
         if let arguments = try function?.optionalString("arguments"), !arguments.isEmpty {
+            count(arguments)
             let delta: WireJSON = ["type": "input_json_delta", "partial_json": .string(arguments)]
             out += Self.event("content_block_delta", ["type": "content_block_delta", "index": .int(blockIndex), "delta": delta])
         }
         return out
+    }
+
+    private mutating func count(_ output: String) {
+        outputBytes = StreamOutputMeter.adding(outputBytes, output.utf8.count)
     }
 
     private mutating func openNewBlock() -> Int {

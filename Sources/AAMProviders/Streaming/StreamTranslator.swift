@@ -21,6 +21,10 @@ public protocol StreamTranslator: Sendable {
     var sawTerminalEvent: Bool { get }
     /// True once bytes carrying model output (text, tool calls, a finish reason) were produced.
     var emittedContent: Bool { get }
+    /// Bytes of model output (text, refusal, tool-call arguments, reasoning) received from the
+    /// upstream so far, whether or not the client read them: what an early-ended call is billed
+    /// on (`EarlyEndSettlement`).
+    var outputBytes: Int { get }
     /// Set when the upstream sent an in-band error event. It has already been forwarded to the
     /// client in the client's protocol, so the server must not add another error event.
     var upstreamError: UpstreamStreamError? { get }

@@ -57,6 +57,15 @@ final class CallTrace: @unchecked Sendable {
         if record.ttftMs == nil { record.ttftMs = elapsedMs }
     }
 
+    /// Finishes a call billed by `EarlyEndSettlement` (a stream, or a call the client left after
+    /// the upstream accepted it): the settled usage is recorded, priced and charged to every hold
+    /// like a reported one, and the record says whether it is estimated.
+    func finish(status: Int, outcome: CallRecord.Outcome, errorClass: String? = nil, settled: EarlyEndSettlement.Settled, bus: EventBus) {
+        guard !published else { return }
+        record.usageEstimated = settled.estimated
+        finish(status: status, outcome: outcome, errorClass: errorClass, usage: settled.usage, bus: bus)
+    }
+
     func finish(status: Int, outcome: CallRecord.Outcome, errorClass: String? = nil, usage: TokenUsage? = nil, bus: EventBus) {
         guard !published else { return }
         published = true

@@ -44,11 +44,27 @@ struct ResponseRelay: Sendable {
 
     // MARK: Plain
 
+    /// The admission estimate's prompt tokens: what a call the client left is billed at least.
+    private var promptEstimate: Int { EarlyEndSettlement.promptEstimate(bodyBytes: inbound.body.count) }
+
+    /// The client left after the upstream accepted the call (2xx head) and before anything was
+    /// sent: the vendor bills the prompt, and so does the gateway (`EarlyEndSettlement`).
+    private func finishAbandoned(
+        _ response: UpstreamResponse, outputBytes: Int, reported: TokenUsage?, since attemptStart: ContinuousClock.Instant
+    ) {
+        recordAttempt(status: response.status, errorClass: "client_cancelled", since: attemptStart)
+        trace.served(by: deployment)
+        trace.finish(status: 499, outcome: .cancelled, errorClass: "client_cancelled",
+                     settled: EarlyEndSettlement.settle(completed: false, reported: reported, promptEstimate: promptEstimate, outputBytes: outputBytes),
+                     bus: runtime.bus)
+    }
+
     private func relayPlain(_ response: UpstreamResponse, attemptStart: ContinuousClock.Instant) async throws -> Response? {
         let bytes: [UInt8]
         do {
             bytes = try await response.body.collect(limit: runtime.settings.maxUpstreamBodyBytes)
         } catch is CancellationError {
+            finishAbandoned(response, outputBytes: 0, reported: nil, since: attemptStart)
             throw CancellationError()
         } catch {
             recordAttempt(status: response.status, errorClass: "upstream_body_failed", since: attemptStart)
@@ -130,6 +146,7 @@ struct ResponseRelay: Sendable {
                 try state.feed(chunk)
             }
         } catch is CancellationError {
+            finishAbandoned(response, outputBytes: state.outputBytes, reported: state.usage, since: attemptStart)
             throw CancellationError()
         } catch {
             recordAttempt(status: response.status, errorClass: "upstream_stream_failed", since: attemptStart)
@@ -147,7 +164,7 @@ struct ResponseRelay: Sendable {
         trace.served(by: deployment)
         let writerContext = StreamWriterContext(
             runtime: runtime, inboundWire: inboundWire, deployment: deployment, trace: trace,
-            deadline: trace.started + .milliseconds(totalTimeoutMs))
+            deadline: trace.started + .milliseconds(totalTimeoutMs), promptEstimate: promptEstimate)
         var fields = headers(contentType: Responses.eventStreamContentType)
         fields[.cacheControl] = "no-cache"
         return Response(status: .ok, headers: fields, body: ResponseBody { writer in
@@ -199,6 +216,14 @@ final class StreamState: @unchecked Sendable {
     var sawTerminalEvent: Bool { fast?.sawTerminalEvent ?? translator?.sawTerminalEvent ?? false }
     var upstreamError: UpstreamStreamError? { fast != nil ? fast?.upstreamError : translator?.upstreamError }
     var usage: TokenUsage? { fast != nil ? fast?.usage : translator?.usage }
+    /// Model output received from the upstream so far (before guardrails, whether or not sent).
+    var outputBytes: Int { fast?.outputBytes ?? translator?.outputBytes ?? 0 }
+
+    /// What the call is billed (`EarlyEndSettlement`): the upstream's report when the stream
+    /// `completed` with one, else at least the prompt estimate and the output received.
+    func settlement(completed: Bool, promptEstimate: Int) -> EarlyEndSettlement.Settled {
+        EarlyEndSettlement.settle(completed: completed, reported: usage, promptEstimate: promptEstimate, outputBytes: outputBytes)
+    }
 
     func feed(_ chunk: ByteBuffer) throws {
         if fast != nil {
@@ -235,6 +260,8 @@ struct StreamWriterContext: Sendable {
     let deployment: Deployment
     let trace: CallTrace
     let deadline: ContinuousClock.Instant
+    /// The admission estimate's prompt tokens (`EarlyEndSettlement`).
+    let promptEstimate: Int
 
     func stream(_ state: StreamState, to writer: inout any ResponseBodyWriter) async {
         var hits = LiveGuardrailHits()
@@ -285,8 +312,9 @@ struct StreamWriterContext: Sendable {
             hits.publishNew(state.guardrailDecisions, requestId: trace.record.requestId, bus: runtime.bus)
             trace.record.guardrails.append(contentsOf: state.guardrailDecisions)
             if !state.pending.isEmpty { trace.markFirstByte() }
+            // A stream that ended early (`failure`) settles at least what was delivered.
             trace.finish(status: 200, outcome: failure == nil ? .success : .truncated, errorClass: failure,
-                         usage: state.usage, bus: runtime.bus)
+                         settled: state.settlement(completed: failure == nil, promptEstimate: promptEstimate), bus: runtime.bus)
             if !(await trace.makeDurable()) {
                 // Not recorded: withhold the end and say why, in-band.
                 _ = state.takePending()
@@ -298,7 +326,9 @@ struct StreamWriterContext: Sendable {
             // The client went away (or the server is shutting down): stop reading upstream.
             hits.publishNew(state.guardrailDecisions, requestId: trace.record.requestId, bus: runtime.bus)
             trace.record.guardrails.append(contentsOf: state.guardrailDecisions)
-            trace.finish(status: 499, outcome: .cancelled, errorClass: "client_disconnected", usage: state.usage, bus: runtime.bus)
+            // Hanging up before the usage report evades nothing: what was delivered is settled.
+            trace.finish(status: 499, outcome: .cancelled, errorClass: "client_disconnected",
+                         settled: state.settlement(completed: false, promptEstimate: promptEstimate), bus: runtime.bus)
             _ = await trace.makeDurable()
         }
     }

@@ -18,9 +18,11 @@ import Foundation
 /// estimate are one step under the ledger's lock (`AgentBudgetLedger.admit`), so calls in
 /// flight at once cannot pass the budget together: each decision sees settled + held spend.
 /// `CallTrace.finish` replaces the hold with the real cost once (zero for a call that failed
-/// before any cost); a call whose real cost beats its estimate (no `max_tokens`) can pass the
-/// budget by the difference. An identity with an enforced daily budget cannot call an alias
-/// that has no price: 400 `model_unpriced`, as for governance USD budgets.
+/// before any cost; a stream that ended early, the client hanging up included, is charged at
+/// least what was delivered: `EarlyEndSettlement`); a call whose real cost beats its estimate
+/// (no `max_tokens`) can pass the budget by the difference. An identity with an enforced
+/// daily budget cannot call an alias that has no price: 400 `model_unpriced`, as for
+/// governance USD budgets.
 enum PolicyGate {
     /// What the USD estimate of a model call needs from the endpoint.
     struct CallSize {
