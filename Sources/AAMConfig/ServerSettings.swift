@@ -26,6 +26,9 @@ public struct ServerSettings: Sendable, Equatable {
     public var tlsCert: String?
     /// PEM private key of the mTLS listener (`--tls-key`).
     public var tlsKey: String?
+    /// Whether upstream URLs may name loopback, link-local or unspecified hosts
+    /// (`--allow-loopback-upstreams`); see `OutboundURLPolicy`.
+    public var allowLoopbackUpstreams: Bool?
 
     public init(
         listen: String? = nil, database: String? = nil, controlSocket: String? = nil,

@@ -8,10 +8,18 @@ import Foundation
 /// AES-256-GCM under the data key with the owner's name bound as additional authenticated data
 /// (so a ciphertext copied onto another provider fails to open), and the data key is sealed under
 /// the master key with the same binding. Rotating the master key re-wraps data keys only.
+///
+/// Each sealed credential carries its keyed fingerprint (`CredentialFingerprinter`) when the
+/// sealer has one, else an empty one (the key pepper itself, sealed before the fingerprinter
+/// exists, and other internal secrets that are never shown).
 public struct CredentialSealer: Sendable {
     public let master: MasterKey
+    public let fingerprinter: CredentialFingerprinter?
 
-    public init(master: MasterKey) { self.master = master }
+    public init(master: MasterKey, fingerprinter: CredentialFingerprinter? = nil) {
+        self.master = master
+        self.fingerprinter = fingerprinter
+    }
 
     public func seal(_ secret: SecretValue, owner: String) throws(SecretsError) -> SealedCredential {
         let dataKey = SymmetricKey(size: .bits256)
@@ -26,7 +34,7 @@ public struct CredentialSealer: Sendable {
             }
             return SealedCredential(
                 masterKeyID: master.id, wrappedDataKey: keyBox, ciphertext: secretBox,
-                fingerprint: Self.fingerprint(of: plaintext))
+                fingerprint: fingerprinter?.fingerprint(plaintext) ?? "")
         } catch let error as SecretsError {
             throw error
         } catch {
@@ -46,9 +54,20 @@ public struct CredentialSealer: Sendable {
         }
     }
 
-    /// Re-wraps the data key under `newMaster` without touching the credential ciphertext.
+    /// Re-wraps the data key under `newMaster` without touching the credential ciphertext. The
+    /// fingerprint is recomputed when this sealer has a fingerprinter (same pepper: same value;
+    /// it upgrades a fingerprint made before fingerprints were keyed).
     public func rewrap(_ sealed: SealedCredential, owner: String, to newMaster: MasterKey) throws(SecretsError) -> SealedCredential {
         let dataKey = try unwrapDataKey(sealed, owner: owner)
+        var fingerprint = sealed.fingerprint
+        if let fingerprinter {
+            do {
+                let plaintext = try AES.GCM.open(try AES.GCM.SealedBox(combined: sealed.ciphertext), using: dataKey, authenticating: Self.aad("credential", owner))
+                fingerprint = fingerprinter.fingerprint(Array(plaintext))
+            } catch {
+                throw SecretsError("the credential of '\(owner)' cannot be decrypted (tampered or bound to another owner)")
+            }
+        }
         do {
             let wrapped = try dataKey.withUnsafeBytes { raw in
                 try AES.GCM.seal(Array(raw), using: newMaster.key, authenticating: Self.aad("data-key", owner))
@@ -57,6 +76,7 @@ public struct CredentialSealer: Sendable {
             var result = sealed
             result.masterKeyID = newMaster.id
             result.wrappedDataKey = keyBox
+            result.fingerprint = fingerprint
             return result
         } catch {
             throw SecretsError("re-wrapping the data key of '\(owner)' failed")
@@ -78,12 +98,5 @@ public struct CredentialSealer: Sendable {
 
     static func aad(_ purpose: String, _ owner: String) -> [UInt8] {
         Array("aam:\(purpose):\(owner)".utf8)
-    }
-
-    /// `sha256:` + 8 hex characters of a keyed digest: enough to tell credentials apart, useless
-    /// for recovering them.
-    static func fingerprint(of plaintext: [UInt8]) -> String {
-        let digest = SHA256.hash(data: Array("aam-credential-fingerprint".utf8) + plaintext)
-        return "sha256:" + digest.prefix(4).map { String(format: "%02x", $0) }.joined()
     }
 }

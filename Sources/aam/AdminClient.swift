@@ -1,3 +1,4 @@
+import AAMServer
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -36,7 +37,7 @@ struct AdminClient {
             request.headers.add(name: "content-type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        let response = try await OutboundHTTP.shared.execute(request, timeout: timeout)
         let body = try await response.body.collect(upTo: 16 << 20)
         return Reply(status: Int(response.status.code), body: Array(body.readableBytesView))
     }

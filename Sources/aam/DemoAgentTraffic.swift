@@ -1,4 +1,5 @@
 import AAMCore
+import AAMServer
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -125,7 +126,7 @@ struct AgentTrafficGenerator: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         guard let data = try? JSONSerialization.data(withJSONObject: json) else { return nil }
         request.body = .bytes(ByteBuffer(bytes: data))
-        guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(30)) else { return nil }
+        guard let response = try? await OutboundHTTP.shared.execute(request, timeout: .seconds(30)) else { return nil }
         _ = try? await response.body.collect(upTo: 8 << 20)
         return response
     }

@@ -59,6 +59,8 @@ struct DemoCommand: AsyncParsableCommand {
         options.database = "sqlite:\(dataDir)/aam.db"
         options.controlSocket = "\(dataDir)/control.sock"
         options.workloads.trustBundleDirectory = agent.bundleDirectory
+        // The demo's CRM (a fake MCP server) runs in this process, on loopback.
+        options.allowLoopbackUpstreams = true
         // The first JWT-SVID (and agent.jwt) exists before the banner points at it.
         _ = try await agent.token()
         let console = opensConsole

@@ -1,4 +1,5 @@
 import AAMCore
+import AAMServer
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -61,7 +62,7 @@ struct TrafficGenerator: Sendable {
         request.headers.add(name: "content-type", value: "application/json")
         guard let data = try? JSONSerialization.data(withJSONObject: body) else { return }
         request.body = .bytes(ByteBuffer(bytes: data))
-        guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(30)) else { return }
+        guard let response = try? await OutboundHTTP.shared.execute(request, timeout: .seconds(30)) else { return }
         _ = try? await response.body.collect(upTo: 8 << 20)
     }
 }

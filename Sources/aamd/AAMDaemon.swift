@@ -1,4 +1,5 @@
 import AAMConfig
+import AAMCore
 import AAMSecrets
 import AAMServer
 import ArgumentParser
@@ -87,6 +88,9 @@ struct AAMDaemon: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: "PEM private key of the mTLS listener.")
     var tlsKey: String?
 
+    @Flag(name: .customLong("allow-loopback-upstreams"), help: "Allow upstream URLs (providers, MCP servers, OAuth token endpoints, SIEM) on loopback, link-local or unspecified addresses (refused by default: an SSRF guard).")
+    var allowLoopbackUpstreams = false
+
     func run() async throws {
         // SIGHUP's default action ends the process. Until the config and trust-bundle reloaders
         // install their handlers (after the store is open), an early SIGHUP from a process
@@ -103,12 +107,14 @@ struct AAMDaemon: AsyncParsableCommand {
             var fileSettings = ServerSettings()
             if let config {
                 do {
-                    fileSettings = try ConfigLoader.load(path: config, environment: environment).server
+                    let outbound = OutboundURLPolicy(allowLoopback: allowLoopbackUpstreams)
+                    fileSettings = try ConfigLoader.load(path: config, environment: environment, outbound: outbound).server
                 } catch {
                     throw StartupError("invalid config:\n\(error.description)")
                 }
                 options.configPath = config
             }
+            options.allowLoopbackUpstreams = allowLoopbackUpstreams || fileSettings.allowLoopbackUpstreams == true
             if let value = listen ?? fileSettings.listen {
                 (options.host, options.port) = try DaemonOptions.parseListen(value)
             }

@@ -99,7 +99,7 @@ import Testing
         let fields = MCPServerValidation.ServerFields(
             name: "hdr", url: "http://127.0.0.1:8093/mcp", credential: "x", protocolVersion: nil, injectionType: "header")
         #expect(throws: MCPServerValidation.Problem("is required for injection type 'header' (an HTTP header name)", field: "injection.header")) {
-            try MCPServerValidation.server(fields)
+            try MCPServerValidation.server(fields, outbound: OutboundURLPolicy(allowLoopback: true))
         }
         let errors = try #require(Fixtures.errors("bad", "mcp-servers")).errors
         #expect(errors.contains { $0.field == "mcpServers[2].injection.header" && $0.message == "is required for injection type 'header' (an HTTP header name)" })

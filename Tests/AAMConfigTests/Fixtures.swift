@@ -1,4 +1,5 @@
 import AAMConfig
+import AAMCore
 import Foundation
 
 /// Access to the YAML fixtures under `Fixtures/` and the environment they are loaded with.
@@ -38,7 +39,7 @@ enum Fixtures {
         let yaml = (try? String(contentsOf: url(folder, name), encoding: .utf8)) ?? ""
         return try ConfigLoader.load(
             yaml: yaml, file: "\(name).yaml", environment: environment, now: Date(),
-            referenceDirectory: root.appendingPathComponent(folder).path)
+            referenceDirectory: root.appendingPathComponent(folder).path, outbound: OutboundURLPolicy(allowLoopback: true))
     }
 
     /// The errors a fixture produces, or nil when it loads.

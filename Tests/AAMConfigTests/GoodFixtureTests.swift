@@ -126,7 +126,7 @@ import Testing
     @Test func fullKeys() throws {
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         let yaml = try String(contentsOf: Fixtures.url("good", "full"), encoding: .utf8)
-        let loaded = try ConfigLoader.load(yaml: yaml, file: "full.yaml", environment: [:], now: now)
+        let loaded = try ConfigLoader.load(yaml: yaml, file: "full.yaml", environment: [:], now: now, outbound: OutboundURLPolicy(allowLoopback: true))
         let expiry = try #require(ISO8601DateFormatter().date(from: "2027-01-01T00:00:00Z"))
         #expect(
             loaded.state.keys["demo-key"]

@@ -117,18 +117,30 @@ struct CredentialSealerTests {
         #expect(secretsError { () throws(SecretsError) in try CredentialSealer(master: otherMaster).rewrap(sealed, owner: "openai", to: master) } != nil)
     }
 
-    @Test("the fingerprint is stable across seals, master keys and owners, short, and reveals nothing")
+    @Test("the fingerprint is keyed by the pepper: stable across seals, master keys, owners and rewraps, short, reveals nothing")
     func fingerprint() throws {
-        let first = try sealer.seal(SecretValue(Self.credential), owner: "openai")
-        let again = try CredentialSealer(master: otherMaster).seal(SecretValue(Self.credential), owner: "other")
-        let different = try sealer.seal(SecretValue(Self.credential + "x"), owner: "openai")
+        let pepper = KeyHasher.newPepper()
+        let keyed = CredentialSealer(master: master, fingerprinter: CredentialFingerprinter(pepper: pepper))
+        let first = try keyed.seal(SecretValue(Self.credential), owner: "openai")
+        let again = try CredentialSealer(master: otherMaster, fingerprinter: CredentialFingerprinter(pepper: pepper)).seal(SecretValue(Self.credential), owner: "other")
+        let different = try keyed.seal(SecretValue(Self.credential + "x"), owner: "openai")
         #expect(first.fingerprint == again.fingerprint)
         #expect(first.fingerprint != different.fingerprint)
-        #expect(first.fingerprint.hasPrefix("sha256:"))
-        #expect(first.fingerprint.count == 15)
-        #expect(first.fingerprint.dropFirst(7).allSatisfy { "0123456789abcdef".contains($0) })
-        #expect(!first.fingerprint.contains("VENDOR"))
-        #expect(!Self.credential.contains(String(first.fingerprint.dropFirst(7))))
+        #expect(first.fingerprint.hasPrefix("hmac:"))
+        #expect(first.fingerprint.count == 17)
+        #expect(first.fingerprint.dropFirst(5).allSatisfy { "0123456789abcdef".contains($0) })
+        #expect(!Self.credential.contains(String(first.fingerprint.dropFirst(5))))
+        #expect(try keyed.rewrap(first, owner: "openai", to: otherMaster).fingerprint == first.fingerprint, "stable across a master-key rewrap")
+        // Offline guessing needs the key: another pepper (a database without its master key) gives another value.
+        let otherPepper = try CredentialSealer(master: master, fingerprinter: CredentialFingerprinter(pepper: KeyHasher.newPepper()))
+            .seal(SecretValue(Self.credential), owner: "openai")
+        #expect(otherPepper.fingerprint != first.fingerprint)
+        // A legacy unkeyed fingerprint is replaced by the keyed one at the next rewrap.
+        var legacy = first
+        legacy.fingerprint = "sha256:ab12cd34"
+        #expect(try keyed.rewrap(legacy, owner: "openai", to: otherMaster).fingerprint == first.fingerprint)
+        // Without a fingerprinter (internal secrets) nothing derived from the plaintext is kept.
+        #expect(try sealer.seal(SecretValue(Self.credential), owner: "openai").fingerprint == "")
     }
 
     @Test("a sealed credential survives a Codable round trip")

@@ -62,7 +62,7 @@ struct AdminAPITests {
             #expect(view["protocol"] as? String == "openai")
             #expect(view["credentialSet"] as? Bool == true)
             let fingerprint = try #require(view["credentialFingerprint"] as? String)
-            #expect(fingerprint.hasPrefix("sha256:"))
+            #expect(fingerprint.hasPrefix("hmac:") && fingerprint.count == 17)
             #expect(view["credential"] == nil)
 
             let list = try await gateway.admin(.GET, "/admin/providers")
@@ -85,7 +85,7 @@ struct AdminAPITests {
             let replaced = try await gateway.admin(.POST, "/admin/providers/openai-main/credential", json: #"{"credential":"\#(Self.replacement)"}"#)
             #expect(replaced.status == 200, "\(replaced.text)")
             let newFingerprint = try #require(replaced.jsonObject()?["credentialFingerprint"] as? String)
-            #expect(newFingerprint.hasPrefix("sha256:"))
+            #expect(newFingerprint.hasPrefix("hmac:"))
             #expect(newFingerprint != fingerprint)
             #expect(replaced.jsonObject()?["credentialSet"] as? Bool == true)
             bodies.append(replaced.text)

@@ -77,7 +77,7 @@ struct AuditRecordingTests {
             #expect(created["before"] is NSNull)
             let createdAfter = try #require(created["after"] as? String)
             #expect(createdAfter.contains(#""baseURL":"https://api.openai.com""#))
-            #expect(createdAfter.contains(#""credential":{"fingerprint":"sha256:"#))
+            #expect(createdAfter.contains(#""credential":{"fingerprint":"hmac:"#))
             let rotation = try #require(entries.first { $0["action"] as? String == "key.rotate" })
             #expect((rotation["before"] as? String)?.contains(#""secretHash":"<masked>""#) == true)
             #expect((rotation["after"] as? String)?.contains(#""graceSecretHash":"<masked>""#) == true)

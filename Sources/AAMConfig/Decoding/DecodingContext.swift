@@ -1,3 +1,4 @@
+import AAMCore
 import Foundation
 import Yams
 
@@ -13,8 +14,12 @@ final class DecodingContext {
     /// file's folder, unless the caller named another.
     let referenceDirectory: String
     private(set) var errors: [ConfigError] = []
+    /// Which upstream hosts URLs may name: the loader's (from `aamd --allow-loopback-upstreams`),
+    /// relaxed by the file's own `server.allowLoopbackUpstreams: true` (decoded first).
+    var outbound: OutboundURLPolicy
 
-    init(file: String, environment: [String: String], referenceDirectory: String? = nil) {
+    init(file: String, environment: [String: String], referenceDirectory: String? = nil, outbound: OutboundURLPolicy = .strict) {
+        self.outbound = outbound
         self.file = file
         self.environment = environment
         self.referenceDirectory = referenceDirectory ?? (file as NSString).deletingLastPathComponent

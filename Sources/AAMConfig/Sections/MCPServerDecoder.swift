@@ -56,7 +56,7 @@ enum MCPServerDecoder {
             clientId: written["injection.clientId"]?.text, scope: written["injection.scope"]?.text)
         var server: MCPServerConfig
         do {
-            server = try MCPServerValidation.server(fields)
+            server = try MCPServerValidation.server(fields, outbound: context.outbound)
         } catch {
             report(error, written: written, reader: reader, injection: injection)
             return nil

@@ -4,7 +4,7 @@ import Yams
 enum ServerDecoder {
     static let fields = [
         "listen", "database", "controlSocket", "maxBodyBytes", "logLevel", "logFormat",
-        "trustBundles", "jwtAudience", "mtlsListen", "tlsCert", "tlsKey",
+        "trustBundles", "jwtAudience", "mtlsListen", "tlsCert", "tlsKey", "allowLoopbackUpstreams",
     ]
 
     static func decode(_ node: Node, path: FieldPath, context: DecodingContext) -> ServerSettings {
@@ -25,6 +25,15 @@ enum ServerDecoder {
         settings.mtlsListen = reader.string("mtlsListen").flatMap { checkListen($0, example: "127.0.0.1:8443", context: context) }
         settings.tlsCert = reader.string("tlsCert")?.text
         settings.tlsKey = reader.string("tlsKey")?.text
+        if let scalar = reader.string("allowLoopbackUpstreams") {
+            switch scalar.text.lowercased() {
+            case "true": settings.allowLoopbackUpstreams = true
+            case "false": settings.allowLoopbackUpstreams = false
+            default: context.report(scalar.path, at: scalar.mark, "must be true or false")
+            }
+            // The sections after `server:` (providers, mcpServers) are checked under it.
+            if settings.allowLoopbackUpstreams == true { context.outbound.allowLoopback = true }
+        }
         return settings
     }
 

@@ -1,7 +1,9 @@
+import AAMCore
 import Foundation
 
 /// The rule for upstream base URLs: absolute `http` or `https` with a host, and no user info
-/// (a password in a URL would end up in logs; credentials belong in `credential`).
+/// (a password in a URL would end up in logs; credentials belong in `credential`), on a host
+/// `OutboundURLPolicy` accepts.
 enum URLRule {
     /// Whether `scalar` is an acceptable base URL; reports the problem when it is not.
     static func check(_ scalar: ScalarValue, context: DecodingContext) -> Bool {
@@ -19,6 +21,10 @@ enum URLRule {
                 scalar.path, at: scalar.mark,
                 "invalid URL \(scalar.display) (expected an http or https URL with a host, e.g. https://api.openai.com)"
             )
+            return false
+        }
+        if let problem = context.outbound.hostProblem(components.percentEncodedHost ?? host) ?? context.outbound.hostProblem(host) {
+            context.report(scalar.path, at: scalar.mark, problem)
             return false
         }
         return true

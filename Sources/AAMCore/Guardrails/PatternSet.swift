@@ -69,6 +69,9 @@ struct PatternSet: @unchecked Sendable {
         var alternatives: [(GuardrailDetector, Int, GuardrailValidator?, Int)] = []
         var group = 1
         for entry in entries {
+            if let problem = RegexSafety.problem(entry.pattern) {
+                throw GuardrailConfigError(field: entry.field, message: "unsafe regular expression: it \(problem)")
+            }
             let single: NSRegularExpression
             do {
                 single = try NSRegularExpression(pattern: entry.pattern)

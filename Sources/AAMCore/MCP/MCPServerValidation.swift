@@ -45,9 +45,10 @@ public enum MCPServerValidation {
     }
 
     /// The server without credential and tools, or the first bad field.
-    public static func server(_ fields: ServerFields) throws(Problem) -> MCPServerConfig {
+    /// `outbound` decides which hosts `url` and `injection.tokenURL` may name.
+    public static func server(_ fields: ServerFields, outbound: OutboundURLPolicy) throws(Problem) -> MCPServerConfig {
         try slug(fields.name, field: "name")
-        try httpURL(fields.url, field: "url")
+        try httpURL(fields.url, field: "url", outbound: outbound)
         let version = fields.protocolVersion ?? MCPProtocol.sessionVersion
         guard MCPProtocol.versions.contains(version) else {
             throw Problem("must be one of \(MCPProtocol.versions.sorted().joined(separator: ", "))", field: "protocolVersion")
@@ -67,7 +68,7 @@ public enum MCPServerValidation {
             }
         case .oauthClientCredentials, .tokenExchange:
             guard let tokenURL = fields.tokenURL else { throw Problem("is required for injection type '\(kind.rawValue)'", field: "injection.tokenURL") }
-            try httpURL(tokenURL, field: "injection.tokenURL")
+            try httpURL(tokenURL, field: "injection.tokenURL", outbound: outbound)
             guard let clientId = fields.clientId, !clientId.isEmpty else {
                 throw Problem("is required for injection type '\(kind.rawValue)'", field: "injection.clientId")
             }
@@ -109,9 +110,10 @@ public enum MCPServerValidation {
         }
     }
 
-    private static func httpURL(_ value: String, field: String) throws(Problem) {
+    private static func httpURL(_ value: String, field: String, outbound: OutboundURLPolicy) throws(Problem) {
         guard let url = URL(string: value), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
             let host = url.host, !host.isEmpty
         else { throw Problem("must be an http(s) URL with a host", field: field) }
+        if let problem = outbound.problem(value) { throw Problem(problem, field: field) }
     }
 }

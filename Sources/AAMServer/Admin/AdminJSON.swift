@@ -103,10 +103,11 @@ enum AdminValidation {
         }
     }
 
-    static func baseURL(_ value: String, field: String = "baseURL") throws(AdminError) {
+    static func baseURL(_ value: String, field: String = "baseURL", outbound: OutboundURLPolicy) throws(AdminError) {
         guard let url = URL(string: value), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
             let host = url.host, !host.isEmpty
         else { throw AdminError("must be an http(s) URL with a host", field: field) }
+        if let problem = outbound.problem(value) { throw AdminError(problem, field: field) }
     }
 
     static func nonNegative(_ value: Int?, field: String) throws(AdminError) {

@@ -22,12 +22,12 @@ struct MCPServerInput: Decodable, Sendable {
 
     /// Checks every field, naming the first bad one (the credential is checked, not returned).
     /// The rules are `MCPServerValidation`'s, shared with the config file's `mcpServers:`.
-    func validated() throws(AdminError) -> MCPServerConfig {
+    func validated(outbound: OutboundURLPolicy) throws(AdminError) -> MCPServerConfig {
         let fields = MCPServerValidation.ServerFields(
             name: name, url: url, credential: credential, protocolVersion: protocolVersion, injectionType: injection.type,
             header: injection.header, tokenURL: injection.tokenURL, clientId: injection.clientId, scope: injection.scope)
         do {
-            return try MCPServerValidation.server(fields)
+            return try MCPServerValidation.server(fields, outbound: outbound)
         } catch {
             throw AdminError(error.message, field: error.field)
         }
@@ -74,10 +74,14 @@ struct MCPServerView: Encodable, Sendable {
 
 extension ConfigRegistry {
     func createMCPServer(_ input: MCPServerInput, actor: String) async throws -> MCPServerConfig {
-        var server = try input.validated()
-        server.credential = try vault.seal(SecretValue(input.credential ?? ""), owner: MCPServerConfig.credentialOwner(server.name))
-        let created = server
-        return try await mutate(actor: actor, action: "mcp_server.create", target: created.name) { state throws(AdminError) in
+        let server = try input.validated(outbound: outbound)
+        // Sealed inside the change lock (see `mutate(sealing:)`).
+        return try await mutate(
+            actor: actor, action: "mcp_server.create", target: server.name, sealing: SecretValue(input.credential ?? ""),
+            owner: MCPServerConfig.credentialOwner(server.name)
+        ) { state, sealed throws(AdminError) in
+            var created = server
+            created.credential = sealed
             guard state.mcpServers[created.name] == nil else { throw AdminError.conflict("MCP server '\(created.name)' already exists") }
             state.mcpServers[created.name] = created
             return (created, [(.mcpServer, created.name)])

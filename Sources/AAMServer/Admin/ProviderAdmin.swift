@@ -58,7 +58,7 @@ struct ProviderView: Encodable, Sendable {
 }
 
 enum ProviderRules {
-    static func validated(_ input: ProviderInput) throws(AdminError) -> ProviderConfig {
+    static func validated(_ input: ProviderInput, outbound: OutboundURLPolicy) throws(AdminError) -> ProviderConfig {
         try AdminValidation.slug(input.name, field: "name")
         guard let wire = ProviderProtocol(rawValue: input.protocol) else {
             throw AdminError(
@@ -68,14 +68,14 @@ enum ProviderRules {
         var provider = ProviderConfig(
             name: input.name, wireProtocol: wire, baseURL: input.baseURL ?? "", region: input.region,
             headers: input.headers ?? [:], apiVersion: input.apiVersion, simulation: input.simulation)
-        try check(&provider)
+        try check(&provider, outbound: outbound)
         if wire == .simulated, input.credential != nil {
             throw AdminError("a simulated provider takes no credential", field: "credential")
         }
         return provider
     }
 
-    static func check(_ provider: inout ProviderConfig) throws(AdminError) {
+    static func check(_ provider: inout ProviderConfig, outbound: OutboundURLPolicy) throws(AdminError) {
         try AdminValidation.headers(provider.headers)
         switch provider.wireProtocol {
         case .simulated:
@@ -83,12 +83,12 @@ enum ProviderRules {
             if provider.simulation == nil { provider.simulation = SimulationSettings() }
             if let simulation = provider.simulation { try checkSimulation(simulation) }
         case .azureOpenAI:
-            try AdminValidation.baseURL(provider.baseURL)
+            try AdminValidation.baseURL(provider.baseURL, outbound: outbound)
             guard let version = provider.apiVersion, !version.isEmpty else {
                 throw AdminError("is required for azure-openai", field: "apiVersion")
             }
         case .openai, .anthropic:
-            try AdminValidation.baseURL(provider.baseURL)
+            try AdminValidation.baseURL(provider.baseURL, outbound: outbound)
             if provider.apiVersion != nil { throw AdminError("applies to azure-openai only", field: "apiVersion") }
         }
         if provider.wireProtocol != .simulated, provider.simulation != nil {
@@ -108,27 +108,36 @@ enum ProviderRules {
 
 extension ConfigRegistry {
     func createProvider(_ input: ProviderInput, actor: String) async throws -> ProviderConfig {
-        var provider = try ProviderRules.validated(input)
-        if let credential = input.credential, !credential.isEmpty {
-            provider.credential = try vault.seal(SecretValue(credential), owner: provider.name)
-        }
-        let created = provider
-        return try await mutate(actor: actor, action: "provider.create", target: provider.name) { state throws(AdminError) in
+        let provider = try ProviderRules.validated(input, outbound: outbound)
+        func create(_ state: inout ConfigState, _ created: ProviderConfig) throws(AdminError) -> (ProviderConfig, [(EntityKind, String)]) {
             guard state.providers[created.name] == nil else { throw AdminError.conflict("provider '\(created.name)' already exists") }
             state.providers[created.name] = created
             return (created, [(.provider, created.name)])
         }
+        guard let credential = input.credential, !credential.isEmpty else {
+            return try await mutate(actor: actor, action: "provider.create", target: provider.name) { state throws(AdminError) in
+                try create(&state, provider)
+            }
+        }
+        // Sealed inside the change lock (see `mutate(sealing:)`).
+        return try await mutate(actor: actor, action: "provider.create", target: provider.name, sealing: SecretValue(credential), owner: provider.name) {
+            state, sealed throws(AdminError) in
+            var created = provider
+            created.credential = sealed
+            return try create(&state, created)
+        }
     }
 
     func updateProvider(_ name: String, patch: ProviderPatch, actor: String) async throws -> ProviderConfig {
-        try await mutate(actor: actor, action: "provider.update", target: name) { state throws(AdminError) in
+        let outbound = outbound
+        return try await mutate(actor: actor, action: "provider.update", target: name) { state throws(AdminError) in
             guard var provider = state.providers[name] else { throw AdminError.notFound("provider '\(name)'") }
             if let baseURL = patch.baseURL { provider.baseURL = baseURL }
             if let region = patch.region { provider.region = region.isEmpty ? nil : region }
             if let headers = patch.headers { provider.headers = headers }
             if let apiVersion = patch.apiVersion { provider.apiVersion = apiVersion }
             if let simulation = patch.simulation { provider.simulation = simulation }
-            try ProviderRules.check(&provider)
+            try ProviderRules.check(&provider, outbound: outbound)
             state.providers[name] = provider
             return (provider, [(.provider, name)])
         }
@@ -150,8 +159,8 @@ extension ConfigRegistry {
         guard let existing = state.providers[name] else { throw AdminError.notFound("provider '\(name)'") }
         guard existing.wireProtocol != .simulated else { throw AdminError("a simulated provider takes no credential", field: "credential") }
         guard !credential.isEmpty else { throw AdminError("must not be empty", field: "credential") }
-        let sealed = try vault.seal(SecretValue(credential), owner: name)
-        let updated = try await mutate(actor: actor, action: "provider.credential.replace", target: name) { state throws(AdminError) in
+        let updated = try await mutate(actor: actor, action: "provider.credential.replace", target: name, sealing: SecretValue(credential), owner: name) {
+            state, sealed throws(AdminError) in
             guard var provider = state.providers[name] else { throw AdminError.notFound("provider '\(name)'") }
             provider.credential = sealed
             state.providers[name] = provider

@@ -29,6 +29,9 @@ final class SerialGate: Sendable {
         }
     }
 
+    /// How many are waiting (tests observe a change queued behind another).
+    var waiting: Int { state.withLock { $0.waiters.count } }
+
     /// Hands the gate to the longest waiter, or frees it.
     func release() {
         let next = state.withLock { state -> CheckedContinuation<Void, Never>? in

@@ -30,6 +30,11 @@ public struct DaemonOptions: Sendable {
     public var anchors = EvidenceAnchorSettings()
     /// Workload identity: `--trust-bundles`, `--jwt-audience`, `--mtls-listen`, `--tls-cert`, `--tls-key`.
     public var workloads = WorkloadSettings()
+    /// Whether upstream URLs (providers, MCP servers, OAuth token endpoints, SIEM) may name
+    /// loopback, link-local or unspecified hosts (`--allow-loopback-upstreams`,
+    /// `server.allowLoopbackUpstreams`); refused by default, see `OutboundURLPolicy`.
+    public var allowLoopbackUpstreams = false
+    public var outboundURLPolicy: OutboundURLPolicy { OutboundURLPolicy(allowLoopback: allowLoopbackUpstreams) }
     /// The wall clock; tests inject a `ManualClock` to drive cooldowns and expiry.
     public var clock: any WallClock = SystemClock()
     public var environment: [String: String]

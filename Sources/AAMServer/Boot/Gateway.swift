@@ -36,7 +36,7 @@ public final class Gateway: Sendable {
 
     /// Builds the gateway. Throws `StartupError` with a one-line reason when it cannot start.
     public static func build(options: DaemonOptions, logger: Logger) async throws -> Gateway {
-        try options.siem.validate()
+        try options.siem.validate(outbound: options.outboundURLPolicy)
         let stores = try await StoreFactory.open(options.database)
         do {
             return try await assemble(options: options, stores: stores, logger: logger)
@@ -53,6 +53,8 @@ public final class Gateway: Sendable {
         let state: ConfigState
         let chainKeys: EvidenceChainKeyring
         do {
+            // A master-key rewrap that stopped midway is completed (or undone) first.
+            try await MasterKeyRecovery.resume(store: stores.config, master: options.masterKey)
             keys = try await KeyAuthority.bootstrap(store: stores.config, vault: vault)
             state = try await stores.config.loadState()
         } catch let error as SecretsError {
@@ -75,6 +77,7 @@ public final class Gateway: Sendable {
         let auditLog = AuditLog(
             store: stores.audit, sink: evidence, clock: clock, keys: chainKeys, callChain: stores.chain, appended: appendedContinuation)
         await registry.attachAudit(auditLog)
+        await registry.setOutboundPolicy(options.outboundURLPolicy)
         let transport = HTTPUpstreamTransport(
             connectionsPerHost: options.dataPlane.upstreamConnectionsPerHost, connectTimeoutMs: options.dataPlane.upstreamConnectTimeoutMs,
             idleTimeoutMs: options.dataPlane.upstreamIdleTimeoutMs)
@@ -140,7 +143,7 @@ public final class Gateway: Sendable {
     public func applyConfigFile(_ path: String) async throws -> Int {
         let loaded: LoadedConfig
         do {
-            loaded = try ConfigLoader.load(path: path, environment: options.environment)
+            loaded = try ConfigLoader.load(path: path, environment: options.environment, outbound: options.outboundURLPolicy)
         } catch {
             throw StartupError("invalid config:\n\(error.description)")
         }

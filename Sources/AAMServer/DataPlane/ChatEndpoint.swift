@@ -106,7 +106,9 @@ struct ChatEndpoint: Sendable {
             guard (200..<300).contains(response.status) else {
                 let errorBody = (try? await response.body.collect(limit: 1 << 20)) ?? []
                 let outcome = UpstreamOutcome.classify(status: response.status, receivedAt: runtime.clock.now()) { response.header($0) }
-                switch UpstreamErrorPolicy.verdict(status: response.status, body: errorBody) {
+                // The vendor's message must not repeat the provider's credential in any encoding.
+                let secrets = ((try? provider.credential.map { try runtime.vault.open($0, owner: provider.name) }) ?? nil).map { [$0.revealForTransport()] } ?? []
+                switch UpstreamErrorPolicy.verdict(status: response.status, body: errorBody, secrets: secrets) {
                 case .retry(let errorClass):
                     attempt.failed(status: response.status, errorClass: errorClass, outcome: outcome)
                     continue

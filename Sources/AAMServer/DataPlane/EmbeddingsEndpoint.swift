@@ -83,7 +83,7 @@ struct EmbeddingsEndpoint: Sendable {
                 let body = try await response.body.collect(limit: runtime.settings.maxUpstreamBodyBytes)
                 guard (200..<300).contains(response.status) else {
                     let outcome = UpstreamOutcome.classify(status: response.status, receivedAt: runtime.clock.now()) { response.header($0) }
-                    switch UpstreamErrorPolicy.verdict(status: response.status, body: body) {
+                    switch UpstreamErrorPolicy.verdict(status: response.status, body: body, secrets: credential.map { [$0.revealForTransport()] } ?? []) {
                     case .retry(let errorClass):
                         attempt.failed(status: response.status, errorClass: errorClass, outcome: outcome)
                         continue

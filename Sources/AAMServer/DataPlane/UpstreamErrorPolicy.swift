@@ -11,7 +11,8 @@ enum UpstreamErrorPolicy {
         case reject(GatewayError)
     }
 
-    static func verdict(status: Int, body: [UInt8]) -> Verdict {
+    /// `secrets`: the provider's credential (and anything else the message must not repeat).
+    static func verdict(status: Int, body: [UInt8], secrets: [String]) -> Verdict {
         switch status {
         case 429: return .retry(errorClass: "rate_limited")
         case 408, 409, 425, 500...599: return .retry(errorClass: status == 529 ? "overloaded" : "upstream_\(status)")
@@ -26,7 +27,7 @@ enum UpstreamErrorPolicy {
             let clientStatus = status == 413 ? 413 : 400
             return .reject(GatewayError(
                 status: clientStatus, type: "invalid_request_error", code: status == 413 ? "request_too_large" : "upstream_rejected_request",
-                message: Scrubber.scrub(message)))
+                message: VendorErrorScrubber.scrub(message, secrets: secrets)))
         }
     }
 
@@ -49,20 +50,5 @@ enum UpstreamErrorPolicy {
         }
         if allTimeouts { return .upstreamFailed(status: 504, message: message, code: "upstream_timeout") }
         return .upstreamFailed(status: attempts.contains { $0.status != nil } ? 502 : 503, message: message)
-    }
-}
-
-import Foundation
-
-/// Removes anything shaped like a credential from vendor messages before they reach a client.
-enum Scrubber {
-    static func scrub(_ message: String) -> String {
-        message.split(separator: " ", omittingEmptySubsequences: false).map { word -> Substring in
-            let lowered = word.lowercased()
-            if lowered.hasPrefix("sk-") || lowered.hasPrefix("key-") || lowered.contains("api_key=") || word.count >= 32 && word.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) {
-                return "[redacted]"
-            }
-            return word
-        }.joined(separator: " ")
     }
 }

@@ -83,7 +83,10 @@ final class MCPCredentialInjector: Sendable {
         request.headers.add(name: "Accept", value: "application/json")
         request.body = .bytes(ByteBuffer(string: body))
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            let response = try await OutboundHTTP.shared.execute(request, timeout: .seconds(10))
+            do { try OutboundHTTP.refuseRedirect(response.status.code) } catch {
+                throw MCPError(status: 502, code: -32603, message: "the token endpoint of MCP server '\(server.name)' \(error.message)")
+            }
             let bytes = try await response.body.collect(upTo: 1 << 20)
             guard response.status.code == 200,
                 case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: bytes)),

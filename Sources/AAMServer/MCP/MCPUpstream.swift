@@ -86,13 +86,16 @@ enum MCPUpstream {
         request.headers.replaceOrAdd(name: credential.name, value: credential.value)
         let prepared = request
         _ = try? await withDeadline(.seconds(10)) {
-            let response = try await HTTPClient.shared.execute(prepared, timeout: .seconds(10))
+            let response = try await OutboundHTTP.shared.execute(prepared, timeout: .seconds(10))
             _ = try await response.body.collect(upTo: 1 << 16)
         }
     }
 
     private static func exchange(_ request: HTTPClientRequest, id: JSONValue?) async throws -> Reply {
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await OutboundHTTP.shared.execute(request, timeout: .seconds(30))
+        do { try OutboundHTTP.refuseRedirect(response.status.code) } catch {
+            throw MCPError(status: 502, code: -32603, message: error.message)
+        }
         var reply = Reply(status: response.status.code, sessionID: response.headers.first(name: "mcp-session-id"))
         let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
         guard id != nil, (200..<300).contains(reply.status) else {

@@ -24,6 +24,10 @@ public actor ConfigRegistry {
     let changeGate = SerialGate()
     /// The compiled AgentPolicy set, rebuilt here whenever the stored policies change.
     let policyHolder = PolicyHolder()
+    /// Which hosts admin-registered upstream URLs may name (`aamd --allow-loopback-upstreams`).
+    private(set) var outbound = OutboundURLPolicy.strict
+
+    public func setOutboundPolicy(_ policy: OutboundURLPolicy) { outbound = policy }
 
     public init(
         state: ConfigState, store: any ConfigStore, holder: SnapshotHolder, vault: CredentialVault, bus: EventBus,
@@ -67,8 +71,10 @@ public actor ConfigRegistry {
     }
 
     /// The second half of `commit`, for a change whose audit entries are already durable.
+    /// `beforePublish` runs once everything is persisted, just before the new snapshot is published.
     func persistAndPublish(
-        _ newState: ConfigState, changed: [(EntityKind, String)], actor who: String, action: String, target: String
+        _ newState: ConfigState, changed: [(EntityKind, String)], actor who: String, action: String, target: String,
+        beforePublish: () -> Void = {}
     ) async throws {
         do {
             try await persist(newState, changed: changed)
@@ -77,6 +83,7 @@ public actor ConfigRegistry {
             _ = try? await audit?.append((targets.isEmpty ? [target] : targets).map { AuditDraft(actor: who, action: action + ".failed", target: $0) })
             throw error
         }
+        beforePublish()
         if newState.policies != state.policies { policyHolder.rebuild(from: newState.policies) }
         state = newState
         version += 1
@@ -128,14 +135,44 @@ public actor ConfigRegistry {
         return outcome.result
     }
 
+    /// As `mutate`, sealing `secret` for `owner` inside the change lock first: the credential is
+    /// sealed under the master key that is current when the change commits, so a concurrent
+    /// rewrap can never leave it under the old key.
+    func mutate<T: Sendable>(
+        actor: String, action: String, target: String, sealing secret: SecretValue, owner: String,
+        _ change: (inout ConfigState, SealedCredential) throws(AdminError) -> (result: T, changed: [(EntityKind, String)])
+    ) async throws -> T {
+        await changeGate.acquire()
+        defer { changeGate.release() }
+        let sealed = try vault.seal(secret, owner: owner)
+        var draft = state
+        let outcome = try change(&draft, sealed)
+        try await commit(draft, changed: outcome.changed, actor: actor, action: action, target: target)
+        return outcome.result
+    }
+
     // MARK: Master key rotation
 
-    /// Re-wraps every data key (provider credentials and the key pepper) under `newMaster`, then
-    /// makes it current. Credential ciphertext is untouched; traffic keeps flowing throughout.
+    /// Re-wraps every data key (provider and MCP credentials, the key pepper) under `newMaster`,
+    /// then makes it current. Credential ciphertext is untouched; traffic keeps flowing throughout.
+    ///
+    /// All or nothing, as far as anyone can observe: a journal holding both keys (each sealed
+    /// under the other) is stored before the first resealed value is written, so a failure or a
+    /// crash midway leaves every stored credential readable with either key, and the next start
+    /// (or the next rewrap) brings them all under one key (`MasterKeyRecovery`). The vault and
+    /// the published snapshot switch only once every value is written; until then (and after a
+    /// failure) the data path keeps using the old key. Runs inside the change lock, like every
+    /// change that seals a credential, so no credential can be sealed under the old key and
+    /// committed after the switch.
     public func rewrapMasterKey(to newMaster: MasterKey, actor: String) async throws -> Int {
         await changeGate.acquire()
         defer { changeGate.release() }
         let old = vault.current
+        // A rewrap that stopped midway to another key is undone first (the in-memory state is
+        // still entirely under `old`; the store may not be).
+        if let pending = try MasterKeyJournal.read(try await store.serverSecret(named: MasterKeyJournal.secretName)), pending.toID != newMaster.id {
+            try await MasterKeyRecovery.resume(store: store, master: old.master)
+        }
         var draft = state
         var changed: [(EntityKind, String)] = []
         for (name, provider) in state.providers {
@@ -156,14 +193,15 @@ public actor ConfigRegistry {
             target: target, before: #"{"masterKeyId":"\#(old.master.id)"}"#, after: #"{"masterKeyId":"\#(newMaster.id)","rewrappedCredentials":\#(changed.count)}"#)
         try await recordAudit(
             ConfigAudit.drafts(from: state, to: draft, changed: changed, actor: who, action: action, target: target, notes: [masterNote]))
-        if let pepper = try await store.serverSecret(named: PepperVault.secretName) {
-            try await store.setServerSecret(named: PepperVault.secretName, value: try PepperVault.rewrap(pepper, from: old, to: newMaster))
-        }
+        try await store.setServerSecret(named: MasterKeyJournal.secretName, value: try MasterKeyJournal.make(from: old.master, to: newMaster))
+        // Idempotent: a retry after a failure finds the pepper already under the new key.
+        _ = try await MasterKeyRecovery.reseal(secret: PepperVault.secretName, owner: PepperVault.owner, store: store, from: old, to: newMaster)
         // The evidence chain keys: the old one stays (sealed under both master keys) to verify older links.
         try await audit?.keys?.rotate(from: old, to: newMaster, store: store)
-        // Swap the vault before publishing the snapshot whose credentials need the new key.
-        vault.replaceMaster(newMaster)
-        try await persistAndPublish(draft, changed: changed, actor: who, action: action, target: target)
+        // The vault switches after every credential is written, before the snapshot that needs it.
+        try await persistAndPublish(draft, changed: changed, actor: who, action: action, target: target) { vault.replaceMaster(newMaster) }
+        // Done: a journal left behind (this write failing) only makes the next start re-check.
+        try? await store.setServerSecret(named: MasterKeyJournal.secretName, value: Data())
         return changed.count
     }
 }

@@ -58,6 +58,15 @@ public final class CredentialVault: Sendable {
 
     public func replaceMaster(_ master: MasterKey) {
         opened.withLock { $0.removeAll() }
-        keys.withLock { $0 = Keys(current: CredentialSealer(master: master), previous: $0.current) }
+        keys.withLock { $0 = Keys(current: CredentialSealer(master: master, fingerprinter: $0.current.fingerprinter), previous: $0.current) }
+    }
+
+    /// Credentials sealed from now on carry their keyed fingerprint (set once the key pepper is
+    /// open, at start).
+    public func setFingerprinter(_ fingerprinter: CredentialFingerprinter) {
+        keys.withLock { keys in
+            keys.current = CredentialSealer(master: keys.current.master, fingerprinter: fingerprinter)
+            keys.previous = keys.previous.map { CredentialSealer(master: $0.master, fingerprinter: fingerprinter) }
+        }
     }
 }

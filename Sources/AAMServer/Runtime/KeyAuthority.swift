@@ -9,12 +9,16 @@ public struct KeyAuthority: Sendable {
     public init(pepper: [UInt8]) { self.hasher = KeyHasher(pepper: pepper) }
 
     /// Loads the pepper sealed in the store, creating it on first start.
+    /// The pepper also keys credential fingerprints (`vault`'s fingerprinter is set here).
     public static func bootstrap(store: any ConfigStore, vault: CredentialVault) async throws -> KeyAuthority {
         if let stored = try await store.serverSecret(named: PepperVault.secretName) {
-            return KeyAuthority(pepper: try PepperVault.open(stored, with: vault.current))
+            let pepper = try PepperVault.open(stored, with: vault.current)
+            vault.setFingerprinter(CredentialFingerprinter(pepper: pepper))
+            return KeyAuthority(pepper: pepper)
         }
         let pepper = KeyHasher.newPepper()
         try await store.setServerSecret(named: PepperVault.secretName, value: try PepperVault.seal(pepper, with: vault.current))
+        vault.setFingerprinter(CredentialFingerprinter(pepper: pepper))
         return KeyAuthority(pepper: pepper)
     }
 

@@ -22,14 +22,13 @@ final class HECTransport: SIEMTransport {
         self.url = url
         self.token = token
         self.envelope = envelope
-        var configuration = HTTPClient.Configuration()
-        // A refused connection must fail the attempt now, so the sink's own backoff (and its
-        // failure count and alarm) applies, instead of the client retrying silently until its
-        // connect timeout.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout = .init(connect: .seconds(3), read: .seconds(15))
-        configuration.redirectConfiguration = .disallow
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.client = OutboundHTTP.makeClient { configuration in
+            // A refused connection must fail the attempt now, so the sink's own backoff (and its
+            // failure count and alarm) applies, instead of the client retrying silently until its
+            // connect timeout.
+            configuration.connectionPool.retryConnectionEstablishment = false
+            configuration.timeout = .init(connect: .seconds(3), read: .seconds(15))
+        }
     }
 
     var target: String { url }
@@ -57,6 +56,7 @@ final class HECTransport: SIEMTransport {
         case 200..<300: .delivered
         case 400: .rejected("collector answered 400 (malformed events)")
         case 401, 403: .misconfigured("collector refused the token (\(status)): check AAM_SIEM_HEC_TOKEN")
+        case 300..<400: .misconfigured("collector answered with a redirect (\(status)), which AAM does not follow: point --siem-hec-url at the final URL")
         case 429: .retry("collector is throttling (429)")
         case 400..<500: .misconfigured("collector answered \(status): check --siem-hec-url")
         default: .retry("collector answered \(status)")

@@ -50,13 +50,16 @@ public struct SIEMSettings: Sendable {
     }
 
     /// Checks `--siem-hec-url` (http or https with a host) and that the token is set.
-    public func validate() throws(StartupError) {
+    /// `outbound` decides which hosts the HEC URL and the syslog target may name.
+    public func validate(outbound: OutboundURLPolicy = .strict) throws(StartupError) {
         if let hecURL {
             guard let url = URL(string: hecURL), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
-                throw StartupError("--siem-hec-url must be an http(s) URL such as http://127.0.0.1:8088/services/collector/event")
+                throw StartupError("--siem-hec-url must be an http(s) URL such as https://splunk.example.com:8088/services/collector/event")
             }
+            if let problem = outbound.problem(hecURL) { throw StartupError("--siem-hec-url \(problem)") }
             guard hecToken != nil else { throw StartupError("--siem-hec-url needs the collector token in AAM_SIEM_HEC_TOKEN") }
         }
+        if let syslogHost, let problem = outbound.hostProblem(syslogHost) { throw StartupError("--siem-syslog \(problem)") }
         if syslogTLS, syslogHost == nil { throw StartupError("--siem-syslog-tls needs --siem-syslog HOST:PORT") }
         if let syslogCAFile {
             guard syslogTLS else { throw StartupError("--siem-syslog-ca needs --siem-syslog-tls") }

@@ -12,14 +12,13 @@ public final class HTTPUpstreamTransport: UpstreamTransport {
     let client: HTTPClient
 
     public init(connectionsPerHost: Int = 512, connectTimeoutMs: Int = 5_000, idleTimeoutMs: Int = 120_000) {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
-        // `read` is AsyncHTTPClient's idle timer: it fires on silence while waiting for the head
-        // and between body chunks, which is exactly the stream idle-gap timeout.
-        configuration.timeout = .init(connect: .milliseconds(Int64(connectTimeoutMs)), read: .milliseconds(Int64(idleTimeoutMs)))
-        configuration.decompression = .disabled
-        configuration.redirectConfiguration = .disallow
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.client = OutboundHTTP.makeClient { configuration in
+            configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
+            // `read` is AsyncHTTPClient's idle timer: it fires on silence while waiting for the head
+            // and between body chunks, which is exactly the stream idle-gap timeout.
+            configuration.timeout = .init(connect: .milliseconds(Int64(connectTimeoutMs)), read: .milliseconds(Int64(idleTimeoutMs)))
+            configuration.decompression = .disabled
+        }
     }
 
     public func shutdown() async {
@@ -51,6 +50,10 @@ public final class HTTPUpstreamTransport: UpstreamTransport {
             throw CancellationError()
         } catch {
             throw UpstreamFailure.connect(String(describing: type(of: error)))
+        }
+        do { try OutboundHTTP.refuseRedirect(UInt(response.status.code)) } catch {
+            // Not followed (the request carried the vendor credential); the body is not read.
+            throw UpstreamFailure.redirect(Int(response.status.code))
         }
         let headers = response.headers.map { ($0.name, $0.value) }
         return UpstreamResponse(status: Int(response.status.code), headers: headers, body: UpstreamBody(response.body))

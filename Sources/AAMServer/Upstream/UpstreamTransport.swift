@@ -56,6 +56,8 @@ public enum UpstreamFailure: Error, Sendable, Equatable {
     case bodyTooLarge
     case credentialUnavailable(String)
     case invalidURL(String)
+    /// The upstream answered with this 3xx; redirects are never followed (`OutboundHTTP`).
+    case redirect(Int)
 
     var errorClass: String {
         switch self {
@@ -64,6 +66,7 @@ public enum UpstreamFailure: Error, Sendable, Equatable {
         case .bodyTooLarge: "upstream_body_too_large"
         case .credentialUnavailable: "credential_unavailable"
         case .invalidURL: "invalid_upstream_url"
+        case .redirect: "upstream_redirect"
         }
     }
 }

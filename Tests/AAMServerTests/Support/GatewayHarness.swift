@@ -46,6 +46,8 @@ final class GatewayHarness: Sendable {
         if let healthPolicy { options.healthPolicy = healthPolicy }
         // Each gateway gets its own control socket (tests run in parallel).
         options.controlSocket = FileManager.default.temporaryDirectory.appendingPathComponent("aam-ctl-\(UUID().uuidString.prefix(12))/control.sock").path
+        // Every fake upstream a test starts is on loopback (a test may turn this off again).
+        options.allowLoopbackUpstreams = true
         configure(&options)
         var logger = Logger(label: "test-gateway")
         logger.logLevel = .critical

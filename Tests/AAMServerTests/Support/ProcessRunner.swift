@@ -18,10 +18,12 @@ final class ProcessRunner: Sendable {
     private let output = Captured()
     private let lines: AsyncStream<String>
 
-    init(_ executable: String, arguments: [String], environment: [String: String], directory: URL? = nil) throws {
+    /// `aamd` is started with `--allow-loopback-upstreams` (every fake upstream a test starts is
+    /// on loopback) unless `loopbackUpstreams` is false.
+    init(_ executable: String, arguments: [String], environment: [String: String], directory: URL? = nil, loopbackUpstreams: Bool = true) throws {
         let process = Process()
         process.executableURL = Self.binaryDirectory.appendingPathComponent(executable)
-        process.arguments = arguments
+        process.arguments = executable == "aamd" && loopbackUpstreams ? arguments + ["--allow-loopback-upstreams"] : arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AAM_") }
         env.merge(environment) { $1 }
         process.environment = env
