@@ -71,14 +71,16 @@ struct JSONObjectScannerValidTests {
         #expect(try JSONObjectScanner(utf8(" {\n} ")).members.isEmpty)
     }
 
-    @Test("duplicate keys: every occurrence is listed and member(_:) returns the last")
-    func duplicateKeysLastWins() throws {
+    @Test("duplicate keys are refused, naming the key (see JSONDuplicateKeyTests)")
+    func duplicateKeysRefused() throws {
         let bytes = utf8(#"{"model":"first","x":1,"model":"second"}"#)
-        let scanner = try JSONObjectScanner(bytes)
-        #expect(scanner.members.filter { $0.key == "model" }.count == 2)
-        #expect(scanner.string("model", in: bytes).value == "second")
-        let member = try #require(scanner.member("model"))
-        #expect(String(decoding: bytes[member.valueRange], as: UTF8.self) == #""second""#)
+        do {
+            _ = try JSONObjectScanner(bytes)
+            Issue.record("a duplicate key was accepted")
+        } catch {
+            #expect(error.duplicateKey == "model")
+            #expect(error.description.contains(#"duplicate key "model""#))
+        }
     }
 
     @Test(

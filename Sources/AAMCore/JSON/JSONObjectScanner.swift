@@ -5,8 +5,9 @@
 /// upstream protocols match. The gateway needs only a few top-level fields (`model`, `stream`,
 /// `max_tokens`, …) and the ability to splice a new `model` value into the original bytes.
 /// The scanner also rejects what a full parser would (bad syntax, invalid UTF-8, control
-/// characters in strings, nesting deeper than `maxDepth`) so malformed input gets a 400 before
-/// it reaches a vendor.
+/// characters in strings, nesting deeper than `maxDepth`, and the same key twice in one object
+/// at any depth, see `JSONKeyRule`) so malformed or ambiguous input gets a 400 before it
+/// reaches a vendor.
 public struct JSONObjectScanner: Sendable {
     public enum Kind: Sendable, Equatable { case object, array, string, number, bool, null }
 
@@ -20,6 +21,8 @@ public struct JSONObjectScanner: Sendable {
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
         public var message: String
         public var offset: Int
+        /// The key an object held twice, when that is the failure (the message names it too).
+        public var duplicateKey: String?
         public var description: String { "\(message) at byte \(offset)" }
     }
 
@@ -44,12 +47,30 @@ public struct JSONObjectScanner: Sendable {
     public func member(_ key: String) -> Member? {
         members.last { $0.key == key }
     }
+
+    /// Validates `bytes` as exactly one JSON value of any type (surrounding whitespace allowed)
+    /// under the same rules as the scanner, duplicate keys included: the shared strict check
+    /// for surfaces that decode with another parser afterwards (JSON-RPC, admin bodies).
+    public static func validate(_ bytes: [UInt8]) throws(Failure) {
+        var cursor = Cursor(bytes: bytes)
+        cursor.skipWhitespace()
+        // Depth 0: like the scanner, the outermost container does not count toward `maxDepth`.
+        _ = try cursor.value(depth: 0)
+        cursor.skipWhitespace()
+        guard cursor.atEnd else {
+            throw Failure(message: "unexpected data after the JSON value", offset: cursor.position)
+        }
+    }
 }
 
 /// The byte-level recursive-descent validator behind `JSONObjectScanner`.
 struct Cursor {
     let bytes: [UInt8]
     var position = 0
+    /// Whether the last string scanned was plain ASCII without escapes (its bytes are its text).
+    var lastStringPlain = true
+    /// The keys of the objects being read, for the duplicate-key rule.
+    var keys = ObjectKeyTracker()
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -80,10 +101,13 @@ struct Cursor {
         var members: [JSONObjectScanner.Member] = []
         skipWhitespace()
         if peek() == UInt8(ascii: "}") { position += 1; return members }
+        keys.begin()
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+            let keyStart = position
             let key = try stringValue()
+            try keys.add(literal: keyStart..<position, plain: lastStringPlain, in: bytes)
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':'")
             skipWhitespace()
@@ -93,7 +117,7 @@ struct Cursor {
             skipWhitespace()
             guard let next = peek() else { throw fail("unterminated object") }
             position += 1
-            if next == UInt8(ascii: "}") { return members }
+            if next == UInt8(ascii: "}") { keys.end(); return members }
             guard next == UInt8(ascii: ",") else { position -= 1; throw fail("expected ',' or '}'") }
         }
     }
@@ -127,11 +151,14 @@ struct Cursor {
         position += 1
         skipWhitespace()
         if peek() == close { position += 1; return }
+        if keyed { keys.begin() }
         while true {
             skipWhitespace()
             if keyed {
                 guard peek() == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+                let keyStart = position
                 try skipString()
+                try keys.add(literal: keyStart..<position, plain: lastStringPlain, in: bytes)
                 skipWhitespace()
                 try expect(UInt8(ascii: ":"), "':'")
                 skipWhitespace()
@@ -140,7 +167,10 @@ struct Cursor {
             skipWhitespace()
             guard let next = peek() else { throw fail("unterminated \(keyed ? "object" : "array")") }
             position += 1
-            if next == close { return }
+            if next == close {
+                if keyed { keys.end() }
+                return
+            }
             guard next == UInt8(ascii: ",") else {
                 position -= 1
                 throw fail(keyed ? "expected ',' or '}'" : "expected ',' or ']'")
@@ -196,6 +226,7 @@ struct Cursor {
     mutating func scanString(collect: Bool) throws(JSONObjectScanner.Failure) -> [Unicode.Scalar] {
         position += 1  // opening quote
         var collected: [Unicode.Scalar] = []
+        lastStringPlain = true
         while true {
             guard let byte = peek() else { throw fail("unterminated string") }
             switch byte {
@@ -203,6 +234,7 @@ struct Cursor {
                 position += 1
                 return collected
             case UInt8(ascii: "\\"):
+                lastStringPlain = false
                 position += 1
                 let scalar = try escape()
                 if collect { collected.append(scalar) }
@@ -212,6 +244,7 @@ struct Cursor {
                 position += 1
                 if collect { collected.append(Unicode.Scalar(byte)) }
             default:
+                lastStringPlain = false
                 let scalar = try utf8Scalar()
                 if collect { collected.append(scalar) }
             }

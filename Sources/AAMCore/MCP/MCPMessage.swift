@@ -14,7 +14,20 @@ public struct MCPRequest: Sendable, Hashable {
     public var arguments: JSONValue? { params["arguments"] }
 
     /// Decodes a single JSON-RPC request; batches are not part of Streamable HTTP since 2025-06-18.
+    ///
+    /// The body is first held to the shared strict check (`JSONObjectScanner.validate`): the
+    /// broker decides on this parse and forwards the bytes as sent, so an object holding a key
+    /// twice at any depth (`"method"` twice, `params.name` twice, an argument twice) is refused;
+    /// otherwise the broker and a last-wins MCP server would read different requests.
     public init(body: [UInt8]) throws(MCPError) {
+        do { try JSONObjectScanner.validate(body) } catch {
+            if let key = error.duplicateKey {
+                throw MCPError(
+                    status: 400, code: -32600, message: "Invalid Request: \(error.message) in the JSON-RPC message",
+                    duplicateKey: key)
+            }
+            throw MCPError(status: 400, code: -32700, message: "Parse error: the body is not valid JSON (\(error.description))")
+        }
         guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else {
             throw MCPError(status: 400, code: -32700, message: "Parse error: the body is not a JSON-RPC object")
         }
@@ -58,12 +71,15 @@ public struct MCPError: Error, Sendable, Hashable {
     public var code: Int
     public var message: String
     public var id: JSONValue?
+    /// Set when the request was refused for holding a key twice (the call is recorded as refused).
+    public var duplicateKey: String?
 
-    public init(status: Int, code: Int, message: String, id: JSONValue? = nil) {
+    public init(status: Int, code: Int, message: String, id: JSONValue? = nil, duplicateKey: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.id = id
+        self.duplicateKey = duplicateKey
     }
 
     /// `{"jsonrpc":"2.0","id":…,"error":{"code":…,"message":…}}`.
@@ -111,13 +127,28 @@ public enum MCPResponse {
         return .object(object)
     }
 
-    /// Applies `transform` to every string in `value` (used to redact secrets a tool echoes).
+    /// Applies `transform` to every string in `value`, object keys included (used to redact
+    /// secrets a tool echoes: a secret returned as a key must not survive). Two keys that
+    /// become the same text are both kept, the later ones suffixed ` (2)`, ` (3)`… in key order.
     public static func mapStrings(_ value: JSONValue, _ transform: (String) -> String) -> JSONValue {
         switch value {
-        case .string(let text): .string(transform(text))
-        case .array(let items): .array(items.map { mapStrings($0, transform) })
-        case .object(let fields): .object(fields.mapValues { mapStrings($0, transform) })
-        default: value
+        case .string(let text): return .string(transform(text))
+        case .array(let items): return .array(items.map { mapStrings($0, transform) })
+        case .object(let fields):
+            var mapped: [String: JSONValue] = [:]
+            for key in fields.keys.sorted() {
+                guard let field = fields[key] else { continue }
+                let base = transform(key)
+                var name = base
+                var suffix = 2
+                while mapped[name] != nil {
+                    name = "\(base) (\(suffix))"
+                    suffix += 1
+                }
+                mapped[name] = mapStrings(field, transform)
+            }
+            return .object(mapped)
+        default: return value
         }
     }
 

@@ -1,9 +1,12 @@
+import AAMCore
+
 extension WireJSON {
     /// Parses one JSON document (RFC 8259) from UTF-8 bytes.
     ///
     /// - Parameter context: names the document in error messages (e.g. `"request body"`).
     /// - Throws: `TranslationError` with the byte offset of the problem; never traps, and nesting
     ///   deeper than ``WireJSONParser/maxDepth`` is rejected so hostile input cannot overflow the stack.
+    ///   An object holding the same key twice (`JSONKeyRule`) is refused.
     public static func parse(_ bytes: some Collection<UInt8>, context: String = "body") throws(TranslationError) -> WireJSON {
         var parser = WireJSONParser(bytes: Array(bytes), context: context)
         return try parser.parseDocument()
@@ -89,12 +92,20 @@ struct WireJSONParser {
             index += 1
             return .object(object)
         }
+        // The shared duplicate-key rule (JSONKeyRule): an ambiguous object is refused, never
+        // resolved by picking one of its values.
+        var keys = JSONKeySet()
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
                 throw failure("expected a string key")
             }
+            let keyStart = index
             let key = try parseString()
+            if let earlier = keys.insert(key) {
+                index = keyStart
+                throw failure(JSONKeyRule.message(duplicate: key, earlier: earlier))
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             index += 1

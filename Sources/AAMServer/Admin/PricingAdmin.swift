@@ -16,6 +16,10 @@ enum PricingAdmin {
     /// Decodes and validates a JSON list of price rows; errors name the row and field
     /// (`[2].outputPerMillion: must be a decimal amount like "2.50"`).
     static func decode(_ bytes: [UInt8]) throws(AdminError) -> [ModelPrice] {
+        // The shared strict check first: a row holding a field twice is refused, not resolved.
+        do { try JSONObjectScanner.validate(bytes) } catch {
+            throw AdminError("request body is not valid JSON (\(error.description))")
+        }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom(AdminJSON.isoDate)
         let rows: [PriceInput]

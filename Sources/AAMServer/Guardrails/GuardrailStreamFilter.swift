@@ -80,9 +80,11 @@ struct GuardrailStreamFilter: Sendable {
     private mutating func handleOpenAI(_ event: SSEEvent, into out: inout [UInt8]) {
         if event.data == "[DONE]" { flush({ _ in true }, into: &out) }
         guard blocked == nil else { return }
-        guard event.data != "[DONE]", case .object(var chunk)? = try? WireJSON.parse(event.data),
-            case .array(var choices)? = chunk["choices"]
-        else { return out.append(contentsOf: event.encoded()) }
+        guard event.data != "[DONE]", !event.data.isEmpty else { return out.append(contentsOf: event.encoded()) }
+        // A chunk the filter cannot read (not JSON, or a key held twice) is dropped, never passed
+        // on unjudged: the client's parser might read text the guardrail did not.
+        guard case .object(var chunk)? = try? WireJSON.parse(event.data) else { return }
+        guard case .array(var choices)? = chunk["choices"] else { return out.append(contentsOf: event.encoded()) }
         chunkHeader = WireJSONObject(members: chunk.members.filter { $0.key != "choices" && $0.key != "usage" })
         var finishing: [Int] = []
         for position in choices.indices {
@@ -118,9 +120,10 @@ struct GuardrailStreamFilter: Sendable {
     // MARK: Anthropic
 
     private mutating func handleAnthropic(_ event: SSEEvent, into out: inout [UInt8]) {
-        guard var data = try? WireJSON.parse(event.data), let type = data["type"]?.stringValue else {
-            return out.append(contentsOf: event.encoded())
-        }
+        // Unreadable (not JSON, or a key held twice): dropped, never passed on unjudged.
+        if event.data.isEmpty { return out.append(contentsOf: event.encoded()) }
+        guard var data = try? WireJSON.parse(event.data) else { return }
+        guard let type = data["type"]?.stringValue else { return out.append(contentsOf: event.encoded()) }
         let index = data["index"]?.intValue ?? 0
         switch type {
         case "content_block_delta":

@@ -72,7 +72,11 @@ struct MCPEndpoint: Sendable {
             do { body = try await BodyReader.read(request, limit: 4 << 20) } catch {
                 throw MCPError(status: 413, code: -32600, message: "Invalid Request: body too large or unreadable")
             }
-            let message = try MCPRequest(body: body)
+            let message: MCPRequest
+            do { message = try MCPRequest(body: body) } catch {
+                await recordRefusal(error, serverName: serverName, caller: caller, requestID: context.requestID)
+                throw error
+            }
             id = message.id
             guard let server = caller.snapshot.state.mcpServers[serverName] else {
                 throw MCPError(status: 404, code: -32601, message: "No MCP server '\(serverName)' in the catalog", id: id)
@@ -159,6 +163,21 @@ struct MCPEndpoint: Sendable {
         } catch {
             return Responses.json(MCPError(status: 500, code: -32603, message: "Internal error", id: id).body, status: .internalServerError)
         }
+    }
+
+    /// An authenticated workload's request refused before any decision (not JSON, not JSON-RPC,
+    /// a key held twice): a call record with outcome `rejected`, so an attempt to smuggle a
+    /// second reading past the policy leaves evidence. The server name is recorded only when
+    /// the catalog has it (the path is the caller's text).
+    func recordRefusal(_ error: MCPError, serverName: String, caller: AuthenticatedCaller, requestID: String) async {
+        let known = caller.snapshot.state.mcpServers[serverName] != nil
+        let trace = CallTrace(requestID: requestID, endpoint: known ? "/mcp/\(serverName)" : "/mcp", startedAt: runtime.clock.now())
+        trace.evidence = runtime.evidence
+        trace.identify(caller.key)
+        if known { trace.record.provider = "mcp:\(serverName)" }
+        let errorClass = error.duplicateKey != nil ? "duplicate_json_key" : (error.code == -32700 ? "invalid_json" : "invalid_request")
+        trace.finish(status: error.status, outcome: .rejected, errorClass: errorClass, bus: runtime.bus)
+        _ = await trace.makeDurable()
     }
 
     /// The broker's own `initialize` result (the upstream's handshake is not relayed).
