@@ -43,19 +43,19 @@ extension MCPEndpoint {
             id: message.id, reason: decision.verdict.reason, rule: decision.verdict.rule, policy: decision.verdict.policy, version: decision.verdict.version)
     }
 
-    /// Redacts the injected secrets anywhere in the answer, then applies the response guardrails
-    /// of the workload's scope chain (e.g. a detected API key echoed by the tool).
+    /// Redacts the injected secrets anywhere in the answer (string values and object keys, in
+    /// their common encodings, see `CredentialRedactor`), then applies the response guardrails
+    /// of the workload's scope chain (e.g. a detected API key echoed by the tool). The answer
+    /// is re-serialized from this parse, so the agent gets exactly what was scrubbed.
     func scrub(_ value: JSONValue, secrets: [String], workload: WorkloadIdentity) -> JSONValue {
         let engine = runtime.guardrails.engine(for: WorkloadTrust.governingKey(for: workload), in: runtime.snapshots.snapshot)
         let active = engine.map { $0.isActive(.response) } ?? false
+        let redactor = CredentialRedactor(secrets: secrets)
         return MCPResponse.mapStrings(value) { text in
-            var text = text
-            for secret in secrets where !secret.isEmpty && text.contains(secret) {
-                text = text.replacingOccurrences(of: secret, with: "[REDACTED]")
-            }
+            var text = redactor.redact(text)
             if active, let engine {
                 let inspection = engine.inspect(text, direction: .response, location: "mcp.result")
-                text = inspection.block == nil ? inspection.text : "[BLOCKED by guardrail \(inspection.block!.detector)]"
+                text = inspection.block.map { "[BLOCKED by guardrail \($0.detector)]" } ?? inspection.text
             }
             return text
         }
