@@ -47,6 +47,19 @@ public struct ControlFraming: Sendable {
         return Array(try encoder.encode(message)) + [0x0A]
     }
 
+    /// The line that carries `message`, never longer than `ControlProtocol.maxLineBytes` (the
+    /// peer would hang up on it): an event too long to send is skipped (nil), any other message
+    /// too long is replaced by an `error` answer under the same id, so the asker is not left
+    /// waiting and the connection survives.
+    public static func encodeWithinLimit(_ message: ControlMessage) throws -> [UInt8]? {
+        let line = try encode(message)
+        guard line.count > ControlProtocol.maxLineBytes else { return line }
+        guard message.type != .event else { return nil }
+        return try encode(ControlMessage.failure(
+            ControlError(code: "too_large", message: "the answer (\(line.count) bytes) exceeds the \(ControlProtocol.maxLineBytes)-byte line limit"),
+            id: message.id))
+    }
+
     public enum FramingError: Error, Equatable { case lineTooLong }
 
     /// Decodes one received line; nil when this version cannot read it (e.g. a newer kind).

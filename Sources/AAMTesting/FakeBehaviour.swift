@@ -27,6 +27,9 @@ public indirect enum FakeBehaviour: Sendable, Hashable {
     /// `200` with a body that is not what the client expects: an HTML page where JSON was
     /// due, or SSE frames with broken JSON and no terminator.
     case garbage
+    /// `200 text/event-stream` whose body is exactly `chunks`, written one after the other, then
+    /// a clean end: for hostile streams (an endless line, absurd usage counts).
+    case rawStream([String])
 
     /// `429` with `retry-after` and the vendor's rate-limit headers (OpenAI
     /// `x-ratelimit-reset-requests`, Anthropic `anthropic-ratelimit-requests-reset`, Azure

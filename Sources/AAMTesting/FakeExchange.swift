@@ -41,6 +41,8 @@ struct FakeExchange: Sendable {
             }
         case .garbage:
             return garbage()
+        case .rawStream(let chunks):
+            return Self.streamResponse(headers: successHeaders(inputTokens: 0, outputTokens: 0), events: chunks, channel: channel) { _ in .write }
         }
     }
 

@@ -11,18 +11,18 @@ import Testing
         SSEEvent(event: nil, data: "[DONE]"),
     ]
 
-    @Test func parsesEventsCommentsAndMultiLineData() {
+    @Test func parsesEventsCommentsAndMultiLineData() throws {
         var parser = SSEParser()
-        #expect(parser.append(Self.stream.utf8) == Self.expected)
+        #expect(try parser.append(Self.stream.utf8) == Self.expected)
         #expect(parser.finish().isEmpty)
     }
 
     @Test(arguments: ["\n", "\r\n", "\r"])
-    func everySplitPositionYieldsTheSameEvents(lineEnding: String) {
+    func everySplitPositionYieldsTheSameEvents(lineEnding: String) throws {
         let bytes = Array(Self.stream.replacingOccurrences(of: "\n", with: lineEnding).utf8)
         for split in 0...bytes.count {
             var parser = SSEParser()
-            let events = parser.append(bytes[..<split]) + parser.append(bytes[split...]) + parser.finish()
+            let events = try parser.append(bytes[..<split]) + parser.append(bytes[split...]) + parser.finish()
             #expect(events == Self.expected, "split at \(split)")
         }
     }
@@ -31,7 +31,7 @@ import Testing
         let bytes = try Fixture.bytes("anthropic/stream_tool_use.sse")
         var parser = SSEParser()
         var events: [SSEEvent] = []
-        for byte in bytes { events += parser.append([byte]) }
+        for byte in bytes { events += try parser.append([byte]) }
         events += parser.finish()
         #expect(events == SSE.events(bytes))
         #expect(events.count == 14)
@@ -44,53 +44,53 @@ import Testing
         #expect(whole.count == 13)
         for split in stride(from: 0, through: bytes.count, by: 7) {
             var parser = SSEParser()
-            #expect(parser.append(bytes[..<split]) + parser.append(bytes[split...]) + parser.finish() == whole)
+            #expect(try parser.append(bytes[..<split]) + parser.append(bytes[split...]) + parser.finish() == whole)
         }
     }
 
-    @Test func fieldSyntaxEdgeCases() {
+    @Test func fieldSyntaxEdgeCases() throws {
         var parser = SSEParser()
         // No space after the colon, a bare "data" line (empty value), id/retry ignored, unknown fields ignored.
-        let events = parser.append("data:x\nid: 7\nretry: 100\nfoo: bar\n\ndata\n\ndata:  two spaces\n\n".utf8)
+        let events = try parser.append("data:x\nid: 7\nretry: 100\nfoo: bar\n\ndata\n\ndata:  two spaces\n\n".utf8)
         #expect(events == [SSEEvent(data: "x"), SSEEvent(data: ""), SSEEvent(data: " two spaces")])
     }
 
-    @Test func eventWithoutDataIsNotDispatched() {
+    @Test func eventWithoutDataIsNotDispatched() throws {
         var parser = SSEParser()
-        #expect(parser.append("event: lonely\n\ndata: after\n\n".utf8) == [SSEEvent(data: "after")])
+        #expect(try parser.append("event: lonely\n\ndata: after\n\n".utf8) == [SSEEvent(data: "after")])
     }
 
-    @Test func finishDeliversAnUnterminatedLastEvent() {
+    @Test func finishDeliversAnUnterminatedLastEvent() throws {
         var parser = SSEParser()
-        #expect(parser.append("data: [DONE]".utf8).isEmpty)
+        #expect(try parser.append("data: [DONE]".utf8).isEmpty)
         #expect(parser.finish() == [SSEEvent(data: "[DONE]")])
         #expect(parser.finish().isEmpty)
     }
 
-    @Test func encodedRoundTrips() {
+    @Test func encodedRoundTrips() throws {
         for event in Self.expected + [SSEEvent(event: "x", data: "a\n\nb")] {
             var parser = SSEParser()
-            #expect(parser.append(event.encoded()) == [event])
+            #expect(try parser.append(event.encoded()) == [event])
         }
         #expect(SSEEvent(event: "ping", data: "{}").encoded().text == "event: ping\ndata: {}\n\n")
         #expect(SSEEvent.openAIDone.encoded().text == "data: [DONE]\n\n")
     }
 
-    @Test func utf8SplitInsideACharacter() {
+    @Test func utf8SplitInsideACharacter() throws {
         let bytes = Array("data: héllo 😀\n\n".utf8)
         for split in 0...bytes.count {
             var parser = SSEParser()
-            #expect(parser.append(bytes[..<split]) + parser.append(bytes[split...]) == [SSEEvent(data: "héllo 😀")])
+            #expect(try parser.append(bytes[..<split]) + parser.append(bytes[split...]) == [SSEEvent(data: "héllo 😀")])
         }
     }
 
-    @Test func leadingByteOrderMarkIsIgnoredAtAnySplit() {
+    @Test func leadingByteOrderMarkIsIgnoredAtAnySplit() throws {
         let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("data: x\n\n".utf8)
         for split in 0...bytes.count {
             var parser = SSEParser()
-            #expect(parser.append(bytes[..<split]) + parser.append(bytes[split...]) == [SSEEvent(data: "x")], "split at \(split)")
+            #expect(try parser.append(bytes[..<split]) + parser.append(bytes[split...]) == [SSEEvent(data: "x")], "split at \(split)")
         }
         var parser = SSEParser()
-        #expect(parser.append([0xEF, 0xBB] + Array("\ndata: y\n\n".utf8)).count == 1, "a partial BOM is a (bogus) field line, not dropped silently")
+        #expect(try parser.append([0xEF, 0xBB] + Array("\ndata: y\n\n".utf8)).count == 1, "a partial BOM is a (bogus) field line, not dropped silently")
     }
 }

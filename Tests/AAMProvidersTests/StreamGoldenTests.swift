@@ -72,7 +72,7 @@ import Testing
             var translator = AnthropicToOpenAIStream(responseModel: "m", clientRequestedUsage: true, created: 0)
             var out: [UInt8] = []
             for start in stride(from: 0, to: upstream.count, by: chunkSize) {
-                for event in parser.append(upstream[start..<min(start + chunkSize, upstream.count)]) { out += try translator.translate(event) }
+                for event in try parser.append(upstream[start..<min(start + chunkSize, upstream.count)]) { out += try translator.translate(event) }
             }
             for event in parser.finish() { out += try translator.translate(event) }
             out += translator.finish()

@@ -23,7 +23,10 @@ enum Fixture {
 enum SSE {
     static func events(_ bytes: [UInt8]) -> [SSEEvent] {
         var parser = SSEParser()
-        return parser.append(bytes) + parser.finish()
+        do { return try parser.append(bytes) + parser.finish() } catch {
+            Issue.record("\(error)")
+            return []
+        }
     }
 
     /// Runs upstream bytes through a translator the way the server does; returns the client bytes.

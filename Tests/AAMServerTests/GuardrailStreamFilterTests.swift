@@ -29,7 +29,7 @@ struct GuardrailStreamFilterTests {
 
     static func deltaText(_ bytes: [UInt8]) -> String {
         var parser = SSEParser()
-        return parser.append(bytes).compactMap { event -> String? in
+        return ((try? parser.append(bytes)) ?? []).compactMap { event -> String? in
             guard let json = try? WireJSON.parse(event.data) else { return nil }
             if let choice = json["choices"]?.arrayValue?.first { return choice["delta"]?["content"]?.stringValue }
             return json["delta"]?["text"]?.stringValue
@@ -37,7 +37,7 @@ struct GuardrailStreamFilterTests {
     }
 
     @Test("OpenAI: every split of an e-mail across two deltas is redacted before [DONE]")
-    func openAISplits() {
+    func openAISplits() throws {
         let text = "mail \(Self.email) now"
         for cut in 6..<(5 + Self.email.utf8.count) {
             var filter = GuardrailStreamFilter(engine: Self.engine, wire: .openAIChat)
@@ -47,7 +47,7 @@ struct GuardrailStreamFilterTests {
             // Cut the event bytes themselves too: the filter reassembles SSE events.
             let events = Self.openAIChunk(head) + Self.openAIChunk(tail) + Self.openAIChunk("", finish: "stop") + SSEEvent.openAIDone.encoded()
             for piece in stride(from: 0, to: events.count, by: 7).map({ Array(events[$0..<min(events.count, $0 + 7)]) }) {
-                out += filter.process(piece)
+                out += try filter.process(piece)
             }
             out += filter.finish()
             let output = String(decoding: out, as: UTF8.self)
@@ -59,14 +59,14 @@ struct GuardrailStreamFilterTests {
     }
 
     @Test("Anthropic: held text is flushed as a delta before content_block_stop")
-    func anthropicSplits() {
+    func anthropicSplits() throws {
         let text = "mail \(Self.email)"
         for cut in 6..<text.utf8.count {
             var filter = GuardrailStreamFilter(engine: Self.engine, wire: .anthropicMessages)
             let bytes = Array(text.utf8)
-            var out = filter.process(Self.anthropicDelta(String(decoding: bytes[..<cut], as: UTF8.self)))
-            out += filter.process(Self.anthropicDelta(String(decoding: bytes[cut...], as: UTF8.self)))
-            out += filter.process(SSEEvent(event: "content_block_stop", data: #"{"type":"content_block_stop","index":0}"#).encoded())
+            var out = try filter.process(Self.anthropicDelta(String(decoding: bytes[..<cut], as: UTF8.self)))
+            out += try filter.process(Self.anthropicDelta(String(decoding: bytes[cut...], as: UTF8.self)))
+            out += try filter.process(SSEEvent(event: "content_block_stop", data: #"{"type":"content_block_stop","index":0}"#).encoded())
             let output = String(decoding: out, as: UTF8.self)
             #expect(!output.contains("example"), "cut \(cut)")
             #expect(Self.deltaText(out) == "mail [EMAIL]", "cut \(cut)")
@@ -75,15 +75,15 @@ struct GuardrailStreamFilterTests {
     }
 
     @Test("tool-call arguments are a channel of their own")
-    func toolArguments() {
+    func toolArguments() throws {
         var filter = GuardrailStreamFilter(engine: Self.engine, wire: .openAIChat)
         func chunk(_ arguments: String) -> [UInt8] {
             let json: WireJSON = ["choices": [["index": 0, "delta": ["tool_calls": [["index": 0, "function": ["arguments": .string(arguments)]]]]]]]
             return SSEEvent(data: json.serializedString()).encoded()
         }
-        var out = filter.process(chunk(#"{"to":"jane.doe@exa"#))
-        out += filter.process(chunk(#"mple.com"}"#))
-        out += filter.process(Self.openAIChunk("", finish: "tool_calls"))
+        var out = try filter.process(chunk(#"{"to":"jane.doe@exa"#))
+        out += try filter.process(chunk(#"mple.com"}"#))
+        out += try filter.process(Self.openAIChunk("", finish: "tool_calls"))
         let output = String(decoding: out, as: UTF8.self)
         #expect(!output.contains("example"))
         #expect(output.contains("[EMAIL]"))

@@ -68,7 +68,7 @@ struct SpoolTestDirectory {
         await spool.close()
         // A crash in the middle of writing record 6: half its frame reached the disk.
         var frame: [UInt8] = []
-        SpoolFrame.append(sequence: 6, appendedAtMs: 0, payload: try SpoolCodec.encode(.call(spoolTestRecord(6))), to: &frame)
+        try SpoolFrame.append(sequence: 6, appendedAtMs: 0, payload: try SpoolCodec.encode(.call(spoolTestRecord(6))), to: &frame)
         let segment = try #require(directory.segmentFiles.last)
         let handle = try #require(FileHandle(forWritingAtPath: directory.path + "/" + segment))
         try handle.seekToEnd()

@@ -6,10 +6,10 @@ import Testing
 
 /// The spool's framing, without I/O: round trips, and every way a crash or damage can spoil a tail.
 @Suite struct SpoolFrameTests {
-    func frames(_ payloads: [String], from first: UInt64 = 1) -> [UInt8] {
+    func frames(_ payloads: [String], from first: UInt64 = 1) throws -> [UInt8] {
         var buffer: [UInt8] = []
         for (index, payload) in payloads.enumerated() {
-            SpoolFrame.append(sequence: first + UInt64(index), appendedAtMs: 1_700_000_000_000 + Int64(index), payload: Array(payload.utf8), to: &buffer)
+            try SpoolFrame.append(sequence: first + UInt64(index), appendedAtMs: 1_700_000_000_000 + Int64(index), payload: Array(payload.utf8), to: &buffer)
         }
         return buffer
     }
@@ -19,8 +19,8 @@ import Testing
         #expect(CRC32.update(CRC32.checksum(Array("1234".utf8)), Array("56789".utf8)) == 0xCBF4_3926)
     }
 
-    @Test func framesRoundTripWithTheirSequenceTimeAndPayload() {
-        let bytes = frames(["{\"a\":1}", "{\"b\":22}", "x"], from: 41)
+    @Test func framesRoundTripWithTheirSequenceTimeAndPayload() throws {
+        let bytes = try frames(["{\"a\":1}", "{\"b\":22}", "x"], from: 41)
         let scan = SpoolScan.scan(bytes, firstSequence: 41)
         #expect(scan.stopReason == nil)
         #expect(scan.validEnd == bytes.count)
@@ -29,8 +29,8 @@ import Testing
         #expect(scan.frames.map { String(decoding: bytes[$0.payload], as: UTF8.self) } == ["{\"a\":1}", "{\"b\":22}", "x"])
     }
 
-    @Test func everyTruncationOfTheLastFrameIsATornTailNeverARecord() {
-        let whole = frames(["first record", "second record, torn by a crash"])
+    @Test func everyTruncationOfTheLastFrameIsATornTailNeverARecord() throws {
+        let whole = try frames(["first record", "second record, torn by a crash"])
         let firstEnd = SpoolFrame.size(payloadBytes: "first record".utf8.count)
         for cut in firstEnd..<whole.count {
             let scan = SpoolScan.scan(Array(whole.prefix(cut)), firstSequence: 1)
@@ -40,8 +40,8 @@ import Testing
         }
     }
 
-    @Test func aFlippedBitAnywhereInTheLastFrameIsDetected() {
-        let whole = frames(["kept", "damaged payload"])
+    @Test func aFlippedBitAnywhereInTheLastFrameIsDetected() throws {
+        let whole = try frames(["kept", "damaged payload"])
         let firstEnd = SpoolFrame.size(payloadBytes: 4)
         for position in firstEnd..<whole.count {
             var damaged = whole
@@ -53,19 +53,19 @@ import Testing
         }
     }
 
-    @Test func aZeroFilledTailAndAnOutOfSequenceFrameAreNotRecords() {
-        let good = frames(["one"])
+    @Test func aZeroFilledTailAndAnOutOfSequenceFrameAreNotRecords() throws {
+        let good = try frames(["one"])
         let zeroed = SpoolScan.scan(good + [UInt8](repeating: 0, count: 4096), firstSequence: 1)
         #expect(zeroed.frames.count == 1)
         #expect(zeroed.stopReason?.contains("length 0 out of range") == true)
         // A whole, valid frame with the wrong sequence (a stale region) is refused too.
-        let stale = SpoolScan.scan(good + frames(["old"], from: 7), firstSequence: 1)
+        let stale = SpoolScan.scan(good + (try frames(["old"], from: 7)), firstSequence: 1)
         #expect(stale.frames.count == 1)
         #expect(stale.stopReason?.contains("sequence 7, expected 2") == true)
     }
 
-    @Test func scanningStopsAtMaxFramesAndResumesFromValidEnd() {
-        let bytes = frames(["a", "b", "c", "d", "e"])
+    @Test func scanningStopsAtMaxFramesAndResumesFromValidEnd() throws {
+        let bytes = try frames(["a", "b", "c", "d", "e"])
         let head = SpoolScan.scan(bytes, firstSequence: 1, maxFrames: 2)
         #expect(head.frames.map(\.sequence) == [1, 2])
         let rest = SpoolScan.scan(bytes, from: head.validEnd, firstSequence: 3)

@@ -154,7 +154,7 @@ public struct BudgetLedgerSnapshot: Sendable, Hashable, Codable {
 
 extension Int64 {
     /// `self + other` clamped to the `Int64` range (counters never wrap).
-    func addingSaturating(_ other: Int64) -> Int64 {
+    public func addingSaturating(_ other: Int64) -> Int64 {
         let (value, overflow) = addingReportingOverflow(other)
         return overflow ? (other > 0 ? .max : .min) : value
     }

@@ -3,8 +3,21 @@
 /// Feed arbitrary byte chunks; events may be split anywhere, including between the CR and LF
 /// of a CRLF. Lines end with LF, CRLF or CR; lines starting with `:` are comments; `id` and
 /// `retry` are accepted and ignored (the gateway does not resume streams).
+///
+/// Bounded: one event (its lines so far, data and name) may hold at most `maximumEventBytes`;
+/// an upstream that sends an endless line or an endless event makes `append` throw
+/// `SSEEventTooLarge` (and every later `append` too), so memory never grows without bound and
+/// the caller ends the stream with its in-band error.
 public struct SSEParser: Sendable {
+    /// 8 MiB: far above any event an LLM vendor streams (a chunk of text or of tool arguments).
+    public static let defaultMaximumEventBytes = 8 << 20
+
+    /// The most bytes one event may hold before `append` throws.
+    public let maximumEventBytes: Int
     private var line: [UInt8] = []
+    /// Bytes held by the current event's completed lines (data, name).
+    private var eventBytes = 0
+    private var failed = false
     /// The previous chunk ended with CR, so a leading LF in the next chunk belongs to it.
     private var pendingCR = false
     private var eventName: String?
@@ -15,11 +28,15 @@ public struct SSEParser: Sendable {
     private var pastStart = false
     private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
-    /// Creates an empty parser.
-    public init() {}
+    /// Creates an empty parser accepting events of at most `maximumEventBytes`.
+    public init(maximumEventBytes: Int = SSEParser.defaultMaximumEventBytes) {
+        self.maximumEventBytes = max(maximumEventBytes, 1)
+    }
 
-    /// Consumes bytes and returns every event completed by them, in order.
-    public mutating func append(_ bytes: some Sequence<UInt8>) -> [SSEEvent] {
+    /// Consumes bytes and returns every event completed by them, in order. Throws once the
+    /// current event passes `maximumEventBytes`; the parser then stays failed.
+    public mutating func append(_ bytes: some Sequence<UInt8>) throws(SSEEventTooLarge) -> [SSEEvent] {
+        guard !failed else { throw SSEEventTooLarge(limit: maximumEventBytes) }
         var events: [SSEEvent] = []
         for byte in bytes {
             if !pastStart {
@@ -44,6 +61,13 @@ public struct SSEParser: Sendable {
                 endLine(into: &events)
             default:
                 line.append(byte)
+                // Both are at most `maximumEventBytes` here, so the sum cannot overflow.
+                if line.count + eventBytes > maximumEventBytes {
+                    failed = true
+                    line = []
+                    dataLines = []
+                    throw SSEEventTooLarge(limit: maximumEventBytes)
+                }
             }
         }
         return events
@@ -83,8 +107,10 @@ public struct SSEParser: Sendable {
         case "data":
             dataLines.append(value)
             hasData = true
+            eventBytes += line.count + 1
         case "event":
             eventName = value
+            eventBytes += line.count
         default:
             break  // id, retry, unknown fields
         }
@@ -95,9 +121,18 @@ public struct SSEParser: Sendable {
             eventName = nil
             dataLines.removeAll(keepingCapacity: true)
             hasData = false
+            eventBytes = 0
         }
         // Per the spec an event with no data lines is not dispatched.
         guard hasData else { return }
         events.append(SSEEvent(event: eventName.flatMap { $0.isEmpty ? nil : $0 }, data: dataLines.joined(separator: "\n")))
     }
+}
+
+/// An upstream event stream sent an event (or a line) larger than the parser accepts.
+public struct SSEEventTooLarge: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The parser's `maximumEventBytes`.
+    public var limit: Int
+
+    public var description: String { "an upstream stream event exceeded \(limit) bytes" }
 }

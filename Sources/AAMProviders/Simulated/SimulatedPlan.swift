@@ -1,3 +1,5 @@
+import AAMCore
+
 /// Everything the simulated vendor decides about one request, before formatting it.
 struct SimulatedPlan {
     var answers: [SimulatedAnswer]
@@ -34,14 +36,14 @@ struct SimulatedPlan {
             }
         }
         promptTokens = PromptEstimator.tokens(forBytes: PromptEstimator.textBytes(of: .array(messages.map { .object($0.object) })))
-        completionTokens = count * n
+        completionTokens = TokenUsage.clamp(count) * n  // bounded: n <= maxChoices
         includeUsage = try request.optionalObject("stream_options")?.optionalBool("include_usage") ?? false
     }
 
     var usageJSON: WireJSON {
         [
             "prompt_tokens": .int(promptTokens), "completion_tokens": .int(completionTokens),
-            "total_tokens": .int(promptTokens + completionTokens),
+            "total_tokens": .int(TokenUsage.sum(promptTokens, completionTokens)),
             "prompt_tokens_details": ["cached_tokens": 0, "audio_tokens": 0],
             "completion_tokens_details": [
                 "reasoning_tokens": 0, "audio_tokens": 0, "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0,

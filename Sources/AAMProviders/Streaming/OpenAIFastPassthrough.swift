@@ -20,6 +20,9 @@ public struct OpenAIFastPassthrough: Sendable {
     private var parser: SSEParser?
     private var fastEmittedContent = false
     private var fastSawTerminal = false
+    /// Bytes of `pending` already searched for an event end (so a long event arriving in many
+    /// reads is scanned once, not once per read).
+    private var scanned = 0
     /// Output bytes of the chunks forwarded here; those sent to `general` are counted there.
     private var fastOutputBytes = 0
 
@@ -38,7 +41,7 @@ public struct OpenAIFastPassthrough: Sendable {
     public mutating func feed(_ bytes: some Collection<UInt8>) throws(TranslationError) -> [UInt8] {
         if parser == nil, bytes.contains(0x0D) {
             var fresh = SSEParser()
-            let events = fresh.append(pending)
+            let events = try Self.parse(pending, with: &fresh)
             pending.removeAll()
             parser = fresh
             var output = try translateAll(events)
@@ -49,18 +52,24 @@ public struct OpenAIFastPassthrough: Sendable {
         pending.append(contentsOf: bytes)
         var output: [UInt8] = []
         var start = 0
-        while let end = Self.eventEnd(in: pending, from: start) {
+        while let end = Self.eventEnd(in: pending, from: max(start, scanned)) {
             try forward(start..<end, into: &output)
             start = end
         }
         if start > 0 { pending.removeFirst(start) }
+        // The unterminated rest was searched, but for its last byte (half of a `\n\n`).
+        scanned = max(pending.count - 1, 0)
+        // Same bound as the general parser: an endless event is an error, not endless memory.
+        guard pending.count <= SSEParser.defaultMaximumEventBytes else {
+            throw Self.tooLarge(SSEEventTooLarge(limit: SSEParser.defaultMaximumEventBytes))
+        }
         return output
     }
 
     /// The upstream closed: flushes an unterminated last event through the general parser.
     public mutating func finish() throws(TranslationError) -> [UInt8] {
         var parser = self.parser ?? SSEParser()
-        var events = parser.append(pending)
+        var events = try Self.parse(pending, with: &parser)
         pending.removeAll()
         events.append(contentsOf: parser.finish())
         self.parser = parser
@@ -72,8 +81,18 @@ public struct OpenAIFastPassthrough: Sendable {
     // MARK: Internals
 
     private mutating func feedGeneral(_ bytes: some Collection<UInt8>) throws(TranslationError) -> [UInt8] {
-        let events = parser!.append(bytes)
-        return try translateAll(events)
+        guard var general = parser else { return [] }
+        parser = nil  // `general` is then the only reference: appending does not copy its buffers
+        defer { parser = general }
+        return try translateAll(try Self.parse(bytes, with: &general))
+    }
+
+    private static func parse(_ bytes: some Collection<UInt8>, with parser: inout SSEParser) throws(TranslationError) -> [SSEEvent] {
+        do { return try parser.append(bytes) } catch { throw tooLarge(error) }
+    }
+
+    private static func tooLarge(_ error: SSEEventTooLarge) -> TranslationError {
+        TranslationError(message: "response stream: \(error.description)")
     }
 
     private mutating func translateAll(_ events: [SSEEvent]) throws(TranslationError) -> [UInt8] {
@@ -107,7 +126,7 @@ public struct OpenAIFastPassthrough: Sendable {
         let isSimple = body.starts(with: Self.dataPrefix) && !body.contains(0x0A)
         guard isSimple else {
             var oneShot = SSEParser()
-            output.append(contentsOf: try translateAll(oneShot.append(event) + oneShot.finish()))
+            output.append(contentsOf: try translateAll(try Self.parse(event, with: &oneShot) + oneShot.finish()))
             return
         }
         let payload = body.dropFirst(Self.dataPrefix.count)

@@ -52,13 +52,14 @@ enum ProtocolMappings {
     }
 
     /// Reads an Anthropic `usage` object. Anthropic's `input_tokens` excludes cache reads and
-    /// cache writes, so the prompt total adds them back (OpenAI's convention, and what is billed).
+    /// cache writes, so the prompt total adds them back (OpenAI's convention, and what is billed);
+    /// the sum saturates (`TokenUsage.sum`), as untrusted counts may be anything up to `Int.max`.
     static func usage(fromAnthropic usage: WireJSONObject) -> TokenUsage {
         let input = usage["input_tokens"]?.intValue ?? 0
         let cacheRead = usage["cache_read_input_tokens"]?.intValue ?? 0
         let cacheWrite = usage["cache_creation_input_tokens"]?.intValue ?? 0
         return TokenUsage(
-            promptTokens: input + cacheRead + cacheWrite,
+            promptTokens: TokenUsage.sum(input, cacheRead, cacheWrite),
             completionTokens: usage["output_tokens"]?.intValue ?? 0,
             cachedPromptTokens: cacheRead
         )

@@ -60,7 +60,8 @@ struct ControlLineWriter: Sendable {
     let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
 
     func send(_ message: ControlMessage) async throws {
-        try await outbound.write(ByteBuffer(bytes: try ControlFraming.encode(message)))
+        guard let line = try ControlFraming.encodeWithinLimit(message) else { return }
+        try await outbound.write(ByteBuffer(bytes: line))
     }
 }
 

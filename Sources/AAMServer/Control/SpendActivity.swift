@@ -36,7 +36,7 @@ struct SpendActivity: Sendable {
 
     mutating func record(_ call: CallRecord, finishedAt time: Date) {
         let cost = call.costUSD.flatMap { try? Money(parsing: $0) } ?? .zero
-        let tokens = max(call.promptTokens, 0) + max(call.completionTokens, 0)
+        let tokens = TokenUsage.sum(call.promptTokens, call.completionTokens)
         guard cost > .zero || tokens > 0 else { return }
         let day = Self.day(time)
         let minute = GuardrailActivity.minute(time)
@@ -47,7 +47,7 @@ struct SpendActivity: Sendable {
                 entry.today = Totals()
             }
             entry.today.usd = entry.today.usd.saturatingAdding(cost)
-            entry.today.tokens += tokens
+            entry.today.tokens = entry.today.tokens.addingReportingOverflow(tokens).overflow ? .max : entry.today.tokens + tokens
             entry.minutes[minute, default: .zero] = entry.minutes[minute, default: .zero].saturatingAdding(cost)
             if entry.prunedAt != minute {
                 entry.minutes = entry.minutes.filter { $0.key > minute - 60 }

@@ -93,7 +93,7 @@ final class CallTrace: @unchecked Sendable {
                 record.priceVersion = price.version
             }
         }
-        let tokens = Int64(max(record.promptTokens, 0)) + Int64(max(record.completionTokens, 0))
+        let tokens = Int64(TokenUsage.sum(record.promptTokens, record.completionTokens))
         if let hold = governance {
             governance = nil
             _ = hold.state.settle(hold.admission, actual: Spend(usd: cost, tokens: tokens), at: hold.clock.now())
@@ -108,6 +108,8 @@ final class CallTrace: @unchecked Sendable {
         // The policy evidence gets the call's latency and cost when its policy lists them.
         let (latencyMs, costUSD) = (record.latencyMs, record.costUSD)  // read first: `record` is being modified below
         record.policy?.completeCall(latencyMs: latencyMs, costUSD: costUSD)
+        // Within `RecordBounds` before it goes anywhere (bus, console, SIEM, metrics, spool).
+        record = record.bounded()
         bus.publish(.call(record))
         if let evidence, evidence.accept(record) { awaitingDurability = record }
     }

@@ -34,7 +34,10 @@ struct ChatEndpoint: Sendable {
             var inbound = try InboundRequest(body: body, wire: wire)
             trace.record.alias = inbound.alias
             trace.record.streamed = inbound.stream
-            guard caller.snapshot.aliasNames.contains(inbound.alias) else { throw GatewayError.modelNotFound(inbound.alias) }
+            guard caller.snapshot.aliasNames.contains(inbound.alias) else {
+                try GovernanceGate.chargeUnknownModel(runtime: runtime, key: caller.key, snapshot: caller.snapshot, trace: trace)
+                throw GatewayError.modelNotFound(inbound.alias)
+            }
             if let workload = caller.workload {
                 try PolicyGate.authorizeModelCall(
                     workload, alias: inbound.alias,

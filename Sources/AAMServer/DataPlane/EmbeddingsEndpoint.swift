@@ -26,7 +26,10 @@ struct EmbeddingsEndpoint: Sendable {
             trace.identify(caller.key)
             var inbound = try InboundEmbeddingsRequest(body: try await BodyReader.read(request, limit: runtime.settings.maxBodyBytes))
             trace.record.alias = inbound.alias
-            guard caller.snapshot.aliasNames.contains(inbound.alias) else { throw GatewayError.modelNotFound(inbound.alias) }
+            guard caller.snapshot.aliasNames.contains(inbound.alias) else {
+                try GovernanceGate.chargeUnknownModel(runtime: runtime, key: caller.key, snapshot: caller.snapshot, trace: trace)
+                throw GatewayError.modelNotFound(inbound.alias)
+            }
             if let workload = caller.workload {
                 try PolicyGate.authorizeModelCall(
                     workload, alias: inbound.alias, size: .init(snapshot: caller.snapshot, bodyBytes: inbound.body.count, maxOutputTokens: 0),

@@ -119,20 +119,44 @@ enum GovernanceGate {
                 message: "The \(rejection.period.rawValue) \(what) budget of \(rejection.key.scope) is exhausted for this request.",
                 retryAfterSeconds: rejection.retryAfterHeader(at: now).flatMap { Int($0) })
         case .rateLimited(let decision):
-            switch decision {
-            case .limited(let status, _):
-                trace.rateLimitHeaders = headers(for: [status])
-                throw GatewayError(
-                    status: 429, type: "rate_limit_error", code: "rate_limit_exceeded",
-                    message: "Rate limit reached for \(status.key.subject): \(status.limit) \(status.key.dimension.rawValue) per minute.",
-                    retryAfterSeconds: decision.retryAfterHeader.flatMap { Int($0) })
-            case .tooLarge(let key, let limit):
-                throw GatewayError(
-                    status: 429, type: "rate_limit_error", code: "rate_limit_exceeded",
-                    message: "This request needs more than the whole limit of \(key.subject) (\(limit) \(key.dimension.rawValue) per minute).")
-            case .allowed:
-                return [:]
-            }
+            try refuse(decision, trace: trace)
+            return [:]
+        }
+    }
+
+    /// A call for an alias that does not exist is recorded like any call, so it costs one
+    /// request on every RPM limit of the key's scope chain (nothing else: it has no tokens):
+    /// unknown models cannot flood the evidence past the key's rate. Throws the 429 at the limit.
+    static func chargeUnknownModel(runtime: GatewayRuntime, key: VirtualKey, snapshot: ConfigSnapshot, trace: CallTrace) throws(GatewayError) {
+        let charges = links(for: key, in: snapshot.state).compactMap { link in
+            link.rpm.map { RateCharge(key: RateLimitKey(scope: link.scope, dimension: .requests), cost: 1, limitPerMinute: $0) }
+        }
+        guard !charges.isEmpty else { return }
+        switch runtime.governance.admit(requestId: trace.record.requestId, chain: [], estimate: .zero, rateCharges: charges, at: runtime.clock.now()) {
+        case .admitted(let admission):
+            trace.governance = GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.clock)
+        case .rateLimited(let decision):
+            try refuse(decision, trace: trace)
+        case .budgetExceeded:
+            return  // no budget on an empty chain
+        }
+    }
+
+    /// Throws the 429 of a rate-limit refusal (its `x-ratelimit-*` headers go on `trace`).
+    private static func refuse(_ decision: RateLimitDecision, trace: CallTrace) throws(GatewayError) {
+        switch decision {
+        case .limited(let status, _):
+            trace.rateLimitHeaders = headers(for: [status])
+            throw GatewayError(
+                status: 429, type: "rate_limit_error", code: "rate_limit_exceeded",
+                message: "Rate limit reached for \(status.key.subject): \(status.limit) \(status.key.dimension.rawValue) per minute.",
+                retryAfterSeconds: decision.retryAfterHeader.flatMap { Int($0) })
+        case .tooLarge(let key, let limit):
+            throw GatewayError(
+                status: 429, type: "rate_limit_error", code: "rate_limit_exceeded",
+                message: "This request needs more than the whole limit of \(key.subject) (\(limit) \(key.dimension.rawValue) per minute).")
+        case .allowed:
+            return
         }
     }
 
@@ -204,8 +228,10 @@ enum GovernanceGate {
     }
 
     /// The tokens a chat call reserves: prompt ≈ body bytes / 4 plus its output cap.
+    /// Saturates: the output cap is bounded at validation (`RequestBounds`), the configured
+    /// default is not.
     static func estimatedTokens(_ inbound: InboundRequest, runtime: GatewayRuntime) -> Int64 {
-        Int64(inbound.body.count / 4) + Int64(max(maxOutputTokens(inbound) ?? runtime.settings.defaultOutputCap, 0))
+        Int64(inbound.body.count / 4).addingSaturating(Int64(max(maxOutputTokens(inbound) ?? runtime.settings.defaultOutputCap, 0)))
     }
 
     /// Charges a deployment's `rpm`/`tpm` before an attempt on it; false when it is at its
@@ -228,12 +254,8 @@ enum GovernanceGate {
         return true
     }
 
-    static func maxOutputTokens(_ inbound: InboundRequest) -> Int? {
-        for name in ["max_completion_tokens", "max_tokens"] {
-            if case .value(let value) = inbound.scan.integer(name, in: inbound.body) { return value }
-        }
-        return nil
-    }
+    /// The request's output cap, as validated by `InboundRequest` (`RequestBounds.outputCap`).
+    static func maxOutputTokens(_ inbound: InboundRequest) -> Int? { inbound.maxOutputTokens }
 
     /// `x-ratelimit-*` headers: per dimension, the tightest status (least remaining).
     static func headers(for statuses: [RateLimitStatus]) -> HTTPFields {

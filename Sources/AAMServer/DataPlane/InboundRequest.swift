@@ -10,6 +10,8 @@ struct InboundRequest: Sendable {
     let stream: Bool
     /// OpenAI: `stream_options.include_usage` was true.
     let clientRequestedUsage: Bool
+    /// `max_completion_tokens`, else `max_tokens` (validated: `0...RequestBounds.maxOutputTokens`).
+    let maxOutputTokens: Int?
 
     init(body: [UInt8], wire: WireProtocol) throws(GatewayError) {
         (scan, alias) = try RequestPreamble.read(body)
@@ -26,13 +28,7 @@ struct InboundRequest: Sendable {
         guard messagesKind == .array else {
             throw .invalidRequest("Invalid type for 'messages': expected an array.", param: "messages", code: "invalid_type")
         }
-        if wire == .anthropicMessages {
-            switch scan.integer("max_tokens", in: body) {
-            case .value: break
-            case .absent: throw .invalidRequest("max_tokens: Field required", param: "max_tokens", code: "missing_required_parameter")
-            case .wrongType: throw .invalidRequest("max_tokens: Input should be a valid integer", param: "max_tokens", code: "invalid_type")
-            }
-        }
+        maxOutputTokens = try RequestBounds.outputCap(scan, body: body, required: wire == .anthropicMessages)
         var usage = false
         if wire == .openAIChat, let options = scan.rawValue("stream_options", in: body), scan.member("stream_options")?.kind == .object {
             let optionBytes = Array(options)
@@ -73,9 +69,46 @@ enum RequestPreamble {
             throw .invalidRequest("Request body is not valid JSON: \(error.description).", code: "invalid_json")
         }
         switch scan.string("model", in: body) {
+        case .value(let model) where model.utf8.count > RequestBounds.maxModelBytes:
+            throw .invalidRequest(
+                "Invalid 'model': string too long. Expected a string with maximum length \(RequestBounds.maxModelBytes) bytes.",
+                param: "model", code: "string_above_max_length")
         case .value(let model) where !model.isEmpty: return (scan, model)
         case .value, .absent: throw .invalidRequest("Missing required parameter: 'model'.", param: "model", code: "missing_required_parameter")
         case .wrongType: throw .invalidRequest("Invalid type for 'model': expected a string.", param: "model", code: "invalid_type")
         }
+    }
+}
+
+/// Bounds on what a client may ask for, checked before anything is recorded, estimated or
+/// forwarded: the alias is recorded, shown and exported (call records, the console, SIEM,
+/// metrics), and the output cap feeds the budget and rate-limit arithmetic.
+enum RequestBounds {
+    /// Longest `model` (alias) accepted, in UTF-8 bytes; longer is a 400 naming `model`.
+    static let maxModelBytes = 256
+    /// Largest `max_tokens` / `max_completion_tokens` accepted (10⁸, far above any model's
+    /// output limit); larger is a 400 naming the field, never an estimate near `Int.max`.
+    static let maxOutputTokens = 100_000_000
+
+    /// The request's output cap: `max_completion_tokens`, else `max_tokens`; each one present
+    /// must be an integer in `0...maxOutputTokens` (400 `invalid_request_error` naming it).
+    static func outputCap(_ scan: JSONObjectScanner, body: [UInt8], required: Bool) throws(GatewayError) -> Int? {
+        var cap: Int?
+        for name in ["max_completion_tokens", "max_tokens"] {
+            switch scan.integer(name, in: body) {
+            case .value(let value) where value > maxOutputTokens:
+                throw .invalidRequest(
+                    "Invalid '\(name)': integer above maximum value. Expected a value <= \(maxOutputTokens), but got \(value) instead.",
+                    param: name, code: "integer_above_max_value")
+            case .value(let value): cap = cap ?? value
+            case .absent: continue
+            case .wrongType:
+                throw .invalidRequest("Invalid type for '\(name)': expected a non-negative integer.", param: name, code: "invalid_type")
+            }
+        }
+        if required, scan.member("max_tokens") == nil || scan.member("max_tokens")?.kind == .null {
+            throw .invalidRequest("max_tokens: Field required", param: "max_tokens", code: "missing_required_parameter")
+        }
+        return cap
     }
 }

@@ -199,9 +199,10 @@ final class StreamState: @unchecked Sendable {
     var guardrailBlocked: Bool { guardrail?.blocked != nil }
     var guardrailDecisions: [GuardrailDecision] { guardrail?.decisions ?? [] }
 
-    private func emit(_ bytes: [UInt8]) {
-        if guardrail != nil {
-            pending.append(contentsOf: guardrail!.process(bytes))
+    private func emit(_ bytes: [UInt8]) throws {
+        // Optional chaining mutates in place (no copy of the filter's buffers, no force unwrap).
+        if let filtered = try guardrail?.process(bytes) {
+            pending.append(contentsOf: filtered)
         } else {
             pending.append(contentsOf: bytes)
         }
@@ -227,23 +228,23 @@ final class StreamState: @unchecked Sendable {
 
     func feed(_ chunk: ByteBuffer) throws {
         if fast != nil {
-            pending.append(contentsOf: try fast!.feed(chunk.readableBytesView))
+            pending.append(contentsOf: try fast?.feed(chunk.readableBytesView) ?? [])
             return
         }
-        for event in parser.append(chunk.readableBytesView) {
-            emit(try translator!.translate(event))
+        for event in try parser.append(chunk.readableBytesView) {
+            try emit(try translator?.translate(event) ?? [])
         }
     }
 
     /// The upstream ended: flush what the parser still holds and the translator's trailer.
     func finishUpstream() throws {
         if fast != nil {
-            pending.append(contentsOf: try fast!.finish())
+            pending.append(contentsOf: try fast?.finish() ?? [])
             return
         }
-        for event in parser.finish() { emit(try translator!.translate(event)) }
-        emit(translator!.finish())
-        if guardrail != nil { pending.append(contentsOf: guardrail!.finish()) }
+        for event in parser.finish() { try emit(try translator?.translate(event) ?? []) }
+        try emit(translator?.finish() ?? [])
+        if let tail = guardrail?.finish() { pending.append(contentsOf: tail) }
     }
 
     func takePending() -> [UInt8] {

@@ -32,7 +32,9 @@ struct GuardrailStreamFilter: Sendable {
     /// Bytes held back per channel so a match split across chunks is caught whole.
     var windowBytes = 256
     let wire: WireProtocol
-    private var parser = SSEParser()
+    /// Reads client-bound events, which the translators make from upstream events the upstream
+    /// parser already bounded; a translation may escape text, hence the larger cap.
+    private var parser = SSEParser(maximumEventBytes: 4 * SSEParser.defaultMaximumEventBytes)
     private var redactors: [Channel: StreamRedactor] = [:]
     private var channels: [Channel] = []
     private var finished: Set<Channel> = []
@@ -51,11 +53,12 @@ struct GuardrailStreamFilter: Sendable {
     /// Every decision so far (final once the stream ended), channel by channel.
     var decisions: [GuardrailDecision] { channels.flatMap { redactors[$0]?.decisions ?? [] } }
 
-    /// Takes client-bound bytes; returns the bytes to send instead.
-    mutating func process(_ bytes: [UInt8]) -> [UInt8] {
+    /// Takes client-bound bytes; returns the bytes to send instead. Throws when an event is
+    /// larger than the parser accepts (the stream then ends with its in-band error).
+    mutating func process(_ bytes: [UInt8]) throws(SSEEventTooLarge) -> [UInt8] {
         guard blocked == nil else { return [] }
         var out: [UInt8] = []
-        for event in parser.append(bytes) where blocked == nil { handle(event, into: &out) }
+        for event in try parser.append(bytes) where blocked == nil { handle(event, into: &out) }
         return out
     }
 
@@ -159,11 +162,8 @@ struct GuardrailStreamFilter: Sendable {
     /// Feeds a delta string through its channel's redactor and replaces it with what is safe.
     private mutating func feed(_ value: inout WireJSON, _ channel: Channel) {
         guard blocked == nil, let text = value.stringValue else { return }
-        if redactors[channel] == nil {
-            redactors[channel] = engine.streamRedactor(location: channel.location, window: windowBytes)
-            channels.append(channel)
-        }
-        let output = redactors[channel]!.feed(text)
+        if redactors[channel] == nil { channels.append(channel) }
+        let output = redactors[channel, default: engine.streamRedactor(location: channel.location, window: windowBytes)].feed(text)
         value = .string(output.text)
         if let decision = output.blocked {
             blocked = decision

@@ -156,7 +156,8 @@ public final class EvidenceSpool: EvidenceSink, Sendable {
                 var sequence = next.first
                 for submission in next.batch {
                     for payload in submission.payloads {
-                        SpoolFrame.append(sequence: sequence, appendedAtMs: nowMs, payload: payload, to: &buffer)
+                        // Cannot throw: `appendDurably` only queues payloads `SpoolCodec` bounded.
+                        try SpoolFrame.append(sequence: sequence, appendedAtMs: nowMs, payload: payload, to: &buffer)
                         sequence += 1
                     }
                 }

@@ -46,9 +46,9 @@ public struct GroupCommitQueue<Waiter> {
     /// The writer's next batch, in submission order: everything pending up to `maxBytes` (at
     /// least one submission). Nil when nothing is pending: the writer stops, and the next
     /// submission starts a new one.
+    /// Only the running writer takes batches; asked while none runs, it answers nil.
     public mutating func takeBatch(maxBytes: Int) -> [Submission]? {
-        precondition(writerRunning, "only the running writer takes batches")
-        guard !pending.isEmpty else {
+        guard writerRunning, !pending.isEmpty else {
             writerRunning = false
             return nil
         }

@@ -16,6 +16,9 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible, Equatable {
         case io
         /// Another process holds the spool directory.
         case locked
+        /// One record cannot be framed (empty, or over `SpoolFrame.maxPayloadBytes`): that append
+        /// is refused, the spool carries on.
+        case tooLarge
     }
     public var kind: Kind
     public var message: String
@@ -78,9 +81,10 @@ enum SpoolFiles {
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
         try bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }  // nothing to write
             var offset = 0
             while offset < raw.count {
-                let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                let written = write(fd, base + offset, raw.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     throw SpoolError.posix("write", path)
@@ -118,8 +122,9 @@ enum SpoolFiles {
         var buffer = [UInt8](repeating: 0, count: count)
         var filled = 0
         try buffer.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return }  // nothing to read
             while filled < count {
-                let got = pread(fd, raw.baseAddress! + filled, count - filled, off_t(offset + filled))
+                let got = pread(fd, base + filled, count - filled, off_t(offset + filled))
                 if got < 0 {
                     if errno == EINTR { continue }
                     throw SpoolError.posix("read", path)

@@ -35,9 +35,10 @@ public enum SpoolFrame {
         case corrupt(reason: String)
     }
 
-    /// Appends the frame of `payload` to `buffer`.
-    public static func append(sequence: UInt64, appendedAtMs: Int64, payload: [UInt8], to buffer: inout [UInt8]) {
-        precondition(!payload.isEmpty && payload.count <= maxPayloadBytes, "spool payload size out of range")
+    /// Appends the frame of `payload` to `buffer`; throws `.tooLarge` (appending nothing) for an
+    /// empty payload or one over `maxPayloadBytes`, which no reader would accept.
+    public static func append(sequence: UInt64, appendedAtMs: Int64, payload: [UInt8], to buffer: inout [UInt8]) throws(SpoolError) {
+        try check(payloadBytes: payload.count)
         var fields = [UInt8]()
         fields.reserveCapacity(16)
         appendLE(sequence, to: &fields)
@@ -47,6 +48,13 @@ public enum SpoolFrame {
         appendLE(crc, to: &buffer)
         buffer.append(contentsOf: fields)
         buffer.append(contentsOf: payload)
+    }
+
+    /// Throws `.tooLarge` unless a payload of this size can be framed (`1...maxPayloadBytes`).
+    public static func check(payloadBytes: Int) throws(SpoolError) {
+        guard payloadBytes > 0, payloadBytes <= maxPayloadBytes else {
+            throw SpoolError(.tooLarge, "a spool record of \(payloadBytes) bytes is outside 1...\(maxPayloadBytes)")
+        }
     }
 
     /// The size on disk of a frame around a payload of `payloadBytes`.

@@ -86,8 +86,8 @@ public struct SpoolLedger: Sendable {
         segments: [SpoolSegment], drained: SpoolPosition, limitBytes: Int, highWaterBytes: Int, segmentTargetBytes: Int,
         marks: [(sequence: UInt64, atMs: Int64)] = []
     ) {
-        precondition(!segments.isEmpty, "a spool always has an active segment")
-        self.segments = segments
+        // A spool always has an active segment: with none given, one starts after the drained position.
+        self.segments = segments.isEmpty ? [SpoolSegment(firstSequence: drained.sequence &+ 1)] : segments
         self.drained = drained
         self.limitBytes = limitBytes
         self.highWaterBytes = highWaterBytes
