@@ -61,10 +61,15 @@ struct UnixStreamSocket: Sendable {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { raw -> Int in
+                // Non-empty (offset < count), so it has a base address.
+                guard let base = raw.baseAddress else {
+                    errno = EBADF
+                    return -1
+                }
                 #if canImport(Glibc)
-                return send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                return send(fd, base + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
                 #else
-                return send(fd, raw.baseAddress! + offset, raw.count - offset, 0)
+                return send(fd, base + offset, raw.count - offset, 0)
                 #endif
             }
             if written < 0 {

@@ -9,7 +9,7 @@ enum ClosestMatch {
         for candidate in candidates where candidate != word {
             let distance = editDistance(target, Array(candidate.lowercased().unicodeScalars))
             guard distance <= limit, distance < max(target.count, 1) else { continue }
-            if best == nil || distance < best!.distance { best = (candidate, distance) }
+            if distance < best?.distance ?? .max { best = (candidate, distance) }
         }
         return best?.candidate
     }

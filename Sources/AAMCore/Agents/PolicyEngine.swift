@@ -57,7 +57,7 @@ public struct PolicyEngine: Sendable {
             patterns[parent.trustDomain, default: []].append(PatternEntry(parent: parent.description, policies: indices))
         }
         for domain in patterns.keys {
-            patterns[domain]!.sort { ($0.parent.utf8.count, $1.parent) > ($1.parent.utf8.count, $0.parent) }
+            patterns[domain]?.sort { ($0.parent.utf8.count, $1.parent) > ($1.parent.utf8.count, $0.parent) }
         }
         // An exact ID's list also holds the patterns that cover it, so deciding for a known
         // workload is one lookup.

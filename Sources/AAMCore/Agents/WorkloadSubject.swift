@@ -41,7 +41,7 @@ public enum WorkloadSubject: Sendable, Hashable, CustomStringConvertible {
         let fast = child.utf8.withContiguousStorageIfAvailable { childBytes in
             parent.utf8.withContiguousStorageIfAvailable { parentBytes in
                 childBytes.count > parentBytes.count + 1 && childBytes[parentBytes.count] == UInt8(ascii: "/")
-                    && memcmp(childBytes.baseAddress!, parentBytes.baseAddress!, parentBytes.count) == 0
+                    && childBytes.prefix(parentBytes.count).elementsEqual(parentBytes)
             }
         }
         if let answer = fast ?? nil { return answer }

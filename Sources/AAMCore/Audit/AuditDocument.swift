@@ -56,7 +56,7 @@ public enum AuditDocument {
         switch value {
         case .null: return .null
         case .object(let members) where members["fingerprint"]?.stringValue != nil:
-            var kept: [String: JSONValue] = ["fingerprint": members["fingerprint"]!]
+            var kept: [String: JSONValue] = ["fingerprint": members["fingerprint"] ?? .null]
             for name in ["masterKeyID", "masterKeyId"] { if let id = members[name]?.stringValue { kept[name] = .string(id) } }
             return .object(kept)
         default: return .string(maskedValue)
@@ -79,11 +79,12 @@ public enum AuditDocument {
         case .object(let members):
             output += "{"
             // Sorted by UTF-8 bytes: the same order on every platform.
-            for (index, name) in members.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }).enumerated() {
+            let sorted = members.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+            for (index, (name, member)) in sorted.enumerated() {
                 if index > 0 { output += "," }
                 writeString(name, into: &output)
                 output += ":"
-                write(members[name]!, into: &output)
+                write(member, into: &output)
             }
             output += "}"
         }

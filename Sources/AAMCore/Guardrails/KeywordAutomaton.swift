@@ -89,8 +89,8 @@ struct KeywordAutomaton: Sendable {
         self.outputStart = starts
         self.outputs = flat
         self.keywordLengths = list.map(\.count)
-        self.boundedStart = list.map { ASCII.isWord($0.first!) }
-        self.boundedEnd = list.map { ASCII.isWord($0.last!) }
+        self.boundedStart = list.map { $0.first.map(ASCII.isWord) ?? false }
+        self.boundedEnd = list.map { $0.last.map(ASCII.isWord) ?? false }
     }
 
     /// The automaton's position in a text; reads the tables through unsafe pointers so the

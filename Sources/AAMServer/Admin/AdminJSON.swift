@@ -75,7 +75,7 @@ enum AdminJSON {
         var best: (name: String, distance: Int)?
         for candidate in allowed.sorted() {
             let distance = editDistance(lowered, candidate.lowercased())
-            if best == nil || distance < best!.distance { best = (candidate, distance) }
+            if distance < best?.distance ?? .max { best = (candidate, distance) }
         }
         guard let best, best.distance <= max(2, name.count / 3) else { return nil }
         return best.name

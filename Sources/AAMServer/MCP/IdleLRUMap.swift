@@ -24,8 +24,7 @@ struct IdleLRUMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private var oldest: Key?
 
     init(capacity: Int, idle: TimeInterval) {
-        precondition(capacity > 0)
-        self.capacity = capacity
+        self.capacity = max(capacity, 1)  // a map that holds nothing would evict what it just stored
         self.idle = idle
     }
 
