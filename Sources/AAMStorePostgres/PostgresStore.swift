@@ -127,10 +127,6 @@ public final class PostgresStore: ConfigStore, CallRecordStore, AdminAuditStore 
         }
     }
 
-    /// Words for a PostgresNIO error: the server's message and SQLSTATE, or the connection error.
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? PSQLError {
-            if let info = error.serverInfo, let message = info[.message] {
     /// The SQLSTATE the server answered with, if it refused the statement.
     static func sqlState(of error: any Error) -> String? {
         if let error = error as? PSQLError { return error.serverInfo?[.sqlState] }
@@ -140,6 +136,10 @@ public final class PostgresStore: ConfigStore, CallRecordStore, AdminAuditStore 
         return nil
     }
 
+    /// Words for a PostgresNIO error: the server's message and SQLSTATE, or the connection error.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let info = error.serverInfo, let message = info[.message] {
                 return message + (info[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
             }
             if let underlying = error.underlying { return "\(error.code): \(describe(underlying))" }

@@ -117,11 +117,11 @@ public actor SQLiteStore: ConfigStore, CallRecordStore, AdminAuditStore {
 
     public func append(_ records: [CallRecord]) async throws {
         guard !records.isEmpty else { return }
+        // NUL-free like Postgres (`StorableText`), so both stores keep the same text.
+        let records = try records.map { try StorableText.storable($0).value }
         for start in stride(from: 0, to: records.count, by: Self.rowsPerStatement) {
             let batch = records[start..<min(records.count, start + Self.rowsPerStatement)]
             let placeholders = Array(repeating: "(" + Array(repeating: "?", count: CallRecordColumns.count).joined(separator: ",") + ")", count: batch.count)
-        // NUL-free like Postgres (`StorableText`), so both stores keep the same text.
-        let records = try records.map { try StorableText.storable($0).value }
             var binds: [SQLiteData] = []
             binds.reserveCapacity(batch.count * CallRecordColumns.count)
             for record in batch { binds.append(contentsOf: CallRecordColumns.binds(record)) }

@@ -64,10 +64,10 @@ struct AAMDaemon: AsyncParsableCommand {
     @Option(name: .customLong("spool-dir"), help: "Evidence spool directory (default: spool/ next to the SQLite database, ./aam-data/spool-HOST-PORT-DB for Postgres).")
     var spoolDir: String?
 
-    @Option(name: .customLong("spool-max-bytes"), help: "Undrained spool limit, bytes or K/M/G (default 1G); at it new calls get 503 evidence_unavailable.")
     @Option(name: .customLong("anchor-interval"), help: "Seconds between evidence anchors (chain heads logged and sent to the SIEM; default 60).")
     var anchorInterval: Double?
 
+    @Option(name: .customLong("spool-max-bytes"), help: "Undrained spool limit, bytes or K/M/G (default 1G); at it new calls get 503 evidence_unavailable.")
     var spoolMaxBytes: String?
 
     @Option(name: .customLong("spool-flush-ms"), help: "Batched durability's flush interval in milliseconds (default 20).")
@@ -144,17 +144,17 @@ struct AAMDaemon: AsyncParsableCommand {
                 options.evidence.durability = mode
             }
             if let spoolDir { options.evidence.spoolDirectory = spoolDir }
-            if let spoolMaxBytes {
-                guard let bytes = EvidenceSettings.parseBytes(spoolMaxBytes), bytes >= 1 << 20 else {
-                    throw StartupError("--spool-max-bytes must be at least 1M (bytes, or with K/M/G), got '\(spoolMaxBytes)'")
-                }
-                options.evidence.spoolMaxBytes = bytes
-            }
             if let anchorInterval {
                 guard anchorInterval.isFinite, (1...86_400).contains(anchorInterval) else {
                     throw StartupError("--anchor-interval must be 1 to 86400 seconds, got \(anchorInterval)")
                 }
                 options.anchors.intervalSeconds = anchorInterval
+            }
+            if let spoolMaxBytes {
+                guard let bytes = EvidenceSettings.parseBytes(spoolMaxBytes), bytes >= 1 << 20 else {
+                    throw StartupError("--spool-max-bytes must be at least 1M (bytes, or with K/M/G), got '\(spoolMaxBytes)'")
+                }
+                options.evidence.spoolMaxBytes = bytes
             }
             if let spoolFlushMs {
                 guard (1...10_000).contains(spoolFlushMs) else { throw StartupError("--spool-flush-ms must be between 1 and 10000") }

@@ -56,16 +56,16 @@ public final class Gateway: Sendable {
             // A master-key rewrap that stopped midway is completed (or undone) first.
             try await MasterKeyRecovery.resume(store: stores.config, master: options.masterKey)
             keys = try await KeyAuthority.bootstrap(store: stores.config, vault: vault)
+            chainKeys = try await EvidenceChainKeyring.bootstrap(store: stores.config, sealer: vault.current)
             state = try await stores.config.loadState()
         } catch let error as SecretsError {
-            chainKeys = try await EvidenceChainKeyring.bootstrap(store: stores.config, sealer: vault.current)
             throw StartupError("cannot unseal the stored secrets with this master key (\(options.masterKey.id)): \(error.message)")
         }
         try MCPCredentialCheck.verify(state.mcpServers, vault: vault)
-        let bus = EventBus()
-        // The spool before anything serves: records of a previous run are replayed below.
         // Chained before the spool replay, so records of an unchained past are adopted first.
         try await EvidenceIntegrity.chainCalls(stores.chain, keys: chainKeys, logger: logger)
+        let bus = EventBus()
+        // The spool before anything serves: records of a previous run are replayed below.
         let evidence = try EvidenceWriter.open(
             settings: options.evidence, database: options.database, calls: stores.calls, audit: stores.audit, bus: bus, logger: logger)
         let holder = SnapshotHolder()
@@ -92,14 +92,14 @@ public final class Gateway: Sendable {
             do { try await evidence.replayBacklog() } catch {
                 throw StartupError("cannot replay the evidence spool into the database: \(error)")
             }
-            try await restoring { try await GovernancePersistence.restorePrices(runtime: runtime, store: stores.config) }
-            if let path = options.configPath {
-                try await gateway.applyConfigFile(path)
             try await EvidenceIntegrity.keyAuditChain(auditLog, logger: logger)
             gateway.anchorService.withLock {
                 $0 = EvidenceAnchorService(
                     audit: auditLog, calls: stores.chain, bus: bus, logger: logger, settings: options.anchors, appended: appended)
             }
+            try await restoring { try await GovernancePersistence.restorePrices(runtime: runtime, store: stores.config) }
+            if let path = options.configPath {
+                try await gateway.applyConfigFile(path)
             }
             // Spend is replayed against the scope chains of the applied configuration.
             try await restoring { try await GovernancePersistence.restoreSpend(runtime: runtime, store: stores.config, calls: stores.calls) }
@@ -205,11 +205,11 @@ public final class Gateway: Sendable {
             GovernancePersistence(runtime: runtime, store: stores.config, logger: runtime.logger), writer, HealthTicker(runtime: runtime),
             application,
         ]
+        // Before the writer, so it stops after it: the shutdown anchor names the final heads.
+        if let anchors = anchorService.withLock({ $0 }) { services.insert(anchors, at: 1) }
         // Before the HTTP application, so they stop after it and count/export its last calls.
         services.insert(contentsOf: [metrics, siem] as [any Service], at: services.count - 1)
         // Before the HTTP application, so it stops after it (services stop in reverse order).
-        // Before the writer, so it stops after it: the shutdown anchor names the final heads.
-        if let anchors = anchorService.withLock({ $0 }) { services.insert(anchors, at: 1) }
         if let control = try makeControlSocketService() { services.insert(control, at: services.count - 1) }
         if handleSignals, let path = options.configPath {
             services.insert(ConfigReloadService(gateway: self, path: path, logger: runtime.logger), at: 0)
