@@ -20,7 +20,7 @@ import Testing
             #expect(!created.text.contains(Self.secret))
             let view = try created.json()
             #expect(view["credentialSet"] as? Bool == true)
-            #expect((view["credentialFingerprint"] as? String)?.hasPrefix("sha256:") == true)
+            #expect((view["credentialFingerprint"] as? String)?.hasPrefix("hmac:") == true)
             #expect(view["protocolVersion"] as? String == "2025-11-25")
 
             let mapped = try await g.adminOK(
