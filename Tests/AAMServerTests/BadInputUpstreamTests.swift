@@ -128,7 +128,9 @@ struct BadInputUpstreamTests {
             defer { subscription.cancel() }
             let openAI = try await gateway.chat(.chat, model: "duo", key: key)
             openAI.expectOpenAIError(429, type: "rate_limit_error", code: "rate_limit_exceeded", messageContains: ["duo-first", "duo-second"])
-            #expect(openAI.header("retry-after") == "7")
+            // 7 s from the vendor, counted down from the first 429: a loaded machine can take a
+            // second between the two attempts.
+            #expect(["6", "7"].contains(openAI.header("retry-after") ?? ""), "\(openAI.header("retry-after") ?? "none")")
             let anthropic = try await gateway.chat(.messages, model: "duo", key: key)
             anthropic.expectAnthropicError(429)
             // Both deployments are cooling down until the vendor's reset: answered at once,
