@@ -19,6 +19,9 @@ public enum SVIDError: Error, Sendable, Equatable, CustomStringConvertible {
     case expired
     case notYetValid
     case chainNotTrusted
+    case chainRejected(String)
+    case unsupportedCriticalExtension(String)
+    case signingCertificateInvalidID(String)
     case noX509Authorities(String)
     // Both
     case untrustedTrustDomain(String)
@@ -51,6 +54,10 @@ public enum SVIDError: Error, Sendable, Equatable, CustomStringConvertible {
         case .expired: return "the X.509-SVID has expired"
         case .notYetValid: return "the X.509-SVID is not valid yet"
         case .chainNotTrusted: return "the X.509-SVID does not chain to its trust domain's bundle"
+        case .chainRejected(let reason): return "the X.509-SVID's chain to its trust domain's bundle is invalid: \(reason)"
+        case .unsupportedCriticalExtension(let oid): return "the X.509-SVID chain has a critical extension this broker does not understand (\(oid))"
+        case .signingCertificateInvalidID(let uri):
+            return "a signing certificate in the X.509-SVID chain has an invalid SPIFFE ID '\(uri.prefix(256))' (one at most, without a path)"
         case .noX509Authorities(let domain): return "trust domain '\(domain)' has no X.509 authorities in its bundle (JWT-SVIDs only)"
         case .untrustedTrustDomain(let domain): return "trust domain '\(domain)' is not trusted (no bundle)"
         case .trustDomainRevoked(let domain): return "trust domain '\(domain)' is revoked (its bundle is empty)"

@@ -11,20 +11,29 @@ struct TestSPIFFEAuthority {
     let name: DistinguishedName
 
     init(trustDomain: String, now: Date = Date()) throws {
+        try self.init(trustDomain: trustDomain, now: now, issuer: nil, uris: ["spiffe://\(trustDomain)"], criticalSAN: false)
+    }
+
+    /// A CA for `trustDomain` carrying `uris` as its URI SANs (critical when `criticalSAN`),
+    /// self-signed, or an intermediate signed by `issuer`.
+    init(trustDomain: String, now: Date = Date(), issuer: TestSPIFFEAuthority?, uris: [String], criticalSAN: Bool) throws {
         self.trustDomain = trustDomain
         self.key = P256.Signing.PrivateKey()
-        let name = try DistinguishedName { CommonName("test CA \(trustDomain)") }
+        let name = try DistinguishedName { CommonName("test CA \(trustDomain) \(UUID().uuidString.prefix(6))") }
         self.name = name
+        let sans = SubjectAlternativeNames(uris.map { .uniformResourceIdentifier($0) })
         self.certificate = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
-            notValidBefore: now - 3600, notValidAfter: now + 365 * 86400, issuer: name, subject: name,
+            notValidBefore: now - 3600, notValidAfter: now + 365 * 86400, issuer: issuer?.name ?? name, subject: name,
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
                 Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-                SubjectAlternativeNames([.uniformResourceIdentifier("spiffe://\(trustDomain)")])
+                if !uris.isEmpty {
+                    if criticalSAN { Critical(sans) } else { sans }
+                }
             },
-            issuerPrivateKey: .init(key))
+            issuerPrivateKey: .init(issuer?.key ?? key))
     }
 
     /// Which defects an issued SVID has.
@@ -34,6 +43,10 @@ struct TestSPIFFEAuthority {
         var keyUsage: KeyUsage? = KeyUsage(digitalSignature: true)
         var notBefore: TimeInterval = -3600
         var notAfter: TimeInterval = 3600
+        /// Istio-style: an empty subject DN, so the SAN extension is critical (RFC 5280 §4.2.1.6).
+        var emptySubject = false
+        /// Another critical extension no verifier understands (an unknown private OID).
+        var unknownCriticalExtension = false
     }
 
     /// Issues a leaf for `spiffeID` (as its one URI SAN unless `defects.uris` says otherwise).
@@ -43,12 +56,18 @@ struct TestSPIFFEAuthority {
         let leaf = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: .init(leafKey.publicKey),
             notValidBefore: now + defects.notBefore, notValidAfter: now + defects.notAfter, issuer: name,
-            subject: try DistinguishedName { CommonName("workload") },
+            subject: defects.emptySubject ? DistinguishedName() : try DistinguishedName { CommonName("workload") },
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(defects.isCA ? BasicConstraints.isCertificateAuthority(maxPathLength: nil) : .notCertificateAuthority)
                 if let usage = defects.keyUsage { Critical(usage) }
-                if !uris.isEmpty { SubjectAlternativeNames(uris.map { .uniformResourceIdentifier($0) }) }
+                if !uris.isEmpty {
+                    let sans = SubjectAlternativeNames(uris.map { .uniformResourceIdentifier($0) })
+                    if defects.emptySubject { Critical(sans) } else { sans }
+                }
+                if defects.unknownCriticalExtension {
+                    Certificate.Extension(oid: [1, 3, 6, 1, 4, 1, 99999, 1], critical: true, value: [0x05, 0x00])
+                }
             },
             issuerPrivateKey: .init(key))
         return (leaf, leafKey)

@@ -38,17 +38,20 @@ struct WorkloadTestCA {
         var nioKey: NIOSSLPrivateKey { try! NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem) }
     }
 
-    /// An X.509-SVID carrying `uris` as its URI SANs.
-    func issueSVID(uris: [String], isCA: Bool = false, notAfter: TimeInterval = 3600) throws -> Issued {
+    /// An X.509-SVID carrying `uris` as its URI SANs. `emptySubject` issues it as Istio does:
+    /// an empty subject DN and, as RFC 5280 §4.2.1.6 then requires, a critical SAN extension.
+    func issueSVID(uris: [String], isCA: Bool = false, notAfter: TimeInterval = 3600, emptySubject: Bool = false) throws -> Issued {
         let leafKey = P256.Signing.PrivateKey()
+        let sans = SubjectAlternativeNames(uris.map { .uniformResourceIdentifier($0) })
         let certificate = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: .init(leafKey.publicKey), notValidBefore: Date() - 7200,
-            notValidAfter: Date() + notAfter, issuer: name, subject: try DistinguishedName { CommonName("workload") },
+            notValidAfter: Date() + notAfter, issuer: name,
+            subject: emptySubject ? DistinguishedName() : try DistinguishedName { CommonName("workload") },
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(isCA ? BasicConstraints.isCertificateAuthority(maxPathLength: nil) : .notCertificateAuthority)
                 Critical(KeyUsage(digitalSignature: true))
-                SubjectAlternativeNames(uris.map { .uniformResourceIdentifier($0) })
+                if emptySubject { Critical(sans) } else { sans }
             },
             issuerPrivateKey: .init(key))
         return Issued(certificate: certificate, key: leafKey)
