@@ -183,4 +183,25 @@ struct JSONSplicerTests {
         let literal = String(decoding: JSONSplicer.quoted("a\"b\\c\nd\re\tf\u{1}g\u{1F}"), as: UTF8.self)
         #expect(literal == #""a\"b\\c\nd\re\tf\u0001g\u001f""#)
     }
+    /// Fuzzing found (Fuzz/regressions/json-scanner/splice-appends-case-folded-duplicate.json)
+    /// that the pass-through splice appended `stream_options` beside the client's
+    /// `STREAM_OPTIONS`: one key twice for a receiver that folds case (Go), the last winning.
+    @Test("a replaced member is found under any spelling that folds to its name, and renamed")
+    func replaceFoldsKeys() throws {
+        let document = #"{"model":"a","stream":true,"STREAM_OPTIONS":{"include_usage":false},"messages":[]}"#
+        let output = try splice(document, replacing: ["model": #""up""#, "stream_options": #"{"include_usage":true}"#])
+        #expect(output == #"{"model":"up","stream":true,"stream_options":{"include_usage":true},"messages":[]}"#)
+        let keys = try JSONObjectScanner(utf8(output)).members.map(\.key)
+        #expect(keys == ["model", "stream", "stream_options", "messages"])
+        // Escaped and non-ASCII spellings (Kelvin sign folds to k) are the same key too.
+        let escaped = try splice(#"{ "mod\u0045l" : "a", "\u212Aey":1}"#, replacing: ["model": #""up""#, "key": "2"])
+        #expect(escaped == #"{ "model":"up", "key":2}"#)
+        #expect(try JSONObjectScanner(utf8(escaped)).members.count == 2)
+    }
+
+    @Test("a removed member is found under any spelling that folds to its name")
+    func removeFoldsKeys() throws {
+        let output = try splice(#"{"a":1,"Stream_Options":{},"b":2}"#, removing: ["stream_options"])
+        #expect(output == #"{"a":1,"b":2}"#)
+    }
 }

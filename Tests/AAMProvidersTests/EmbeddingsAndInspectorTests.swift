@@ -74,4 +74,26 @@ import Testing
         let anthropic = try RequestInspector.passthroughBody(body.bytes, protocol: .anthropicMessages, upstreamModel: "claude").text
         #expect(anthropic == #"{"model":"claude","stream":true,"messages":[{"role":"user","content":"x"}]}"#)
     }
+    /// Fuzzing found (Fuzz/regressions/translators/passthrough-adds-case-folded-duplicate.json)
+    /// that the pass-through added `model`, `stream_options` and `include_usage` beside the
+    /// client's case variants of them; a receiver folding case (Go) took the client's, last.
+    @Test func passthroughReplacesCaseVariantsInsteadOfAddingBesideThem() throws {
+        let body = #"{"modEl":"alias","model":"x","stream":true,"Stream_Options":{"INCLUDE_USAGE":false,"extra":1},"messages":[]}"#
+        // `modEl` and `model` are one key: the inspector refuses that body outright.
+        #expect(throws: TranslationError.self) { try RequestInspector.passthroughBody(body.bytes, protocol: .openAIChat, upstreamModel: "up") }
+        let variant = #"{"MODEL":"alias","stream":true,"Stream_Options":{"INCLUDE_USAGE":false,"extra":1},"messages":[]}"#
+        let out = try RequestInspector.passthroughBody(variant.bytes, protocol: .openAIChat, upstreamModel: "up").text
+        #expect(out == #"{"model":"up","stream":true,"stream_options":{"include_usage":true,"extra":1},"messages":[]}"#)
+    }
+
+    @Test func wireObjectSetterReplacesTheFoldedMember() {
+        var object: WireJSONObject = ["A": 1, "b": 2, "\u{212A}": 3]
+        object["a"] = 10
+        object["k"] = 30
+        #expect(object.keys == ["a", "b", "k"])
+        #expect(object["a"] == 10 && object["k"] == 30)
+        #expect(object.value(folding: "B") == 2)
+        object["B"] = nil
+        #expect(object.keys == ["a", "k"])
+    }
 }

@@ -50,10 +50,17 @@ extension JSONObjectScanner {
 
 /// Splices new values into a top-level JSON object's bytes: replaces the values of existing
 /// members and appends new members, leaving every other byte untouched.
+///
+/// Members are matched by `JSONKeyRule` (escapes decoded, case folded), not by spelling: a
+/// receiver that folds keys (Go) would otherwise see the gateway's `stream_options` and the
+/// client's `STREAM_OPTIONS` as one field twice, the last one winning. A member whose key folds
+/// to a replaced name is rewritten whole under the name asked for, so the result holds exactly
+/// one such key, spelled as the gateway decided.
 public enum JSONSplicer {
     /// - Parameters:
     ///   - replacing: member name -> new raw JSON value (must already be valid JSON).
-    ///   - removing: member names whose key/value pairs are dropped.
+    ///   - removing: member names whose key/value pairs are dropped (any spelling that folds
+    ///     to one of them).
     public static func splice(
         _ bytes: [UInt8], scan: JSONObjectScanner, replacing: [String: [UInt8]],
         removing: Set<String> = []
@@ -61,14 +68,24 @@ public enum JSONSplicer {
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count + 64)
         var pending = replacing
+        var replacingByFold: [String: String] = [:]
+        for key in replacing.keys { replacingByFold[JSONKeyRule.fold(key)] = key }
+        let removingFolded = Set(removing.map(JSONKeyRule.fold))
         var edits: [(range: Range<Int>, value: [UInt8]?)] = []
         for member in scan.members {
-            if removing.contains(member.key) {
+            let folded = JSONKeyRule.fold(member.key)
+            if removingFolded.contains(folded) {
                 edits.append((member.valueRange, nil))
-            } else if let replacement = replacing[member.key] {
+            } else if let name = replacingByFold[folded], let replacement = replacing[name] {
                 // Every duplicate is replaced: parsers disagree on which one wins.
-                edits.append((member.valueRange, replacement))
-                pending.removeValue(forKey: member.key)
+                pending.removeValue(forKey: name)
+                if member.key == name {
+                    edits.append((member.valueRange, replacement))
+                } else {
+                    // Another spelling of the name: rewrite the key too.
+                    let keyStart = walkBackToKeyStart(bytes, from: member.valueRange.lowerBound)
+                    edits.append((keyStart..<member.valueRange.upperBound, quoted(name) + [UInt8(ascii: ":")] + replacement))
+                }
             }
         }
         var cursor = 0

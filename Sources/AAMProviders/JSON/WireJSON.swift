@@ -1,3 +1,5 @@
+import AAMCore
+
 /// A JSON value as it travels on the wire.
 ///
 /// Unlike `JSONSerialization` it keeps object key order (tool JSON schemas list properties in
@@ -85,20 +87,39 @@ public struct WireJSONObject: Sendable, Sequence, ExpressibleByDictionaryLiteral
         members = elements.map { (key: $0.0, value: $0.1) }
     }
 
-    /// Gets a member; setting `nil` removes it, setting an existing key replaces it in place.
+    /// Gets a member by its exact key. Setting one replaces, in place and under `key`'s
+    /// spelling, the member whose key is the same under `JSONKeyRule` (escapes decoded, case
+    /// folded); setting `nil` removes every such member.
+    ///
+    /// Why the setter folds: a receiver that folds keys (Go) reads `model` and `MODEL` as one
+    /// field, the last one winning, so adding `model` beside a client's `MODEL` would forward
+    /// one key twice. Replacing the folded member keeps what is sent to exactly one.
     public subscript(key: String) -> WireJSON? {
         get { members.last(where: { $0.key == key })?.value }
         set {
+            let folded = JSONKeyRule.fold(key)
+            let sameKey: ((key: String, value: WireJSON)) -> Bool = { $0.key == key || JSONKeyRule.fold($0.key) == folded }
             if let newValue {
-                if let i = members.lastIndex(where: { $0.key == key }) {
-                    members[i].value = newValue
+                if let i = members.firstIndex(where: sameKey) {
+                    members[i] = (key: key, value: newValue)
+                    // A parsed object holds no two such keys; one built by hand might.
+                    var index = i + 1
+                    while index < members.count {
+                        if sameKey(members[index]) { members.remove(at: index) } else { index += 1 }
+                    }
                 } else {
                     members.append((key: key, value: newValue))
                 }
             } else {
-                members.removeAll { $0.key == key }
+                members.removeAll(where: sameKey)
             }
         }
+    }
+
+    /// The member whose key is the same as `key` under `JSONKeyRule`, whatever its spelling.
+    public func value(folding key: String) -> WireJSON? {
+        let folded = JSONKeyRule.fold(key)
+        return members.last(where: { $0.key == key || JSONKeyRule.fold($0.key) == folded })?.value
     }
 
     /// Appends a member without checking for an existing key (used by the parser).

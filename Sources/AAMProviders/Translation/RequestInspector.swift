@@ -52,7 +52,10 @@ public enum RequestInspector {
         var object = request.object
         object["model"] = .string(upstreamModel)
         if wire == .openAIChat, try request.optionalBool("stream") == true {
-            var options = try request.optionalObject("stream_options")?.object ?? WireJSONObject()
+            // Any spelling of `stream_options` is the one member the setters below replace
+            // (`WireJSONObject`'s subscript folds keys), so its other options are kept.
+            _ = try request.optionalObject("stream_options")  // the exact spelling must be an object
+            var options = object.value(folding: "stream_options")?.objectValue ?? WireJSONObject()
             options["include_usage"] = true
             object["stream_options"] = .object(options)
         }
