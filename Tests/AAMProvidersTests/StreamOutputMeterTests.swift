@@ -101,4 +101,49 @@ import Testing
         #expect(try translator.translate(event).isEmpty)
         #expect(translator.outputBytes == 15)
     }
+    /// Fuzzing found (Fuzz/regressions/streams/fast-passthrough-meters-invalid-utf8-by-path.sse):
+    /// ill-formed UTF-8 counted raw on the fast path and as U+FFFD on the general one, so the
+    /// bill of a stream that ended early depended on when a CR arrived.
+    @Test func invalidUTF8IsMeteredTheSameOnEveryPath() throws {
+        let event = Array(#"data: {"choices":[{"index":0,"delta":{"content":""#.utf8) + [0xFF, 0xFE, 0x61, 0xE2, 0x82]
+            + Array(#""}}]}"#.utf8) + [0x0A, 0x0A]
+        // What the text decodes to: U+FFFD U+FFFD "a" U+FFFD (the truncated € is one subpart).
+        let expected = 3 + 3 + 1 + 3
+        var general = OpenAIPassthroughStream(clientRequestedUsage: false)
+        var parser = SSEParser()
+        for parsed in try parser.append(event) { _ = try general.translate(parsed) }
+        #expect(general.outputBytes == expected, "general path")
+        // Fast path: no CR at all, or a CR before / after the event.
+        var fast = OpenAIFastPassthrough(clientRequestedUsage: false)
+        _ = try fast.feed(event)
+        #expect(fast.outputBytes == expected, "fast path")
+        var crFirst = OpenAIFastPassthrough(clientRequestedUsage: false)
+        _ = try crFirst.feed(Array(": keep-alive\r\n\r\n".utf8))
+        _ = try crFirst.feed(event)
+        #expect(crFirst.outputBytes == expected, "general path after a CR")
+        var crLater = OpenAIFastPassthrough(clientRequestedUsage: false)
+        _ = try crLater.feed(event)
+        _ = try crLater.feed(Array("data: [DONE]\r\n\r\n".utf8))
+        _ = try crLater.finish()
+        #expect(crLater.outputBytes == expected, "fast path, then a CR")
+    }
+
+    /// The meter's length of a string value is the UTF-8 length of what `String(decoding:)`
+    /// makes of it, for any bytes (seeded, so a failure reproduces).
+    @Test func decodedLengthMatchesStringDecoding() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt8 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+        let interesting: [UInt8] = [0x61, 0x7F, 0x80, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xE2, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF, 0xA0, 0x9F, 0x90, 0x8F]
+        for _ in 0..<5_000 {
+            let count = Int(next() % 12)
+            let bytes = (0..<count).map { _ in next() % 2 == 0 ? interesting[Int(next()) % interesting.count] : next() }
+            let decoded = String(decoding: bytes, as: UTF8.self).utf8.count
+            let metered = bytes.withUnsafeBufferPointer { StreamOutputMeter.decodedLength($0, 0..<$0.count) }
+            #expect(metered == decoded, "\(bytes.map { String($0, radix: 16) })")
+            if metered != decoded { return }
+        }
+    }
 }

@@ -2,9 +2,10 @@
 /// every string value whose key is one of `keys` (e.g. OpenAI `content`, Anthropic `text`).
 ///
 /// It walks the JSON's string tokens in order, so a key is a string followed by `:` and text
-/// inside a value (even `\"content\":\"…`) is never mistaken for a key. Lengths are of the raw
-/// JSON text (escapes count as written): this feeds an estimate (`EarlyEndSettlement`), and
-/// the pass-through hot path must not build strings or parse chunks.
+/// inside a value (even `\"content\":\"…`) is never mistaken for a key. Lengths are of the
+/// JSON text (escapes count as written, ill-formed UTF-8 as the U+FFFD it decodes to): this
+/// feeds an estimate (`EarlyEndSettlement`), and the pass-through hot path must not build
+/// strings or parse chunks.
 struct StreamOutputMeter: Sendable {
     private let keys: [[UInt8]]
 
@@ -50,11 +51,32 @@ struct StreamOutputMeter: Sendable {
             guard after < buffer.count, buffer[after] == Self.quote, isMetered(buffer, open + 1..<close) else { continue }
             // A metered key with a string value: count the value and continue after it.
             guard let valueEnd = Self.stringEnd(in: buffer, openQuote: after) else { break }
-            let length = valueEnd - after - 1
-            total = Self.adding(total, length)
+            total = Self.adding(total, Self.decodedLength(buffer, after + 1..<valueEnd))
             index = valueEnd + 1
         }
         return total
+    }
+
+    /// The UTF-8 length of `range` once ill-formed sequences are replaced by U+FFFD (3 bytes
+    /// each, one per maximal ill-formed subpart, as `String(decoding:as:)` does).
+    ///
+    /// Why: the same event is metered on raw bytes (the fast pass-through) or on decoded text
+    /// (the SSE parser's `String`), and which runs depends on where the network split the
+    /// bytes. Counting what the text decodes to makes both give one figure. A `"` or `\` is
+    /// never part of a multi-byte sequence, so decoding a value alone decodes it as in context.
+    static func decodedLength(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int {
+        let slice = UnsafeBufferPointer(rebasing: buffer[range])
+        guard slice.contains(where: { $0 >= 0x80 }) else { return slice.count }
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = slice.makeIterator()
+        var length = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded): length += encoded.count
+            case .error: length += 3
+            case .emptyInput: return length
+            }
+        }
     }
 
     private func isMetered(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
