@@ -41,7 +41,7 @@ struct ChatEndpoint: Sendable {
             if let workload = caller.workload {
                 try PolicyGate.authorizeModelCall(
                     workload, alias: inbound.alias,
-                    size: .init(snapshot: caller.snapshot, bodyBytes: inbound.body.count, maxOutputTokens: GovernanceGate.maxOutputTokens(inbound)),
+                    size: .init(snapshot: caller.snapshot, bodyBytes: inbound.body.count, maxOutputTokens: GovernanceGate.maxOutputTokens(inbound, runtime: runtime)),
                     runtime: runtime, trace: trace)
             }
             guard caller.key.allows(alias: inbound.alias) else { throw GatewayError.modelNotAllowed(inbound.alias) }

@@ -62,7 +62,7 @@ enum GovernanceGate {
     ) throws(GatewayError) -> HTTPFields {
         try admit(
             runtime: runtime, key: key, snapshot: snapshot, alias: inbound.alias, bodyBytes: inbound.body.count,
-            maxOutputTokens: maxOutputTokens(inbound), trace: trace)
+            maxOutputTokens: maxOutputTokens(inbound, runtime: runtime), trace: trace)
     }
 
     /// - Parameter maxOutputTokens: the request's output cap; nil uses the configured default
@@ -231,7 +231,7 @@ enum GovernanceGate {
     /// Saturates: the output cap is bounded at validation (`RequestBounds`), the configured
     /// default is not.
     static func estimatedTokens(_ inbound: InboundRequest, runtime: GatewayRuntime) -> Int64 {
-        Int64(inbound.body.count / 4).addingSaturating(Int64(max(maxOutputTokens(inbound) ?? runtime.settings.defaultOutputCap, 0)))
+        Int64(inbound.body.count / 4).addingSaturating(Int64(max(maxOutputTokens(inbound, runtime: runtime) ?? runtime.settings.defaultOutputCap, 0)))
     }
 
     /// Charges a deployment's `rpm`/`tpm` before an attempt on it; false when it is at its
@@ -254,8 +254,13 @@ enum GovernanceGate {
         return true
     }
 
-    /// The request's output cap, as validated by `InboundRequest` (`RequestBounds.outputCap`).
-    static func maxOutputTokens(_ inbound: InboundRequest) -> Int? { inbound.maxOutputTokens }
+    /// The request's output cap, as validated by `InboundRequest` (`RequestBounds.outputCap`),
+    /// times its choices (`n`): every choice may write up to the cap, and the vendor bills them
+    /// all. Without a cap, `n` > 1 reserves the default cap per choice. Bounded: 10⁸ × 128.
+    static func maxOutputTokens(_ inbound: InboundRequest, runtime: GatewayRuntime) -> Int? {
+        guard inbound.choices > 1 else { return inbound.maxOutputTokens }
+        return (inbound.maxOutputTokens ?? runtime.settings.defaultOutputCap).multipliedReportingOverflow(by: inbound.choices).partialValue
+    }
 
     /// `x-ratelimit-*` headers: per dimension, the tightest status (least remaining).
     static func headers(for statuses: [RateLimitStatus]) -> HTTPFields {

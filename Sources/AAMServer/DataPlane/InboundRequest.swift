@@ -12,6 +12,9 @@ struct InboundRequest: Sendable {
     let clientRequestedUsage: Bool
     /// `max_completion_tokens`, else `max_tokens` (validated: `0...RequestBounds.maxOutputTokens`).
     let maxOutputTokens: Int?
+    /// OpenAI `n`: how many choices the model writes, each up to the output cap (1 when absent;
+    /// validated: `1...RequestBounds.maxChoices`).
+    let choices: Int
 
     init(body: [UInt8], wire: WireProtocol) throws(GatewayError) {
         (scan, alias) = try RequestPreamble.read(body)
@@ -29,6 +32,7 @@ struct InboundRequest: Sendable {
             throw .invalidRequest("Invalid type for 'messages': expected an array.", param: "messages", code: "invalid_type")
         }
         maxOutputTokens = try RequestBounds.outputCap(scan, body: body, required: wire == .anthropicMessages)
+        choices = wire == .openAIChat ? try RequestBounds.choices(scan, body: body) : 1
         var usage = false
         if wire == .openAIChat, let options = scan.rawValue("stream_options", in: body), scan.member("stream_options")?.kind == .object {
             let optionBytes = Array(options)
@@ -89,6 +93,25 @@ enum RequestBounds {
     /// Largest `max_tokens` / `max_completion_tokens` accepted (10⁸, far above any model's
     /// output limit); larger is a 400 naming the field, never an estimate near `Int.max`.
     static let maxOutputTokens = 100_000_000
+    /// Largest OpenAI `n` accepted (OpenAI's own limit).
+    static let maxChoices = 128
+
+    /// OpenAI `n`: an integer in `1...maxChoices` (400 naming `n` otherwise), 1 when absent.
+    /// Budgets and TPM reserve the output cap once per choice.
+    static func choices(_ scan: JSONObjectScanner, body: [UInt8]) throws(GatewayError) -> Int {
+        switch scan.integer("n", in: body) {
+        case .absent: return 1
+        case .value(let value) where (1...maxChoices).contains(value): return value
+        case .value(let value) where value > maxChoices:
+            throw .invalidRequest(
+                "Invalid 'n': integer above maximum value. Expected a value <= \(maxChoices), but got \(value) instead.",
+                param: "n", code: "integer_above_max_value")
+        case .value:
+            throw .invalidRequest("Invalid 'n': integer below minimum value. Expected a value >= 1, but got 0 instead.", param: "n", code: "integer_below_min_value")
+        case .wrongType:
+            throw .invalidRequest("Invalid type for 'n': expected a positive integer.", param: "n", code: "invalid_type")
+        }
+    }
 
     /// The request's output cap: `max_completion_tokens`, else `max_tokens`; each one present
     /// must be an integer in `0...maxOutputTokens` (400 `invalid_request_error` naming it).
