@@ -34,8 +34,11 @@ struct AuthenticatedCaller: Sendable {
             presented = header[...]
         }
         let now = runtime.clock.now()
-        if presented == nil || presented?.isEmpty == true, let peer = context.peerSPIFFEID {
-            let workload = try runtime.workloadTrust.resolve(peer, method: .x509SVID, snapshot: snapshot)
+        if presented == nil || presented?.isEmpty == true, let peer = context.mtlsPeer {
+            // Re-checked per request: the handshake's verdict must not outlive a bundle
+            // revocation or the certificate's notAfter on a keep-alive connection.
+            let id = try await runtime.workloadTrust.current(peer, now: now)
+            let workload = try runtime.workloadTrust.resolve(id, method: .x509SVID, snapshot: snapshot)
             self.init(workload: workload, snapshot: snapshot)
             return
         }

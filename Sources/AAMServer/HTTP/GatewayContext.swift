@@ -7,13 +7,16 @@ import Logging
 public struct GatewayContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public let requestID: String
-    /// The SPIFFE ID the connection's client certificate proved (mTLS listener only; nil on
-    /// the plain listener). Verified, not yet looked up in the workload registry.
-    public let peerSPIFFEID: SPIFFEID?
+    /// The client the connection's certificate proved (mTLS listener only; nil on the plain
+    /// listener). Verified at the handshake; `WorkloadTrust.current` re-checks it per request.
+    public let mtlsPeer: MTLSPeer?
+
+    /// The SPIFFE ID the handshake verified (not re-checked: authenticate through `mtlsPeer`).
+    public var peerSPIFFEID: SPIFFEID? { mtlsPeer?.id }
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.requestID = Identifiers.requestID()
-        self.peerSPIFFEID = MTLSPeers.shared.id(for: source.channel)
+        self.mtlsPeer = MTLSPeers.shared.peer(for: source.channel)
     }
 }

@@ -14,7 +14,7 @@ extension Gateway {
         if let certificate = settings.tlsCertificatePath, let key = settings.tlsKeyPath, settings.mtlsPort != nil {
             do {
                 _ = try HTTPServerBuilder.spiffeMTLS(
-                    http1: .init(), certificatePath: certificate, keyPath: key, bundles: runtime.workloadTrust.bundles, logger: runtime.logger)
+                    http1: .init(), certificatePath: certificate, keyPath: key, bundles: runtime.workloadTrust.bundles, clock: runtime.clock, logger: runtime.logger)
             } catch {
                 throw StartupError("cannot load the mTLS listener's certificate '\(certificate)' or key '\(key)' (PEM): \(error)")
             }
@@ -42,7 +42,7 @@ extension Gateway {
             do {
                 server = try .spiffeMTLS(
                     http1: .init(idleTimeout: .milliseconds(Int64(options.dataPlane.clientIdleTimeoutSeconds * 1000))),
-                    certificatePath: certificate, keyPath: key, bundles: runtime.workloadTrust.bundles, logger: runtime.logger)
+                    certificatePath: certificate, keyPath: key, bundles: runtime.workloadTrust.bundles, clock: runtime.clock, logger: runtime.logger)
             } catch {
                 throw StartupError("cannot load the mTLS listener's certificate or key (--tls-cert/--tls-key): \(error)")
             }

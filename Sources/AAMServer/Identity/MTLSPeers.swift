@@ -2,23 +2,23 @@ import AAMCore
 import NIOCore
 import Synchronization
 
-/// The verified SPIFFE ID of each open mTLS connection, set by the TLS verification callback
-/// and read when a request's context is made (`GatewayContext.peerSPIFFEID`). An entry lives
+/// The verified client of each open mTLS connection (`MTLSPeer`), set by the TLS verification
+/// callback and read when a request's context is made (`GatewayContext.mtlsPeer`). An entry lives
 /// exactly as long as its channel: it is removed when the channel closes, before the channel
 /// object can be freed and its identifier reused.
 public final class MTLSPeers: Sendable {
     /// Process-wide, because Hummingbird builds a request context from its channel alone.
     public static let shared = MTLSPeers()
-    private let peers = Mutex<[ObjectIdentifier: SPIFFEID]>([:])
+    private let peers = Mutex<[ObjectIdentifier: MTLSPeer]>([:])
 
-    func set(_ id: SPIFFEID, for channel: any Channel) {
+    func set(_ peer: MTLSPeer, for channel: any Channel) {
         let key = ObjectIdentifier(channel)
-        peers.withLock { $0[key] = id }
+        peers.withLock { $0[key] = peer }
         channel.closeFuture.whenComplete { [self] _ in _ = peers.withLock { $0.removeValue(forKey: key) } }
     }
 
-    /// The peer's verified identity, nil for a plain connection.
-    public func id(for channel: any Channel) -> SPIFFEID? {
+    /// The connection's verified client, nil for a plain connection.
+    public func peer(for channel: any Channel) -> MTLSPeer? {
         let key = ObjectIdentifier(channel)
         return peers.withLock { $0.isEmpty ? nil : $0[key] }
     }

@@ -1,3 +1,4 @@
+import AAMCore
 import AAMIdentity
 import Foundation
 import HummingbirdCore
@@ -8,7 +9,8 @@ import NIOSSL
 /// A Hummingbird child channel that puts TLS in front of `base` and REQUIRES a client
 /// certificate, verified as an X.509-SVID (`X509SVIDVerifier`) against the current trust
 /// bundles, not against OpenSSL's trust store. A peer whose SVID fails is refused in the
-/// handshake; a verified peer's SPIFFE ID is recorded for the connection (`MTLSPeers`).
+/// handshake; a verified peer's chain is recorded for the connection (`MTLSPeers`) and re-checked
+/// on every request, so revocation and expiry reach keep-alive connections too.
 /// (Hummingbird's own `HummingbirdTLS` does the same wrapping but is not a dependency here,
 /// and it could not tie the verified identity to the channel.)
 struct SPIFFETLSChannel<Base: ServerChildChannel>: ServerChildChannel {
@@ -16,17 +18,20 @@ struct SPIFFETLSChannel<Base: ServerChildChannel>: ServerChildChannel {
     let base: Base
     let context: NIOSSLContext
     let bundles: TrustBundleStore
+    let clock: any WallClock
     let logger: Logger
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let bundles = self.bundles
+        let (bundles, clock) = (self.bundles, self.clock)
         let log = self.logger
         let callback: NIOSSLCustomVerificationCallback = { certificates, promise in
             promise.completeWithTask {
                 do {
-                    let der = try certificates.map { try $0.toDERBytes() }
-                    let id = try await X509SVIDVerifier.verify(derChain: der, bundles: bundles.bundles, at: Date())
-                    MTLSPeers.shared.set(id, for: channel)
+                    let chain = try X509SVIDVerifier.parse(derChain: try certificates.map { try $0.toDERBytes() })
+                    let snapshot = bundles.snapshot
+                    let verified = try await X509SVIDVerifier.check(chain: chain, bundles: snapshot.bundles, at: clock.now())
+                    // Kept with the connection: every request re-checks it (MTLSPeer).
+                    MTLSPeers.shared.set(MTLSPeer(verified: verified, chain: chain, generation: snapshot.generation), for: channel)
                     return .certificateVerified
                 } catch let error as SVIDError {
                     log.notice("mTLS client refused", metadata: ["reason": "\(error.description)"])
@@ -56,7 +61,8 @@ extension SPIFFETLSChannel: HTTPChannelHandler where Base: HTTPChannelHandler {
 extension HTTPServerBuilder {
     /// HTTP/1 behind mutual TLS with X.509-SVID client certificates.
     static func spiffeMTLS(
-        http1 configuration: HTTP1Channel.Configuration, certificatePath: String, keyPath: String, bundles: TrustBundleStore, logger: Logger
+        http1 configuration: HTTP1Channel.Configuration, certificatePath: String, keyPath: String, bundles: TrustBundleStore,
+        clock: any WallClock, logger: Logger
     ) throws -> HTTPServerBuilder {
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(certificatePath).map { .certificate($0) },
@@ -67,7 +73,7 @@ extension HTTPServerBuilder {
         tls.minimumTLSVersion = .tlsv12
         let context = try NIOSSLContext(configuration: tls)
         return HTTPServerBuilder { responder in
-            SPIFFETLSChannel(base: HTTP1Channel(responder: responder, configuration: configuration), context: context, bundles: bundles, logger: logger)
+            SPIFFETLSChannel(base: HTTP1Channel(responder: responder, configuration: configuration), context: context, bundles: bundles, clock: clock, logger: logger)
         }
     }
 }

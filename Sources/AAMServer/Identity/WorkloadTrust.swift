@@ -28,6 +28,17 @@ public final class WorkloadTrust: Sendable {
         return try resolve(id, method: .jwtSVID, snapshot: snapshot)
     }
 
+    /// The mTLS client's SPIFFE ID if its X.509-SVID is still valid now, under the bundles now
+    /// in force (checked on every request; a cached comparison unless a reload or notAfter
+    /// intervened).
+    func current(_ peer: MTLSPeer, now: Date) async throws(GatewayError) -> SPIFFEID {
+        do {
+            return try await peer.current(in: bundles, at: now)
+        } catch {
+            throw .invalidSVID(error)
+        }
+    }
+
     /// The registration of an already verified SPIFFE ID.
     func resolve(_ id: SPIFFEID, method: WorkloadIdentity.Method, snapshot: ConfigSnapshot) throws(GatewayError) -> WorkloadIdentity {
         guard let registration = snapshot.state.workloads[id.description] else { throw .unknownWorkload(id) }

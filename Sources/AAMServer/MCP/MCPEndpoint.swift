@@ -63,7 +63,9 @@ struct MCPEndpoint: Sendable {
             let serverName = context.parameters.get("server") ?? ""
             let caller: AuthenticatedCaller
             do { caller = try await AuthenticatedCaller(request: request, context: context, runtime: runtime, allowXAPIKey: false) } catch {
-                throw MCPError(status: 401, code: -32001, message: "Unauthorized: a workload identity (JWT-SVID or X.509-SVID) is required")
+                // An SVID refusal names its rule (never the token or certificate bytes).
+                let reason = error.code == "invalid_svid" ? " (\(error.message))" : ""
+                throw MCPError(status: 401, code: -32001, message: "Unauthorized: a workload identity (JWT-SVID or X.509-SVID) is required\(reason)")
             }
             guard let workload = caller.workload else {
                 throw MCPError(status: 401, code: -32001, message: "Unauthorized: a workload identity (JWT-SVID or X.509-SVID) is required")
