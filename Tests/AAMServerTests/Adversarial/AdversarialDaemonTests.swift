@@ -26,6 +26,7 @@ import Testing
             try await Self.aNULCannotPoisonTheEvidence(target)
             try await Self.hangingUpCannotEvadeABudget(target)
             try await Self.credentialsNeverReachTheCaller(target)
+            try await Self.aRedirectCannotCarryACredentialAway(target)
             try await Self.theNextHonestCallIsRecordedInPostgres(target)
         }
     }
@@ -119,25 +120,63 @@ import Testing
         #expect(prompt + completion > 0, "an abandoned stream settles what was delivered, not zero: \(record)")
         #expect(record["costUSD"] as? String != nil && record["costUSD"] as? String != "0", "and is priced: \(record)")
         #expect(await target.isAlive(), "aamd answers /healthz after a client hung up mid-stream")
+
+        // A key whose daily token budget admits a few such calls at a time (each reserves its
+        // prompt plus max_tokens): hanging up again and again spends it until the key is
+        // refused. Were hang-ups free, the 40 calls below would all be admitted.
+        let issued = try await target.adminOK(.POST, "/admin/keys", #"{"orgId":"acme","name":"hang-up","budgets":[{"period":"daily","tokens":300}]}"#)
+        let tight = try #require(try issued.json()["key"] as? String)
+        let capped = #"{"model":"slow","stream":true,"max_tokens":100,"messages":[{"role":"user","content":"write a long story about budgets"}]}"#
+        var refusal: String?
+        var settled = 0
+        var hangUps = 0
+        for _ in 0..<40 {
+            switch try await Self.streamThenHangUp(target, body: capped, key: tight) {
+            case .refused(let status, let body):
+                #expect(status == 429, "\(body)")
+                refusal = body
+            case .hungUp(let id):
+                hangUps += 1
+                let record = try await Self.callRecord(id, in: target)
+                settled += (record["promptTokens"] as? Int ?? 0) + (record["completionTokens"] as? Int ?? 0)
+            }
+            if refusal != nil { break }
+        }
+        #expect(hangUps >= 2, "the budget admitted hang-ups before refusing: \(hangUps)")
+        #expect(refusal?.contains("budget_exceeded") == true, "hang-ups alone spend the budget until the key is refused: \(refusal ?? "never refused")")
+        #expect(settled <= 300, "settled spend stays within the budget: \(settled) tokens over \(hangUps) hang-ups")
+    }
+
+    enum StreamEnd {
+        /// The gateway answered with an error instead of a stream.
+        case refused(status: Int, body: String)
+        /// The stream started and the client hung up after its first content; the call's id.
+        case hungUp(String)
     }
 
     /// Sends a streamed call, reads until the first content delta arrives, then closes the
-    /// connection as a client that hangs up would. Returns the call's request id.
-    static func hangUpAfterFirstContent(_ target: HostileTarget, body: String) async throws -> String {
+    /// connection as a client that hangs up would.
+    static func streamThenHangUp(_ target: HostileTarget, body: String, key: String? = nil) async throws -> StreamEnd {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         var request = HTTPClientRequest(url: target.base + "/v1/chat/completions")
         request.method = .POST
-        request.headers.add(name: "authorization", value: "Bearer \(target.key.secret)")
+        request.headers.add(name: "authorization", value: "Bearer \(key ?? target.key.secret)")
         request.headers.add(name: "content-type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: body))
-        let requestID: String?
+        let end: StreamEnd
         do {
             let response = try await client.execute(request, timeout: .seconds(30))
-            requestID = response.headers.first(name: "x-request-id")
-            var seen = ""
-            for try await chunk in response.body {
-                seen += String(buffer: chunk)
-                if seen.contains(#""content":""#) && seen.contains("\n\n") { break }
+            if response.status != .ok {
+                let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+                end = .refused(status: Int(response.status.code), body: text)
+            } else {
+                let requestID = try #require(response.headers.first(name: "x-request-id"), "the stream's head carried x-request-id")
+                var seen = ""
+                for try await chunk in response.body {
+                    seen += String(buffer: chunk)
+                    if seen.contains(#""content":""#) && seen.contains("\n\n") { break }
+                }
+                end = .hungUp(requestID)
             }
         } catch {
             try? await client.shutdown()
@@ -145,7 +184,14 @@ import Testing
         }
         // Shutting the client down closes its connection mid-stream: the gateway sees the hang-up.
         try await client.shutdown()
-        return try #require(requestID, "the stream's head carried x-request-id")
+        return end
+    }
+
+    static func hangUpAfterFirstContent(_ target: HostileTarget, body: String, key: String? = nil) async throws -> String {
+        switch try await streamThenHangUp(target, body: body, key: key) {
+        case .hungUp(let id): return id
+        case .refused(let status, let text): throw HarnessError("the stream was refused: \(status) \(text)")
+        }
     }
 
     /// The call record of `requestID` from the admin API, once written (bounded wait: the
@@ -178,10 +224,48 @@ import Testing
         let answer = try await target.mcpCall(
             #"{"jsonrpc":"2.0","id":21,"method":"tools/call","params":{"name":"get_account","arguments":{"id":"001"}}}"#, session: session)
         #expect(answer.status == 200, "\(answer.body)")
-        for form in CredentialForms.all(of: HostileTarget.toolCredential) {
-            #expect(!answer.body.contains(form), "the MCP credential never reaches the agent: \(answer.body)")
+        // A hostile tool that hands the credential back in every encoding, as values and keys.
+        let leak = try await target.mcpCall(
+            #"{"jsonrpc":"2.0","id":22,"method":"tools/call","params":{"name":"leak_credential","arguments":{}}}"#, session: session)
+        #expect(leak.status == 200, "\(leak.body)")
+        #expect(target.mcp.mcpRequests.contains { $0.name == "leak_credential" }, "the tool ran")
+        for form in CredentialForms.all(of: HostileTarget.toolCredential) + CredentialEncodings.all(HostileTarget.toolCredential).map(\.text) {
+            #expect(!answer.body.contains(form) && !leak.body.contains(form), "the MCP credential never reaches the agent as \(form)")
         }
         #expect(await target.isAlive())
+    }
+
+    // MARK: - Item 6: a redirect naming another host
+
+    static func aRedirectCannotCarryACredentialAway(_ target: HostileTarget) async throws {
+        let attacker = try await FakeRedirector.start()
+        let redirector: FakeRedirector
+        do { redirector = try await FakeRedirector.start(redirectingTo: attacker.baseURL) } catch {
+            await attacker.stop()
+            throw error
+        }
+        do {
+            try await target.adminOK(
+                .POST, "/admin/mcp-servers",
+                #"{"name":"moved","url":"\#(redirector.baseURL)/mcp","credential":"\#(HostileTarget.toolCredential)","injection":{"type":"header","header":"x-tool-key"}}"#)
+            try await target.adminOK(.POST, "/admin/mcp-servers/moved/tools", #"{"tool":"get_account","resource":"salesforce.accounts","action":"read"}"#)
+            let reply = try await target.mcpCall(
+                #"{"jsonrpc":"2.0","id":31,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"a","version":"1"}}}"#,
+                server: "moved")
+            #expect(!(200..<300).contains(reply.status) || reply.body.contains("\"error\""), "a redirect is an upstream error: \(reply.status) \(reply.body)")
+            #expect(!redirector.received.isEmpty, "the registered server was asked")
+            #expect(attacker.received.isEmpty, "nothing reached the host the redirect named: \(attacker.received.map(\.headers))")
+            for form in CredentialForms.all(of: HostileTarget.toolCredential) {
+                #expect(!reply.body.contains(form))
+            }
+            #expect(await target.isAlive(), "aamd answers /healthz after a redirecting MCP server")
+        } catch {
+            await redirector.stop()
+            await attacker.stop()
+            throw error
+        }
+        await redirector.stop()
+        await attacker.stop()
     }
 
     // MARK: - The end: honest evidence still flows

@@ -142,7 +142,11 @@ struct HostileTarget {
         try await adminOK(
             .POST, "/admin/mcp-servers",
             #"{"name":"crm","url":"\#(mcp.url)","credential":"\#(Self.toolCredential)","injection":{"type":"bearer"}}"#)
-        for (tool, action) in [("get_account", "read"), ("search_accounts", "search"), ("export_accounts", "export"), ("unmapped_tool", "create")] {
+        let tools = [
+            ("get_account", "read"), ("search_accounts", "search"), ("export_accounts", "export"), ("unmapped_tool", "create"),
+            ("leak_credential", "read"),
+        ]
+        for (tool, action) in tools {
             try await adminOK(.POST, "/admin/mcp-servers/crm/tools", #"{"tool":"\#(tool)","resource":"salesforce.accounts","action":"\#(action)"}"#)
         }
         agentToken = try await ca.jwtSVID(subject: Self.agent, expiresIn: 1800)
@@ -191,22 +195,23 @@ struct HostileTarget {
         try await chat(Array(json.utf8), path: path)
     }
 
-    /// One JSON-RPC message to `/mcp/crm` as the agent, inside `session` when given.
-    func mcpCall(_ body: String, session: String? = nil) async throws -> Reply {
+    /// One JSON-RPC message to `/mcp/SERVER` as the agent, inside `session` when given.
+    func mcpCall(_ body: String, session: String? = nil, server: String = "crm") async throws -> Reply {
         var headers = [
             ("authorization", "Bearer \(agentToken)"), ("content-type", "application/json"),
             ("accept", "application/json, text/event-stream"),
         ]
         if let session { headers.append(("Mcp-Session-Id", session)) }
-        return try await send(.POST, "/mcp/crm", body: Array(body.utf8), headers: headers)
+        return try await send(.POST, "/mcp/\(server)", body: Array(body.utf8), headers: headers)
     }
 
     /// Opens an MCP session as the agent (initialize + initialized) and returns its id.
-    func mcpSession() async throws -> String {
+    func mcpSession(server: String = "crm") async throws -> String {
         let initialize = try await mcpCall(
-            #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"attacker","version":"1"}}}"#)
+            #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"attacker","version":"1"}}}"#,
+            server: server)
         let session = try #require(initialize.headers.first(name: "mcp-session-id"), "initialize: \(initialize.status) \(initialize.body)")
-        _ = try await mcpCall(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, session: session)
+        _ = try await mcpCall(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, session: session, server: server)
         return session
     }
 
