@@ -14,6 +14,11 @@ import Foundation
 /// leaves the head where it was; this relies on the sink's contract that a failed
 /// `appendDurably` made nothing durable.
 ///
+/// Entries the database refused wait in the evidence quarantine (`HeldAuditEntries`, when the
+/// sink is the spool's writer): the head read at start is the later of the store's and theirs,
+/// so no quarantined sequence is handed out again and the next entry links to the held one
+/// (a re-drive then closes the gap exactly).
+///
 /// Keyed (`keys` given, as `aamd` runs): every new link is an HMAC under the current chain key
 /// (see `AuditChain`); `keyChain()` upgrades a trail written before keying with one marker entry.
 public actor AuditLog {
@@ -30,6 +35,8 @@ public actor AuditLog {
     public nonisolated let callChain: (any EvidenceChainStore)?
     /// Told how many entries each append made durable (the anchor service counts them).
     private let appended: AsyncStream<Int>.Continuation?
+    /// Entries durable outside the store (the quarantine); nil when the sink keeps none aside.
+    public nonisolated let held: (any HeldAuditEntries)?
 
     public init(store: any AdminAuditStore, sink: any EvidenceSink, clock: any WallClock, chain: AuditChain = AuditHasher.chain) {
         self.store = store
@@ -39,6 +46,7 @@ public actor AuditLog {
         self.keys = nil
         self.callChain = nil
         self.appended = nil
+        self.held = sink as? any HeldAuditEntries
     }
 
     /// A keyed log: links are HMACs under `keys`' current chain key.
@@ -53,6 +61,7 @@ public actor AuditLog {
         self.keys = keys
         self.callChain = callChain
         self.appended = appended
+        self.held = sink as? any HeldAuditEntries
     }
 
     /// Appends the drafts as consecutive entries, all stamped with the same time, durably.
@@ -76,11 +85,15 @@ public actor AuditLog {
         return entries
     }
 
-    /// Sequence and hash of the last durable entry (0 and the genesis hash when there is none).
+    /// Sequence and hash of the last durable entry (0 and the genesis hash when there is none):
+    /// the store's last, or a later one held in the quarantine.
     public func currentHead() async throws -> (sequence: Int64, hash: String) {
         if let head { return head }
         let last = try await store.lastAudit()
-        let loaded = (last?.sequence ?? 0, last?.hash ?? AuditCanonicalForm.genesisHash)
+        var loaded = (sequence: last?.sequence ?? 0, hash: last?.hash ?? AuditCanonicalForm.genesisHash)
+        for entry in try await held?.heldAuditEntries() ?? [] where entry.sequence > loaded.sequence {
+            loaded = (entry.sequence, entry.hash)
+        }
         head = loaded
         return loaded
     }

@@ -18,6 +18,9 @@ public struct EvidenceReport: Codable, Sendable, Hashable {
         public var records: Int64?
         /// Unkeyed legacy entries before the keyed marker (audit chain only).
         public var unkeyed: Int?
+        /// Sequences absent from the database but held, intact, in the evidence quarantine (audit
+        /// chain only): a known gap, verified in place, closed by a re-drive.
+        public var quarantined: [Int64]?
         public var lastSequence: Int64
         public var head: String
         public var problem: Problem?
@@ -41,14 +44,26 @@ public struct EvidenceReport: Codable, Sendable, Hashable {
 
 /// Verifies the evidence chains held by the stores (server side, with the chain keys).
 public enum EvidenceVerification {
-    /// The admin audit chain, keyed, with `anchors` of the audit chain.
+    /// The admin audit chain, keyed, with `anchors` of the audit chain. `held` are entries the
+    /// evidence quarantine keeps (`HeldAuditEntries`): each one the store lacks is verified in
+    /// its place and its sequence returned in `filled` (a known gap, not a break).
     public static func verifyAudit(
         _ store: any AdminAuditStore, keys: any EvidenceAuthenticator, anchors: [EvidenceAnchor] = [], pageSize: Int = 1000
     ) async throws -> AuditChainVerifier {
+        try await verifyAudit(store, keys: keys, anchors: anchors, held: [], pageSize: pageSize).verifier
+    }
+
+    /// As above, with the quarantine's `held` entries.
+    public static func verifyAudit(
+        _ store: any AdminAuditStore, keys: any EvidenceAuthenticator, anchors: [EvidenceAnchor] = [],
+        held: [AdminAuditEntry], pageSize: Int = 1000
+    ) async throws -> (verifier: AuditChainVerifier, filled: [Int64]) {
         var verifier = AuditChainVerifier(authenticator: keys, anchors: EvidenceAnchor.table(anchors, chain: .audit))
-        try await feed(&verifier, store, pageSize: pageSize)
+        var pending = HeldGapFiller(held)
+        try await feed(&verifier, store, filling: &pending, pageSize: pageSize)
+        if verifier.problem == nil { pending.feedRest(into: &verifier) }
         verifier.finish()
-        return verifier
+        return (verifier, pending.filled)
     }
 
     /// The unkeyed SHA-256 links only (a trail written before keying; `AuditLog.keyChain`).
@@ -59,11 +74,21 @@ public enum EvidenceVerification {
     }
 
     private static func feed(_ verifier: inout AuditChainVerifier, _ store: any AdminAuditStore, pageSize: Int) async throws {
+        var none = HeldGapFiller([])
+        try await feed(&verifier, store, filling: &none, pageSize: pageSize)
+    }
+
+    private static func feed(
+        _ verifier: inout AuditChainVerifier, _ store: any AdminAuditStore, filling held: inout HeldGapFiller, pageSize: Int
+    ) async throws {
         var after: Int64 = 0
-        while true {
+        reading: while true {
             let page = try await store.auditEntries(AdminAuditQuery(afterSequence: after, limit: pageSize))
             guard let last = page.last else { break }
-            if verifier.feed(page) != nil { break }
+            for entry in page {
+                held.feed(before: entry.sequence, into: &verifier)
+                if verifier.feed(entry) != nil { break reading }
+            }
             after = last.sequence
         }
     }
@@ -89,9 +114,10 @@ public enum EvidenceVerification {
 
     /// Both chains, as one report.
     public static func report(
-        audit: any AdminAuditStore, calls: (any EvidenceChainStore)?, keys: any EvidenceAuthenticator, anchors: [EvidenceAnchor] = []
+        audit: any AdminAuditStore, calls: (any EvidenceChainStore)?, keys: any EvidenceAuthenticator, anchors: [EvidenceAnchor] = [],
+        held: [AdminAuditEntry] = []
     ) async throws -> EvidenceReport {
-        let auditVerdict = try await verifyAudit(audit, keys: keys, anchors: anchors)
+        let (auditVerdict, filled) = try await verifyAudit(audit, keys: keys, anchors: anchors, held: held)
         var callReport: EvidenceReport.Chain?
         if let calls {
             let verdict = try await verifyCalls(calls, keys: keys, anchors: anchors)
@@ -99,10 +125,15 @@ public enum EvidenceVerification {
                 ok: verdict.problem == nil, links: verdict.count, records: verdict.records, unkeyed: nil, lastSequence: verdict.lastSequence,
                 head: verdict.headMAC, problem: verdict.problem.map(problem), summary: verdict.summary)
         }
+        var summary = auditVerdict.summary
+        if !filled.isEmpty {
+            let listed = filled.prefix(10).map(String.init).joined(separator: ", ") + (filled.count > 10 ? ", …" : "")
+            summary += "; known gap: sequence\(filled.count == 1 ? "" : "s") \(listed) quarantined, see /admin/evidence/quarantine"
+        }
         let auditReport = EvidenceReport.Chain(
             ok: auditVerdict.problem == nil, links: auditVerdict.count, records: nil, unkeyed: auditVerdict.legacyCount,
-            lastSequence: auditVerdict.lastSequence, head: auditVerdict.headHash, problem: auditVerdict.problem.map(problem),
-            summary: auditVerdict.summary)
+            quarantined: filled.isEmpty ? nil : filled, lastSequence: auditVerdict.lastSequence, head: auditVerdict.headHash,
+            problem: auditVerdict.problem.map(problem), summary: summary)
         return EvidenceReport(
             ok: auditReport.ok && (callReport?.ok ?? true), audit: auditReport, calls: callReport,
             anchors: anchors.filter { $0.chain == .audit || calls != nil }.count)
@@ -110,6 +141,36 @@ public enum EvidenceVerification {
 
     static func problem(_ found: AuditChainProblem) -> EvidenceReport.Problem {
         EvidenceReport.Problem(kind: found.kind.rawValue, sequence: found.sequence, detail: found.detail)
+    }
+}
+
+/// Feeds quarantined audit entries into a verification where the store has no row for them.
+struct HeldGapFiller {
+    private var held: [AdminAuditEntry]
+    private var next = 0
+    /// Sequences verified from the quarantine.
+    private(set) var filled: [Int64] = []
+
+    init(_ held: [AdminAuditEntry]) {
+        // One per sequence (a re-driven entry refused again is held under a new key).
+        var seen = Set<Int64>()
+        self.held = held.sorted { $0.sequence < $1.sequence }.filter { seen.insert($0.sequence).inserted }
+    }
+
+    /// Feeds the held entries that come before the store's next row and after what was fed.
+    mutating func feed(before sequence: Int64, into verifier: inout AuditChainVerifier) {
+        while next < held.count, held[next].sequence < sequence {
+            let entry = held[next]
+            next += 1
+            // Skipped when the store has the row too (re-driven while a copy stayed held).
+            guard entry.sequence > verifier.lastSequence, verifier.problem == nil else { continue }
+            if verifier.feed(entry) == nil { filled.append(entry.sequence) }
+        }
+    }
+
+    /// Held entries after the store's last row.
+    mutating func feedRest(into verifier: inout AuditChainVerifier) {
+        feed(before: .max, into: &verifier)
     }
 }
 
