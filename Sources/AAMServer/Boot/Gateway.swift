@@ -207,8 +207,11 @@ public final class Gateway: Sendable {
         ]
         // Before the writer, so it stops after it: the shutdown anchor names the final heads.
         if let anchors = anchorService.withLock({ $0 }) { services.insert(anchors, at: 1) }
-        // Before the HTTP application, so they stop after it and count/export its last calls.
-        services.insert(contentsOf: [metrics, siem] as [any Service], at: services.count - 1)
+        // Before the anchors, so the SIEM exporter stops after them: the shutdown anchor reaches
+        // its outbox (and stops after the HTTP application: it exports the last calls' events).
+        services.insert(siem, at: 1)
+        // Before the HTTP application, so it stops after it and counts its last calls.
+        services.insert(metrics, at: services.count - 1)
         // Before the HTTP application, so it stops after it (services stop in reverse order).
         if let control = try makeControlSocketService() { services.insert(control, at: services.count - 1) }
         if handleSignals, let path = options.configPath {
