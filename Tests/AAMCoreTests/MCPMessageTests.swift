@@ -60,4 +60,23 @@ import Testing
         let mapped = MCPResponse.mapStrings(.object(["a": .array([.string("xSECRETx"), .number(1)])])) { $0.replacingOccurrences(of: "SECRET", with: "*") }
         #expect(mapped == .object(["a": .array([.string("x*x"), .number(1)])]))
     }
+
+    @Test func methodAndToolNameAreBoundedBeforeAnythingRecordsThem() throws {
+        let longName = String(repeating: "n", count: MCPRequest.maxNameBytes + 1)
+        let body = #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"\#(longName)","arguments":{}}}"#
+        #expect(throws: MCPError.self) { try MCPRequest(body: Array(body.utf8)) }
+        do { _ = try MCPRequest(body: Array(body.utf8)) } catch {
+            #expect(error.code == -32602 && error.message.contains("params.name") && !error.message.contains(longName))
+            #expect(error.id == .number(7))
+        }
+        let fits = #"{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"\#(String(longName.dropLast()))"}}"#
+        #expect(try MCPRequest(body: Array(fits.utf8)).name?.utf8.count == MCPRequest.maxNameBytes)
+        let longMethod = #"{"jsonrpc":"2.0","id":9,"method":"\#(String(repeating: "m", count: 129))"}"#
+        do { _ = try MCPRequest(body: Array(longMethod.utf8)) } catch { #expect(error.code == -32600 && error.message.contains("method")) }
+        // A header that disagrees is named, but never echoed at full length.
+        let request = try MCPRequest(body: Array(#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#.utf8))
+        do { try request.checkHeaders(method: String(repeating: "h", count: 100_000), name: nil) } catch {
+            #expect(error.message.utf8.count < 400)
+        }
+    }
 }

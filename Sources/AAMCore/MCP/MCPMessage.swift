@@ -34,16 +34,29 @@ public struct MCPRequest: Sendable, Hashable {
         guard object["jsonrpc"]?.stringValue == "2.0", let method = object["method"]?.stringValue, !method.isEmpty else {
             throw MCPError(status: 400, code: -32600, message: "Invalid Request: expected jsonrpc \"2.0\" and a method", id: object["id"])
         }
+        guard method.utf8.count <= Self.maxMethodBytes else {
+            throw MCPError(status: 400, code: -32600, message: "Invalid Request: method is over \(Self.maxMethodBytes) bytes", id: object["id"])
+        }
         var params: [String: JSONValue] = [:]
         switch object["params"] {
         case nil, .null?: break
         case .object(let value)?: params = value
         default: throw MCPError(status: 400, code: -32602, message: "Invalid params: expected an object", id: object["id"])
         }
+        // The method and the tool name are recorded and shown (call record, console, SIEM):
+        // bounded here, before anything records them.
+        if let name = params["name"]?.stringValue, name.utf8.count > Self.maxNameBytes {
+            throw MCPError(status: 400, code: -32602, message: "Invalid params: params.name is over \(Self.maxNameBytes) bytes", id: object["id"])
+        }
         self.id = object["id"]
         self.method = method
         self.params = params
     }
+
+    /// Longest `method` accepted (every MCP method name is a few dozen bytes).
+    public static let maxMethodBytes = 128
+    /// Longest `params.name` (a tool or prompt name) accepted.
+    public static let maxNameBytes = 256
 
     /// The stateless (2026-07-28) style repeats the method and name in headers so proxies can
     /// route without parsing; the broker refuses a request whose headers disagree with its body.
@@ -54,12 +67,12 @@ public struct MCPRequest: Sendable, Hashable {
         guard headerMethod == method else {
             throw MCPError(
                 status: 400, code: MCPProtocol.headerMismatchCode,
-                message: "Mcp-Method header '\(headerMethod)' does not match the body's method '\(method)'", id: id)
+                message: "Mcp-Method header '\(headerMethod.prefix(Self.maxMethodBytes))' does not match the body's method '\(method)'", id: id)
         }
         guard headerName == name else {
             throw MCPError(
                 status: 400, code: MCPProtocol.headerMismatchCode,
-                message: "Mcp-Name header '\(headerName ?? "")' does not match the body's params.name '\(name ?? "")'", id: id)
+                message: "Mcp-Name header '\((headerName ?? "").prefix(Self.maxNameBytes))' does not match the body's params.name '\(name ?? "")'", id: id)
         }
     }
 }
