@@ -1,5 +1,4 @@
 import AAMCore
-import Foundation
 import SwiftASN1
 import X509
 
@@ -42,7 +41,7 @@ struct SPIFFEChainPolicy: VerifierPolicy {
 
     /// The critical extensions the verifier's whole policy set handles.
     static let handledCriticalExtensions: [ASN1ObjectIdentifier] =
-        RFC5280Policy(validationTime: Date()).verifyingCriticalExtensions + [.X509ExtensionID.subjectAlternativeName]
+        RFC5280Policy().verifyingCriticalExtensions + [.X509ExtensionID.subjectAlternativeName]
 
     /// The first critical extension of `certificate` no policy handles, as a dotted OID.
     static func unhandledCriticalExtension(of certificate: Certificate) -> String? {
