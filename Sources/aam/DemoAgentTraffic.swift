@@ -52,7 +52,7 @@ struct AgentTrafficGenerator: Sendable {
         case .allowedModel:
             await chat(model: "reasoning-high", token: token)
         case .deniedModel:
-            // Not in the policy's models.allow: 403 model_not_allowed_by_policy.
+            // Not in the policy's models.allow: 404 model_not_found (recorded as model_not_allowed_by_policy).
             await chat(model: "smart", token: token)
         case .listTools:
             var current = session

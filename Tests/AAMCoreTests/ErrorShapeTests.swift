@@ -11,7 +11,7 @@ struct ErrorShapeTests {
         let error = GatewayError.modelNotFound("fast")
         #expect(
             text(ErrorShape.openAI.body(for: error))
-                == #"{"error":{"message":"The model 'fast' does not exist on this gateway.","type":"invalid_request_error","code":"model_not_found","param":"model"}}"#
+                == #"{"error":{"message":"The model `fast` does not exist or you do not have access to it.","type":"invalid_request_error","code":"model_not_found","param":"model"}}"#
         )
     }
 
@@ -76,8 +76,12 @@ struct ErrorShapeTests {
         #expect(GatewayError.invalidKey(.unknown).status == 401)
         #expect(GatewayError.invalidKey(.expired).message == "This API key has expired.")
         #expect(GatewayError.invalidKey(.unknown).code == "invalid_api_key")
-        #expect(GatewayError.modelNotAllowed("x").status == 403)
-        #expect(GatewayError.modelNotAllowed("x").type == "permission_error")
+        // Not allowed is answered exactly like unknown; only the record's class differs.
+        #expect(ErrorShape.openAI.body(for: .modelNotAllowed("x")) == ErrorShape.openAI.body(for: .modelNotFound("x")))
+        #expect(ErrorShape.anthropic.body(for: .modelNotAllowed("x")) == ErrorShape.anthropic.body(for: .modelNotFound("x")))
+        #expect(GatewayError.modelNotAllowed("x").status == 404)
+        #expect(GatewayError.modelNotAllowed("x").errorClass == "model_not_allowed")
+        #expect(GatewayError.modelNotFound("x").errorClass == "model_not_found")
         #expect(GatewayError.bodyTooLarge(limit: 10).status == 413)
         #expect(GatewayError.noDeployment("x").status == 503)
         #expect(GatewayError.upstreamFailed(status: 429, message: "slow down", retryAfter: 3).type == "rate_limit_error")

@@ -6,7 +6,7 @@ import Testing
 @testable import AAMServer
 
 /// A workload's model calls (JWT-SVID bearer over real HTTP) under its AgentPolicy: allowed
-/// aliases pass, others get 403 `model_not_allowed_by_policy`, a spent daily budget 429
+/// aliases pass, others get 404 `model_not_found` (recorded as `model_not_allowed_by_policy`), a spent daily budget 429
 /// `budget_exceeded`, an identity with no policy 403 `no_policy_for_identity`; each decision is
 /// on the call record and on the bus.
 @Suite struct AgentModelCallTests {
@@ -98,13 +98,15 @@ import Testing
         decided.latencyMs = nil
         #expect(published == decided)
 
-        // Refused: an alias outside models.allow, in the OpenAI error shape, naming policy and rule.
+        // Refused: an alias outside models.allow is answered like an unknown alias (the client
+        // learns nothing about the gateway's aliases); the record names policy and rule.
         let slow = try await chat(g, jwt: jwt, model: "slow")
-        #expect(slow.status == 403, "\(slow.text)")
-        #expect(try slow.errorCode() == "model_not_allowed_by_policy")
-        #expect(try slow.errorMessage() == "The model 'slow' is not allowed for \(Self.analyst) by policy 'finance-analyst-readonly' v1 rule models.allow.")
+        #expect(slow.status == 404, "\(slow.text)")
+        #expect(try slow.errorCode() == "model_not_found")
+        #expect(try slow.errorMessage() == "The model `slow` does not exist or you do not have access to it.")
         let slowRecord = try await record(g, try #require(slow.header("x-request-id")))
-        #expect(slowRecord.status == 403)
+        #expect(slowRecord.status == 404)
+        #expect(slowRecord.errorClass == "model_not_allowed_by_policy")
         #expect(slowRecord.policy?.decision == "deny")
         #expect(slowRecord.policy?.rule == "models.allow")
         #expect(slowRecord.policy?.reason == "model_not_allowed")
@@ -192,7 +194,7 @@ import Testing
             #expect(try await g.putPolicy(listed).status == 201)
             let jwt = try await ca.jwtSVID(subject: Self.analyst)
             let events = g.gateway.runtime.bus.subscribe()
-            for (model, status) in [("fast", 200), ("slow", 403)] {
+            for (model, status) in [("fast", 200), ("slow", 404)] {
                 let reply = try await chat(g, jwt: jwt, model: model, maxTokens: 4)
                 #expect(reply.status == status, "\(reply.text)")
                 let requestID = try #require(reply.header("x-request-id"))
@@ -217,9 +219,12 @@ import Testing
                 decided.latencyMs = nil
                 #expect(published == decided)
             }
-            // The refusal still names its rule to the caller: only the record is shaped.
+            // The refusal tells the caller nothing about the alias (like an unknown one); the
+            // record still names the rule.
             let slow = try await chat(g, jwt: jwt, model: "slow")
-            #expect(try slow.errorMessage().contains("rule models.allow"))
+            #expect(try slow.errorMessage() == "The model `slow` does not exist or you do not have access to it.")
+            let slowRecord = try await record(g, try #require(slow.header("x-request-id")))
+            #expect(slowRecord.policy?.decision == "deny" && slowRecord.errorClass == "model_not_allowed_by_policy")
 
             let timed = Self.policy + "\n  audit:\n    record: [cost]\n"
             #expect(try await g.putPolicy(timed).status == 200)

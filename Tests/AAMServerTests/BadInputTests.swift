@@ -163,9 +163,10 @@ struct BadInputTests {
             unknown.expectError(on: route, 404, openAIType: "invalid_request_error", code: "model_not_found", param: "model",
                                 messageContains: ["no-such-model"])
             let forbidden = try await gateway.chat(route, model: "premium", key: limited)
-            forbidden.expectError(on: route, 403, openAIType: "permission_error", code: "model_not_allowed", param: "model",
+            // Not allowed is answered like unknown (`ModelAccessTests`); the record says which.
+            forbidden.expectError(on: route, 404, openAIType: "invalid_request_error", code: "model_not_found", param: "model",
                                   messageContains: ["premium"])
-            // Unknown beats forbidden: a limited key learns nothing more about unknown models.
+            // A limited key learns nothing about which aliases exist.
             try await gateway.chat(route, model: "no-such-model", key: limited)
                 .expectError(on: route, 404, openAIType: "invalid_request_error", code: "model_not_found")
 
@@ -176,7 +177,7 @@ struct BadInputTests {
             #expect(unknownRecord.keyId != nil)
             let forbiddenRecord = try await GatewayHarness.record(forbidden.requestID(), on: subscription)
             #expect(forbiddenRecord.outcome == .rejected)
-            #expect(forbiddenRecord.status == 403)
+            #expect(forbiddenRecord.status == 404)
             #expect(forbiddenRecord.errorClass == "model_not_allowed")
 
             try await gateway.expectServed(route, model: "chat", key: limited)

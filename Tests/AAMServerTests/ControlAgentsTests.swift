@@ -118,7 +118,7 @@ struct ControlAgentsTests {
         }
 
         let denied = try await chat("slow")
-        #expect(denied.status == 403, "\(denied.text)")
+        #expect(denied.status == 404, "\(denied.text)")
         let deniedID = try #require(denied.header("x-request-id"))
         let decision = try #require(try await firstEvent(client) { $0.event?.policyDecision?.requestId == deniedID }.event?.policyDecision)
         #expect(decision.spiffeId == Self.analyst && decision.decision == "deny")

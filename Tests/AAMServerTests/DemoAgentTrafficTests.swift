@@ -65,7 +65,7 @@ struct DemoAgentTrafficTests {
         let models = agentRecords.filter { $0.policy?.kind == "model" }
         #expect(models.contains { $0.alias == "reasoning-high" && $0.policy?.decision == "allow" }, "\(models.map(Self.describe))")
         let smart = models.first { $0.alias == "smart" }
-        #expect(smart?.policy?.decision == "deny" && smart?.status == 403, "\(models.map(Self.describe))")
+        #expect(smart?.policy?.decision == "deny" && smart?.status == 404, "\(models.map(Self.describe))")
         // The sample policy's `audit.record` keeps identity, policy, action and outcome; the reason is the record's error class.
         #expect(smart?.errorClass == "model_not_allowed_by_policy", "\(models.map(Self.describe))")
     }

@@ -223,9 +223,9 @@ struct KeyLifecycleTests {
             for route in InboundRoute.allCases {
                 try await gateway.expectServed(route, model: "chat", key: limited.secret)
                 try await gateway.chat(route, model: "premium", key: limited.secret)
-                    .expectError(on: route, 403, openAIType: "permission_error", code: "model_not_allowed", param: "model", messageContains: ["premium"])
+                    .expectError(on: route, 404, openAIType: "invalid_request_error", code: "model_not_found", param: "model", messageContains: ["premium"])
                 try await gateway.chat(route, model: "chat", key: none)
-                    .expectError(on: route, 403, openAIType: "permission_error", code: "model_not_allowed", param: "model")
+                    .expectError(on: route, 404, openAIType: "invalid_request_error", code: "model_not_found", param: "model")
                 try await gateway.expectServed(route, model: "premium", key: open)
             }
             // A model added later is visible to unrestricted keys only.

@@ -14,6 +14,12 @@ public struct GatewayError: Error, Sendable, Equatable {
     public var param: String?
     /// Seconds the client should wait before retrying (`retry-after` header).
     public var retryAfterSeconds: Int?
+    /// What the call record says when it is more precise than what the client may learn
+    /// (`model_not_allowed` behind a `model_not_found`); never rendered.
+    public var recordedClass: String?
+
+    /// The call record's `errorClass`: the precise reason, else the client's code.
+    public var errorClass: String? { recordedClass ?? code }
 
     public init(status: Int, type: String, code: String?, message: String, param: String? = nil, retryAfterSeconds: Int? = nil) {
         self.status = status
@@ -43,14 +49,19 @@ public struct GatewayError: Error, Sendable, Equatable {
         status: 401, type: "authentication_error", code: "missing_api_key",
         message: "Missing API key. Send Authorization: Bearer sk-aam-… (or x-api-key on /v1/messages).")
 
+    /// An alias that is not configured, or that the caller may not use: one answer for both
+    /// (OpenAI's), so a restricted key cannot tell the gateway's aliases from unknown names.
     public static func modelNotFound(_ alias: String) -> Self {
         .init(status: 404, type: "invalid_request_error", code: "model_not_found",
-              message: "The model '\(alias)' does not exist on this gateway.", param: "model")
+              message: "The model `\(alias)` does not exist or you do not have access to it.", param: "model")
     }
 
-    public static func modelNotAllowed(_ alias: String) -> Self {
-        .init(status: 403, type: "permission_error", code: "model_not_allowed",
-              message: "This key is not allowed to use model '\(alias)'.", param: "model")
+    /// A configured alias the key (or a scope of its chain) is not allowed: answered exactly as
+    /// an unknown alias; only the call record says `model_not_allowed`.
+    public static func modelNotAllowed(_ alias: String, recordedAs reason: String = "model_not_allowed") -> Self {
+        var error = modelNotFound(alias)
+        error.recordedClass = reason
+        return error
     }
 
     public static func bodyTooLarge(limit: Int) -> Self {

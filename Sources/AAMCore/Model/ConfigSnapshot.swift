@@ -44,9 +44,21 @@ public struct ConfigSnapshot: Sendable {
         return !provider.drained
     }
 
-    /// Aliases the key may use, sorted.
+    /// Aliases the key may use, sorted: what `GET /v1/models` lists.
     public func aliases(visibleTo key: VirtualKey) -> [String] {
-        aliasNames.filter { key.allows(alias: $0) }.sorted()
+        aliasNames.filter { allows(key, alias: $0) }.sorted()
+    }
+
+    /// Whether `models` of the key and of every scope of its chain (org, team, project) allow
+    /// `alias`; a scope without `models` allows every alias. A missing scope restricts nothing.
+    public func allows(_ key: VirtualKey, alias: String) -> Bool {
+        guard key.allows(alias: alias) else { return false }
+        let chain = [
+            state.orgs[key.orgId]?.models,
+            key.teamId.flatMap { state.teams[$0]?.models },
+            key.projectId.flatMap { state.projects[$0]?.models },
+        ]
+        return chain.allSatisfy { models in models.map { $0.contains(alias) } ?? true }
     }
 }
 

@@ -34,17 +34,10 @@ struct ChatEndpoint: Sendable {
             var inbound = try InboundRequest(body: body, wire: wire)
             trace.record.alias = inbound.alias
             trace.record.streamed = inbound.stream
-            guard caller.snapshot.aliasNames.contains(inbound.alias) else {
-                try GovernanceGate.chargeUnknownModel(runtime: runtime, key: caller.key, snapshot: caller.snapshot, trace: trace)
-                throw GatewayError.modelNotFound(inbound.alias)
-            }
-            if let workload = caller.workload {
-                try PolicyGate.authorizeModelCall(
-                    workload, alias: inbound.alias,
-                    size: .init(snapshot: caller.snapshot, bodyBytes: inbound.body.count, maxOutputTokens: GovernanceGate.maxOutputTokens(inbound, runtime: runtime)),
-                    runtime: runtime, trace: trace)
-            }
-            guard caller.key.allows(alias: inbound.alias) else { throw GatewayError.modelNotAllowed(inbound.alias) }
+            try ModelAccess.authorize(
+                alias: inbound.alias, caller: caller,
+                size: .init(snapshot: caller.snapshot, bodyBytes: inbound.body.count, maxOutputTokens: GovernanceGate.maxOutputTokens(inbound, runtime: runtime)),
+                runtime: runtime, trace: trace)
             let guardrails = runtime.guardrails.engine(for: caller.key, in: caller.snapshot)
             if let guardrails, guardrails.isActive(.request) {
                 inbound = try screen(inbound, with: guardrails, trace: trace)
@@ -58,7 +51,7 @@ struct ChatEndpoint: Sendable {
             return response
         } catch let error as GatewayError {
             trace.finish(status: error.status, outcome: error.status >= 500 || error.code == "rate_limit_exceeded" && trace.record.attempts.count > 0 ? .upstreamError : .rejected,
-                         errorClass: error.code, bus: runtime.bus)
+                         errorClass: error.errorClass, bus: runtime.bus)
             return Responses.error(error, shape: shape, requestID: context.requestID, extra: servedHeaders(trace))
         } catch is CancellationError {
             trace.finish(status: 499, outcome: .cancelled, errorClass: "client_cancelled", bus: runtime.bus)

@@ -26,16 +26,9 @@ struct EmbeddingsEndpoint: Sendable {
             trace.identify(caller.key)
             var inbound = try InboundEmbeddingsRequest(body: try await BodyReader.read(request, limit: runtime.settings.maxBodyBytes))
             trace.record.alias = inbound.alias
-            guard caller.snapshot.aliasNames.contains(inbound.alias) else {
-                try GovernanceGate.chargeUnknownModel(runtime: runtime, key: caller.key, snapshot: caller.snapshot, trace: trace)
-                throw GatewayError.modelNotFound(inbound.alias)
-            }
-            if let workload = caller.workload {
-                try PolicyGate.authorizeModelCall(
-                    workload, alias: inbound.alias, size: .init(snapshot: caller.snapshot, bodyBytes: inbound.body.count, maxOutputTokens: 0),
-                    runtime: runtime, trace: trace)
-            }
-            guard caller.key.allows(alias: inbound.alias) else { throw GatewayError.modelNotAllowed(inbound.alias) }
+            try ModelAccess.authorize(
+                alias: inbound.alias, caller: caller, size: .init(snapshot: caller.snapshot, bodyBytes: inbound.body.count, maxOutputTokens: 0),
+                runtime: runtime, trace: trace)
             if let engine = runtime.guardrails.engine(for: caller.key, in: caller.snapshot), engine.isActive(.request) {
                 // Texts sent for embedding leave for a vendor like any prompt: same request policy.
                 guard let result = GuardrailBodyFilter.applyToEmbeddings(engine, to: inbound.body) else {
@@ -52,7 +45,7 @@ struct EmbeddingsEndpoint: Sendable {
             response.headers.append(contentsOf: limitHeaders)
             return response
         } catch let error as GatewayError {
-            trace.finish(status: error.status, outcome: error.status >= 500 ? .upstreamError : .rejected, errorClass: error.code, bus: runtime.bus)
+            trace.finish(status: error.status, outcome: error.status >= 500 ? .upstreamError : .rejected, errorClass: error.errorClass, bus: runtime.bus)
             return Responses.error(error, shape: .openAI, requestID: context.requestID, extra: trace.rateLimitHeaders)
         } catch {
             trace.finish(status: 500, outcome: .rejected, errorClass: "internal_error", bus: runtime.bus)
@@ -130,11 +123,23 @@ struct EmbeddingsEndpoint: Sendable {
 struct ModelsEndpoint: Sendable {
     let runtime: GatewayRuntime
 
+    /// The aliases a call could use (`ModelAccess`): allowed by the key's scope chain and, for a
+    /// workload, by its AgentPolicy `models.allow` (budgets aside).
+    static func visibleAliases(_ caller: AuthenticatedCaller, runtime: GatewayRuntime) -> [String] {
+        let aliases = caller.snapshot.aliases(visibleTo: caller.key)
+        guard let workload = caller.workload else { return aliases }
+        let engine = runtime.policies.engine
+        let context = DecisionContext(time: runtime.clock.now(), environment: workload.registration.environment)
+        return aliases.filter {
+            engine.decide(DecisionRequest(identity: workload.spiffeID, action: .modelCall(alias: $0, spend: nil), context: context)).isAllowed
+        }
+    }
+
     func handle(_ request: Request, context: GatewayContext) async -> Response {
         do {
             let caller = try await AuthenticatedCaller(request: request, context: context, runtime: runtime, allowXAPIKey: true)
             var json = #"{"object":"list","data":["#
-            for (index, alias) in caller.snapshot.aliases(visibleTo: caller.key).enumerated() {
+            for (index, alias) in Self.visibleAliases(caller, runtime: runtime).enumerated() {
                 if index > 0 { json += "," }
                 json += #"{"id":"# + String(decoding: JSONSplicer.quoted(alias), as: UTF8.self) + #","object":"model","created":0,"owned_by":"aam"}"#
             }

@@ -5,7 +5,7 @@ import Foundation
 /// never come here.
 ///
 /// The decision is the compiled engine's (in memory), with the identity's spend today from the
-/// in-memory ledger: `models.allow` restricts aliases (403 `model_not_allowed_by_policy`),
+/// in-memory ledger: `models.allow` restricts aliases (404 `model_not_found`, recorded as `model_not_allowed_by_policy`),
 /// `budget.daily_usd` refuses a call that the day's committed spend leaves no room for (429
 /// `budget_exceeded`), an identity no policy covers is refused (403 `no_policy_for_identity`),
 /// and a shadow policy's would-be denial is recorded without being applied. Every decision, allow
@@ -79,9 +79,8 @@ enum PolicyGate {
                 status: 403, type: "permission_error", code: "no_policy_for_identity",
                 message: "No AgentPolicy applies to \(identity), so it may not call models (\(by)).", param: nil)
         default:
-            return GatewayError(
-                status: 403, type: "permission_error", code: "model_not_allowed_by_policy",
-                message: "The model '\(alias)' is not allowed for \(identity) by \(by).", param: "model")
+            // Answered like an unknown alias (`ModelAccess`); the record keeps the policy's reason.
+            return .modelNotAllowed(alias, recordedAs: "model_not_allowed_by_policy")
         }
     }
 }
