@@ -35,12 +35,16 @@ public final class ControlClient: Sendable {
     ///
     /// Throws `ControlClientError`: `.noSocket`, `.daemonNotListening`, `.permissionDenied`
     /// (file mode or the daemon's peer-credential check), `.versionMismatch` (naming both
-    /// versions), `.timeout`, `.daemonWentAway`.
+    /// versions), `.untrustedServer` (the socket is served by a user other than this one or
+    /// root), `.timeout`, `.daemonWentAway`.
+    ///
+    /// - Parameter trustedServerUIDs: users allowed to serve the socket; nil is this user and
+    ///   root (tests name another set to prove the refusal).
     public static func connect(
         path: String, peer: String = "aam", protocolVersion: Int = ControlProtocol.version, timeout: Double = 5,
-        requestTimeout: Double = 10
+        requestTimeout: Double = 10, trustedServerUIDs: Set<UInt32>? = nil
     ) async throws -> ControlClient {
-        let socket = try UnixStreamSocket.connect(path: path)
+        let socket = try UnixStreamSocket.connect(path: path, trustedServerUIDs: trustedServerUIDs ?? UnixStreamSocket.defaultTrustedServerUIDs)
         let connection = ControlConnection(socket: socket, path: path)
         connection.startReader()
         let reply: ControlMessage

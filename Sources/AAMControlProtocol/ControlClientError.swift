@@ -9,6 +9,8 @@ public enum ControlClientError: Error, Sendable, Equatable, CustomStringConverti
     /// The file system or the daemon's peer-credential check refused this user.
     case permissionDenied(path: String, reason: String)
     case connectFailed(path: String, reason: String)
+    /// The process serving the socket runs as another user than this one or root.
+    case untrustedServer(path: String, uid: UInt32)
     /// The two sides speak different protocol versions.
     case versionMismatch(String)
     /// The connection closed under us (daemon stopped or crashed).
@@ -28,6 +30,9 @@ public enum ControlClientError: Error, Sendable, Equatable, CustomStringConverti
         case .daemonNotListening(let path): "nothing listens on \(path): the daemon is not running (stale socket file)"
         case .permissionDenied(let path, let reason): "permission denied on \(path): \(reason)"
         case .connectFailed(let path, let reason): "cannot connect to \(path): \(reason)"
+        case .untrustedServer(let path, let uid):
+            "refusing the control socket \(path): it is served by uid \(uid), neither this user (uid \(getuid())) nor root; "
+                + "another user may have planted it (check the path and its directory)"
         case .versionMismatch(let reason): reason
         case .daemonWentAway: "the daemon closed the control connection"
         case .closed: "the control connection was closed"

@@ -15,8 +15,17 @@ private let systemClose = Darwin.close
 struct UnixStreamSocket: Sendable {
     let fd: Int32
 
-    /// Connects to `path`, translating the usual failures into errors the operator understands.
-    static func connect(path: String) throws(ControlClientError) -> UnixStreamSocket {
+    /// Whom a client trusts to serve the control socket: its own user and root. A socket at
+    /// the path served by anyone else may have been planted (a shared or world-writable
+    /// directory) to read the operator's commands or feed it false figures.
+    static var defaultTrustedServerUIDs: Set<UInt32> { [UInt32(getuid()), 0] }
+
+    /// Connects to `path`, translating the usual failures into errors the operator understands,
+    /// and refuses a server whose user (the kernel's word: `SO_PEERCRED`) is not in
+    /// `trustedServerUIDs`.
+    static func connect(
+        path: String, trustedServerUIDs: Set<UInt32> = defaultTrustedServerUIDs
+    ) throws(ControlClientError) -> UnixStreamSocket {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let pathBytes = Array(path.utf8)
@@ -53,7 +62,34 @@ struct UnixStreamSocket: Sendable {
             default: throw .connectFailed(path: path, reason: String(cString: strerror(code)))
             }
         }
-        return UnixStreamSocket(fd: fd)
+        let connected = UnixStreamSocket(fd: fd)
+        guard let serverUID = connected.peerUID() else {
+            connected.close()
+            throw .connectFailed(path: path, reason: "cannot learn which user serves the socket (\(String(cString: strerror(errno))))")
+        }
+        guard trustedServerUIDs.contains(serverUID) else {
+            connected.close()
+            throw .untrustedServer(path: path, uid: serverUID)
+        }
+        return connected
+    }
+
+    /// The user of the process at the other end, as the kernel reports it.
+    func peerUID() -> UInt32? {
+        #if canImport(Glibc)
+        // Laid out like Linux's `struct ucred` (pid, uid, gid), which Glibc's module does not export.
+        var credentials: (pid: Int32, uid: UInt32, gid: UInt32) = (0, 0, 0)
+        var length = socklen_t(MemoryLayout<(Int32, UInt32, UInt32)>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0,
+            length == socklen_t(MemoryLayout<(Int32, UInt32, UInt32)>.size)
+        else { return nil }
+        return credentials.uid
+        #else
+        var uid: uid_t = 0
+        var gid: gid_t = 0
+        guard getpeereid(fd, &uid, &gid) == 0 else { return nil }
+        return UInt32(uid)
+        #endif
     }
 
     /// Writes every byte (blocking); false when the peer is gone.

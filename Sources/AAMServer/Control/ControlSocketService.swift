@@ -110,8 +110,9 @@ public struct ControlSocketService: Service {
         _ = unlink(path)
     }
 
-    /// Creates the directory (0700 when new), refuses to take over a live socket, binds, and
-    /// sets the mode. Nil when another process already serves this path.
+    /// Creates the directory (0700 when new), refuses a link or a non-socket at the path and
+    /// to take over a live socket, then binds with the mode set before the socket appears at
+    /// its path (`ControlSocketFile`). Nil when another process already serves this path.
     private func bind() async throws -> NIOAsyncChannel<AcceptedControlConnection, Never>? {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         do {
@@ -119,34 +120,18 @@ public struct ControlSocketService: Service {
         } catch {
             throw StartupError("cannot create the control socket's directory \(directory.path): \(error.localizedDescription)")
         }
-        if FileManager.default.fileExists(atPath: path), await Self.isServed(path) {
+        // A link or a non-socket at the path is refused (`ControlSocketFile`).
+        if try ControlSocketFile.entry(at: path) == .socket, await Self.isServed(path) {
             logger.error(
                 "another process serves the control socket; running without one",
                 metadata: ["path": "\(path)", "hint": "stop the other daemon or pass a different --control-socket"])
             return nil
         }
-        let server: NIOAsyncChannel<AcceptedControlConnection, Never>
-        do {
-            server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .serverChannelOption(.backlog, value: 64)
-                .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
-                    PeerCredentials.of(channel).flatMapThrowing { peer in
-                        AcceptedControlConnection(channel: try NIOAsyncChannel(wrappingChannelSynchronously: channel), peer: peer)
-                    }
-                }
-        } catch {
-            throw StartupError("cannot open the control socket at \(path): \(error)")
+        return try await ControlSocketFile.bind(path: path, groupID: groupID) { channel in
+            PeerCredentials.of(channel).flatMapThrowing { peer in
+                AcceptedControlConnection(channel: try NIOAsyncChannel(wrappingChannelSynchronously: channel), peer: peer)
+            }
         }
-        // Owner only; with --control-group, the group too (its members pass the peer check).
-        var mode: mode_t = 0o600
-        if let groupID {
-            if chown(path, uid_t.max, gid_t(groupID)) == 0 { mode = 0o660 }
-        }
-        guard chmod(path, mode) == 0 else {
-            try? await server.channel.close()
-            throw StartupError("cannot set the mode of the control socket \(path): \(String(cString: strerror(errno)))")
-        }
-        return server
     }
 
     /// Whether something accepts connections at `path` (a stale socket file refuses them).
