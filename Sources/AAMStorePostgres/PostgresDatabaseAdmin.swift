@@ -24,7 +24,8 @@ public enum PostgresDatabaseAdmin {
     public static func execute(_ sql: String, on url: PostgresURL, what: String) async throws {
         let logger = Logger(label: "aam.store.postgres.admin", factory: { _ in SwiftLogNoOpLogHandler() })
         let configuration = PostgresConnection.Configuration(
-            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: .disable)
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+            tls: try PostgresTLS.connection(for: url))
         do {
             let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
             do {

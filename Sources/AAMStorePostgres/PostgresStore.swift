@@ -47,15 +47,10 @@ public final class PostgresStore: ConfigStore, CallRecordStore, AdminAuditStore 
     public static func open(url urlText: String, options: Options = Options(), logger: Logger? = nil) async throws -> PostgresStore {
         let url = try PostgresURL(parsing: urlText)
         let logger = logger ?? Logger(label: "aam.store.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
-        let tls: PostgresClient.Configuration.TLS
-        switch url.sslMode {
-        case "require": tls = .require(.makeClientConfiguration())
-        case "prefer": tls = .prefer(.makeClientConfiguration())
-        default: tls = .disable
-        }
+        let tls = try PostgresTLS.client(for: url)
         // One direct connection first: the pool retries failed connects quietly and would only
         // report "circuit breaker tripped"; a direct attempt says why.
-        try await probe(url: url, tls: tls, timeout: options.connectTimeout, logger: logger)
+        try await probe(url: url, timeout: options.connectTimeout, logger: logger)
 
         var configuration = PostgresClient.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: tls)
@@ -72,13 +67,8 @@ public final class PostgresStore: ConfigStore, CallRecordStore, AdminAuditStore 
         return store
     }
 
-    private static func probe(url: PostgresURL, tls: PostgresClient.Configuration.TLS, timeout: Duration, logger: Logger) async throws {
-        let connectionTLS: PostgresConnection.Configuration.TLS
-        switch url.sslMode {
-        case "require": connectionTLS = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        case "prefer": connectionTLS = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        default: connectionTLS = .disable
-        }
+    private static func probe(url: PostgresURL, timeout: Duration, logger: Logger) async throws {
+        let connectionTLS = try PostgresTLS.connection(for: url)
         var configuration = PostgresConnection.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: connectionTLS)
         let (seconds, attoseconds) = timeout.components

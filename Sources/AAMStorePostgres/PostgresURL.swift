@@ -1,7 +1,26 @@
 import AAMCore
 import Foundation
 
-/// A parsed `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=…]` (or `postgresql://`).
+/// How a connection uses TLS: libpq's `sslmode` values and meanings (`PostgresTLS` builds the
+/// TLS configuration). `allow` is served as `prefer` (PostgresNIO cannot try plain first).
+public enum PostgresSSLMode: String, Sendable, Hashable, CaseIterable {
+    /// Plain TCP only.
+    case disable
+    /// libpq tries plain first; here the same as `prefer`.
+    case allow
+    /// TLS when the server offers it, plain otherwise; the certificate is not verified. The default.
+    case prefer
+    /// TLS or no connection; the certificate is not verified (unless `sslrootcert` is given:
+    /// then as `verify-ca`, as libpq does).
+    case require
+    /// TLS with a certificate that chains to `sslrootcert` (or the system's roots).
+    case verifyCA = "verify-ca"
+    /// `verify-ca`, and the certificate names the URL's host.
+    case verifyFull = "verify-full"
+}
+
+/// A parsed `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=…&sslrootcert=…]` (or
+/// `postgresql://`). Other query parameters are ignored.
 ///
 /// `description` masks the password, so the value can go into errors and logs as is.
 public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
@@ -10,16 +29,23 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
     public var database: String
-    /// `disable` (default), `prefer` or `require`; anything else is rejected at parse time.
-    public var sslMode: String
+    /// `prefer` unless the URL says otherwise (libpq's default); an unknown value is refused.
+    public var sslMode: PostgresSSLMode
+    /// A PEM file of the CAs a server certificate must chain to (`verify-ca`, `verify-full`,
+    /// `require`); nil or `system` is the system's trust store.
+    public var sslRootCert: String?
 
-    public init(user: String, password: String? = nil, host: String, port: Int = 5432, database: String, sslMode: String = "disable") {
+    public init(
+        user: String, password: String? = nil, host: String, port: Int = 5432, database: String, sslMode: PostgresSSLMode = .prefer,
+        sslRootCert: String? = nil
+    ) {
         self.user = user
         self.password = password
         self.host = host
         self.port = port
         self.database = database
         self.sslMode = sslMode
+        self.sslRootCert = sslRootCert
     }
 
     /// Parses a connection URL. Errors never repeat the password.
@@ -76,15 +102,25 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
             port = 5432
         }
         guard !host.isEmpty else { throw PostgresStoreError("the Postgres URL needs a host: postgres://USER@HOST:PORT/DATABASE") }
-        sslMode = "disable"
+        sslMode = .prefer
+        sslRootCert = nil
         for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 2 else { continue }
-            if parts[0] == "sslmode" {
-                guard ["disable", "allow", "prefer", "require"].contains(parts[1]) else {
-                    throw PostgresStoreError("sslmode must be disable, prefer or require, got '\(parts[1].prefix(20))'")
+            switch parts[0] {
+            case "sslmode":
+                guard let mode = PostgresSSLMode(rawValue: parts[1]) else {
+                    let known = PostgresSSLMode.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw PostgresStoreError("sslmode must be one of \(known); got '\(parts[1].prefix(20))'")
                 }
-                sslMode = parts[1] == "allow" ? "prefer" : parts[1]
+                sslMode = mode
+            case "sslrootcert":
+                guard let path = parts[1].removingPercentEncoding, !path.isEmpty else {
+                    throw PostgresStoreError("sslrootcert must name a PEM file of CA certificates (or 'system')")
+                }
+                sslRootCert = path
+            default:
+                continue
             }
         }
     }
@@ -117,7 +153,9 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
         }
         let hostText = host.contains(":") ? "[\(host)]" : host
         let credentials = encode(user) + (password.map { ":" + encode($0) } ?? "")
-        return "postgres://\(credentials)@\(hostText):\(port)/\(encode(database))" + (sslMode == "disable" ? "" : "?sslmode=\(sslMode)")
+        var query: [String] = sslMode == .prefer ? [] : ["sslmode=\(sslMode.rawValue)"]
+        if let sslRootCert { query.append("sslrootcert=" + encode(sslRootCert)) }
+        return "postgres://\(credentials)@\(hostText):\(port)/\(encode(database))" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
     }
 }
 

@@ -13,7 +13,7 @@ struct PostgresURLTests {
         #expect(url.host == "db.internal")
         #expect(url.port == 6543)
         #expect(url.database == "evidence")
-        #expect(url.sslMode == "require")
+        #expect(url.sslMode == .require)
         #expect(url.description == "postgres://aam:***@db.internal:6543/evidence")
         #expect(!url.description.contains("s3cr"))
         #expect(try PostgresURL(parsing: url.unmaskedString) == url)
@@ -22,7 +22,7 @@ struct PostgresURLTests {
     @Test("postgresql:// scheme, default port, no password, sslmode=disable, IPv6 host")
     func variants() throws {
         let plain = try PostgresURL(parsing: "postgresql://aam@127.0.0.1/aam?sslmode=disable")
-        #expect(plain == PostgresURL(user: "aam", host: "127.0.0.1", port: 5432, database: "aam"))
+        #expect(plain == PostgresURL(user: "aam", host: "127.0.0.1", port: 5432, database: "aam", sslMode: .disable))
         #expect(plain.description == "postgres://aam@127.0.0.1:5432/aam")
         let six = try PostgresURL(parsing: "postgres://u:p@[::1]:5433/d")
         #expect(six.host == "::1")
@@ -40,7 +40,10 @@ struct PostgresURLTests {
             ("postgres://u:hunter2@:5432/d", "needs a host"),
             ("postgres://u:hunter2@h:99999/d", "invalid port"),
             ("postgres://u:hunter2@h:abc/d", "invalid port"),
-            ("postgres://u:hunter2@h/d?sslmode=verify-full", "sslmode must be"),
+            ("postgres://u:hunter2@h/d?sslmode=verify_full", "sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full"),
+            ("postgres://u:hunter2@h/d?sslmode=REQUIRE", "sslmode must be one of"),
+            ("postgres://u:hunter2@h/d?sslmode=", "sslmode must be one of"),
+            ("postgres://u:hunter2@h/d?sslrootcert=", "sslrootcert must name"),
         ])
     func rejects(text: String, reason: String) {
         do {
