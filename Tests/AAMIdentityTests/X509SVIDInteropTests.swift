@@ -83,4 +83,31 @@ import X509
         let twice = try TestSPIFFEAuthority(trustDomain: "prod", now: now, issuer: prod, uris: ["spiffe://prod", "spiffe://other"], criticalSAN: false)
         await #expect(throws: SVIDError.self) { try await verify([try twice.issue("spiffe://prod/a", now: now).certificate, twice.certificate]) }
     }
+
+    @Test func aRootWithACriticalSPIFFEIDSANIsAnAuthority() async throws {
+        let root = try TestSPIFFEAuthority(trustDomain: "prod", now: now, issuer: nil, uris: ["spiffe://prod"], criticalSAN: true)
+        let bundles = TrustBundleSet([try TrustBundle.parse(bundleJSON([root.bundleEntry]), trustDomain: "prod")])
+        let leaf = try root.issue("spiffe://prod/a", now: now, defects: .init(emptySubject: true)).certificate
+        #expect(try await X509SVIDVerifier.verify(chain: [leaf], bundles: bundles, at: now).description == "spiffe://prod/a")
+    }
+
+    @Test func aChainAPolicyRefusesNamesThatPolicysReason() async throws {
+        // The bundle's root allows no intermediate (pathLenConstraint 0): RFC 5280 refuses the
+        // chain, and the refusal says so instead of "does not chain".
+        let root = try TestSPIFFEAuthority(trustDomain: "prod", now: now, issuer: nil, uris: ["spiffe://prod"], criticalSAN: false, maxPathLength: 0)
+        let bundles = TrustBundleSet([try TrustBundle.parse(bundleJSON([root.bundleEntry]), trustDomain: "prod")])
+        let intermediate = try TestSPIFFEAuthority(trustDomain: "prod", now: now, issuer: root, uris: [], criticalSAN: false)
+        let leaf = try intermediate.issue("spiffe://prod/a", now: now).certificate
+        do {
+            _ = try await X509SVIDVerifier.verify(chain: [leaf, intermediate.certificate], bundles: bundles, at: now)
+            Issue.record("a chain over the root's path length was accepted")
+        } catch {
+            guard case .chainRejected(let reason) = error else {
+                Issue.record("expected chainRejected, got \(error)")
+                return
+            }
+            #expect(!reason.isEmpty && reason.count <= 300, "\(reason)")
+            #expect(error.description.hasPrefix("the X.509-SVID's chain to its trust domain's bundle is invalid: "))
+        }
+    }
 }

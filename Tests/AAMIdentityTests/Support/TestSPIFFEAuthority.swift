@@ -16,7 +16,9 @@ struct TestSPIFFEAuthority {
 
     /// A CA for `trustDomain` carrying `uris` as its URI SANs (critical when `criticalSAN`),
     /// self-signed, or an intermediate signed by `issuer`.
-    init(trustDomain: String, now: Date = Date(), issuer: TestSPIFFEAuthority?, uris: [String], criticalSAN: Bool) throws {
+    init(
+        trustDomain: String, now: Date = Date(), issuer: TestSPIFFEAuthority?, uris: [String], criticalSAN: Bool, maxPathLength: Int? = nil
+    ) throws {
         self.trustDomain = trustDomain
         self.key = P256.Signing.PrivateKey()
         let name = try DistinguishedName { CommonName("test CA \(trustDomain) \(UUID().uuidString.prefix(6))") }
@@ -27,7 +29,7 @@ struct TestSPIFFEAuthority {
             notValidBefore: now - 3600, notValidAfter: now + 365 * 86400, issuer: issuer?.name ?? name, subject: name,
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: maxPathLength))
                 Critical(KeyUsage(keyCertSign: true, cRLSign: true))
                 if !uris.isEmpty {
                     if criticalSAN { Critical(sans) } else { sans }
