@@ -72,6 +72,7 @@ enum RequestPreamble {
         } catch {
             throw .invalidRequest("Request body is not valid JSON: \(error.description).", code: "invalid_json")
         }
+        try DecidedFields.requireExactSpelling(scan)
         switch scan.string("model", in: body) {
         case .value(let model) where model.utf8.count > RequestBounds.maxModelBytes:
             throw .invalidRequest(
@@ -133,5 +134,29 @@ enum RequestBounds {
             throw .invalidRequest("max_tokens: Field required", param: "max_tokens", code: "missing_required_parameter")
         }
         return cap
+    }
+}
+
+/// The top-level fields the gateway decides on must be spelled exactly.
+///
+/// Why: the gateway reads `max_tokens`, `stream`, `n`… by their exact key, but Go's
+/// encoding/json (and servers built on it) match fields case-insensitively with Unicode folding,
+/// so a body with only `"MAX_TOKENS"` or `"ſtream"` would be judged without a cap or as plain
+/// while the vendor writes a long answer or a stream. The duplicate-key rule cannot see this
+/// (there is no second key), so a variant spelling of a decided field is refused outright.
+enum DecidedFields {
+    static let names: Set<String> = [
+        "model", "messages", "system", "stream", "stream_options", "max_tokens", "max_completion_tokens", "n", "tools",
+        "tool_choice", "input",
+    ]
+
+    static func requireExactSpelling(_ scan: JSONObjectScanner) throws(GatewayError) {
+        for member in scan.members where !names.contains(member.key) {
+            let folded = JSONKeyRule.fold(member.key)
+            guard names.contains(folded) else { continue }
+            throw .invalidRequest(
+                "Unrecognized request argument \(JSONKeyRule.display(member.key)): did you mean '\(folded)'? (fields are case-sensitive)",
+                param: folded, code: "invalid_request_argument")
+        }
     }
 }
