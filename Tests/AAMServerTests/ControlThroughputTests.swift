@@ -21,7 +21,7 @@ struct ControlThroughputTests {
     }
 
     /// Counts call events and missed counts until they add up to `total`; nil after `timeout`.
-    static func collect(_ client: ControlClient, total: Int, timeout: Duration = .seconds(30)) -> Task<(events: Int, missed: Int)?, Never> {
+    static func collect(_ client: ControlClient, total: Int, timeout: Duration = .seconds(120)) -> Task<(events: Int, missed: Int)?, Never> {
         let receiver = Task { () -> (events: Int, missed: Int) in
             var events = 0
             var missed = 0

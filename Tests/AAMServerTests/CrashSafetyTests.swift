@@ -24,7 +24,7 @@ struct CrashSafetyTests {
         let first = try await rig.startDaemon()
         let load = CrashSafetyLoad(base: first.base, key: rig.demoKey)
         load.start(workers: 12)
-        try await crashPoll("200 calls completed under load") { load.completedCount >= 200 }
+        try await crashPoll("200 calls completed under load", seconds: 120) { load.completedCount >= 200 }
         first.daemon.signal(SIGKILL)
         _ = await first.daemon.waitForExit()
         let completed = await load.stop()
@@ -57,7 +57,7 @@ struct CrashSafetyTests {
         let first = try await rig.startDaemon()
         let load = CrashSafetyLoad(base: first.base, key: rig.demoKey)
         load.start(workers: 12)
-        try await crashPoll("200 calls completed under load") { load.completedCount >= 200 }
+        try await crashPoll("200 calls completed under load", seconds: 120) { load.completedCount >= 200 }
         first.daemon.signal(SIGKILL)
         _ = await first.daemon.waitForExit()
         let completed = await load.stop()

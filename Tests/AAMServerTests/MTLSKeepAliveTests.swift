@@ -109,10 +109,12 @@ import Testing
 
     @Test func aCertificateExpiringMidConnectionIsRefused() async throws {
         let ca = try WorkloadTestCA(trustDomain: "prod")
+        // Issued before the gateway starts and next to the clock's start: on a loaded machine the
+        // start can take longer than the certificate's lifetime in real time.
+        let svid = try ca.issueSVID(uris: ["spiffe://prod/agent/a"], notAfter: 60)
         let clock = ManualClock(Date())
         try await WorkloadGateway.with(cas: [ca], mtls: true, configure: { $0.clock = clock }) { gateway in
             try await gateway.register("spiffe://prod/agent/a")
-            let svid = try ca.issueSVID(uris: ["spiffe://prod/agent/a"], notAfter: 60)
             let connection = try Connection(port: try await gateway.mtlsPort(), ca: ca, client: svid)
             do {
                 #expect(try await connection.send().status == 200)

@@ -32,10 +32,23 @@ public final class SyslogReceiver: Sendable {
         self.prepare = prepare
     }
 
-    /// Starts listening; port 0 lets the system choose (read it from `port`).
+    /// Starts listening; port 0 picks a free port below the kernel's ephemeral range (read it
+    /// from `port`).
+    ///
+    /// Why not an ephemeral port: tests stop a receiver and `restart()` it on the same port, and
+    /// while it is down any socket in this process (a client's outgoing connection, another
+    /// test's port-0 listener) may be handed that port by the kernel. Ports in 20000..<32000 are
+    /// never handed out that way (Linux's ephemeral range starts at 32768).
     public static func start(host: String = "127.0.0.1", port: Int = 0, prepare: ConnectionSetup? = nil) async throws -> SyslogReceiver {
         let receiver = SyslogReceiver(host: host, prepare: prepare)
-        try await receiver.listen(port: port)
+        guard port == 0 else {
+            try await receiver.listen(port: port)
+            return receiver
+        }
+        for _ in 0..<64 {
+            if (try? await receiver.listen(port: Int.random(in: 20000..<32000))) != nil { return receiver }
+        }
+        try await receiver.listen(port: 0)
         return receiver
     }
 
