@@ -74,8 +74,21 @@ public final class SyslogReceiver: Sendable {
     }
 
     /// Listens again on the same port after `stop()`.
+    /// Retries for up to 10 s: on a loaded machine the kernel can still hold the port for a
+    /// moment after `stop()` (connections being torn down).
     public func restart() async throws {
-        try await listen(port: port)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            do {
+                try await listen(port: port)
+                return
+            } catch {
+                guard ContinuousClock.now < deadline else {
+                    throw ReceiverTimeout(description: "the syslog receiver could not listen again on port \(port): \(error)")
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
 
     /// Waits until at least `count` records arrived (polling with a deadline), returning them all.
