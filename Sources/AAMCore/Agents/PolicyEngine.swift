@@ -33,6 +33,16 @@ public struct PolicyEngine: Sendable {
     private static let noPolicy = Verdict(
         policy: nil, version: nil, rule: DecisionReason.defaultDenyRule, reason: DecisionReason.noPolicyForIdentity)
 
+    /// The engine with no policy: every identity gets the default deny.
+    public static let empty = PolicyEngine()
+
+    private init() {
+        policies = []
+        byName = [:]
+        byIdentity = [:]
+        patternsByTrustDomain = [:]
+    }
+
     /// Compiles `policies`; throws when two share a name.
     public init(policies: [AgentPolicy]) throws(PolicySetError) {
         var byName: [String: Int] = [:]

@@ -26,8 +26,7 @@ public struct RecordedArguments: Sendable, Hashable {
         let secrets: [GuardrailDetector] = [
             .apiKey, .privateKey, .jwt, .awsAccessKey, .githubToken, .gitlabToken, .slackToken, .highEntropySecret,
         ]
-        // Built-in detectors only: no pattern to compile, so this cannot throw.
-        return try! GuardrailScanner(detectors: secrets)  // trap-ok: built-in detectors only, no pattern to compile
+        return GuardrailScanner(builtIn: secrets)
     }()
 
     public init(_ arguments: JSONValue, limit: Int = RecordedArguments.limit) {

@@ -33,10 +33,6 @@ public struct GuardrailScanner: Sendable {
         detectors: some Sequence<GuardrailDetector>, denylist: [String] = [], customDetectors: [CustomDetector] = []
     ) throws(GuardrailConfigError) {
         let names = Set(detectors)
-        self.detectors = names
-        let builtIns = BuiltInSet(names)
-        self.builtIns = builtIns
-        self.triggers = Trigger.table(for: builtIns)
         var keywordList: [String] = []
         var entries: [PatternSet.Entry] = []
         if names.contains(.denylist) {
@@ -56,8 +52,22 @@ public struct GuardrailScanner: Sendable {
                     caseInsensitive: custom.caseInsensitive, validator: custom.validator,
                     field: "customDetectors[\(index)].pattern"))
         }
-        self.keywords = KeywordAutomaton(keywords: keywordList)
-        self.patterns = try PatternSet(entries)
+        self.init(names: names, keywords: KeywordAutomaton(keywords: keywordList), patterns: try PatternSet(entries))
+    }
+
+    /// A scanner of built-in detectors only: there is no pattern to compile, so it cannot fail
+    /// (a `denylist` or custom name among `detectors` matches nothing here).
+    public init(builtIn detectors: some Sequence<GuardrailDetector>) {
+        self.init(names: Set(detectors), keywords: nil, patterns: nil)
+    }
+
+    private init(names: Set<GuardrailDetector>, keywords: KeywordAutomaton?, patterns: PatternSet?) {
+        self.detectors = names
+        let builtIns = BuiltInSet(names)
+        self.builtIns = builtIns
+        self.triggers = Trigger.table(for: builtIns)
+        self.keywords = keywords
+        self.patterns = patterns
     }
 
     /// Whether this scanner runs nothing (every detector allowed): callers can skip the text.

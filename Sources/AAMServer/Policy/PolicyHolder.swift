@@ -15,13 +15,10 @@ final class PolicyHolder: Sendable {
         /// The stored entries the generation was built from (to reuse decodings).
         let stored: [String: StoredPolicy]
 
-        static let empty = Compiled(engine: PolicyHolder.emptyEngine, policies: [:], stored: [:])
+        static let empty = Compiled(engine: .empty, policies: [:], stored: [:])
     }
 
     private let current = Mutex<Compiled>(.empty)
-
-    // An empty set has no two policies with one name: this cannot throw.
-    static let emptyEngine: PolicyEngine = try! PolicyEngine(policies: [])  // trap-ok: no policies, nothing to refuse
 
     init() {}
 
@@ -49,7 +46,7 @@ final class PolicyHolder: Sendable {
             }
         }
         // Names are the dictionary's keys, so no two policies share one.
-        let engine = (try? PolicyEngine(policies: Array(policies.values))) ?? Self.emptyEngine
+        let engine = (try? PolicyEngine(policies: Array(policies.values))) ?? .empty
         current.withLock { $0 = Compiled(engine: engine, policies: policies, stored: stored) }
     }
 
