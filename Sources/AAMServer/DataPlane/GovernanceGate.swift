@@ -33,28 +33,25 @@ enum GovernanceGate {
         var budgets: [Budget]
         var rpm: Int64?
         var tpm: Int64?
-        var models: [String]?
     }
 
     /// The chain of `key`, broadest first (org, team, project, key); missing scopes are skipped.
     static func links(for key: VirtualKey, in state: ConfigState) -> [Link] {
         var links: [Link] = []
         if let org = state.orgs[key.orgId] {
-            links.append(Link(scope: GovernanceScope(.org, org.id), budgets: org.budgets ?? [], rpm: org.rpm, tpm: org.tpm, models: org.models))
+            links.append(Link(scope: GovernanceScope(.org, org.id), budgets: org.budgets ?? [], rpm: org.rpm, tpm: org.tpm))
         }
         if let teamId = key.teamId, let team = state.teams[teamId] {
-            links.append(Link(scope: GovernanceScope(.team, team.id), budgets: team.budgets ?? [], rpm: team.rpm, tpm: team.tpm, models: team.models))
+            links.append(Link(scope: GovernanceScope(.team, team.id), budgets: team.budgets ?? [], rpm: team.rpm, tpm: team.tpm))
         }
         if let projectId = key.projectId, let project = state.projects[projectId] {
-            links.append(Link(
-                scope: GovernanceScope(.project, project.id), budgets: project.budgets ?? [], rpm: project.rpm, tpm: project.tpm,
-                models: project.models))
+            links.append(Link(scope: GovernanceScope(.project, project.id), budgets: project.budgets ?? [], rpm: project.rpm, tpm: project.tpm))
         }
-        links.append(Link(scope: GovernanceScope(.key, key.id), budgets: key.budgets ?? [], rpm: key.rpm, tpm: key.tpm, models: key.models))
+        links.append(Link(scope: GovernanceScope(.key, key.id), budgets: key.budgets ?? [], rpm: key.rpm, tpm: key.tpm))
         return links
     }
 
-    /// Checks the allow-lists, then reserves the estimate and charges the rate limits atomically.
+    /// Reserves the estimate and charges the rate limits atomically (after `ModelAccess`).
     /// On success the hold is stored on `trace` (settled by `finish`) and the success headers
     /// are returned; a refusal throws the 429 (or 400/403) to send, with its headers on `trace`.
     static func admit(
@@ -72,10 +69,8 @@ enum GovernanceGate {
         trace: CallTrace
     ) throws(GatewayError) -> HTTPFields {
         let inbound = (alias: alias, bodyBytes: bodyBytes)
+        // The allow-lists were decided before admission (`ModelAccess`, one answer for every refusal).
         let links = links(for: key, in: snapshot.state)
-        for link in links where !(link.models.map { $0.contains(inbound.alias) } ?? true) {
-            throw .modelNotAllowed(inbound.alias)
-        }
         let chain = links.filter { !$0.budgets.isEmpty }.map { ScopeBudgets(scope: $0.scope, budgets: $0.budgets) }
         let hasRateLimits = links.contains { $0.rpm != nil || $0.tpm != nil }
         guard !chain.isEmpty || hasRateLimits else { return [:] }

@@ -121,13 +121,13 @@ struct GovernancePersistence: Service {
         } else {
             var found: [GovernanceGate.Link] = []
             if let org = record.orgId.flatMap({ state.orgs[$0] }) {
-                found.append(.init(scope: GovernanceScope(.org, org.id), budgets: org.budgets ?? [], rpm: nil, tpm: nil, models: nil))
+                found.append(.init(scope: GovernanceScope(.org, org.id), budgets: org.budgets ?? [], rpm: nil, tpm: nil))
             }
             if let team = record.teamId.flatMap({ state.teams[$0] }) {
-                found.append(.init(scope: GovernanceScope(.team, team.id), budgets: team.budgets ?? [], rpm: nil, tpm: nil, models: nil))
+                found.append(.init(scope: GovernanceScope(.team, team.id), budgets: team.budgets ?? [], rpm: nil, tpm: nil))
             }
             if let project = record.projectId.flatMap({ state.projects[$0] }) {
-                found.append(.init(scope: GovernanceScope(.project, project.id), budgets: project.budgets ?? [], rpm: nil, tpm: nil, models: nil))
+                found.append(.init(scope: GovernanceScope(.project, project.id), budgets: project.budgets ?? [], rpm: nil, tpm: nil))
             }
             links = found
         }
