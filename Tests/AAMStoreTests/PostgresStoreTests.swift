@@ -73,8 +73,8 @@ struct PostgresStoreOfflineTests {
         }
         // Well under the pool's own minute of retrying. Not tighter: a refused connect is
         // immediate, but in the first seconds of a full parallel run on 2 cores every suite
-        // starts at once and this test has been measured at 10.2 s there.
-        #expect(ContinuousClock.now - started < .seconds(30))
+        // starts at once and this test has been measured at 10.2 s and once 32.9 s there.
+        #expect(ContinuousClock.now - started < .seconds(50))
     }
 }
 
