@@ -60,6 +60,48 @@ enum PostgresMigrations {
               row_count bigint NOT NULL, columns text NOT NULL, digest text NOT NULL, previous_mac text NOT NULL, mac text NOT NULL)
             """,
         ]),
+        // Several replicas on one database (`PostgresStore+Cluster`): a versioned change feed that
+        // every write to `entities` (and to the `pricing` server secret) appends to, announced by
+        // NOTIFY on `aam_config` when the writing transaction commits; and the replica registry
+        // the heartbeats keep current. The feed holds names, not documents: a follower reads the
+        // entity as it is now, so it converges on the stored state whatever it missed.
+        Migration(version: 3, statements: [
+            """
+            CREATE TABLE config_changes (
+              version bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, kind text NOT NULL, id text NOT NULL,
+              at timestamptz NOT NULL DEFAULT now())
+            """,
+            """
+            CREATE FUNCTION aam_entity_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE row_kind text; row_id text; new_version bigint;
+            BEGIN
+              IF TG_OP = 'DELETE' THEN row_kind := OLD.kind; row_id := OLD.id; ELSE row_kind := NEW.kind; row_id := NEW.id; END IF;
+              INSERT INTO config_changes (kind, id) VALUES (row_kind, row_id) RETURNING version INTO new_version;
+              PERFORM pg_notify('aam_config', new_version::text);
+              RETURN NULL;
+            END $$
+            """,
+            "CREATE TRIGGER entities_feed AFTER INSERT OR UPDATE OR DELETE ON entities FOR EACH ROW EXECUTE FUNCTION aam_entity_changed()",
+            """
+            CREATE FUNCTION aam_pricing_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE new_version bigint;
+            BEGIN
+              INSERT INTO config_changes (kind, id) VALUES ('pricing', 'pricing') RETURNING version INTO new_version;
+              PERFORM pg_notify('aam_config', new_version::text);
+              RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER pricing_feed AFTER INSERT OR UPDATE ON server_secrets FOR EACH ROW
+            WHEN (NEW.name = 'pricing') EXECUTE FUNCTION aam_pricing_changed()
+            """,
+            """
+            CREATE TABLE replicas (
+              id text PRIMARY KEY, instance text NOT NULL, version text NOT NULL, listen text NOT NULL,
+              started_at timestamptz NOT NULL, heartbeat_at timestamptz NOT NULL,
+              config_version bigint NOT NULL DEFAULT 0, feed_lag_ms bigint NOT NULL DEFAULT 0, leases integer NOT NULL DEFAULT 0)
+            """,
+        ]),
     ]
 }
 
