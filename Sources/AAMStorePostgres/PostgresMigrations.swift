@@ -102,6 +102,13 @@ enum PostgresMigrations {
               config_version bigint NOT NULL DEFAULT 0, feed_lag_ms bigint NOT NULL DEFAULT 0, leases integer NOT NULL DEFAULT 0)
             """,
         ]),
+        // Usage is summed in SQL (`PostgresStore+Usage`): each record's cost as exact nano-dollars
+        // and its token counts, filled on insert and here from the stored JSON. Derived columns,
+        // outside the evidence chain (`chainColumns` is unchanged; `record` stays the evidence).
+        Migration(version: 4, statements: [
+            "ALTER TABLE call_records ADD COLUMN cost_nanos bigint, ADD COLUMN prompt_tokens bigint, ADD COLUMN completion_tokens bigint",
+            PostgresStore.usageBackfill,
+        ]),
     ]
 }
 

@@ -23,13 +23,17 @@ extension PostgresStore {
             try await run("append \(batch.count) call records") { [self, columns] in
                 try await client.query(
                     """
-                    INSERT INTO call_records (request_id, started_at, key_id, org_id, team_id, project_id, alias, provider, status, outcome, record)
+                    INSERT INTO call_records (request_id, started_at, key_id, org_id, team_id, project_id, alias, provider, status, outcome, record,
+                                              cost_nanos, prompt_tokens, completion_tokens)
                     SELECT t.request_id, t.started_at, NULLIF(t.key_id, ''), NULLIF(t.org_id, ''), NULLIF(t.team_id, ''),
-                           NULLIF(t.project_id, ''), NULLIF(t.alias, ''), NULLIF(t.provider, ''), t.status::integer, t.outcome, t.record
+                           NULLIF(t.project_id, ''), NULLIF(t.alias, ''), NULLIF(t.provider, ''), t.status::integer, t.outcome, t.record,
+                           NULLIF(t.cost_nanos, '')::bigint, t.prompt_tokens, t.completion_tokens
                     FROM unnest(\(columns.requestIds)::text[], \(columns.started)::float8[], \(columns.keyIds)::text[], \(columns.orgIds)::text[],
                                 \(columns.teamIds)::text[], \(columns.projectIds)::text[], \(columns.aliases)::text[], \(columns.providers)::text[],
-                                \(columns.statuses)::int8[], \(columns.outcomes)::text[], \(columns.documents)::text[])
-                         WITH ORDINALITY AS t(request_id, started_at, key_id, org_id, team_id, project_id, alias, provider, status, outcome, record, ord)
+                                \(columns.statuses)::int8[], \(columns.outcomes)::text[], \(columns.documents)::text[],
+                                \(columns.costNanos)::text[], \(columns.promptTokens)::int8[], \(columns.completionTokens)::int8[])
+                         WITH ORDINALITY AS t(request_id, started_at, key_id, org_id, team_id, project_id, alias, provider, status, outcome, record,
+                                              cost_nanos, prompt_tokens, completion_tokens, ord)
                     ORDER BY t.ord
                     ON CONFLICT (request_id) DO NOTHING
                     """,
@@ -44,6 +48,8 @@ extension PostgresStore {
         var requestIds: [String] = [], started: [Double] = [], keyIds: [String] = [], orgIds: [String] = []
         var teamIds: [String] = [], projectIds: [String] = [], aliases: [String] = [], providers: [String] = []
         var statuses: [Int] = [], outcomes: [String] = [], documents: [String] = []
+        // Usage columns (`PostgresStore+Usage`): cost in nano-dollars as text ('' for none).
+        var costNanos: [String] = [], promptTokens: [Int] = [], completionTokens: [Int] = []
 
         init(_ batch: ArraySlice<CallRecord>, encoder: JSONEncoder) throws {
             for record in batch {
@@ -58,6 +64,10 @@ extension PostgresStore {
                 statuses.append(record.status)
                 outcomes.append(record.outcome.rawValue)
                 documents.append(String(decoding: try encoder.encode(record), as: UTF8.self))
+                let usage = PostgresStore.usageColumns(record)
+                costNanos.append(usage.costNanos)
+                promptTokens.append(usage.promptTokens)
+                completionTokens.append(usage.completionTokens)
             }
         }
     }

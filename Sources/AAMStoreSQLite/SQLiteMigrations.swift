@@ -1,8 +1,13 @@
+import SQLiteNIO
+
 /// Versioned schema migrations for the embedded store. Append new versions; never edit old ones.
 enum SQLiteMigrations {
     struct Migration {
         let version: Int
         let statements: [String]
+        /// Runs after `statements`, in the same transaction: a fill that needs Swift (exact
+        /// `Money` parsing) rather than SQL.
+        var backfill: (@Sendable (SQLiteConnection) async throws -> Void)? = nil
     }
 
     static let all: [Migration] = [
@@ -65,5 +70,11 @@ enum SQLiteMigrations {
               row_count INTEGER NOT NULL, columns TEXT NOT NULL, digest TEXT NOT NULL, previous_mac TEXT NOT NULL, mac TEXT NOT NULL)
             """,
         ]),
+        // Usage is summed in SQL (`SQLiteStore+Usage`): each record's cost as exact nano-dollars,
+        // filled on insert and here from `cost_usd`. A derived column, outside the evidence chain
+        // (`CallRecordColumns.names`, which the chain digests, is unchanged).
+        Migration(
+            version: 7, statements: ["ALTER TABLE call_records ADD COLUMN cost_nanos INTEGER"],
+            backfill: SQLiteStore.backfillCostNanos),
     ]
 }

@@ -52,6 +52,7 @@ public actor SQLiteStore: ConfigStore, CallRecordStore, AdminAuditStore {
             _ = try await connection.query("BEGIN IMMEDIATE")
             do {
                 for statement in migration.statements { _ = try await connection.query(statement) }
+                try await migration.backfill?(connection)
                 _ = try await connection.query(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                     [.integer(migration.version), .float(Date().timeIntervalSince1970)])
@@ -121,12 +122,12 @@ public actor SQLiteStore: ConfigStore, CallRecordStore, AdminAuditStore {
         let records = try records.map { try StorableText.storable($0).value }
         for start in stride(from: 0, to: records.count, by: Self.rowsPerStatement) {
             let batch = records[start..<min(records.count, start + Self.rowsPerStatement)]
-            let placeholders = Array(repeating: "(" + Array(repeating: "?", count: CallRecordColumns.count).joined(separator: ",") + ")", count: batch.count)
+            let placeholders = Array(repeating: "(" + Array(repeating: "?", count: CallRecordColumns.insertedCount).joined(separator: ",") + ")", count: batch.count)
             var binds: [SQLiteData] = []
-            binds.reserveCapacity(batch.count * CallRecordColumns.count)
-            for record in batch { binds.append(contentsOf: CallRecordColumns.binds(record)) }
+            binds.reserveCapacity(batch.count * CallRecordColumns.insertedCount)
+            for record in batch { binds.append(contentsOf: CallRecordColumns.insertedBinds(record)) }
             _ = try await connection.query(
-                "INSERT OR IGNORE INTO call_records (\(CallRecordColumns.names)) VALUES " + placeholders.joined(separator: ","),
+                "INSERT OR IGNORE INTO call_records (\(CallRecordColumns.insertedNames)) VALUES " + placeholders.joined(separator: ","),
                 binds)
         }
         try await chainAppended(records)

@@ -82,8 +82,7 @@ struct AdminRoutes: Sendable {
             let query = request.uri.queryParameters
             let (dimension, from, to) = try UsageAdmin.parse(
                 groupBy: query.get("groupBy"), from: query.get("from"), to: query.get("to"))
-            let records = try await calls.calls(since: from ?? .distantPast)
-            return Responses.json(UsageAdmin.report(records, by: dimension, from: from, to: to))
+            return Responses.json(try await UsageAdmin.report(from: calls, by: dimension, from: from, to: to))
         } }
         admin.get("calls/:id") { request, context in await guarded(request, context) { _ in
             let id = try parameter(context, "id")

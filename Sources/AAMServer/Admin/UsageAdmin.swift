@@ -3,23 +3,11 @@ import Foundation
 
 /// `GET /admin/usage?groupBy=org|team|project|key|alias|provider&from=ISO&to=ISO`: spend, tokens
 /// and call counts from the stored call records started in `[from, to)` (default: all of them),
-/// grouped by one dimension. Computed on the admin path from the store, never on the hot path.
+/// grouped by one dimension. Computed on the admin path by the store (`UsageQueryStore`: one SQL
+/// `GROUP BY`, so every replica sharing a database answers alike), never on the hot path.
 /// Calls without the dimension (a rejected call has no provider) are grouped under `null`.
 enum UsageAdmin {
-    enum Dimension: String, CaseIterable, Sendable {
-        case org, team, project, key, alias, provider
-
-        func value(of record: CallRecord) -> String? {
-            switch self {
-            case .org: record.orgId
-            case .team: record.teamId
-            case .project: record.projectId
-            case .key: record.keyId
-            case .alias: record.alias
-            case .provider: record.provider
-            }
-        }
-    }
+    typealias Dimension = UsageDimension
 
     struct Row: Encodable, Sendable, Equatable {
         var group: String?
@@ -65,29 +53,27 @@ enum UsageAdmin {
         return (dimension, start, end)
     }
 
-    /// Groups `records` (already limited to the range) by `dimension`, sorted by group, null last.
+    /// The report from the store: summed by the store itself when it can (every built-in store
+    /// can), else tallied here from its records (a store that only keeps records).
+    static func report(from calls: any CallRecordStore, by dimension: Dimension, from: Date?, to: Date?) async throws -> Report {
+        if let store = calls as? any UsageQueryStore {
+            return report(try await store.usage(groupBy: dimension, from: from, to: to), by: dimension, from: from, to: to)
+        }
+        return report(try await calls.calls(since: from ?? .distantPast), by: dimension, from: from, to: to)
+    }
+
+    /// Groups `records` by `dimension` over `[from, to)` (`UsageTally`, the reference every store agrees with).
     static func report(_ records: [CallRecord], by dimension: Dimension, from: Date?, to: Date?) -> Report {
-        var totals: [String?: (calls: Int, prompt: Int, completion: Int, usd: Money)] = [:]
-        for record in records {
-            if let from, record.startedAt < from { continue }
-            if let to, record.startedAt >= to { continue }
-            var total = totals[dimension.value(of: record)] ?? (0, 0, 0, .zero)
-            total.calls += 1
-            total.prompt += max(record.promptTokens, 0)
-            total.completion += max(record.completionTokens, 0)
-            if let cost = record.costUSD.flatMap({ try? Money(parsing: $0) }) { total.usd = total.usd.saturatingAdding(cost) }
-            totals[dimension.value(of: record)] = total
+        report(UsageTally.rows(records, by: dimension, from: from, to: to), by: dimension, from: from, to: to)
+    }
+
+    /// The report of already summed `rows` (sorted by group, null last).
+    static func report(_ rows: [UsageRow], by dimension: Dimension, from: Date?, to: Date?) -> Report {
+        let groups = rows.map { row in
+            Row(
+                group: row.group, calls: row.calls, promptTokens: row.promptTokens, completionTokens: row.completionTokens,
+                spendUSD: row.spend.description)
         }
-        let rows = totals.map { group, total in
-            Row(group: group, calls: total.calls, promptTokens: total.prompt, completionTokens: total.completion, spendUSD: total.usd.description)
-        }
-        .sorted { lhs, rhs in
-            switch (lhs.group, rhs.group) {
-            case (let left?, let right?): left < right
-            case (.some, .none): true
-            default: false
-            }
-        }
-        return Report(groupBy: dimension.rawValue, from: from, to: to, groups: rows)
+        return Report(groupBy: dimension.rawValue, from: from, to: to, groups: groups)
     }
 }
