@@ -5,8 +5,8 @@ import Synchronization
 import Testing
 
 /// Session bookkeeping of the MCP gateway with an injected clock: idle expiry, least recently
-/// used eviction at the cap (never "drop everyone"), binding to workload and server, and the
-/// broker's upstream sessions shared by concurrent first requests.
+/// used eviction at the cap (never "drop everyone") and the broker's upstream sessions shared
+/// by concurrent first requests. The sealed client sessions: `MCPSessionSealingTests`.
 @Suite struct MCPSessionsTests {
     @Test func idleEntriesExpireAndUseKeepsThemAlive() {
         var map = IdleLRUMap<String, Int>(capacity: 10, idle: 60)
@@ -66,33 +66,6 @@ import Testing
             }
             #expect(map.count == model.count, "step \(step)")
         }
-    }
-
-    @Test func sessionsAreBoundToWorkloadAndServerAndExpireWhenIdle() {
-        let clock = ManualClock()
-        let sessions = MCPSessions(clock: clock, capacity: 2, idle: 1_800)
-        let a = sessions.open(.init(spiffeId: "spiffe://prod/a", server: "crm", upstreamSessionId: "up-1"))
-        #expect(sessions.find(a, spiffeId: "spiffe://prod/b", server: "crm") == nil, "another identity")
-        #expect(sessions.find(a, spiffeId: "spiffe://prod/a", server: "hr") == nil, "another server")
-        #expect(sessions.find(a, spiffeId: "spiffe://prod/a", server: "crm")?.upstreamSessionId == "up-1")
-        clock.advance(by: 1_799)
-        #expect(sessions.find(a, spiffeId: "spiffe://prod/a", server: "crm") != nil, "used within 30 min")
-        clock.advance(by: 1_800)
-        #expect(sessions.find(a, spiffeId: "spiffe://prod/a", server: "crm") == nil, "idle 30 min")
-
-        // At the cap the least recently used goes, not everyone.
-        let b = sessions.open(.init(spiffeId: "spiffe://prod/a", server: "crm"))
-        clock.advance(by: 1)
-        let c = sessions.open(.init(spiffeId: "spiffe://prod/a", server: "crm"))
-        clock.advance(by: 1)
-        _ = sessions.find(b, spiffeId: "spiffe://prod/a", server: "crm")
-        let d = sessions.open(.init(spiffeId: "spiffe://prod/a", server: "crm"))
-        #expect(sessions.count == 2)
-        #expect(sessions.find(c, spiffeId: "spiffe://prod/a", server: "crm") == nil)
-        #expect(sessions.find(b, spiffeId: "spiffe://prod/a", server: "crm") != nil)
-        #expect(sessions.find(d, spiffeId: "spiffe://prod/a", server: "crm") != nil)
-        #expect(sessions.close(d) != nil)
-        #expect(sessions.close(d) == nil)
     }
 
     @Test func concurrentFirstRequestsShareOneUpstreamHandshakeAndAFailureIsForgotten() async throws {

@@ -15,8 +15,10 @@ import Hummingbird
 ///
 /// The client's style and the upstream's (`MCPServerConfig.protocolVersion`) are independent:
 /// - session client, session upstream: the client's `initialize` goes upstream; the broker keeps
-///   the upstream session id inside its own session; an upstream 404 ends the broker session
-///   (404 to the client, which initializes again).
+///   the upstream session id sealed inside its own session id (`MCPSessions`), so any replica
+///   continues it; an upstream 404 ends the broker session (404 to the client, which initializes
+///   again). An upstream id too long to seal stays with the replica that got it; elsewhere the
+///   broker runs its own handshake for that broker session.
 /// - session client, stateless upstream: the broker answers `initialize` itself and sends every
 ///   other request upstream with the stateless headers and no session id.
 /// - stateless client, session upstream: the broker runs its own handshake upstream, once per
@@ -30,7 +32,7 @@ struct MCPEndpoint: Sendable {
 
     init(runtime: GatewayRuntime) {
         self.runtime = runtime
-        self.sessions = MCPSessions(clock: runtime.clock)
+        self.sessions = MCPSessions(vault: runtime.vault, clock: runtime.clock)
         self.upstreamSessions = MCPUpstreamSessions(clock: runtime.clock)
         self.injector = MCPCredentialInjector(vault: runtime.vault, clock: runtime.clock)
     }
@@ -44,8 +46,9 @@ struct MCPEndpoint: Sendable {
     enum UpstreamSession {
         /// No session header (the client's own `initialize`).
         case none
-        /// The session-style client's broker session and the upstream session inside it.
-        case client(id: String, upstream: String?)
+        /// The session-style client's broker session (opened from its id, on any replica) and
+        /// the upstream session sealed inside it.
+        case client(MCPSessions.Session)
         /// The broker's own session for a stateless client.
         case broker
     }
@@ -97,7 +100,7 @@ struct MCPEndpoint: Sendable {
                 guard let session = sessions.find(sessionID, spiffeId: workload.spiffeID.description, server: server.name) else {
                     throw MCPError(status: 404, code: -32001, message: "Session not found", id: id)
                 }
-                route = .client(id: sessionID, upstream: session.upstreamSessionId)
+                route = .client(session)
             }
             switch message.method {
             case "initialize":
@@ -112,8 +115,19 @@ struct MCPEndpoint: Sendable {
                     answer = Self.localInitialize(id: id, server: server.name, stateless: statelessClient)
                 }
                 if !statelessClient {
-                    let session = MCPSessions.Session(spiffeId: workload.spiffeID.description, server: server.name, upstreamSessionId: upstreamSession)
-                    headers[Self.sessionHeader] = sessions.open(session)
+                    // The version the client was answered with (the upstream's, when relayed).
+                    var version = MCPProtocol.sessionVersion
+                    if case .object(let fields) = answer, case .object(let result)? = fields["result"], case .string(let negotiated)? = result["protocolVersion"] {
+                        version = negotiated
+                    }
+                    guard
+                        let opened = sessions.open(
+                            spiffeId: workload.spiffeID.description, server: server.name, protocolVersion: version, upstreamSessionId: upstreamSession)
+                    else { throw MCPError(status: 500, code: -32603, message: "Internal error: the session could not be sealed", id: id) }
+                    if opened.session.upstreamHeldLocally {
+                        upstreamSessions.seed(upstreamKey(server, workload: workload, clientSession: opened.session.nonce), id: upstreamSession)
+                    }
+                    headers[Self.sessionHeader] = opened.id
                 }
                 return Responses.json(MCPResponse.encode(answer), headers: headers)
             case "ping", "tools/list":
@@ -207,14 +221,20 @@ struct MCPEndpoint: Sendable {
             guard let id = request.headers[Self.sessionHeader] else {
                 throw MCPError(status: 400, code: -32600, message: "Mcp-Session-Id header is required")
             }
-            guard sessions.find(id, spiffeId: workload.spiffeID.description, server: serverName) != nil, let session = sessions.close(id) else {
+            guard let session = sessions.find(id, spiffeId: workload.spiffeID.description, server: serverName) else {
                 throw MCPError(status: 404, code: -32001, message: "Session not found")
             }
-            if let upstream = session.upstreamSessionId, let server = caller.snapshot.state.mcpServers[serverName],
-                server.protocolVersion != MCPProtocol.statelessVersion,
-                let credential = try? await injector.header(for: server, workload: workload)
-            {
-                await MCPUpstream.delete(server: server, credential: credential, session: upstream)
+            // Refused on this replica from now on; on another one once the upstream session
+            // below is gone (its 404 ends the broker session there) or at the id's expiry.
+            sessions.close(session)
+            if let server = caller.snapshot.state.mcpServers[serverName], server.protocolVersion != MCPProtocol.statelessVersion {
+                var upstream = session.upstreamSessionId
+                if session.upstreamHeldLocally {
+                    upstream = await upstreamSessions.end(upstreamKey(server, workload: workload, clientSession: session.nonce))
+                }
+                if let upstream, let credential = try? await injector.header(for: server, workload: workload) {
+                    await MCPUpstream.delete(server: server, credential: credential, session: upstream)
+                }
             }
             response = Response(status: .noContent)
         } catch let error as MCPError {
@@ -251,25 +271,20 @@ struct MCPEndpoint: Sendable {
             reply = try await post(nil)
         case .none:
             reply = try await post(nil)
-        case .client(let id, let upstream):
-            reply = try await post(upstream)
-            if reply.status == 404, upstream != nil {
+        case .client(let session) where session.upstreamHeldLocally:
+            // The upstream id did not fit in the broker's id: this replica's own upstream session
+            // for this broker session (the client's handshake here, a fresh one elsewhere).
+            reply = try await leased(upstreamKey(server, workload: workload, clientSession: session.nonce), server: server, credential: credential, post: post)
+        case .client(let session):
+            // Sealed in the id, so any replica sends it: the upstream session is the client's own.
+            reply = try await post(session.upstreamSessionId)
+            if reply.status == 404, session.upstreamSessionId != nil {
                 // The upstream forgot the session: so does the broker, and the client starts over.
-                sessions.close(id)
+                sessions.close(session)
                 throw MCPError(status: 404, code: -32001, message: "Session not found (the upstream session ended; initialize again)", id: message.id)
             }
         case .broker:
-            let key = MCPUpstreamSessions.Key(
-                server: server.name, url: server.url, credential: server.credential?.fingerprint, spiffeId: workload.spiffeID.description)
-            let handshake: @Sendable () async -> Result<String?, MCPError> = { await MCPUpstream.initialize(server: server, credential: credential) }
-            let lease = try await upstreamSessions.lease(key, handshake: handshake)
-            var first = try await post(lease.id)
-            if first.status == 404, lease.id != nil {
-                // Expired upstream: one fresh handshake and one retry (a 404 means nothing ran).
-                upstreamSessions.invalidate(key, lease)
-                first = try await post(try await upstreamSessions.lease(key, handshake: handshake).id)
-            }
-            reply = first
+            reply = try await leased(upstreamKey(server, workload: workload), server: server, credential: credential, post: post)
         }
         if message.id == nil { return (.null, reply.sessionID) }
         guard (200..<300).contains(reply.status), let payload = reply.payload, case .object = payload else {
@@ -277,5 +292,27 @@ struct MCPEndpoint: Sendable {
                 status: 502, code: -32603, message: "MCP server '\(server.name)' answered HTTP \(reply.status) without a JSON-RPC response", id: message.id)
         }
         return (scrub(payload, secrets: credential.secrets, workload: workload), reply.sessionID)
+    }
+
+    /// The broker's own upstream sessions: per server, URL, credential and identity (and broker
+    /// session, for a client whose upstream id is held locally).
+    func upstreamKey(_ server: MCPServerConfig, workload: WorkloadIdentity, clientSession: String? = nil) -> MCPUpstreamSessions.Key {
+        MCPUpstreamSessions.Key(
+            server: server.name, url: server.url, credential: server.credential?.fingerprint, spiffeId: workload.spiffeID.description,
+            clientSession: clientSession)
+    }
+
+    /// Posts on the leased upstream session of `key`, running the broker's handshake when this
+    /// replica has none; on a 404 one fresh handshake and one retry (a 404 means nothing ran).
+    private func leased(
+        _ key: MCPUpstreamSessions.Key, server: MCPServerConfig, credential: MCPCredentialInjector.Header,
+        post: (String?) async throws(MCPError) -> MCPUpstream.Reply
+    ) async throws(MCPError) -> MCPUpstream.Reply {
+        let handshake: @Sendable () async -> Result<String?, MCPError> = { await MCPUpstream.initialize(server: server, credential: credential) }
+        let lease = try await upstreamSessions.lease(key, handshake: handshake)
+        let first = try await post(lease.id)
+        guard first.status == 404, lease.id != nil else { return first }
+        upstreamSessions.invalidate(key, lease)
+        return try await post(try await upstreamSessions.lease(key, handshake: handshake).id)
     }
 }

@@ -1,4 +1,5 @@
 import AAMCore
+import AAMSecrets
 import Foundation
 import Synchronization
 
@@ -6,46 +7,95 @@ import Synchronization
 /// (never the upstream's, which it keeps and sends upstream itself) and binds it to the workload
 /// and server, so a session id is useless to any other identity.
 ///
-/// Bounded two ways so a flood of `initialize` cannot grow memory or evict everyone at once: a
-/// session unused for `idle` seconds expires, and at `capacity` the least recently used one is
-/// dropped. A client whose session is gone gets 404 and initializes again, as the spec says.
+/// The session lives in its id, not in this replica's memory: the state (`MCPSessionState`) is
+/// sealed with a key derived from the master key (`MCPSessionSealer`), the workload identity and
+/// server bound as authenticated data. Any replica with the same master key opens it, so a load
+/// balancer needs no affinity. A tampered, expired, foreign (other identity or server) or closed
+/// id is "not found" (404), and the client initializes again, as the spec says.
+///
+/// What a replica still keeps, bounded: the ids closed here (until they would have expired), so
+/// a closed session is not resumable on this replica. Another replica learns of a close only
+/// through the upstream (a session-style upstream's session is ended with it, and its 404 ends
+/// the broker session wherever it is used) or at expiry.
+// TODO(issue 14, cluster feed): publish a close on the Postgres change feed (`aam_config`
+// NOTIFY / `ClusterStore`, being built) and add it to every replica's closed list, so a session
+// to a stateless upstream is not resumable elsewhere until its expiry.
 final class MCPSessions: Sendable {
-    struct Session: Sendable {
-        var spiffeId: String
-        var server: String
-        var upstreamSessionId: String?
-    }
+    typealias Session = MCPSessionState
 
-    static let defaultCapacity = 100_000
-    static let defaultIdle: TimeInterval = 30 * 60
+    /// A session ends this long after `initialize`, used or not (its id cannot be refreshed:
+    /// the client keeps the id it got). The client then gets 404 and initializes again.
+    static let defaultLifetime: TimeInterval = 8 * 3600
+    /// How many closed ids a replica remembers (least recently closed forgotten first).
+    static let defaultClosedCapacity = 100_000
 
-    private let sessions: Mutex<IdleLRUMap<String, Session>>
+    let lifetime: TimeInterval
     private let clock: any WallClock
+    private let masterKey: @Sendable () -> MasterKey
+    /// The sealer of the current master key, and the one before it (ids issued before a
+    /// rotation still open here).
+    private let sealers: Mutex<(current: MCPSessionSealer, previous: MCPSessionSealer?)>
+    /// Nonces of ids closed on this replica; an entry outlives the id it names.
+    private let closed: Mutex<IdleLRUMap<String, Bool>>
 
-    init(clock: any WallClock, capacity: Int = MCPSessions.defaultCapacity, idle: TimeInterval = MCPSessions.defaultIdle) {
+    /// `masterKey` is read on every open and seal, so a live master-key rotation is followed.
+    init(
+        masterKey: @escaping @Sendable () -> MasterKey, clock: any WallClock, lifetime: TimeInterval = MCPSessions.defaultLifetime,
+        closedCapacity: Int = MCPSessions.defaultClosedCapacity
+    ) {
+        self.masterKey = masterKey
         self.clock = clock
-        self.sessions = Mutex(IdleLRUMap(capacity: capacity, idle: idle))
+        self.lifetime = lifetime
+        self.sealers = Mutex((MCPSessionSealer(master: masterKey()), nil))
+        self.closed = Mutex(IdleLRUMap(capacity: closedCapacity, idle: lifetime))
     }
 
-    var count: Int { sessions.withLock { $0.count } }
+    convenience init(vault: CredentialVault, clock: any WallClock) {
+        self.init(masterKey: { vault.current.master }, clock: clock)
+    }
 
-    func open(_ session: Session) -> String {
-        let id = Identifiers.random(32)
+    var closedCount: Int { closed.withLock { $0.count } }
+
+    /// A new session's id and state (nil only if sealing fails: `MCPSessionState` keeps the id
+    /// short by leaving a long upstream id out, see `upstreamHeldLocally`).
+    func open(spiffeId: String, server: String, protocolVersion: String, upstreamSessionId: String?) -> (id: String, session: Session)? {
         let now = clock.now()
-        sessions.withLock { _ = $0.set(id, session, now: now) }
-        return id
+        var session = Session(
+            spiffeId: spiffeId, server: server, protocolVersion: protocolVersion, upstreamSessionId: upstreamSessionId,
+            issuedAt: now, expiresAt: now.addingTimeInterval(lifetime))
+        guard let sealed = currentSealers().current.seal(session.encoded(), binding: Session.binding(spiffeId: spiffeId, server: server)) else { return nil }
+        session.nonce = sealed.nonce
+        return (sealed.token, session)
     }
 
-    /// The session `id` if it is live and belongs to this workload and server; using it keeps it alive.
+    /// The session `id` if it opens for this workload and server, has not expired and was not
+    /// closed on this replica.
     func find(_ id: String, spiffeId: String, server: String) -> Session? {
+        let binding = Session.binding(spiffeId: spiffeId, server: server)
+        let keys = currentSealers()
+        guard let opened = keys.current.open(id, binding: binding) ?? keys.previous?.open(id, binding: binding),
+            var session = Session(decoding: opened.plaintext, spiffeId: spiffeId, server: server)
+        else { return nil }
         let now = clock.now()
-        return sessions.withLock { all -> Session? in
-            guard let session = all.peek(id, now: now), session.spiffeId == spiffeId, session.server == server else { return nil }
-            return all.use(id, now: now)
+        guard now < session.expiresAt, closed.withLock({ $0.peek(opened.nonce, now: now) == nil }) else { return nil }
+        session.nonce = opened.nonce
+        return session
+    }
+
+    /// Ends `session` on this replica: its id is refused here from now on.
+    func close(_ session: Session) {
+        let now = clock.now()
+        closed.withLock { _ = $0.set(session.nonce, true, now: now) }
+    }
+
+    /// The sealers for the master key now in force; a rotation makes the old one `previous`.
+    private func currentSealers() -> (current: MCPSessionSealer, previous: MCPSessionSealer?) {
+        let master = masterKey()
+        return sealers.withLock { sealers in
+            if sealers.current.masterKeyID != master.id {
+                sealers = (MCPSessionSealer(master: master), sealers.current)
+            }
+            return sealers
         }
     }
-
-    /// Ends the session; returns it (nil if it was not live).
-    @discardableResult
-    func close(_ id: String) -> Session? { sessions.withLock { $0.remove(id) } }
 }

@@ -16,6 +16,10 @@ final class MCPUpstreamSessions: Sendable {
         /// The sealed credential's fingerprint (never the credential).
         var credential: String?
         var spiffeId: String
+        /// Set for a session-style client whose upstream session id was too long to seal into
+        /// its broker id (`MCPSessionState.upstreamHeldLocally`): the nonce of that broker
+        /// session, so its upstream session is its own on every replica and never shared.
+        var clientSession: String? = nil
     }
 
     typealias Handshake = Task<Result<String?, MCPError>, Never>
@@ -29,7 +33,10 @@ final class MCPUpstreamSessions: Sendable {
     private let sessions: Mutex<IdleLRUMap<Key, Handshake>>
     private let clock: any WallClock
 
-    init(clock: any WallClock, capacity: Int = 10_000, idle: TimeInterval = MCPSessions.defaultIdle) {
+    /// An upstream session of the broker's unused this long is forgotten (replica-local state).
+    static let defaultIdle: TimeInterval = 30 * 60
+
+    init(clock: any WallClock, capacity: Int = 10_000, idle: TimeInterval = MCPUpstreamSessions.defaultIdle) {
         self.clock = clock
         self.sessions = Mutex(IdleLRUMap(capacity: capacity, idle: idle))
     }
@@ -49,6 +56,21 @@ final class MCPUpstreamSessions: Sendable {
             invalidate(key, task)
             throw error
         }
+    }
+
+    /// Stores an upstream session this replica already has (the client's own handshake).
+    func seed(_ key: Key, id: String?) {
+        let now = clock.now()
+        let done = Handshake { .success(id) }
+        sessions.withLock { _ = $0.set(key, done, now: now) }
+    }
+
+    /// Forgets the session of `key` (its broker session ended); returns its upstream id, if
+    /// this replica had one, for the caller to end upstream.
+    func end(_ key: Key) async -> String? {
+        let task = sessions.withLock { $0.remove(key) }
+        guard let task, case .success(let id) = await task.value else { return nil }
+        return id
     }
 
     /// Forgets the session of `lease` (the upstream answered 404): the next lease initializes anew.
