@@ -7,7 +7,10 @@ import PostgresNIO
 /// Chaining runs after the records' INSERT, serialized by `chainGate`: claim the batch's rows
 /// (`chain_link`), read them back, link them. A crash between the steps leaves claimed rows
 /// without a link; the spool replay re-appends the same records, which claims and links them.
-/// One writer per database (one `aamd`; several replicas would each need a chain of their own).
+/// Several replicas share the one chain: each linking step runs under the cluster lock
+/// `callChain` (`withChainLock`), so links are numbered and chained one after another whoever
+/// writes them. Rows a crashed replica claimed without linking are taken into the next link,
+/// by whichever replica makes it (they are in the database either way).
 /// Every column is read as Postgres's text form (`::text`), so the digest covers exactly what is
 /// stored, in one representation for every type.
 extension PostgresStore: EvidenceChainStore {
@@ -25,40 +28,57 @@ extension PostgresStore: EvidenceChainStore {
         guard let authenticator = chainAuthenticator.withLock({ $0 }), !records.isEmpty else { return }
         let ids = records.map(\.requestId)
         try await chainGate.run {
-            let previous = try await lastChainLink()
-            let next = (previous?.sequence ?? 0) + 1
-            // `chain_link >= next`: rows a crashed earlier attempt claimed without linking.
-            try await run("claim \(ids.count) call records for evidence link \(next)") { [self] in
-                try await client.query(
-                    "UPDATE call_records SET chain_link = \(next) WHERE request_id = ANY(\(ids)) AND (chain_link IS NULL OR chain_link >= \(next))",
-                    logger: logger)
+            try await withChainLock {
+                let previous = try await lastChainLink()
+                let next = (previous?.sequence ?? 0) + 1
+                // `chain_link >= next`: rows a crashed earlier attempt claimed without linking.
+                try await run("claim \(ids.count) call records for evidence link \(next)") { [self] in
+                    try await client.query(
+                        "UPDATE call_records SET chain_link = \(next) WHERE request_id = ANY(\(ids)) AND (chain_link IS NULL OR chain_link >= \(next))",
+                        logger: logger)
+                }
+                try await link(next, after: previous, authenticator)
             }
-            try await link(next, after: previous, authenticator)
+        }
+    }
+
+    /// Runs `body` holding the cluster-wide call-chain lock (released however `body` ends).
+    func withChainLock<T>(_ body: () async throws -> T) async throws -> T {
+        try await clusterLocks.acquire(.callChain)
+        do {
+            let value = try await body()
+            await clusterLocks.release(.callChain)
+            return value
+        } catch {
+            await clusterLocks.release(.callChain)
+            throw error
         }
     }
 
     public func adoptUnchainedRecords() async throws -> Int64 {
         guard let authenticator = chainAuthenticator.withLock({ $0 }) else { return 0 }
         return try await chainGate.run {
-            guard try await lastChainLink() == nil else { return 0 }
-            var adopted: Int64 = 0
-            var previous: EvidenceChainLink?
-            while true {
-                let next = (previous?.sequence ?? 0) + 1
-                let chunk = Self.adoptChunk
-                try await run("adopt unchained call records") { [self] in
-                    try await client.query(
-                        """
-                        UPDATE call_records SET chain_link = \(next)
-                        WHERE seq IN (SELECT seq FROM call_records WHERE chain_link IS NULL ORDER BY seq LIMIT \(chunk))
-                        """,
-                        logger: logger)
+            try await withChainLock {
+                guard try await lastChainLink() == nil else { return 0 }
+                var adopted: Int64 = 0
+                var previous: EvidenceChainLink?
+                while true {
+                    let next = (previous?.sequence ?? 0) + 1
+                    let chunk = Self.adoptChunk
+                    try await run("adopt unchained call records") { [self] in
+                        try await client.query(
+                            """
+                            UPDATE call_records SET chain_link = \(next)
+                            WHERE seq IN (SELECT seq FROM call_records WHERE chain_link IS NULL ORDER BY seq LIMIT \(chunk))
+                            """,
+                            logger: logger)
+                    }
+                    guard let made = try await link(next, after: previous, authenticator) else { break }
+                    adopted += made.count
+                    previous = made
                 }
-                guard let made = try await link(next, after: previous, authenticator) else { break }
-                adopted += made.count
-                previous = made
+                return adopted
             }
-            return adopted
         }
     }
 

@@ -33,12 +33,15 @@ public final class PostgresStore: ConfigStore, CallRecordStore, AdminAuditStore 
     /// Keys the call-record chain once attached (`PostgresStore+EvidenceChain`).
     let chainAuthenticator = Mutex<(any EvidenceAuthenticator)?>(nil)
     let chainGate = ChainWriteGate()
+    /// The connections holding cluster-wide advisory locks (`PostgresStore+Cluster`).
+    let clusterLocks: ClusterLockConnections
 
     private init(client: PostgresClient, url: PostgresURL, logger: Logger, operationTimeout: Duration) {
         self.client = client
         self.url = url
         self.logger = logger
         self.operationTimeout = operationTimeout
+        self.clusterLocks = ClusterLockConnections(url: url, logger: logger, timeout: operationTimeout)
         runner = Task { await client.run() }
     }
 
@@ -83,6 +86,7 @@ public final class PostgresStore: ConfigStore, CallRecordStore, AdminAuditStore 
 
     /// Stops the pool and closes every connection. Queries after `close` fail.
     public func close() async {
+        await clusterLocks.closeAll()
         runner.cancel()
         await runner.value
     }

@@ -88,6 +88,9 @@ struct AAMDaemon: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: "PEM private key of the mTLS listener.")
     var tlsKey: String?
 
+    @Option(name: .customLong("replica-id"), help: "This replica's name in a cluster of aamd on one Postgres (default hostname:port); each replica needs its own.")
+    var replicaId: String?
+
     @Flag(name: .customLong("allow-loopback-upstreams"), help: "Allow upstream URLs (providers, MCP servers, OAuth token endpoints, SIEM) on loopback, link-local or unspecified addresses (refused by default: an SSRF guard).")
     var allowLoopbackUpstreams = false
 
@@ -119,6 +122,10 @@ struct AAMDaemon: AsyncParsableCommand {
                 (options.host, options.port) = try DaemonOptions.parseListen(value)
             }
             if let value = database ?? fileSettings.database { options.database = value }
+            if let replicaId {
+                try ReplicaIdentity.validate(replicaId)
+                options.replicaId = replicaId
+            }
             if let value = controlSocket ?? fileSettings.controlSocket { options.controlSocket = value }
             if let controlGroup { options.controlGroup = controlGroup }
             if let value = logLevel ?? fileSettings.logLevel { options.logLevel = value }

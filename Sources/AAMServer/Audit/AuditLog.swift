@@ -37,6 +37,11 @@ public actor AuditLog {
     private let appended: AsyncStream<Int>.Continuation?
     /// Entries durable outside the store (the quarantine); nil when the sink keeps none aside.
     public nonisolated let held: (any HeldAuditEntries)?
+    /// Several replicas append to one trail: each append takes the cluster-wide `auditChain`
+    /// lock and re-reads the head from the database (another replica may have appended), and
+    /// the sink must write straight to the database (a spool would hold entries the others
+    /// cannot see, and they would hand out the same sequence). Nil on a single node.
+    private let cluster: (any ClusterStore)?
 
     public init(store: any AdminAuditStore, sink: any EvidenceSink, clock: any WallClock, chain: AuditChain = AuditHasher.chain) {
         self.store = store
@@ -47,13 +52,15 @@ public actor AuditLog {
         self.callChain = nil
         self.appended = nil
         self.held = sink as? any HeldAuditEntries
+        self.cluster = nil
     }
 
     /// A keyed log: links are HMACs under `keys`' current chain key.
     public init(
         store: any AdminAuditStore, sink: any EvidenceSink, clock: any WallClock, keys: EvidenceChainKeyring,
-        callChain: (any EvidenceChainStore)?, appended: AsyncStream<Int>.Continuation? = nil
+        callChain: (any EvidenceChainStore)?, appended: AsyncStream<Int>.Continuation? = nil, cluster: (any ClusterStore)? = nil
     ) {
+        self.cluster = cluster
         self.store = store
         self.sink = sink
         self.chain = AuditChain(authenticator: keys)
@@ -70,6 +77,20 @@ public actor AuditLog {
         guard !drafts.isEmpty else { return [] }
         await gate.acquire()
         defer { gate.release() }
+        guard let cluster else { return try await appendHoldingGate(drafts) }
+        try await cluster.acquireClusterLock(.auditChain)
+        do {
+            head = nil
+            let entries = try await appendHoldingGate(drafts)
+            await cluster.releaseClusterLock(.auditChain)
+            return entries
+        } catch {
+            await cluster.releaseClusterLock(.auditChain)
+            throw error
+        }
+    }
+
+    private func appendHoldingGate(_ drafts: [AuditDraft]) async throws -> [AdminAuditEntry] {
         var (sequence, hash) = try await currentHead()
         let now = clock.now()
         var entries: [AdminAuditEntry] = []

@@ -10,6 +10,9 @@ public struct DaemonOptions: Sendable {
     public var database = "sqlite:./aam-data/aam.db"
     public var configPath: String?
     public var controlSocket = "./aam-data/control.sock"
+    /// This replica's name in a cluster (`--replica-id`; default `hostname:port`). Only
+    /// meaningful on Postgres, where several `aamd` may share the database.
+    public var replicaId: String?
     /// A group whose members may use the control socket besides the daemon's user and root
     /// (`--control-group`); the socket is then group-owned with mode 0660.
     public var controlGroup: String?

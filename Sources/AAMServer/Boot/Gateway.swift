@@ -33,11 +33,13 @@ public final class Gateway: Sendable {
     let evidenceBacklog = EvidenceBacklogSlot()
     /// Anchors the evidence chain heads in the log and the SIEM stream (set once assembled).
     let anchorService = Mutex<EvidenceAnchorService?>(nil)
+    /// Who this process is among the replicas sharing its database (nil: single node).
+    public let replica: ReplicaIdentity?
 
     /// Builds the gateway. Throws `StartupError` with a one-line reason when it cannot start.
     public static func build(options: DaemonOptions, logger: Logger) async throws -> Gateway {
         try options.siem.validate(outbound: options.outboundURLPolicy)
-        let stores = try await StoreFactory.open(options.database)
+        let stores = try await StoreFactory.open(options.database, exclusive: true)
         do {
             return try await assemble(options: options, stores: stores, logger: logger)
         } catch {
@@ -52,11 +54,16 @@ public final class Gateway: Sendable {
         let keys: KeyAuthority
         let state: ConfigState
         let chainKeys: EvidenceChainKeyring
+        let feedVersion: Int64
+        let replica = try await claimReplicaIdentity(options: options, stores: stores)
         do {
             // A master-key rewrap that stopped midway is completed (or undone) first.
             try await MasterKeyRecovery.resume(store: stores.config, master: options.masterKey)
             keys = try await KeyAuthority.bootstrap(store: stores.config, vault: vault)
             chainKeys = try await EvidenceChainKeyring.bootstrap(store: stores.config, sealer: vault.current)
+            // The feed version before the state: whatever commits in between arrives again
+            // through the feed (and applying it twice changes nothing).
+            feedVersion = try await stores.cluster?.latestConfigVersion() ?? 0
             state = try await stores.config.loadState()
         } catch let error as SecretsError {
             throw StartupError("cannot unseal the stored secrets with this master key (\(options.masterKey.id)): \(error.message)")
@@ -71,11 +78,16 @@ public final class Gateway: Sendable {
         let holder = SnapshotHolder()
         let clock = options.clock
         let health = HealthRegistry(policy: options.healthPolicy)
-        let registry = ConfigRegistry(state: state, store: stores.config, holder: holder, vault: vault, bus: bus, clock: clock, health: health)
+        let registry = ConfigRegistry(
+            state: state, store: stores.config, holder: holder, vault: vault, bus: bus, clock: clock, health: health, cluster: stores.cluster,
+            feedVersion: feedVersion)
         // Every change from here on, the config file's included, is audited before it applies.
         let (appended, appendedContinuation) = AsyncStream<Int>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        // In a cluster the trail is one chain in the shared database, appended under a cluster
+        // lock straight into it (see `AuditLog.cluster`); a single node appends through the spool.
         let auditLog = AuditLog(
-            store: stores.audit, sink: evidence, clock: clock, keys: chainKeys, callChain: stores.chain, appended: appendedContinuation)
+            store: stores.audit, sink: stores.cluster == nil ? evidence : DirectEvidenceSink(audit: stores.audit), clock: clock, keys: chainKeys,
+            callChain: stores.chain, appended: appendedContinuation, cluster: stores.cluster)
         await registry.attachAudit(auditLog)
         await registry.setOutboundPolicy(options.outboundURLPolicy)
         let transport = HTTPUpstreamTransport(
@@ -85,8 +97,17 @@ public final class Gateway: Sendable {
             snapshots: holder, registry: registry, keys: keys, vault: vault, bus: bus, clock: clock, random: SystemRandomSource(),
             transport: transport, simulated: SimulatedTransport(), settings: options.dataPlane, logger: logger, health: health,
             evidence: evidence)
-        let gateway = Gateway(runtime: runtime, stores: stores, transport: transport, options: options, logger: logger)
+        let gateway = Gateway(runtime: runtime, stores: stores, transport: transport, options: options, logger: logger, replica: replica)
         gateway.setEvidenceBacklogSource(evidence)
+        if stores.cluster != nil {
+            // Another replica's `PUT /admin/pricing` arrives as a feed entry; the table is reloaded whole.
+            let config = stores.config
+            await registry.setPricingObserver {
+                do { try await GovernancePersistence.reloadPrices(runtime: runtime, store: config) } catch {
+                    logger.warning("cannot reload the price table changed by another replica", metadata: ["reason": "\(error)"])
+                }
+            }
+        }
         do {
             try gateway.configureWorkloadTrust()
             do { try await evidence.replayBacklog() } catch {
@@ -122,7 +143,11 @@ public final class Gateway: Sendable {
         }
     }
 
-    init(runtime: GatewayRuntime, stores: StoreFactory.Stores, transport: HTTPUpstreamTransport, options: DaemonOptions, logger: Logger) {
+    init(
+        runtime: GatewayRuntime, stores: StoreFactory.Stores, transport: HTTPUpstreamTransport, options: DaemonOptions, logger: Logger,
+        replica: ReplicaIdentity? = nil
+    ) {
+        self.replica = replica
         self.runtime = runtime
         self.stores = stores
         self.callStore = stores.calls
@@ -170,18 +195,27 @@ public final class Gateway: Sendable {
     /// The port the mTLS listener bound, once running (nil without `--mtls-listen`).
     public var mutualTLSPort: Int? { mtlsPort.withLock { $0 } }
 
+    /// What `/admin/replicas` and `/readyz` show of the cluster.
+    var clusterView: ClusterView {
+        ClusterView(
+            cluster: stores.cluster, identity: replica, feed: runtime.registry.feedStatus,
+            listen: { [self, options] in "\(options.host):\(port ?? options.port)" })
+    }
+
     /// The routes both listeners serve.
     func makeRouter() -> Router<GatewayContext> {
         GatewayRouter.build(
             runtime: runtime, admin: AdminAuth(token: options.adminToken), calls: callStore,
-            ready: { [self] in readyFlag.load(ordering: .relaxed) }, metrics: metrics, siem: siem, siemSettings: options.siem)
+            ready: { [self] in readyFlag.load(ordering: .relaxed) }, metrics: metrics, siem: siem, siemSettings: options.siem,
+            cluster: clusterView)
     }
 
     /// The Hummingbird application serving the data plane and admin API.
     func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         let router = GatewayRouter.build(
             runtime: runtime, admin: AdminAuth(token: options.adminToken), calls: callStore,
-            ready: { [self] in readyFlag.load(ordering: .relaxed) }, metrics: metrics, siem: siem, siemSettings: options.siem)
+            ready: { [self] in readyFlag.load(ordering: .relaxed) }, metrics: metrics, siem: siem, siemSettings: options.siem,
+            cluster: clusterView)
         return Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(options.dataPlane.clientIdleTimeoutSeconds * 1000)))),
@@ -205,6 +239,13 @@ public final class Gateway: Sendable {
             GovernancePersistence(runtime: runtime, store: stores.config, logger: runtime.logger), writer, HealthTicker(runtime: runtime),
             application,
         ]
+        if let replica, let cluster = stores.cluster {
+            // Stop first (they are appended last): the row leaves the registry at a graceful stop.
+            services.append(ConfigFeedService(registry: runtime.registry, cluster: cluster, clock: runtime.clock, logger: runtime.logger))
+            services.append(ReplicaHeartbeatService(
+                identity: replica, cluster: cluster, feed: runtime.registry.feedStatus, clock: runtime.clock, logger: runtime.logger,
+                boundListen: { [self, options] in port.map { "\(options.host):\($0)" } }))
+        }
         // Before the writer, so it stops after it: the shutdown anchor names the final heads.
         if let anchors = anchorService.withLock({ $0 }) { services.insert(anchors, at: 1) }
         // Before the anchors, so the SIEM exporter stops after them: the shutdown anchor reaches
@@ -278,5 +319,43 @@ struct ConfigReloadService: Service {
                 }
             }
         } onGracefulShutdown: {}
+    }
+}
+
+extension Gateway {
+    /// In a cluster, this replica's identity and its first heartbeat; nil on a single node.
+    ///
+    /// A second process claiming a live replica's id is refused (two processes writing one
+    /// heartbeat row would hide each other). A fresh row alone does not prove its holder is
+    /// alive: the same replica restarted after `kill -9` finds its own last heartbeat. So a
+    /// fresh row is watched for up to 2.5 heartbeat intervals: if it is written again, another
+    /// process holds the id; if not, its holder is gone and this process takes the id over.
+    static func claimReplicaIdentity(options: DaemonOptions, stores: StoreFactory.Stores) async throws -> ReplicaIdentity? {
+        guard let cluster = stores.cluster else { return nil }
+        let identity = ReplicaIdentity(id: options.replicaId, host: options.host, port: options.port)
+        func read() async throws -> ReplicaRow? {
+            do { return try await cluster.replica(id: identity.id) } catch {
+                throw StartupError("cannot read the replica registry: \(error)")
+            }
+        }
+        if let first = try await read(), first.heartbeatAgeSeconds < ReplicaLiveness.liveWithinSeconds {
+            let watchUntil = ContinuousClock.now + ReplicaHeartbeatService.interval * 2.5
+            while ContinuousClock.now < watchUntil {
+                try await Task.sleep(for: .milliseconds(250))
+                if let again = try await read(), again.lastHeartbeatAt > first.lastHeartbeatAt {
+                    throw StartupError(
+                        "replica id '\(identity.id)' is held by a live replica (listening on \(again.heartbeat.listen)): "
+                            + "give each replica its own --replica-id")
+                }
+            }
+        }
+        do {
+            try await cluster.heartbeat(ReplicaHeartbeat(
+                id: identity.id, instance: identity.instance, version: ReplicaIdentity.softwareVersion, listen: identity.listen,
+                startedAt: identity.startedAt))
+        } catch {
+            throw StartupError("cannot register in the replica registry: \(error)")
+        }
+        return identity
     }
 }

@@ -7,7 +7,7 @@ import Hummingbird
 enum GatewayRouter {
     static func build(
         runtime: GatewayRuntime, admin: AdminAuth, calls: any CallRecordStore, ready: @escaping @Sendable () -> Bool,
-        metrics: MetricsCollector? = nil, siem: SIEMExporter? = nil, siemSettings: SIEMSettings = SIEMSettings()
+        metrics: MetricsCollector? = nil, siem: SIEMExporter? = nil, siemSettings: SIEMSettings = SIEMSettings(), cluster: ClusterView? = nil
     ) -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
         router.add(middleware: JSONNotFoundMiddleware())
@@ -25,15 +25,37 @@ enum GatewayRouter {
         router.get("mcp/:server") { _, context in MCPEndpoint.noStream(context) }
         router.get("healthz") { _, _ in Responses.json(Array(#"{"status":"ok"}"#.utf8)) }
         router.get("readyz") { _, _ in
-            ready() ? Responses.json(Array(#"{"status":"ready"}"#.utf8))
-                : Responses.json(Array(#"{"status":"starting"}"#.utf8), status: .serviceUnavailable)
+            guard ready() else { return Responses.json(Array(#"{"status":"starting"}"#.utf8), status: .serviceUnavailable) }
+            // A replica cut off from the shared database still serves (200) from its last
+            // configuration, and says how stale it is so a load balancer or operator can tell.
+            guard let cluster, cluster.cluster != nil else { return Responses.json(Array(#"{"status":"ready"}"#.utf8)) }
+            let reading = cluster.feed.reading
+            let stale = cluster.feed.staleSeconds(at: runtime.clock.now())
+            let status = stale > ReadinessReport.staleAfterSeconds ? "stale" : "ready"
+            return Responses.json(ReadinessReport(
+                status: status, replica: cluster.identity?.id, configVersion: reading.appliedVersion,
+                configStaleSeconds: (stale * 10).rounded() / 10, feedError: reading.lastError.map { _ in "the shared database is not reachable" }))
         }
         AdminRoutes(runtime: runtime, auth: admin, calls: calls).register(on: router)
+        ReplicaAdmin.register(
+            on: router, routes: AdminRoutes(runtime: runtime, auth: admin, calls: calls),
+            view: cluster ?? ClusterView(cluster: nil, identity: nil, feed: runtime.registry.feedStatus, listen: { "" }))
         if let metrics { MetricsRoutes.register(on: router, metrics: metrics) }
         QuarantineAdmin.register(on: router, routes: AdminRoutes(runtime: runtime, auth: admin, calls: calls), writer: runtime.evidence)
         if let siem { SIEMAdmin.register(on: router, routes: AdminRoutes(runtime: runtime, auth: admin, calls: calls), exporter: siem, settings: siemSettings) }
         return router
     }
+}
+
+/// `/readyz` of a replica: `stale` once the configuration has not been confirmed current with
+/// the shared database for `staleAfterSeconds` (still HTTP 200: it serves from its snapshot).
+struct ReadinessReport: Encodable, Sendable {
+    static let staleAfterSeconds: Double = 5
+    var status: String
+    var replica: String?
+    var configVersion: Int64
+    var configStaleSeconds: Double
+    var feedError: String?
 }
 
 /// Unknown paths and methods answer in the OpenAI error shape instead of an empty 404.

@@ -10,8 +10,10 @@ extension ConfigRegistry {
     /// Operator state survives a re-apply: drained flags, and for keys that already exist their
     /// secret, rotation and revocation (a declared key secret is used only to create the key).
     public func apply(_ loaded: LoadedConfig, keys authority: KeyAuthority, source: String) async throws -> Int {
-        await changeGate.acquire()
-        defer { changeGate.release() }
+        try await exclusively { try await applyExclusively(loaded, keys: authority, source: source) }
+    }
+
+    private func applyExclusively(_ loaded: LoadedConfig, keys authority: KeyAuthority, source: String) async throws -> Int {
         var draft = state
         var changed: [(EntityKind, String)] = []
         for (name, declared) in loaded.state.providers {

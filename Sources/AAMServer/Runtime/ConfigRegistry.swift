@@ -10,6 +10,16 @@ import Foundation
 public actor ConfigRegistry {
     private(set) var state: ConfigState
     private var version: Int
+    /// The shared database of a cluster (nil on SQLite or in memory: single node). With it,
+    /// every change runs under the cluster-wide `configChange` lock after catching up with the
+    /// change feed, and other replicas' changes arrive through `syncFromFeed`.
+    let cluster: (any ClusterStore)?
+    /// The highest feed version whose changes this registry holds (`ConfigRegistry+Feed`).
+    var feedVersion: Int64 = 0
+    /// How the feed is doing, readable without awaiting the actor (readyz, metrics, replicas).
+    public nonisolated let feedStatus = ConfigFeedStatus()
+    /// Called after the feed brought a new price table (the runtime's price book reloads it).
+    private(set) var onPricingChanged: (@Sendable () async -> Void)?
     let store: any ConfigStore
     let holder: SnapshotHolder
     let vault: CredentialVault
@@ -29,11 +39,40 @@ public actor ConfigRegistry {
 
     public func setOutboundPolicy(_ policy: OutboundURLPolicy) { outbound = policy }
 
+    public func setPricingObserver(_ observer: @escaping @Sendable () async -> Void) { onPricingChanged = observer }
+
+    /// Runs `body` as the only configuration change: in this process (the change gate) and, in
+    /// a cluster, across replicas (the `configChange` lock, after catching up with the feed, so
+    /// `body` starts from the newest stored state and cannot undo another replica's change).
+    func exclusively<T>(_ body: () async throws -> T) async throws -> T {
+        await changeGate.acquire()
+        defer { changeGate.release() }
+        guard let cluster else { return try await body() }
+        do {
+            try await cluster.acquireClusterLock(.configChange)
+        } catch {
+            throw AdminError(
+                status: 503, "the shared database is not reachable, so the change was not applied; retry when it is (\(error))",
+                code: "store_unavailable")
+        }
+        do {
+            try await catchUpWithFeed()
+            let value = try await body()
+            await cluster.releaseClusterLock(.configChange)
+            return value
+        } catch {
+            await cluster.releaseClusterLock(.configChange)
+            throw error
+        }
+    }
+
     public init(
         state: ConfigState, store: any ConfigStore, holder: SnapshotHolder, vault: CredentialVault, bus: EventBus,
-        clock: any WallClock, health: HealthRegistry? = nil
+        clock: any WallClock, health: HealthRegistry? = nil, cluster: (any ClusterStore)? = nil, feedVersion: Int64 = 0
     ) {
         self.health = health
+        self.cluster = cluster
+        self.feedVersion = feedVersion
         self.state = state
         self.version = 1
         self.store = store
@@ -84,6 +123,11 @@ public actor ConfigRegistry {
             throw error
         }
         beforePublish()
+        publish(newState, actor: who, action: action, target: target)
+    }
+
+    /// Makes `newState` the one the data path reads, and announces who changed it.
+    func publish(_ newState: ConfigState, actor who: String, action: String, target: String) {
         if newState.policies != state.policies { policyHolder.rebuild(from: newState.policies) }
         state = newState
         version += 1
@@ -127,12 +171,12 @@ public actor ConfigRegistry {
         actor: String, action: String, target: String,
         _ change: (inout ConfigState) throws(AdminError) -> (result: T, changed: [(EntityKind, String)])
     ) async throws -> T {
-        await changeGate.acquire()
-        defer { changeGate.release() }
-        var draft = state
-        let outcome = try change(&draft)
-        try await commit(draft, changed: outcome.changed, actor: actor, action: action, target: target)
-        return outcome.result
+        try await exclusively {
+            var draft = state
+            let outcome = try change(&draft)
+            try await commit(draft, changed: outcome.changed, actor: actor, action: action, target: target)
+            return outcome.result
+        }
     }
 
     /// As `mutate`, sealing `secret` for `owner` inside the change lock first: the credential is
@@ -142,13 +186,13 @@ public actor ConfigRegistry {
         actor: String, action: String, target: String, sealing secret: SecretValue, owner: String,
         _ change: (inout ConfigState, SealedCredential) throws(AdminError) -> (result: T, changed: [(EntityKind, String)])
     ) async throws -> T {
-        await changeGate.acquire()
-        defer { changeGate.release() }
-        let sealed = try vault.seal(secret, owner: owner)
-        var draft = state
-        let outcome = try change(&draft, sealed)
-        try await commit(draft, changed: outcome.changed, actor: actor, action: action, target: target)
-        return outcome.result
+        try await exclusively {
+            let sealed = try vault.seal(secret, owner: owner)
+            var draft = state
+            let outcome = try change(&draft, sealed)
+            try await commit(draft, changed: outcome.changed, actor: actor, action: action, target: target)
+            return outcome.result
+        }
     }
 
     // MARK: Master key rotation
@@ -165,8 +209,20 @@ public actor ConfigRegistry {
     /// change that seals a credential, so no credential can be sealed under the old key and
     /// committed after the switch.
     public func rewrapMasterKey(to newMaster: MasterKey, actor: String) async throws -> Int {
-        await changeGate.acquire()
-        defer { changeGate.release() }
+        try await exclusively { try await rewrapExclusively(to: newMaster, actor: actor) }
+    }
+
+    private func rewrapExclusively(to newMaster: MasterKey, actor: String) async throws -> Int {
+        if let cluster {
+            // The other replicas hold the old key in memory and could not open what this writes.
+            let others = try await cluster.replicas().filter { $0.heartbeatAgeSeconds < ReplicaLiveness.liveWithinSeconds }
+            if others.count > 1 {
+                throw AdminError(
+                    status: 409,
+                    "\(others.count) replicas are live; a master key rewrap needs every replica to switch keys: stop the others, rewrap, then start them with the new key",
+                    code: "replicas_running")
+            }
+        }
         let old = vault.current
         // A rewrap that stopped midway to another key is undone first (the in-memory state is
         // still entirely under `old`; the store may not be).

@@ -83,6 +83,12 @@ struct GovernancePersistence: Service {
         }
     }
 
+    /// Reloads the stored price table (another replica changed it).
+    static func reloadPrices(runtime: GatewayRuntime, store: any ConfigStore) async throws {
+        guard let data = try await store.serverSecret(named: pricingName) else { return }
+        runtime.prices.replace(with: try JSONDecoder().decode([ModelPrice].self, from: data))
+    }
+
     /// Restores the persisted spend and replays the calls settled after it. Call at start, once
     /// the configuration is applied (the scope chains come from it) and before serving.
     /// - Returns: the number of calls replayed.
