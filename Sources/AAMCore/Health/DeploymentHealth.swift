@@ -97,6 +97,26 @@ public struct DeploymentHealth: Sendable {
         return transition(from: start, reason: reason, at: now)
     }
 
+    /// Another replica was answered 429 by this deployment and cools it down until `until`
+    /// (computed on this replica's clock from the remaining time it was told). A closed
+    /// deployment cools down; one already cooling down keeps the later end; open, half-open
+    /// and credential-invalid deployments keep their own state (their own evidence is stronger).
+    public mutating func peerRateLimited(until: Date, at now: Date) -> HealthTransition? {
+        let start = state.name
+        var reason = applyElapsedTime(at: now)
+        let end = min(until, now.addingTimeInterval(policy.maximumRateLimitCooldownSeconds))
+        switch state {
+        case .closed where end > now:
+            state = .coolingDown(until: end)
+            reason = .peerRateLimited
+        case .coolingDown(let current) where end > current:
+            state = .coolingDown(until: end)
+        default:
+            break
+        }
+        return transition(from: start, reason: reason, at: now)
+    }
+
     /// Applies time-driven changes due by `now`, for a periodic ticker that wants events on
     /// time rather than at the next request.
     public mutating func advance(at now: Date) -> HealthTransition? {

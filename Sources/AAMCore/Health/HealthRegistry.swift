@@ -107,6 +107,17 @@ public final class HealthRegistry: Sendable {
         entries.withLock { $0[deploymentID]?.health.credentialReplaced(at: now) }
     }
 
+    /// Another replica saw `deploymentID` answer 429: cool it down here too (see
+    /// `DeploymentHealth.peerRateLimited`). Creates the entry if this replica never used it.
+    public func peerRateLimited(_ deploymentID: String, until: Date, at now: Date) -> HealthTransition? {
+        entries.withLock { entries in
+            var entry = entries[deploymentID] ?? makeEntry(deploymentID)
+            let transition = entry.health.peerRateLimited(until: until, at: now)
+            entries[deploymentID] = entry
+            return transition
+        }
+    }
+
     /// Applies every time-driven change due by `now` (ended cooldowns and backoffs), for a
     /// once-a-second ticker that publishes them on time. O(deployments).
     public func advance(at now: Date) -> [HealthTransition] {

@@ -19,6 +19,9 @@ public enum HealthStateName: String, Sendable, Hashable, Codable, CaseIterable {
 /// Why a deployment is in its state, or why it changed state.
 public enum HealthReason: String, Sendable, Hashable, Codable, CaseIterable {
     case rateLimited = "rate_limited"
+    /// Another replica was answered 429 by the same deployment (the vendor's limit is per
+    /// credential, not per replica): cooling down until the reset it was told.
+    case peerRateLimited = "peer_rate_limited"
     case failureRatio = "failure_ratio"
     case probeFailed = "probe_failed"
     case probeSucceeded = "probe_succeeded"

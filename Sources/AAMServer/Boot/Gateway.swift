@@ -242,6 +242,7 @@ public final class Gateway: Sendable {
         if let replica, let cluster = stores.cluster {
             // Stop first (they are appended last): the row leaves the registry at a graceful stop.
             services.append(ConfigFeedService(registry: runtime.registry, cluster: cluster, clock: runtime.clock, logger: runtime.logger))
+            services.append(ClusterHealthRelay(runtime: runtime, cluster: cluster, replicaID: replica.id, logger: runtime.logger))
             services.append(ReplicaHeartbeatService(
                 identity: replica, cluster: cluster, feed: runtime.registry.feedStatus, clock: runtime.clock, logger: runtime.logger,
                 boundListen: { [self, options] in port.map { "\(options.host):\($0)" } }))
