@@ -109,6 +109,28 @@ enum PostgresMigrations {
             "ALTER TABLE call_records ADD COLUMN cost_nanos bigint, ADD COLUMN prompt_tokens bigint, ADD COLUMN completion_tokens bigint",
             PostgresStore.usageBackfill,
         ]),
+        // Budgets across replicas (`PostgresStore+BudgetLeases`): per budget window the spend the
+        // replicas reported (`budget_windows`) and the slice each replica holds (`budget_leases`).
+        // `settled + every lease <= limit` holds after every call of `aam_budget_lease`, which
+        // does one renewal atomically under the window row's lock; see that file for the rules.
+        Migration(version: 5, statements: [
+            """
+            CREATE TABLE budget_windows (
+              budget_key text NOT NULL, window_start double precision NOT NULL, window_end double precision NOT NULL,
+              settled_usd bigint NOT NULL DEFAULT 0, settled_tokens bigint NOT NULL DEFAULT 0,
+              PRIMARY KEY (budget_key, window_start))
+            """,
+            """
+            CREATE TABLE budget_leases (
+              budget_key text NOT NULL, window_start double precision NOT NULL, replica text NOT NULL,
+              lease_usd bigint NOT NULL DEFAULT 0, lease_tokens bigint NOT NULL DEFAULT 0,
+              seq bigint NOT NULL DEFAULT 0, granted_usd bigint NOT NULL DEFAULT 0, granted_tokens bigint NOT NULL DEFAULT 0,
+              renewed_at timestamptz NOT NULL DEFAULT now(),
+              PRIMARY KEY (budget_key, window_start, replica))
+            """,
+            "CREATE INDEX budget_leases_replica ON budget_leases (replica)",
+            PostgresStore.budgetLeaseFunction,
+        ]),
     ]
 }
 

@@ -41,6 +41,10 @@ public struct BudgetLedger: Sendable {
     private var current: [BudgetKey: (period: BudgetPeriod, window: BudgetWindow)] = [:]
     private var outstanding: [String: Reservation] = [:]
     private var settledIds: [String: Date] = [:]
+    /// Leased mode (several replicas on one database): the slice of each window this replica
+    /// holds, and how much of its settled spend the database already knows. Nil: single node,
+    /// the budgets' own limits apply here.
+    private var leases: [WindowKey: BudgetSlice]?
 
     public init(timeZone: TimeZone = .gmt) {
         self.timeZone = timeZone
@@ -62,8 +66,13 @@ public struct BudgetLedger: Sendable {
                 let key = BudgetKey(scope: link.scope, budgetId: budget.id)
                 guard seen.insert(key).inserted else { continue }
                 let window = rollWindow(key, period: budget.period, at: now)
-                let counter = counters[WindowKey(key: key, window: window)] ?? BudgetCounter(window: window)
-                if let rejection = Self.check(budget, key: key, counter: counter, amount: amount) {
+                let windowKey = WindowKey(key: key, window: window)
+                let counter = counters[windowKey] ?? BudgetCounter(window: window)
+                if let leases {
+                    if let rejection = Self.check(budget, key: key, counter: counter, amount: amount, slice: leases[windowKey] ?? BudgetSlice()) {
+                        return .rejected(rejection)
+                    }
+                } else if let rejection = Self.check(budget, key: key, counter: counter, amount: amount) {
                     return .rejected(rejection)
                 }
                 holds.append(Reservation.Hold(key: key, budget: budget, window: window, amount: amount))
@@ -162,6 +171,49 @@ public struct BudgetLedger: Sendable {
     /// Requests reserved and not yet settled.
     public var outstandingCount: Int { outstanding.count }
 
+    // MARK: Leases (several replicas)
+
+    /// Switches to leased mode: from now on each window admits only within the slice
+    /// `applyLease` gave it (nothing until the first one).
+    public mutating func enableLeases() {
+        if leases == nil { leases = [:] }
+    }
+
+    public var isLeased: Bool { leases != nil }
+
+    /// What a lease renewal needs to know about one window: its counter and current slice.
+    public func leaseView(_ key: BudgetKey, window: BudgetWindow) -> (counter: BudgetCounter, slice: BudgetSlice) {
+        let windowKey = WindowKey(key: key, window: window)
+        return (counters[windowKey] ?? BudgetCounter(window: window), leases?[windowKey] ?? BudgetSlice())
+    }
+
+    /// Takes `release` out of the slice before the database is told (so nothing is admitted
+    /// against capacity on its way back). Not put back if the renewal fails: the database may
+    /// have applied it, and the next successful renewal states the slice anyway.
+    public mutating func withholdRelease(_ release: Spend, key: BudgetKey, window: BudgetWindow) {
+        let windowKey = WindowKey(key: key, window: window)
+        guard var slice = leases?[windowKey] else { return }
+        slice.capacity = slice.capacity.subtractingClamped(release)
+        leases?[windowKey] = slice
+    }
+
+    /// The database answered a renewal: this replica's slice is now `capacity`, and `reported`
+    /// more of its settled spend is counted there.
+    public mutating func applyLease(capacity: Spend, reported: Spend, key: BudgetKey, window: BudgetWindow) {
+        let windowKey = WindowKey(key: key, window: window)
+        guard leases != nil else { return }
+        var slice = leases?[windowKey] ?? BudgetSlice()
+        slice.capacity = capacity
+        slice.reported = slice.reported.adding(reported)
+        leases?[windowKey] = slice
+        if counters[windowKey] == nil { counters[windowKey] = BudgetCounter(window: window) }
+    }
+
+    /// Forgets the slices of windows that ended (their database rows stay as the record).
+    public mutating func pruneLeases(endedBefore now: Date) {
+        leases = leases?.filter { $0.key.window.end > now }
+    }
+
     // MARK: Persistence
 
     /// Settled spend of every window still held in memory, and the ids it includes.
@@ -226,6 +278,25 @@ public struct BudgetLedger: Sendable {
             return BudgetRejection(
                 key: key, period: budget.period, dimension: .tokens, limit: limit, committed: committed.tokens,
                 requested: amount.tokens, window: counter.window)
+        }
+        return nil
+    }
+
+    /// Leased mode: the request must fit in this replica's slice, next to its own settled spend
+    /// not yet reported and its reservations. Only limited dimensions are checked.
+    private static func check(_ budget: Budget, key: BudgetKey, counter: BudgetCounter, amount: Spend, slice: BudgetSlice) -> BudgetRejection? {
+        let used = slice.localUse(of: counter)
+        if let limit = budget.usdLimit, used.usd.saturatingAdding(amount.usd) > slice.capacity.usd {
+            return BudgetRejection(
+                key: key, period: budget.period, dimension: .usd, limit: limit.nanos,
+                committed: limit.nanos.addingSaturating(-(slice.capacity.usd.nanos - used.usd.nanos)), requested: amount.usd.nanos,
+                window: counter.window, leaseExhausted: true)
+        }
+        if let limit = budget.tokenLimit, used.tokens.addingSaturating(amount.tokens) > slice.capacity.tokens {
+            return BudgetRejection(
+                key: key, period: budget.period, dimension: .tokens, limit: limit,
+                committed: limit.addingSaturating(-(slice.capacity.tokens - used.tokens)), requested: amount.tokens, window: counter.window,
+                leaseExhausted: true)
         }
         return nil
     }

@@ -63,11 +63,16 @@ public struct BudgetRejection: Sendable, Hashable, Codable, Error {
     /// What the request asked for in that dimension.
     public var requested: Int64
     public var window: BudgetWindow
+    /// Leased mode: the refusal is this replica's slice running short, not the budget itself;
+    /// renewing the lease (`BudgetLeaseBook`) may admit the call. `committed` is then
+    /// everything this replica cannot use: `limit − (slice − its own use)`.
+    public var leaseExhausted = false
 
     public init(
         key: BudgetKey, period: BudgetPeriod, dimension: BudgetDimension, limit: Int64, committed: Int64,
-        requested: Int64, window: BudgetWindow
+        requested: Int64, window: BudgetWindow, leaseExhausted: Bool = false
     ) {
+        self.leaseExhausted = leaseExhausted
         self.key = key
         self.period = period
         self.dimension = dimension

@@ -30,4 +30,9 @@ extension Array where Element == ScopeBudgets {
     public var hasDollarLimit: Bool {
         contains { $0.budgets.contains { $0.usdLimit != nil } }
     }
+
+    /// The budget a ledger key names on this chain, if it is on it.
+    public func budget(of key: BudgetKey) -> Budget? {
+        first { $0.scope == key.scope }?.budgets.first { $0.id == key.budgetId }
+    }
 }

@@ -91,6 +91,26 @@ public final class GovernanceState: Sendable {
         }
     }
 
+    // MARK: Leases (several replicas; see `BudgetLedger` leased mode)
+
+    public func enableLeases() { state.withLock { $0.ledger.enableLeases() } }
+
+    public var isLeased: Bool { state.withLock { $0.ledger.isLeased } }
+
+    public func leaseView(_ key: BudgetKey, window: BudgetWindow) -> (counter: BudgetCounter, slice: BudgetSlice) {
+        state.withLock { $0.ledger.leaseView(key, window: window) }
+    }
+
+    public func withholdRelease(_ release: Spend, key: BudgetKey, window: BudgetWindow) {
+        state.withLock { $0.ledger.withholdRelease(release, key: key, window: window) }
+    }
+
+    public func applyLease(capacity: Spend, reported: Spend, key: BudgetKey, window: BudgetWindow) {
+        state.withLock { $0.ledger.applyLease(capacity: capacity, reported: reported, key: key, window: window) }
+    }
+
+    public func pruneLeases(endedBefore now: Date) { state.withLock { $0.ledger.pruneLeases(endedBefore: now) } }
+
     /// Housekeeping for a background task: forget old settled ids and drained rate cells.
     public func prune(at now: Date, keepSettledIdsFor retention: TimeInterval, limitPerMinute: (RateLimitKey) -> Int64?) {
         state.withLock {

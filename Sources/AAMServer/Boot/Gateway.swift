@@ -122,8 +122,21 @@ public final class Gateway: Sendable {
             if let path = options.configPath {
                 try await gateway.applyConfigFile(path)
             }
-            // Spend is replayed against the scope chains of the applied configuration.
-            try await restoring { try await GovernancePersistence.restoreSpend(runtime: runtime, store: stores.config, calls: stores.calls) }
+            if let replica, let leases = stores.budgetLeases {
+                // Several replicas: budgets are held as slices of the shared windows in Postgres,
+                // not as a local ledger restored from a snapshot. What a previous run of this
+                // replica held is charged in full (it cannot tell what of it was spent).
+                runtime.governance.enableLeases()
+                do { _ = try await leases.resetBudgetLeases(replica: replica.id) } catch {
+                    throw StartupError("cannot reset this replica's budget slices: \(error)")
+                }
+                runtime.budgetLeaseBook.withLock {
+                    $0 = BudgetLeaseBook(store: leases, governance: runtime.governance, replica: replica.id, clock: clock, logger: logger)
+                }
+            } else {
+                // Spend is replayed against the scope chains of the applied configuration.
+                try await restoring { try await GovernancePersistence.restoreSpend(runtime: runtime, store: stores.config, calls: stores.calls) }
+            }
             try await restoring { try await runtime.agentSpend.replay(from: stores.calls, now: runtime.clock.now()) }
         } catch {
             await transport.shutdown()
@@ -236,16 +249,19 @@ public final class Gateway: Sendable {
         // Services stop in reverse order: the governance snapshot is written last, after the
         // listener has drained and the call record writer has flushed.
         var services: [any Service] = [
-            GovernancePersistence(runtime: runtime, store: stores.config, logger: runtime.logger), writer, HealthTicker(runtime: runtime),
+            GovernancePersistence(runtime: runtime, store: stores.config, logger: runtime.logger, savesSpend: stores.cluster == nil), writer,
+            HealthTicker(runtime: runtime),
             application,
         ]
         if let replica, let cluster = stores.cluster {
             // Stop first (they are appended last): the row leaves the registry at a graceful stop.
             services.append(ConfigFeedService(registry: runtime.registry, cluster: cluster, clock: runtime.clock, logger: runtime.logger))
             services.append(ClusterHealthRelay(runtime: runtime, cluster: cluster, replicaID: replica.id, logger: runtime.logger))
+            if let book = runtime.budgetLeases { services.append(BudgetLeaseService(book: book)) }
             services.append(ReplicaHeartbeatService(
                 identity: replica, cluster: cluster, feed: runtime.registry.feedStatus, clock: runtime.clock, logger: runtime.logger,
-                boundListen: { [self, options] in port.map { "\(options.host):\($0)" } }))
+                boundListen: { [self, options] in port.map { "\(options.host):\($0)" } },
+                leases: { [runtime] in await runtime.budgetLeases?.heldCount ?? 0 }))
         }
         // Before the writer, so it stops after it: the shutdown anchor names the final heads.
         if let anchors = anchorService.withLock({ $0 }) { services.insert(anchors, at: 1) }

@@ -13,6 +13,8 @@ enum StoreFactory {
         var chain: (any EvidenceChainStore)? = nil
         /// What replicas share (Postgres only): with it, `aamd` runs as one replica of a cluster.
         var cluster: (any ClusterStore)? = nil
+        /// Budget windows shared by the replicas (Postgres only).
+        var budgetLeases: (any BudgetLeaseStore)? = nil
         let close: @Sendable () async -> Void
     }
 
@@ -42,7 +44,7 @@ enum StoreFactory {
                 // PostgresStoreError names the URL with its password masked and says why.
                 throw StartupError("cannot open the Postgres store: \(error)")
             }
-            return Stores(config: store, calls: store, audit: store, chain: store, cluster: store, close: { await store.close() })
+            return Stores(config: store, calls: store, audit: store, chain: store, cluster: store, budgetLeases: store, close: { await store.close() })
         }
         throw StartupError("--database must be sqlite:PATH, postgres://… or memory, got '\(url.prefix(40))'")
     }

@@ -80,6 +80,7 @@ struct ReplicaHeartbeatService: Service {
     let clock: any WallClock
     let logger: Logger
     let boundListen: @Sendable () -> String?
+    let leases: @Sendable () async -> Int
 
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
@@ -93,9 +94,22 @@ struct ReplicaHeartbeatService: Service {
         let reading = feed.reading
         let heartbeat = ReplicaHeartbeat(
             id: identity.id, instance: identity.instance, version: ReplicaIdentity.softwareVersion, listen: boundListen() ?? identity.listen,
-            startedAt: identity.startedAt, configVersion: reading.appliedVersion, feedLagMs: feed.lagMilliseconds(at: clock.now()))
+            startedAt: identity.startedAt, configVersion: reading.appliedVersion, feedLagMs: feed.lagMilliseconds(at: clock.now()),
+            leases: await leases())
         do { try await cluster.heartbeat(heartbeat) } catch {
             logger.warning("replica heartbeat failed", metadata: ["reason": "\(error)"])
+        }
+    }
+}
+
+/// Drives `BudgetLeaseBook.tick` every `BudgetLeaseBook.tickInterval` until shutdown.
+struct BudgetLeaseService: Service {
+    let book: BudgetLeaseBook
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            await book.tick()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: BudgetLeaseBook.tickInterval) }
         }
     }
 }

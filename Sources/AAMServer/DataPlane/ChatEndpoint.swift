@@ -42,7 +42,7 @@ struct ChatEndpoint: Sendable {
             if let guardrails, guardrails.isActive(.request) {
                 inbound = try screen(inbound, with: guardrails, trace: trace)
             }
-            let limitHeaders = try GovernanceGate.admit(runtime: runtime, key: caller.key, snapshot: caller.snapshot, inbound: inbound, trace: trace)
+            let limitHeaders = try await GovernanceGate.admit(runtime: runtime, key: caller.key, snapshot: caller.snapshot, inbound: inbound, trace: trace)
             let clientHeaders = request.headers.map { ($0.name.canonicalName, $0.value) }
             var response = try await attempt(
                 inbound, caller: caller, clientHeaders: clientHeaders, trace: trace, requestID: context.requestID,

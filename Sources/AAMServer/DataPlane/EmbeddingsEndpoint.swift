@@ -38,7 +38,7 @@ struct EmbeddingsEndpoint: Sendable {
                 if let block = result.block { throw GuardrailBodyFilter.blockedError(block) }
                 if let body = result.body { inbound = try InboundEmbeddingsRequest(body: body) }
             }
-            let limitHeaders = try GovernanceGate.admit(
+            let limitHeaders = try await GovernanceGate.admit(
                 runtime: runtime, key: caller.key, snapshot: caller.snapshot, alias: inbound.alias, bodyBytes: inbound.body.count,
                 maxOutputTokens: 0, trace: trace)
             var response = try await attempt(inbound, caller: caller, trace: trace, requestID: context.requestID)

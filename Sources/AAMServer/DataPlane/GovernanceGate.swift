@@ -56,18 +56,22 @@ enum GovernanceGate {
     /// are returned; a refusal throws the 429 (or 400/403) to send, with its headers on `trace`.
     static func admit(
         runtime: GatewayRuntime, key: VirtualKey, snapshot: ConfigSnapshot, inbound: InboundRequest, trace: CallTrace
-    ) throws(GatewayError) -> HTTPFields {
-        try admit(
+    ) async throws(GatewayError) -> HTTPFields {
+        try await admit(
             runtime: runtime, key: key, snapshot: snapshot, alias: inbound.alias, bodyBytes: inbound.body.count,
             maxOutputTokens: maxOutputTokens(inbound, runtime: runtime), trace: trace)
     }
 
     /// - Parameter maxOutputTokens: the request's output cap; nil uses the configured default
     ///   (embeddings pass 0: they produce no output tokens).
+    ///
+    /// With several replicas (budget slices, `BudgetLeaseBook`), a call its replica's slice
+    /// cannot hold waits for one renewal of that window and is tried again; each budget of the
+    /// chain may need one, so at most `maxLeaseRounds` rounds. Nothing waits while slices suffice.
     static func admit(
         runtime: GatewayRuntime, key: VirtualKey, snapshot: ConfigSnapshot, alias: String, bodyBytes: Int, maxOutputTokens: Int?,
         trace: CallTrace
-    ) throws(GatewayError) -> HTTPFields {
+    ) async throws(GatewayError) -> HTTPFields {
         let inbound = (alias: alias, bodyBytes: bodyBytes)
         // The allow-lists were decided before admission (`ModelAccess`, one answer for every refusal).
         let links = links(for: key, in: snapshot.state)
@@ -100,23 +104,40 @@ enum GovernanceGate {
                 charges.append(RateCharge(key: RateLimitKey(scope: link.scope, dimension: .tokens), cost: estimate.spend.tokens, limitPerMinute: tpm))
             }
         }
-        switch runtime.governance.admit(requestId: trace.record.requestId, chain: chain, estimate: estimate.spend, rateCharges: charges, at: now) {
-        case .admitted(let admission):
-            if runtime.governanceAdmissions.wrappingAdd(1, ordering: .relaxed).newValue % 4096 == 0 {
-                prune(runtime.governance, state: snapshot.state, at: now)
+        var rounds = 0
+        while true {
+            switch runtime.governance.admit(requestId: trace.record.requestId, chain: chain, estimate: estimate.spend, rateCharges: charges, at: now) {
+            case .admitted(let admission):
+                if runtime.governanceAdmissions.wrappingAdd(1, ordering: .relaxed).newValue % 4096 == 0 {
+                    prune(runtime.governance, state: snapshot.state, at: now)
+                }
+                runtime.budgetLeases?.noteAdmitted(admission.reservation)
+                trace.governance = GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.clock)
+                return headers(for: admission.rateStatuses)
+            case .budgetExceeded(let rejection)
+                where rejection.leaseExhausted && rounds < maxLeaseRounds:
+                rounds += 1
+                guard let book = runtime.budgetLeases, let budget = chain.budget(of: rejection.key),
+                    await book.demand(rejection, budget: budget, estimate: estimate.spend)
+                else { throw budgetExceeded(rejection, at: now) }
+                continue
+            case .budgetExceeded(let rejection):
+                throw budgetExceeded(rejection, at: now)
+            case .rateLimited(let decision):
+                try refuse(decision, trace: trace)
+                return [:]
             }
-            trace.governance = GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.clock)
-            return headers(for: admission.rateStatuses)
-        case .budgetExceeded(let rejection):
-            let what = rejection.dimension == .tokens ? "token" : "USD"
-            throw GatewayError(
-                status: 429, type: "insufficient_quota", code: "budget_exceeded",
-                message: "The \(rejection.period.rawValue) \(what) budget of \(rejection.key.scope) is exhausted for this request.",
-                retryAfterSeconds: rejection.retryAfterHeader(at: now).flatMap { Int($0) })
-        case .rateLimited(let decision):
-            try refuse(decision, trace: trace)
-            return [:]
         }
+    }
+
+    static let maxLeaseRounds = 8
+
+    static func budgetExceeded(_ rejection: BudgetRejection, at now: Date) -> GatewayError {
+        let what = rejection.dimension == .tokens ? "token" : "USD"
+        return GatewayError(
+            status: 429, type: "insufficient_quota", code: "budget_exceeded",
+            message: "The \(rejection.period.rawValue) \(what) budget of \(rejection.key.scope) is exhausted for this request.",
+            retryAfterSeconds: rejection.retryAfterHeader(at: now).flatMap { Int($0) })
     }
 
     /// A call for an alias that does not exist is recorded like any call, so it costs one

@@ -69,6 +69,9 @@ public final class GatewayRuntime: Sendable {
     let agentSpend = AgentSpendLedger()
     /// The compiled AgentPolicy set (rebuilt by the registry on every policy change).
     var policies: PolicyHolder { registry.policyHolder }
+    /// This replica's budget slices when several replicas share the database (nil: single node).
+    let budgetLeaseBook = Mutex<BudgetLeaseBook?>(nil)
+    var budgetLeases: BudgetLeaseBook? { budgetLeaseBook.withLock { $0 } }
     /// Admissions since start; every 4096th prunes the governance state (`GovernanceGate`).
     let governanceAdmissions = Atomic<Int>(0)
 

@@ -27,6 +27,9 @@ struct GovernancePersistence: Service {
     let runtime: GatewayRuntime
     let store: any ConfigStore
     let logger: Logger
+    /// False with several replicas: spend lives in the shared budget windows, and one replica's
+    /// local ledger snapshot would overwrite another's.
+    var savesSpend = true
     var interval: Duration = .seconds(5)
 
     func run() async throws {
@@ -43,7 +46,9 @@ struct GovernancePersistence: Service {
     func save(unlessSameAs previous: BudgetLedgerSnapshot?) async -> BudgetLedgerSnapshot? {
         var result = previous
         let snapshot = runtime.governance.snapshot(at: runtime.clock.now())
-        if let previous, previous.entries == snapshot.entries, previous.settledRequestIds == snapshot.settledRequestIds {
+        if !savesSpend {
+            // Nothing to write: the shared windows hold the spend.
+        } else if let previous, previous.entries == snapshot.entries, previous.settledRequestIds == snapshot.settledRequestIds {
             // Unchanged since the last write.
         } else {
             do {

@@ -1,0 +1,49 @@
+import Foundation
+
+/// The part of one budget window a replica may spend on its own: granted by the database
+/// (`aam_budget_lease`), consumed by the calls this replica settles.
+///
+/// `capacity` is the replica's lease as the database holds it: room for the spend it settled
+/// but has not reported yet plus what its calls in flight reserve plus what it may still
+/// admit. `reported` is how much of the window counter's `settled` the database already counts
+/// (moved out of the lease into the window's settled total by a renewal).
+public struct BudgetSlice: Sendable, Hashable {
+    public var capacity: Spend
+    public var reported: Spend
+
+    public init(capacity: Spend = .zero, reported: Spend = .zero) {
+        self.capacity = capacity
+        self.reported = reported
+    }
+
+    /// What this replica holds against the slice: settled but unreported, plus reserved.
+    public func localUse(of counter: BudgetCounter) -> Spend {
+        Spend(
+            usd: max(counter.committed.usd.saturatingSubtracting(reported.usd), .zero),
+            tokens: max(counter.committed.tokens.addingSaturating(-reported.tokens), 0))
+    }
+
+    /// Settled spend the database has not been told of yet.
+    public func unreported(of counter: BudgetCounter) -> Spend {
+        Spend(
+            usd: max(counter.settled.usd.saturatingSubtracting(reported.usd), .zero),
+            tokens: max(counter.settled.tokens.addingSaturating(-reported.tokens), 0))
+    }
+
+    /// Capacity not used by anything this replica holds.
+    public func free(of counter: BudgetCounter) -> Spend {
+        capacity.subtractingClamped(localUse(of: counter))
+    }
+}
+
+extension Spend {
+    /// Component-wise sum, saturating.
+    public func adding(_ other: Spend) -> Spend {
+        Spend(usd: usd.saturatingAdding(other.usd), tokens: tokens.addingSaturating(other.tokens))
+    }
+
+    /// Component-wise difference, never below zero.
+    public func subtractingClamped(_ other: Spend) -> Spend {
+        Spend(usd: max(usd.saturatingSubtracting(other.usd), .zero), tokens: max(tokens.addingSaturating(-other.tokens), 0))
+    }
+}
