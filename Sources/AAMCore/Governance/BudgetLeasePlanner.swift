@@ -69,16 +69,18 @@ public enum BudgetLeasePlanner {
     ) -> BudgetLeasePlan? {
         let free = slice.free(of: counter)
         let idle = !urgent && measured.idleSeconds >= policy.idleReleaseSeconds
+        // Idle: nothing is coming, so no room is kept for a next call either.
+        let next = idle ? .zero : measured.demand
         var plan = BudgetLeasePlan(report: slice.unreported(of: counter))
         if budget.usdLimit != nil {
             let target = idle ? 0 : Self.target(demand: measured.demand.usd.nanos, burn: measured.burnPerSecond.usd.nanos, policy)
-            let (grow, release) = Self.adjust(free: free.usd.nanos, target: target, next: measured.demand.usd.nanos, urgent: urgent)
+            let (grow, release) = Self.adjust(free: free.usd.nanos, target: target, next: next.usd.nanos, urgent: urgent)
             plan.grow.usd = Money(nanos: grow)
             plan.release.usd = Money(nanos: release)
         }
         if budget.tokenLimit != nil {
             let target = idle ? 0 : Self.target(demand: measured.demand.tokens, burn: measured.burnPerSecond.tokens, policy)
-            let (grow, release) = Self.adjust(free: free.tokens, target: target, next: measured.demand.tokens, urgent: urgent)
+            let (grow, release) = Self.adjust(free: free.tokens, target: target, next: next.tokens, urgent: urgent)
             plan.grow.tokens = grow
             plan.release.tokens = release
         }

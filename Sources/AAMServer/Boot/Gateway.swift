@@ -131,7 +131,9 @@ public final class Gateway: Sendable {
                     throw StartupError("cannot reset this replica's budget slices: \(error)")
                 }
                 runtime.budgetLeaseBook.withLock {
-                    $0 = BudgetLeaseBook(store: leases, governance: runtime.governance, replica: replica.id, clock: clock, logger: logger)
+                    $0 = BudgetLeaseBook(
+                        store: leases, governance: runtime.governance, replica: replica.id, clock: clock, logger: logger,
+                        currentBudget: { [holder] key in GovernanceGate.budget(of: key, in: holder.snapshot.state) })
                 }
             } else {
                 // Spend is replayed against the scope chains of the applied configuration.

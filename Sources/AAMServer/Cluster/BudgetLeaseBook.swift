@@ -48,6 +48,10 @@ public actor BudgetLeaseBook {
     let clock: any WallClock
     let policy: BudgetLeasePolicy
     let logger: Logger
+    /// The budget a key names in the configuration now (nil: gone). Read each tick, so a limit
+    /// lowered anywhere in the cluster makes every replica give back its free slice within a
+    /// tick of the change reaching it.
+    let currentBudget: @Sendable (BudgetKey) -> Budget?
     private var tracks: [WindowID: Track] = [:]
     private nonisolated let admitted = Mutex(Admitted())
     private var lastTick: Date?
@@ -56,8 +60,9 @@ public actor BudgetLeaseBook {
 
     public init(
         store: any BudgetLeaseStore, governance: GovernanceState, replica: String, clock: any WallClock,
-        policy: BudgetLeasePolicy = BudgetLeasePolicy(), logger: Logger
+        policy: BudgetLeasePolicy = BudgetLeasePolicy(), logger: Logger, currentBudget: @escaping @Sendable (BudgetKey) -> Budget? = { _ in nil }
     ) {
+        self.currentBudget = currentBudget
         self.store = store
         self.governance = governance
         self.replica = replica
@@ -113,9 +118,14 @@ public actor BudgetLeaseBook {
             return state
         }
         for (id, budget) in batch.budgets where tracks[id] == nil { tracks[id] = Track(budget: budget, lastActivity: now) }
+        var lowered: Set<WindowID> = []
         for id in Array(tracks.keys) {
             guard var track = tracks[id] else { continue }
             if let budget = batch.budgets[id] { track.budget = budget }
+            if let configured = currentBudget(id.key) {
+                if Self.isLower(configured, than: track.budget) { lowered.insert(id) }
+                track.budget = configured
+            }
             let amount = batch.amounts[id] ?? .zero
             if amount != .zero { track.lastActivity = now }
             // Rate: smoothed over about a second; demand: the largest recent call, decaying.
@@ -125,7 +135,7 @@ public actor BudgetLeaseBook {
             tracks[id] = track
         }
         for id in Array(tracks.keys) where tracks[id]?.inFlight == nil {
-            await runRenewal(id, urgent: false)
+            await runRenewal(id, urgent: false, releaseAll: lowered.contains(id))
         }
         governance.pruneLeases(endedBefore: now)
         tracks = tracks.filter { id, track in
@@ -136,16 +146,17 @@ public actor BudgetLeaseBook {
     /// Renewals of one window run one at a time, in sequence order: two in flight could reach
     /// the database out of order, and the later number would make it answer the earlier as a
     /// replay without applying it.
-    private func runRenewal(_ id: WindowID, urgent: Bool) async {
+    private func runRenewal(_ id: WindowID, urgent: Bool, releaseAll: Bool = false) async {
         while let running = tracks[id]?.inFlight { await running.value }
         guard tracks[id] != nil else { return }
-        let task = Task { await self.renew(id, urgent: urgent) }
+        let task = Task { await self.renew(id, urgent: urgent, releaseAll: releaseAll) }
         tracks[id]?.inFlight = task
         await task.value
     }
 
     /// One renewal of one window if the planner asks for it (always when `urgent`).
-    private func renew(_ id: WindowID, urgent: Bool) async {
+    /// `releaseAll`: the limit was lowered, so everything free goes back now (planned as idle).
+    private func renew(_ id: WindowID, urgent: Bool, releaseAll: Bool = false) async {
         defer { tracks[id]?.inFlight = nil }
         guard var track = tracks[id] else { return }
         let now = clock.now()
@@ -156,7 +167,8 @@ public actor BudgetLeaseBook {
         }
         let view = governance.leaseView(id.key, window: id.window)
         let measured = BudgetLeasePlanner.Measurements(
-            demand: track.demand, burnPerSecond: track.burnPerSecond, idleSeconds: now.timeIntervalSince(track.lastActivity),
+            demand: track.demand, burnPerSecond: track.burnPerSecond,
+            idleSeconds: releaseAll ? .infinity : now.timeIntervalSince(track.lastActivity),
             sinceRenewalSeconds: now.timeIntervalSince(track.lastRenewal))
         guard let plan = BudgetLeasePlanner.plan(budget: track.budget, counter: view.counter, slice: view.slice, measured: measured, policy: policy, urgent: urgent)
         else { return }
@@ -187,6 +199,16 @@ public actor BudgetLeaseBook {
             logger.warning("budget lease renewal failed; serving within the slice held", metadata: ["budget": "\(request.key)", "reason": "\(error)"])
             return false
         }
+    }
+
+    /// Whether `new` limits either dimension more tightly than `old` (or newly).
+    static func isLower(_ new: Budget, than old: Budget) -> Bool {
+        func lower<T: Comparable>(_ a: T?, _ b: T?) -> Bool {
+            guard let a else { return false }
+            guard let b else { return true }
+            return a < b
+        }
+        return lower(new.usdLimit, old.usdLimit) || lower(new.tokenLimit, old.tokenLimit)
     }
 
     // MARK: Arithmetic on spends

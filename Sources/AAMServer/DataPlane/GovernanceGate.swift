@@ -132,6 +132,18 @@ enum GovernanceGate {
 
     static let maxLeaseRounds = 8
 
+    /// The budget `key` names in `state` (its scope's budget of that id), if it still exists.
+    static func budget(of key: BudgetKey, in state: ConfigState) -> Budget? {
+        let budgets: [Budget]?
+        switch key.scope.kind {
+        case .org: budgets = state.orgs[key.scope.id]?.budgets
+        case .team: budgets = state.teams[key.scope.id]?.budgets
+        case .project: budgets = state.projects[key.scope.id]?.budgets
+        case .key: budgets = state.keys[key.scope.id]?.budgets
+        }
+        return budgets?.first { $0.id == key.budgetId }
+    }
+
     static func budgetExceeded(_ rejection: BudgetRejection, at now: Date) -> GatewayError {
         let what = rejection.dimension == .tokens ? "token" : "USD"
         return GatewayError(

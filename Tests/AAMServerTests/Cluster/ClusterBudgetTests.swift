@@ -74,4 +74,43 @@ struct ClusterBudgetTests {
             }
         }
     }
+
+    @Test("a budget lowered below what the replicas hold takes effect on every replica within a second", .enabled(if: ClusterFeedTests.enabled))
+    func aLoweredBudgetTakesEffectWithinASecond() async throws {
+        try await withFakeUpstreams(count: 1, apiKey: BadInputUpstreamTests.upstreamKey) { fakes in
+            try await ClusterHarness.withCluster(replicas: 2) { cluster in
+                let (a, b) = (cluster.replicas[0], cluster.replicas[1])
+                let key = try await BadInputUpstreamTests.setUp(a, fake: fakes[0])
+                try await a.adminOK(.PATCH, "/admin/orgs/acme", json: #"{"budgets":[{"id":"tight","period":"daily","tokens":100000}]}"#)
+                for replica in cluster.replicas { try await replica.gateway.runtime.registry.syncFromFeed() }
+                // Both replicas spend, so both hold a slice.
+                for index in 0..<4 {
+                    let reply = try await cluster.replicas[index % 2].call("/v1/chat/completions", key: key, json: Self.body(index, stream: false))
+                    #expect(reply.status == 200, "\(reply.text)")
+                }
+                // Lowered on A to about what is settled: nothing more fits anywhere.
+                try await a.adminOK(.PATCH, "/admin/orgs/acme", json: #"{"budgets":[{"id":"tight","period":"daily","tokens":2100}]}"#)
+                let lowered = ContinuousClock.now
+                var servedAfter = 0
+                var refusedAt: Duration?
+                for index in 4..<200 {
+                    let reply = try await b.call("/v1/chat/completions", key: key, json: Self.body(index, stream: false))
+                    if reply.status == 429 {
+                        #expect(try reply.errorCode() == "budget_exceeded", "\(reply.text)")
+                        refusedAt = ContinuousClock.now - lowered
+                        break
+                    }
+                    #expect(reply.status == 200, "\(reply.text)")
+                    servedAfter += 1
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                let elapsed = try #require(refusedAt, "B never refused after the budget was lowered")
+                print("cluster budget lowered on A: B refuses after \(Int(elapsed.milliseconds.rounded())) ms (\(servedAfter) calls served meanwhile from its slice)")
+                #expect(elapsed <= .seconds(1) || servedAfter <= 2, "took \(elapsed) and \(servedAfter) calls")
+                // And it stays refused on A too.
+                let onA = try await a.call("/v1/chat/completions", key: key, json: Self.body(999, stream: false))
+                #expect(onA.status == 429, "\(onA.text)")
+            }
+        }
+    }
 }
