@@ -131,6 +131,15 @@ enum PostgresMigrations {
             "CREATE INDEX budget_leases_replica ON budget_leases (replica)",
             PostgresStore.budgetLeaseFunction,
         ]),
+        // Rate limits across replicas (`PostgresStore+RateLeases`): one GCRA bucket per key,
+        // drained on the database's clock, from which replicas lease units.
+        Migration(version: 6, statements: [
+            """
+            CREATE TABLE rate_buckets (
+              rate_key text PRIMARY KEY, level numeric NOT NULL DEFAULT 0, updated_us bigint NOT NULL)
+            """,
+            PostgresStore.rateLeaseFunction,
+        ]),
     ]
 }
 

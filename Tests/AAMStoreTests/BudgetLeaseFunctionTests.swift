@@ -101,3 +101,21 @@ struct BudgetLeaseFunctionTests {
         }
     }
 }
+
+/// `aam_rate_lease`: the cluster's GCRA bucket, drained on the database's clock.
+@Suite("Rate leases in Postgres", .serialized)
+struct RateLeaseFunctionTests {
+    @Test("grants up to the bucket's room, takes units back, and says when the next unit fits")
+    func bucket() async throws {
+        try await BudgetLeaseFunctionTests().withStore { store in
+            let first = try await store.renewRateLease(key: "org:acme/requests", limitPerMinute: 60, want: 100, returning: 0)
+            #expect(first.granted == 60 && first.remaining == 0)
+            #expect(first.retryAfterSeconds > 0 && first.retryAfterSeconds <= 1.01, "one unit drains per second: \(first.retryAfterSeconds)")
+            let returned = try await store.renewRateLease(key: "org:acme/requests", limitPerMinute: 60, want: 5, returning: 10)
+            #expect(returned.granted == 5, "10 came back, 5 were taken again")
+            #expect((5...6).contains(returned.remaining), "\(returned.remaining)")
+            let other = try await store.renewRateLease(key: "org:other/requests", limitPerMinute: 60, want: 3, returning: 0)
+            #expect(other.granted == 3, "keys are separate buckets")
+        }
+    }
+}

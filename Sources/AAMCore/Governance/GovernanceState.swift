@@ -93,7 +93,21 @@ public final class GovernanceState: Sendable {
 
     // MARK: Leases (several replicas; see `BudgetLedger` leased mode)
 
-    public func enableLeases() { state.withLock { $0.ledger.enableLeases() } }
+    /// Budgets and scope rate limits both become slices of the cluster's shared state.
+    public func enableLeases() {
+        state.withLock {
+            $0.ledger.enableLeases()
+            $0.limiter.enableLeases()
+        }
+    }
+
+    /// This replica's unused units of a leased rate limit.
+    public func rateAllowance(_ key: RateLimitKey) -> Int64 { state.withLock { $0.limiter.allowance(key) } }
+
+    /// Applies a rate lease renewal (`granted` may be negative: units given back).
+    public func applyRateGrant(_ key: RateLimitKey, granted: Int64, remaining: Int64) {
+        state.withLock { $0.limiter.applyGrant(key, granted: granted, remaining: remaining) }
+    }
 
     public var isLeased: Bool { state.withLock { $0.ledger.isLeased } }
 

@@ -48,6 +48,13 @@ public struct RateLimitStatus: Sendable, Hashable {
     /// Seconds until the limit is fully replenished (`remaining == limit`).
     public var resetAfter: TimeInterval
 
+    public init(key: RateLimitKey, limit: Int64, remaining: Int64, resetAfter: TimeInterval) {
+        self.key = key
+        self.limit = limit
+        self.remaining = remaining
+        self.resetAfter = resetAfter
+    }
+
     /// OpenAI-style headers: `x-ratelimit-limit-requests`, `x-ratelimit-remaining-requests`,
     /// `x-ratelimit-reset-requests` (a Go duration such as `1.5s` or `1m0s`), or `-tokens`.
     public var headers: [(name: String, value: String)] {
@@ -85,6 +92,9 @@ public enum RateLimitDecision: Sendable, Hashable {
     case limited(RateLimitStatus, retryAfter: TimeInterval)
     /// The cost exceeds the whole per-minute limit (or the limit is zero): it can never pass.
     case tooLarge(key: RateLimitKey, limit: Int64)
+    /// Leased mode (several replicas): this replica's allowance of `charge.key` cannot hold the
+    /// charge; renewing it (`RateLeaseBook`) may admit the call. Nothing was charged.
+    case leaseShort(RateCharge)
 
     /// The `retry-after` header value: whole seconds, rounded up; nil when allowed or when
     /// waiting cannot help (`.tooLarge`).

@@ -32,8 +32,35 @@ public struct RateLimiter: Sendable {
     }
 
     private var cells: [RateLimitKey: Cell] = [:]
+    /// Leased mode (several replicas on one database): for scope keys, the units this replica
+    /// was granted from the cluster's bucket in Postgres and has not used yet (may go below
+    /// zero when a TPM settle owes more than was estimated: the next grant pays it first),
+    /// and what the cluster's bucket had left at the last renewal. Deployment keys stay local.
+    private var allowances: [RateLimitKey: Int64]?
+    private var clusterRemaining: [RateLimitKey: Int64] = [:]
 
     public init() {}
+
+    public mutating func enableLeases() {
+        if allowances == nil { allowances = [:] }
+    }
+
+    /// Whether `key` is leased from the cluster (scope keys in leased mode).
+    public func isLeased(_ key: RateLimitKey) -> Bool {
+        allowances != nil && !key.subject.hasPrefix("deployment:")
+    }
+
+    /// This replica's unused units of `key` (0 when none).
+    public func allowance(_ key: RateLimitKey) -> Int64 { allowances?[key] ?? 0 }
+
+    /// A renewal answered: `granted` units join the allowance (a negative value takes units
+    /// back: a release), and the cluster's bucket had `remaining` left.
+    public mutating func applyGrant(_ key: RateLimitKey, granted: Int64, remaining: Int64) {
+        guard allowances != nil else { return }
+        let current = allowance(key)
+        allowances?[key] = current.addingSaturating(granted)
+        clusterRemaining[key] = max(remaining, 0)
+    }
 
     /// Checks one limit and, if allowed, charges `cost` to it.
     public mutating func check(_ key: RateLimitKey, cost: Int64, limitPerMinute: Int64, at now: Date) -> RateLimitDecision {
@@ -50,9 +77,26 @@ public struct RateLimiter: Sendable {
         var pending: [RateLimitKey: Cell] = [:]
         var statuses: [RateLimitStatus] = []
         var worst: RateLimitDecision?
+        var spent: [RateLimitKey: Int64] = [:]
         for charge in charges {
             let limit = Self.clamp(charge.limitPerMinute)
             let cost = max(charge.cost, 0)
+            if isLeased(charge.key) {
+                guard cost <= limit, limit > 0 else {
+                    if case .tooLarge = worst {} else { worst = .tooLarge(key: charge.key, limit: limit) }
+                    continue
+                }
+                let left = allowance(charge.key) - (spent[charge.key] ?? 0)
+                guard left >= cost else {
+                    if worst == nil { worst = .leaseShort(charge) }
+                    continue
+                }
+                spent[charge.key, default: 0] += cost
+                statuses.append(RateLimitStatus(
+                    key: charge.key, limit: limit, remaining: max((clusterRemaining[charge.key] ?? 0) + left - cost, 0),
+                    resetAfter: Self.seconds(Self.ceilDiv(max(limit - (clusterRemaining[charge.key] ?? 0), 0) * Self.windowMicros, limit))))
+                continue
+            }
             let capacity = limit * Self.windowMicros
             let level = Self.drained(pending[charge.key] ?? cells[charge.key], limit: limit, at: micros)
             guard cost <= limit, limit > 0 else {
@@ -80,12 +124,22 @@ public struct RateLimiter: Sendable {
         }
         if let worst { return worst }
         cells.merge(pending) { _, new in new }
+        for (key, cost) in spent {
+            let current = allowance(key)
+            allowances?[key] = current - cost
+        }
         return .allowed(statuses)
     }
 
     /// Adds `delta` (may be negative) to a key's charge without checking the limit: the TPM
     /// settle step, `delta = actual tokens − estimated tokens`. The level never goes below zero.
     public mutating func adjust(_ key: RateLimitKey, by delta: Int64, limitPerMinute: Int64, at now: Date) {
+        if isLeased(key) {
+            // Unused estimate comes back to the allowance; extra tokens are owed from it.
+            let current = allowance(key)
+            allowances?[key] = current.addingSaturating(-delta)
+            return
+        }
         let limit = Self.clamp(limitPerMinute)
         guard limit > 0 else { return }
         let micros = Self.micros(now)

@@ -65,3 +65,26 @@ public protocol BudgetLeaseStore: Sendable {
     /// A window's settled total and every slice held, for status displays.
     func budgetWindow(key: String, window: BudgetWindow) async throws -> (settled: Spend, leased: Spend)?
 }
+
+/// The answer of one rate-limit lease renewal (`aam_rate_lease`).
+public struct RateLeaseAnswer: Sendable, Hashable {
+    /// Units granted now (0 when the cluster's bucket is full).
+    public var granted: Int64
+    /// Units the cluster's bucket has left after the grant.
+    public var remaining: Int64
+    /// When the bucket has drained enough for one more unit, if nothing was granted.
+    public var retryAfterSeconds: Double
+
+    public init(granted: Int64, remaining: Int64, retryAfterSeconds: Double) {
+        self.granted = granted
+        self.remaining = remaining
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+}
+
+/// Rate limits shared by replicas: one GCRA bucket per key in the database, on its clock.
+public protocol RateLeaseStore: Sendable {
+    /// Drains the bucket to the database's now, takes back `returning` unused units, and
+    /// grants up to `want` more (what fits under `limitPerMinute`). One statement.
+    func renewRateLease(key: String, limitPerMinute: Int64, want: Int64, returning: Int64) async throws -> RateLeaseAnswer
+}

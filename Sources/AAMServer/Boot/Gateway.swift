@@ -135,6 +135,9 @@ public final class Gateway: Sendable {
                         store: leases, governance: runtime.governance, replica: replica.id, clock: clock, logger: logger,
                         currentBudget: { [holder] key in GovernanceGate.budget(of: key, in: holder.snapshot.state) })
                 }
+                if let rates = stores.rateLeases {
+                    runtime.rateLeaseBook.withLock { $0 = RateLeaseBook(store: rates, governance: runtime.governance, clock: clock, logger: logger) }
+                }
             } else {
                 // Spend is replayed against the scope chains of the applied configuration.
                 try await restoring { try await GovernancePersistence.restoreSpend(runtime: runtime, store: stores.config, calls: stores.calls) }
@@ -259,11 +262,11 @@ public final class Gateway: Sendable {
             // Stop first (they are appended last): the row leaves the registry at a graceful stop.
             services.append(ConfigFeedService(registry: runtime.registry, cluster: cluster, clock: runtime.clock, logger: runtime.logger))
             services.append(ClusterHealthRelay(runtime: runtime, cluster: cluster, replicaID: replica.id, logger: runtime.logger))
-            if let book = runtime.budgetLeases { services.append(BudgetLeaseService(book: book)) }
+            if let book = runtime.budgetLeases { services.append(BudgetLeaseService(book: book, rates: runtime.rateLeases)) }
             services.append(ReplicaHeartbeatService(
                 identity: replica, cluster: cluster, feed: runtime.registry.feedStatus, clock: runtime.clock, logger: runtime.logger,
                 boundListen: { [self, options] in port.map { "\(options.host):\($0)" } },
-                leases: { [runtime] in await runtime.budgetLeases?.heldCount ?? 0 }))
+                leases: { [runtime] in (await runtime.budgetLeases?.heldCount ?? 0) + (await runtime.rateLeases?.heldCount ?? 0) }))
         }
         // Before the writer, so it stops after it: the shutdown anchor names the final heads.
         if let anchors = anchorService.withLock({ $0 }) { services.insert(anchors, at: 1) }

@@ -15,6 +15,8 @@ enum StoreFactory {
         var cluster: (any ClusterStore)? = nil
         /// Budget windows shared by the replicas (Postgres only).
         var budgetLeases: (any BudgetLeaseStore)? = nil
+        /// RPM/TPM buckets shared by the replicas (Postgres only).
+        var rateLeases: (any RateLeaseStore)? = nil
         let close: @Sendable () async -> Void
     }
 
@@ -44,7 +46,7 @@ enum StoreFactory {
                 // PostgresStoreError names the URL with its password masked and says why.
                 throw StartupError("cannot open the Postgres store: \(error)")
             }
-            return Stores(config: store, calls: store, audit: store, chain: store, cluster: store, budgetLeases: store, close: { await store.close() })
+            return Stores(config: store, calls: store, audit: store, chain: store, cluster: store, budgetLeases: store, rateLeases: store, close: { await store.close() })
         }
         throw StartupError("--database must be sqlite:PATH, postgres://… or memory, got '\(url.prefix(40))'")
     }

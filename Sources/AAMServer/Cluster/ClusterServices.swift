@@ -102,13 +102,15 @@ struct ReplicaHeartbeatService: Service {
     }
 }
 
-/// Drives `BudgetLeaseBook.tick` every `BudgetLeaseBook.tickInterval` until shutdown.
+/// Drives the lease books' ticks (budgets, rate limits) every `BudgetLeaseBook.tickInterval`.
 struct BudgetLeaseService: Service {
     let book: BudgetLeaseBook
+    let rates: RateLeaseBook?
 
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             await book.tick()
+            await rates?.tick()
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: BudgetLeaseBook.tickInterval) }
         }
     }

@@ -112,6 +112,7 @@ enum GovernanceGate {
                     prune(runtime.governance, state: snapshot.state, at: now)
                 }
                 runtime.budgetLeases?.noteAdmitted(admission.reservation)
+                runtime.rateLeases?.noteAdmitted(admission.rateCharges)
                 trace.governance = GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.clock)
                 return headers(for: admission.rateStatuses)
             case .budgetExceeded(let rejection)
@@ -123,6 +124,21 @@ enum GovernanceGate {
                 continue
             case .budgetExceeded(let rejection):
                 throw budgetExceeded(rejection, at: now)
+            case .rateLimited(.leaseShort(let charge)):
+                // This replica's allowance of the cluster's bucket ran short: one renewal, then again.
+                rounds += 1
+                guard let book = runtime.rateLeases, rounds <= maxLeaseRounds, let answer = await book.demand(charge) else {
+                    try refuse(.limited(RateLimitStatus(key: charge.key, limit: charge.limitPerMinute, remaining: 0, resetAfter: 1), retryAfter: 1), trace: trace)
+                    return [:]
+                }
+                if answer.granted == 0 {
+                    let wait = max(answer.retryAfterSeconds, 0.001)
+                    try refuse(
+                        .limited(RateLimitStatus(key: charge.key, limit: charge.limitPerMinute, remaining: 0, resetAfter: wait), retryAfter: wait),
+                        trace: trace)
+                    return [:]
+                }
+                continue
             case .rateLimited(let decision):
                 try refuse(decision, trace: trace)
                 return [:]
@@ -163,6 +179,8 @@ enum GovernanceGate {
         switch runtime.governance.admit(requestId: trace.record.requestId, chain: [], estimate: .zero, rateCharges: charges, at: runtime.clock.now()) {
         case .admitted(let admission):
             trace.governance = GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.clock)
+        case .rateLimited(.leaseShort):
+            return  // no allowance left on this replica: not charged (its calls renew it)
         case .rateLimited(let decision):
             try refuse(decision, trace: trace)
         case .budgetExceeded:
@@ -185,6 +203,12 @@ enum GovernanceGate {
                 message: "This request needs more than the whole limit of \(key.subject) (\(limit) \(key.dimension.rawValue) per minute).")
         case .allowed:
             return
+        case .leaseShort(let charge):
+            // Only where no renewal can be awaited (an unknown model's RPM charge): refused as limited.
+            throw GatewayError(
+                status: 429, type: "rate_limit_error", code: "rate_limit_exceeded",
+                message: "Rate limit reached for \(charge.key.subject): \(charge.limitPerMinute) \(charge.key.dimension.rawValue) per minute.",
+                retryAfterSeconds: 1)
         }
     }
 

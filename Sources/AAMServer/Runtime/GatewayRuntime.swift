@@ -72,6 +72,9 @@ public final class GatewayRuntime: Sendable {
     /// This replica's budget slices when several replicas share the database (nil: single node).
     let budgetLeaseBook = Mutex<BudgetLeaseBook?>(nil)
     var budgetLeases: BudgetLeaseBook? { budgetLeaseBook.withLock { $0 } }
+    /// This replica's allowances of the cluster's RPM/TPM buckets (nil: single node).
+    let rateLeaseBook = Mutex<RateLeaseBook?>(nil)
+    var rateLeases: RateLeaseBook? { rateLeaseBook.withLock { $0 } }
     /// Admissions since start; every 4096th prunes the governance state (`GovernanceGate`).
     let governanceAdmissions = Atomic<Int>(0)
 

@@ -1,0 +1,149 @@
+import AAMCore
+import Foundation
+import Logging
+import Synchronization
+
+/// This replica's allowances of the cluster's RPM/TPM buckets (issue 14 item 3): units leased
+/// in small batches from the one GCRA bucket per key in Postgres (`aam_rate_lease`), so the
+/// request path admits from memory and the cluster as a whole admits no more than one bucket.
+///
+/// Sizing: about `horizonSeconds` of this replica's recent rate, at least two of its largest
+/// recent charges, at most a twentieth of the limit (or one charge), so one replica never
+/// sits on the cluster's burst; renewed when under half that, given back beyond twice that
+/// and entirely after `idleSeconds` without traffic. A call the allowance cannot hold waits
+/// for one renewal of its key (coalesced), then is admitted or refused with the bucket's own
+/// retry time.
+public actor RateLeaseBook {
+    struct Track: Sendable {
+        var limit: Int64
+        var demand: Int64 = 0
+        var burnPerSecond: Double = 0
+        var lastActivity: Date
+        var lastRenewal: Date = .distantPast
+        var inFlight: Task<RateLeaseAnswer?, Never>?
+    }
+
+    private struct Admitted: Sendable {
+        var amounts: [RateLimitKey: Int64] = [:]
+        var largest: [RateLimitKey: Int64] = [:]
+        var limits: [RateLimitKey: Int64] = [:]
+    }
+
+    static let horizonSeconds = 2.0
+    static let idleSeconds = 2.0
+    static let demandDeadline: Duration = .seconds(5)
+
+    let store: any RateLeaseStore
+    let governance: GovernanceState
+    let clock: any WallClock
+    let logger: Logger
+    private var tracks: [RateLimitKey: Track] = [:]
+    private nonisolated let admitted = Mutex(Admitted())
+    private var lastTick: Date?
+    /// Lease statements sent (the benchmark's statements-per-request figure).
+    public nonisolated let renewals = Atomic<Int>(0)
+
+    public init(store: any RateLeaseStore, governance: GovernanceState, clock: any WallClock, logger: Logger) {
+        self.store = store
+        self.governance = governance
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public var heldCount: Int { tracks.count }
+
+    /// Records what an admission charged to leased keys. Synchronous, no await.
+    public nonisolated func noteAdmitted(_ charges: [RateCharge]) {
+        admitted.withLock { state in
+            for charge in charges where !charge.key.subject.hasPrefix("deployment:") {
+                state.amounts[charge.key, default: 0] += max(charge.cost, 0)
+                state.largest[charge.key] = max(state.largest[charge.key] ?? 0, charge.cost)
+                state.limits[charge.key] = charge.limitPerMinute
+            }
+        }
+    }
+
+    /// A charge the allowance could not hold: renew that key now. Returns the answer (nil when
+    /// the database could not be asked in time).
+    public func demand(_ charge: RateCharge) async -> RateLeaseAnswer? {
+        let now = clock.now()
+        var track = tracks[charge.key] ?? Track(limit: charge.limitPerMinute, lastActivity: now)
+        track.limit = charge.limitPerMinute
+        track.lastActivity = now
+        track.demand = max(track.demand, charge.cost)
+        tracks[charge.key] = track
+        return (try? await withDeadline(Self.demandDeadline) { await self.runRenewal(charge.key, urgent: true) }) ?? nil ?? nil
+    }
+
+    public func tick() async {
+        let now = clock.now()
+        let elapsed = Swift.max(lastTick.map { now.timeIntervalSince($0) } ?? 0.25, 0.05)
+        lastTick = now
+        let batch = admitted.withLock { state -> Admitted in
+            defer { state = Admitted() }
+            return state
+        }
+        for (key, limit) in batch.limits where tracks[key] == nil { tracks[key] = Track(limit: limit, lastActivity: now) }
+        for key in Array(tracks.keys) {
+            guard var track = tracks[key] else { continue }
+            if let limit = batch.limits[key] { track.limit = limit }
+            let amount = batch.amounts[key] ?? 0
+            if amount > 0 { track.lastActivity = now }
+            let weight = Swift.min(elapsed, 1.0)
+            track.burnPerSecond = track.burnPerSecond * (1 - weight) + Double(amount) / elapsed * weight
+            track.demand = Swift.max(Int64(Double(track.demand) * 0.97), batch.largest[key] ?? 0)
+            tracks[key] = track
+        }
+        for key in Array(tracks.keys) where tracks[key]?.inFlight == nil {
+            _ = await runRenewal(key, urgent: false)
+        }
+        // Forget keys idle long enough to have given everything back.
+        tracks = tracks.filter { key, track in
+            governance.rateAllowance(key) != 0 || now.timeIntervalSince(track.lastActivity) < 60
+        }
+    }
+
+    private func runRenewal(_ key: RateLimitKey, urgent: Bool) async -> RateLeaseAnswer? {
+        while let running = tracks[key]?.inFlight { _ = await running.value }
+        guard tracks[key] != nil else { return nil }
+        let task = Task { await self.renew(key, urgent: urgent) }
+        tracks[key]?.inFlight = task
+        return await task.value
+    }
+
+    /// (want, returning) for one key now, or nil when nothing is needed.
+    static func plan(allowance: Int64, limit: Int64, demand: Int64, burnPerSecond: Double, idle: Bool, urgent: Bool) -> (want: Int64, returning: Int64)? {
+        if idle && !urgent { return allowance > 0 ? (0, allowance) : nil }
+        let byRate = Int64(Swift.min(burnPerSecond * horizonSeconds, Double(Int64.max / 4)))
+        let target = Swift.min(Swift.max(2 * demand, byRate), Swift.max(limit / 20, demand))
+        if urgent || allowance < target / 2 || allowance < demand {
+            let want = Swift.max(target - allowance, urgent ? demand - allowance : 0)
+            return want > 0 ? (want, 0) : nil
+        }
+        if allowance > 2 * target { return (0, allowance - target) }
+        return nil
+    }
+
+    private func renew(_ key: RateLimitKey, urgent: Bool) async -> RateLeaseAnswer? {
+        defer { tracks[key]?.inFlight = nil }
+        guard let track = tracks[key] else { return nil }
+        let now = clock.now()
+        let allowance = governance.rateAllowance(key)
+        guard let plan = Self.plan(
+            allowance: allowance, limit: track.limit, demand: track.demand, burnPerSecond: track.burnPerSecond,
+            idle: now.timeIntervalSince(track.lastActivity) >= Self.idleSeconds, urgent: urgent)
+        else { return nil }
+        // Units going back leave the allowance before the database hears of them.
+        if plan.returning > 0 { governance.applyRateGrant(key, granted: -plan.returning, remaining: 0) }
+        renewals.wrappingAdd(1, ordering: .relaxed)
+        do {
+            let answer = try await store.renewRateLease(key: key.description, limitPerMinute: track.limit, want: plan.want, returning: plan.returning)
+            governance.applyRateGrant(key, granted: answer.granted, remaining: answer.remaining)
+            tracks[key]?.lastRenewal = clock.now()
+            return answer
+        } catch {
+            logger.warning("rate lease renewal failed; admitting within the allowance held", metadata: ["key": "\(key)", "reason": "\(error)"])
+            return nil
+        }
+    }
+}
