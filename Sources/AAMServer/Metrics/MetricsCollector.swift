@@ -73,7 +73,28 @@ public final class MetricsCollector: Service, Sendable {
         scrape.evidenceQuarantined = backlog.quarantinedCount
         scrape.quarantineRecords = backlog.quarantineRecords
         let metrics = state.withLock { $0.metrics }
-        return metrics.render(scrape)
+        return metrics.render(scrape) + clusterGauges(at: now)
+    }
+
+    /// A replica's view of the cluster (only once it has synced with a shared database): the
+    /// configuration version it serves and how long since it was last confirmed current.
+    func clusterGauges(at now: Date) -> String {
+        let feed = runtime.registry.feedStatus
+        let reading = feed.reading
+        guard reading.lastSyncAt != nil else { return "" }
+        let stale = (feed.staleSeconds(at: now) * 1000).rounded() / 1000
+        return """
+            # HELP aam_config_version The configuration change-feed version this replica serves.
+            # TYPE aam_config_version gauge
+            aam_config_version \(reading.appliedVersion)
+            # HELP aam_config_stale_seconds Seconds since this replica last confirmed its configuration current with the shared database.
+            # TYPE aam_config_stale_seconds gauge
+            aam_config_stale_seconds \(stale)
+            # HELP aam_config_feed_reachable 1 when the last sync with the shared database succeeded, else 0.
+            # TYPE aam_config_feed_reachable gauge
+            aam_config_feed_reachable \(reading.lastError == nil ? 1 : 0)
+
+            """
     }
 }
 

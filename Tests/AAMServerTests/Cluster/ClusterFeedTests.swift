@@ -112,6 +112,9 @@ struct ClusterFeedTests {
             let ready = try await cluster.replicas[0].send(.GET, "/readyz")
             let readiness = try ready.json()
             #expect(ready.status == 200 && readiness["status"] as? String == "ready" && readiness["replica"] as? String == "r0", "\(ready.text)")
+            let metrics = try await cluster.replicas[0].send(.GET, "/metrics")
+            #expect(metrics.text.contains("aam_config_feed_reachable 1"), "\(metrics.text.suffix(600))")
+            #expect(metrics.text.contains("\naam_config_version "), "the replica reports the feed version it serves")
 
             await cluster.replicas[2].stop()
             cluster.replicas.removeLast()
