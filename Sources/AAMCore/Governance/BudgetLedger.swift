@@ -197,14 +197,15 @@ public struct BudgetLedger: Sendable {
         leases?[windowKey] = slice
     }
 
-    /// The database answered a renewal: this replica's slice is now `capacity`, and `reported`
-    /// more of its settled spend is counted there.
-    public mutating func applyLease(capacity: Spend, reported: Spend, key: BudgetKey, window: BudgetWindow) {
+    /// The database answered a renewal: this replica's slice is now `capacity`, `reported`
+    /// more of its settled spend is counted there, and the rest of the cluster held `elsewhere`.
+    public mutating func applyLease(capacity: Spend, reported: Spend, elsewhere: Spend, key: BudgetKey, window: BudgetWindow) {
         let windowKey = WindowKey(key: key, window: window)
         guard leases != nil else { return }
         var slice = leases?[windowKey] ?? BudgetSlice()
         slice.capacity = capacity
         slice.reported = slice.reported.adding(reported)
+        slice.elsewhere = elsewhere
         leases?[windowKey] = slice
         if counters[windowKey] == nil { counters[windowKey] = BudgetCounter(window: window) }
     }
@@ -286,16 +287,17 @@ public struct BudgetLedger: Sendable {
     /// not yet reported and its reservations. Only limited dimensions are checked.
     private static func check(_ budget: Budget, key: BudgetKey, counter: BudgetCounter, amount: Spend, slice: BudgetSlice) -> BudgetRejection? {
         let used = slice.localUse(of: counter)
-        if let limit = budget.usdLimit, used.usd.saturatingAdding(amount.usd) > slice.capacity.usd {
+        let usable = slice.usable(under: budget)
+        if let limit = budget.usdLimit, used.usd.saturatingAdding(amount.usd) > usable.usd {
             return BudgetRejection(
                 key: key, period: budget.period, dimension: .usd, limit: limit.nanos,
-                committed: limit.nanos.addingSaturating(-(slice.capacity.usd.nanos - used.usd.nanos)), requested: amount.usd.nanos,
+                committed: limit.nanos.addingSaturating(-(usable.usd.nanos - used.usd.nanos)), requested: amount.usd.nanos,
                 window: counter.window, leaseExhausted: true)
         }
-        if let limit = budget.tokenLimit, used.tokens.addingSaturating(amount.tokens) > slice.capacity.tokens {
+        if let limit = budget.tokenLimit, used.tokens.addingSaturating(amount.tokens) > usable.tokens {
             return BudgetRejection(
                 key: key, period: budget.period, dimension: .tokens, limit: limit,
-                committed: limit.addingSaturating(-(slice.capacity.tokens - used.tokens)), requested: amount.tokens, window: counter.window,
+                committed: limit.addingSaturating(-(usable.tokens - used.tokens)), requested: amount.tokens, window: counter.window,
                 leaseExhausted: true)
         }
         return nil

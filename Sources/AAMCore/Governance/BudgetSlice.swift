@@ -10,10 +10,24 @@ import Foundation
 public struct BudgetSlice: Sendable, Hashable {
     public var capacity: Spend
     public var reported: Spend
+    /// What the rest of the cluster held at the last renewal (the window's settled total plus
+    /// the other replicas' slices): with the budget's limit now, it caps the slice at once when
+    /// the limit is lowered, before any renewal.
+    public var elsewhere: Spend
 
-    public init(capacity: Spend = .zero, reported: Spend = .zero) {
+    public init(capacity: Spend = .zero, reported: Spend = .zero, elsewhere: Spend = .zero) {
         self.capacity = capacity
         self.reported = reported
+        self.elsewhere = elsewhere
+    }
+
+    /// The slice as usable under `budget`'s limits now: never more than the limit leaves after
+    /// what the rest of the cluster holds.
+    public func usable(under budget: Budget) -> Spend {
+        var usable = capacity
+        if let limit = budget.usdLimit { usable.usd = min(usable.usd, max(limit.saturatingSubtracting(elsewhere.usd), .zero)) }
+        if let limit = budget.tokenLimit { usable.tokens = min(usable.tokens, max(limit.addingSaturating(-elsewhere.tokens), 0)) }
+        return usable
     }
 
     /// What this replica holds against the slice: settled but unreported, plus reserved.

@@ -119,8 +119,8 @@ public final class GovernanceState: Sendable {
         state.withLock { $0.ledger.withholdRelease(release, key: key, window: window) }
     }
 
-    public func applyLease(capacity: Spend, reported: Spend, key: BudgetKey, window: BudgetWindow) {
-        state.withLock { $0.ledger.applyLease(capacity: capacity, reported: reported, key: key, window: window) }
+    public func applyLease(capacity: Spend, reported: Spend, elsewhere: Spend, key: BudgetKey, window: BudgetWindow) {
+        state.withLock { $0.ledger.applyLease(capacity: capacity, reported: reported, elsewhere: elsewhere, key: key, window: window) }
     }
 
     public func pruneLeases(endedBefore now: Date) { state.withLock { $0.ledger.pruneLeases(endedBefore: now) } }

@@ -55,7 +55,6 @@ public final class Gateway: Sendable {
         let state: ConfigState
         let chainKeys: EvidenceChainKeyring
         let feedVersion: Int64
-        let replica = try await claimReplicaIdentity(options: options, stores: stores)
         do {
             // A master-key rewrap that stopped midway is completed (or undone) first.
             try await MasterKeyRecovery.resume(store: stores.config, master: options.masterKey)
@@ -69,6 +68,8 @@ public final class Gateway: Sendable {
             throw StartupError("cannot unseal the stored secrets with this master key (\(options.masterKey.id)): \(error.message)")
         }
         try MCPCredentialCheck.verify(state.mcpServers, vault: vault)
+        // Registered once this process has shown it holds the cluster's master key.
+        let replica = try await claimReplicaIdentity(options: options, stores: stores)
         // Chained before the spool replay, so records of an unchained past are adopted first.
         try await EvidenceIntegrity.chainCalls(stores.chain, keys: chainKeys, logger: logger)
         let bus = EventBus()

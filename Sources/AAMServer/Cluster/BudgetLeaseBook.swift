@@ -186,7 +186,8 @@ public actor BudgetLeaseBook {
         renewals.wrappingAdd(1, ordering: .relaxed)
         do {
             let answer = try await store.renewBudgetLease(request)
-            governance.applyLease(capacity: answer.lease, reported: request.plan.report, key: id.key, window: id.window)
+            governance.applyLease(
+                capacity: answer.lease, reported: request.plan.report, elsewhere: answer.settled.adding(answer.others), key: id.key, window: id.window)
             tracks[id]?.unanswered = nil
             tracks[id]?.lastRenewal = clock.now()
             tracks[id]?.lastAnswer = answer
