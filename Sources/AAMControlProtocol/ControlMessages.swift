@@ -33,6 +33,8 @@ public struct ControlMessage: Codable, Sendable, Equatable {
     public var guardrails: GuardrailSummary?
     /// Answer to `agents`: one row per registered workload.
     public var agents: [AgentRow]?
+    /// Answer to `replicas`: the cluster's registry (or this process alone on a single node).
+    public var replicas: ReplicaRoster?
     public var commandResult: CommandResult?
     public var error: ControlError?
     public var event: ControlEvent?
@@ -78,7 +80,7 @@ public struct ControlMessage: Codable, Sendable, Equatable {
 
 /// What a `query` asks for; the `result` carries the member of the same name.
 public enum ControlQuery: String, Codable, Sendable, CaseIterable {
-    case status, providers, spend, keys, aliases, guardrails, agents
+    case status, providers, spend, keys, aliases, guardrails, agents, replicas
 }
 
 public struct ControlError: Codable, Sendable, Equatable, Error {

@@ -12,9 +12,12 @@ public struct StatusView: Codable, Sendable, Equatable {
     public var deployments: Int
     public var aliases: Int
     public var keys: Int
+    /// The cluster this daemon is a replica of (nil: a single node, or a daemon that predates
+    /// clusters; optional so either side still decodes the other's status).
+    public var cluster: ClusterHealth?
     public init(
         daemon: DaemonInfo, configVersion: Int, callsSinceStart: Int, errorsSinceStart: Int, subscribers: Int,
-        providers: Int, deployments: Int, aliases: Int, keys: Int
+        providers: Int, deployments: Int, aliases: Int, keys: Int, cluster: ClusterHealth? = nil
     ) {
         self.daemon = daemon
         self.configVersion = configVersion
@@ -25,6 +28,7 @@ public struct StatusView: Codable, Sendable, Equatable {
         self.deployments = deployments
         self.aliases = aliases
         self.keys = keys
+        self.cluster = cluster
     }
 }
 

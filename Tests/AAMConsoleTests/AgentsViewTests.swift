@@ -53,16 +53,14 @@ struct AgentsViewTests {
         #expect(state.itemCount(for: .agents) == 1)
     }
 
-    @Test("Agents sits between Aliases and Help in tab order; 8 and ? open Help")
+    @Test("Agents sits between Aliases and Replicas in tab order; Help stays last")
     func tabOrder() {
         #expect(ConsoleView.aliases.next == .agents)
-        #expect(ConsoleView.agents.next == .help)
-        #expect(ConsoleView.help.previous == .agents)
+        #expect(ConsoleView.agents.next == .replicas)
         #expect(ConsoleView.live.previous == .help)
         var state = Fixtures.state()
-        _ = state.handle(key: .character("8"))
-        #expect(state.view == .help)
-        #expect(HelpContent.lines.contains { $0.keys == "1-8" })
+        _ = state.handle(key: .character("7"))
+        #expect(state.view == .agents)
     }
 
     @Test("policy marks: deny and shadow are told apart, a plain allow has none")

@@ -120,6 +120,7 @@ enum Fixtures {
         state.guardrails = guardrails
         state.agents = agents
         state.policyDecisions = decisions
+        state.replicas = cluster
         for call in calls { state.calls.append(call) }
         state.view = view
         return state

@@ -19,7 +19,7 @@ struct GoldenViewTests {
 
     @Test("theme roles of the Providers and Spend views match their golden files")
     func roles() throws {
-        for view in [ConsoleView.providers, .spend, .live, .agents] {
+        for view in [ConsoleView.providers, .spend, .live, .agents, .replicas] {
             var state = Fixtures.state(view: view)
             state.positions[view] = ListPosition(selected: 1)
             try Golden.check(Golden.roles(ConsoleRenderer.render(state, into: state.screenSize)), named: "\(view.title.lowercased())-roles-100x30")

@@ -23,6 +23,8 @@ struct KeyHandlingTests {
         _ = state.handle(key: .tab)
         #expect(state.view == .agents)
         _ = state.handle(key: .tab)
+        #expect(state.view == .replicas)
+        _ = state.handle(key: .tab)
         _ = state.handle(key: .tab)
         #expect(state.view == .live)  // wraps after Help
         _ = state.handle(key: .backTab)
@@ -30,8 +32,8 @@ struct KeyHandlingTests {
         _ = state.handle(key: .character("1"))
         _ = state.handle(key: .character("?"))
         #expect(state.view == .help)
-        _ = state.handle(key: .character("9"))
-        #expect(state.view == .help)  // no view 9
+        _ = state.handle(key: .character("0"))
+        #expect(state.view == .help)  // no view 0
         _ = state.handle(key: .character("7"))
         #expect(state.view == .agents)
     }

@@ -62,6 +62,11 @@ struct ConsoleTmuxTests {
         tmux.send("t")
         #expect(await tmux.waitFor("theme: light") != nil, "theme switch:\n\(tmux.capture())")
 
+        // `8` opens Replicas: a daemon on SQLite is a single node and lists itself alone.
+        tmux.send("8")
+        #expect(await tmux.waitFor("Single node (SQLite)") != nil, "replicas view:\n\(tmux.capture())")
+        #expect(tmux.capture().contains("* single-node"), "replicas view:\n\(tmux.capture())")
+
         // Rotate the demo key from the Keys view with a short grace period.
         tmux.send("5")
         try #require(await tmux.waitFor("demo") != nil, "keys view:\n\(tmux.capture())")

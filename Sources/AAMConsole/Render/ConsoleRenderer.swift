@@ -20,6 +20,7 @@ public enum ConsoleRenderer {
         case .keys: KeysViewRenderer.draw(state, in: body, into: &grid)
         case .aliases: AliasesViewRenderer.draw(state, in: body, into: &grid)
         case .agents: AgentsViewRenderer.draw(state, in: body, into: &grid)
+        case .replicas: ReplicasViewRenderer.draw(state, in: body, into: &grid)
         case .help: HelpViewRenderer.draw(state, in: body, into: &grid)
         }
         if let overlay = state.overlay { OverlayRenderer.draw(overlay, state: state, in: body, into: &grid) }
@@ -47,12 +48,21 @@ public enum ConsoleRenderer {
     static func drawHeader(_ state: ConsoleState, into grid: inout ScreenGrid) {
         grid.fill(row: 0, role: .title)
         var x = grid.write(" AAM ", row: 0, column: 0, role: .title, bold: true)
-        // Narrow terminals drop each tab's trailing space so every view's number stays visible.
-        let full = ConsoleView.allCases.reduce(x) { $0 + DisplayWidth.of(" \($1.number) \($1.title) ") }
-        let pad = full <= grid.width ? " " : ""
+        // Narrow terminals drop each tab's trailing space, then shorten the other tabs' titles,
+        // so every view's number stays visible.
+        let start = x
+        func width(pad: String, short: Bool) -> Int {
+            ConsoleView.allCases.reduce(start) { total, view in
+                let title = short && view != state.view ? view.shortTitle : view.title
+                return total + DisplayWidth.of(" \(view.number) \(title)\(pad)")
+            }
+        }
+        let pad = width(pad: " ", short: false) <= grid.width ? " " : ""
+        let short = width(pad: pad, short: false) > grid.width
         for view in ConsoleView.allCases {
             let current = view == state.view
-            x = grid.write(" \(view.number) \(view.title)\(pad)", row: 0, column: x, role: current ? .title : .muted,
+            let title = short && !current ? view.shortTitle : view.title
+            x = grid.write(" \(view.number) \(title)\(pad)", row: 0, column: x, role: current ? .title : .muted,
                            selected: current, bold: current)
         }
         if let daemon = state.daemon {

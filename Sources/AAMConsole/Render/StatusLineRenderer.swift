@@ -1,3 +1,4 @@
+import AAMControlProtocol
 import Foundation
 
 /// The two bottom lines: connection/daemon/rate/missed/paused/filter/message, then key hints.
@@ -8,6 +9,7 @@ enum StatusLineRenderer {
         if case .connected = state.connection, let daemon = state.daemon {
             parts.append([Segment("aamd \(daemon.version) pid \(daemon.pid)", .muted)])
         }
+        if case .connected = state.connection, let cluster = state.status?.cluster { parts.append(clusterHealth(cluster)) }
         parts.append([Segment("\(Format.compact(state.eventRate)) ev/s", .mainForeground)])
         if state.missedEvents > 0 { parts.append([Segment("missed \(state.missedEvents) events", .statusCooldown, bold: true)]) }
         if state.isPaused {
@@ -31,6 +33,17 @@ enum StatusLineRenderer {
         if x >= grid.width - 1, let last = parts.last?.last, DisplayWidth.of(last.text) > 0 {
             grid.write("…", row: row, column: grid.width - 2, role: last.role)
         }
+    }
+
+    /// "cluster 3/3 live", and "config stale 12s" in the error color once this replica's
+    /// configuration is behind (as `/readyz` says "stale").
+    static func clusterHealth(_ cluster: ClusterHealth) -> [Segment] {
+        var segments = [Segment("cluster ", .muted),
+                        Segment("\(cluster.live)/\(cluster.total) live", cluster.live == cluster.total ? .statusOK : .statusError, bold: true)]
+        if cluster.isConfigStale {
+            segments.append(Segment(" config stale \(Format.span(cluster.configStaleSeconds))", .statusError, bold: true))
+        }
+        return segments
     }
 
     static func connection(_ state: ConsoleState) -> [Segment] {

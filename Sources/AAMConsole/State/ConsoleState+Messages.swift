@@ -77,14 +77,21 @@ extension ConsoleState {
     }
 
     /// Advances the injected clock: refreshes countdowns and the event rate, and asks for the
-    /// current view's snapshot when it is older than `refreshInterval`.
+    /// current view's snapshot when it is older than `refreshInterval`; a replica of a cluster
+    /// also has its `status` re-read as often, for the cluster line of the status bar.
     public mutating func tick(now: Date) -> [ConsoleEffect] {
         let previous = self.now
         self.now = now
         if Int(previous.timeIntervalSinceReferenceDate) != Int(now.timeIntervalSinceReferenceDate) { isDirty = true }
-        guard case .connected = connection, let query = view.query else { return [] }
-        if let last = lastQueried[query], now.timeIntervalSince(last) < refreshInterval { return [] }
-        return [send(query)]
+        guard case .connected = connection else { return [] }
+        var due: [ControlQuery] = []
+        if let query = view.query { due.append(query) }
+        if status?.cluster != nil { due.append(.status) }
+        var effects: [ConsoleEffect] = []
+        for query in due where lastQueried[query].map({ now.timeIntervalSince($0) >= refreshInterval }) ?? true {
+            effects.append(send(query))
+        }
+        return effects
     }
 
     private mutating func absorb(_ event: ControlEvent) {
@@ -167,6 +174,7 @@ extension ConsoleState {
         if let aliases = message.aliases { self.aliases = aliases }
         if let guardrails = message.guardrails { self.guardrails = guardrails }
         if let agents = message.agents { self.agents = agents }
+        if let replicas = message.replicas { self.replicas = replicas }
         isDirty = true
     }
 

@@ -82,6 +82,7 @@ extension ConsoleState {
         case .keys: keyRows.count
         case .aliases: aliasItems.count
         case .agents: agents.count
+        case .replicas: replicas?.replicas.count ?? 0
         case .help: max(1, HelpContent.lines.count - visibleItemRows(for: .help) + 1)  // scroll positions
         }
     }
@@ -94,6 +95,7 @@ extension ConsoleState {
         case .agents: return ConsoleLayout.agentRows(body: body)
         case .help: return body
         case .providers: return max(1, body - 2)  // the last row explains the selected deployment
+        case .replicas: return max(1, body - 3)  // a summary above the header, the selected replica below
         default: return max(1, body - 1)
         }
     }

@@ -109,6 +109,8 @@ public struct ConsoleState: Sendable {
     public var agents: [AgentRow] = []
     /// Recent AgentPolicy decisions from the live feed, newest first, bounded.
     public var policyDecisions: [PolicyDecisionRow] = []
+    /// Replicas view: the cluster's registry as the daemon last read it (nil until queried).
+    public var replicas: ReplicaRoster?
 
     // Look.
     /// The theme in use; `t` moves to the next of `themeNames`.

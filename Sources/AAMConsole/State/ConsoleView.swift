@@ -1,9 +1,9 @@
 import AAMControlProtocol
 
 /// The console's screens, in tab order; `number` is the key that opens each. Help stays last
-/// (and on `?`), so Agents took its digit 7 and Help moved to 8.
+/// (and on `?`): Agents took its digit 7, then Replicas took 8, and Help is 9.
 public enum ConsoleView: Int, Sendable, Hashable, CaseIterable {
-    case live = 1, spend, providers, guardrails, keys, aliases, agents, help
+    case live = 1, spend, providers, guardrails, keys, aliases, agents, replicas, help
 
     public var title: String {
         switch self {
@@ -14,7 +14,20 @@ public enum ConsoleView: Int, Sendable, Hashable, CaseIterable {
         case .keys: "Keys"
         case .aliases: "Aliases"
         case .agents: "Agents"
+        case .replicas: "Replicas"
         case .help: "Help"
+        }
+    }
+
+    /// The header's name for a tab other than the current one when the full titles do not fit
+    /// (80 columns hold nine tabs only this way).
+    public var shortTitle: String {
+        switch self {
+        case .providers: "Prov"
+        case .guardrails: "Guard"
+        case .aliases: "Alias"
+        case .replicas: "Repl"
+        default: title
         }
     }
 
@@ -31,6 +44,7 @@ public enum ConsoleView: Int, Sendable, Hashable, CaseIterable {
         case .keys: .keys
         case .aliases: .aliases
         case .agents: .agents
+        case .replicas: .replicas
         }
     }
 

@@ -39,7 +39,7 @@ public struct KeyBinding: Sendable, Equatable {
         self.hintKey = hintKey ?? keys.first?.label ?? ""
     }
 
-    /// "j/↓" style label of the keys ("1-8" for the view digits).
+    /// "j/↓" style label of the keys ("1-9" for the view digits).
     public var keyLabel: String {
         if keys.count > 2, keys.allSatisfy({ if case .character(let c) = $0 { c.isWholeNumber } else { false } }) {
             return keys[0].label + "-" + keys[keys.count - 1].label
@@ -55,7 +55,7 @@ public enum KeyBindings {
     /// Every binding, global ones first; the Help view lists them in this order.
     public static let table: [KeyBinding] = [
         // Everywhere.
-        KeyBinding([c("1"), c("2"), c("3"), c("4"), c("5"), c("6"), c("7"), c("8")], .show(.live), "switch to view N (numbered in the header)"),
+        KeyBinding([c("1"), c("2"), c("3"), c("4"), c("5"), c("6"), c("7"), c("8"), c("9")], .show(.live), "switch to view N (numbered in the header)"),
         KeyBinding([.tab], .nextView, "next view"),
         KeyBinding([.backTab], .previousView, "previous view"),
         KeyBinding([c("?")], .show(.help), "help (this screen)", hint: "help"),

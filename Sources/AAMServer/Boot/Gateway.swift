@@ -264,10 +264,14 @@ public final class Gateway: Sendable {
             services.append(ConfigFeedService(registry: runtime.registry, cluster: cluster, clock: runtime.clock, logger: runtime.logger))
             services.append(ClusterHealthRelay(runtime: runtime, cluster: cluster, replicaID: replica.id, logger: runtime.logger))
             if let book = runtime.budgetLeases { services.append(BudgetLeaseService(book: book, rates: runtime.rateLeases)) }
+            runtime.replicaRoster.joined(as: replica)
             services.append(ReplicaHeartbeatService(
                 identity: replica, cluster: cluster, feed: runtime.registry.feedStatus, clock: runtime.clock, logger: runtime.logger,
                 boundListen: { [self, options] in port.map { "\(options.host):\($0)" } },
-                leases: { [runtime] in (await runtime.budgetLeases?.heldCount ?? 0) + (await runtime.rateLeases?.heldCount ?? 0) }))
+                leases: { [runtime] in (await runtime.budgetLeases?.heldCount ?? 0) + (await runtime.rateLeases?.heldCount ?? 0) },
+                roster: runtime.replicaRoster))
+        } else {
+            runtime.replicaRoster.standsAlone(store: ReplicaRosterCache.storeName(forDatabase: options.database))
         }
         // Before the writer, so it stops after it: the shutdown anchor names the final heads.
         if let anchors = anchorService.withLock({ $0 }) { services.insert(anchors, at: 1) }

@@ -71,7 +71,8 @@ struct ConfigFeedService: Service {
 }
 
 /// Writes this replica's row of the registry every `interval` (the database stamps the time),
-/// and removes it at a graceful stop.
+/// then reads the whole registry into `roster` (the console's Replicas view and status line
+/// answer from it without touching the database), and removes the row at a graceful stop.
 struct ReplicaHeartbeatService: Service {
     static let interval: Duration = .seconds(2)
     let identity: ReplicaIdentity
@@ -81,6 +82,7 @@ struct ReplicaHeartbeatService: Service {
     let logger: Logger
     let boundListen: @Sendable () -> String?
     let leases: @Sendable () async -> Int
+    let roster: ReplicaRosterCache
 
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
@@ -98,6 +100,9 @@ struct ReplicaHeartbeatService: Service {
             leases: await leases())
         do { try await cluster.heartbeat(heartbeat) } catch {
             logger.warning("replica heartbeat failed", metadata: ["reason": "\(error)"])
+        }
+        do { roster.refreshed(try await cluster.replicas(), at: clock.now()) } catch {
+            roster.readFailed("\(error)")
         }
     }
 }

@@ -25,6 +25,7 @@ struct ControlQueries: Sendable {
         case .aliases: message.aliases = aliases()
         case .guardrails: message.guardrails = activity.guardrailSummary(at: now)
         case .agents: message.agents = agents(at: now)
+        case .replicas: message.replicas = replicas(at: now)
         }
         return message
     }
@@ -35,7 +36,7 @@ struct ControlQueries: Sendable {
         return StatusView(
             daemon: daemon, configVersion: snapshot.version, callsSinceStart: counts.calls, errorsSinceStart: counts.errors,
             subscribers: subscribers(), providers: snapshot.state.providers.count, deployments: snapshot.state.deployments.count,
-            aliases: snapshot.aliasNames.count, keys: snapshot.state.keys.count)
+            aliases: snapshot.aliasNames.count, keys: snapshot.state.keys.count, cluster: clusterHealth(at: runtime.clock.now()))
     }
 
     /// One row per deployment, by alias then id.

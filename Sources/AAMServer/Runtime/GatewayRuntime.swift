@@ -75,6 +75,9 @@ public final class GatewayRuntime: Sendable {
     /// This replica's allowances of the cluster's RPM/TPM buckets (nil: single node).
     let rateLeaseBook = Mutex<RateLeaseBook?>(nil)
     var rateLeases: RateLeaseBook? { rateLeaseBook.withLock { $0 } }
+    /// The replica registry as last read after a heartbeat (single node: no cluster), for the
+    /// control socket, which answers from memory.
+    public let replicaRoster = ReplicaRosterCache()
     /// Admissions since start; every 4096th prunes the governance state (`GovernanceGate`).
     let governanceAdmissions = Atomic<Int>(0)
 
