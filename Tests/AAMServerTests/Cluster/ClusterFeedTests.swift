@@ -23,6 +23,7 @@ struct ClusterFeedTests {
             try await a.addSimulatedAliases(["fast"])
             // Five changes on A, each timed until C holds it.
             var times: [Double] = []
+            var sent: [Double] = []
             for index in 0..<5 {
                 let org = "org-\(index)"
                 let elapsed = try await ClusterHarness.propagation(to: c) {
@@ -30,7 +31,8 @@ struct ClusterFeedTests {
                 } until: {
                     c.gateway.runtime.snapshots.snapshot.state.orgs[org] != nil
                 }
-                times.append(elapsed.milliseconds)
+                times.append(elapsed.afterCommit.milliseconds)
+                sent.append(elapsed.fromSend.milliseconds)
             }
             // A key issued on B serves on C, and its revocation on A stops it on C.
             var key = (id: "", secret: "")
@@ -40,7 +42,8 @@ struct ClusterFeedTests {
                 _ = key
                 return c.gateway.runtime.snapshots.snapshot.state.keys.values.contains { $0.orgId == "org-0" }
             }
-            times.append(issued.milliseconds)
+            times.append(issued.afterCommit.milliseconds)
+            sent.append(issued.fromSend.milliseconds)
             #expect(try await c.call("/v1/chat/completions", key: key.secret, json: Self.chat).status == 200, "the key issued on B serves on C")
             let keyID = key.id
             let revoked = try await ClusterHarness.propagation(to: c) {
@@ -48,16 +51,20 @@ struct ClusterFeedTests {
             } until: {
                 c.gateway.runtime.snapshots.snapshot.state.keys[keyID]?.revokedAt != nil
             }
-            times.append(revoked.milliseconds)
+            times.append(revoked.afterCommit.milliseconds)
+            sent.append(revoked.fromSend.milliseconds)
             let refused = try await c.call("/v1/chat/completions", key: key.secret, json: Self.chat)
             #expect(refused.status == 401, "revoked on A, refused on C: \(refused.text)")
             #expect(try refused.errorCode() == "invalid_api_key")
 
             let sorted = times.sorted()
             let median = sorted[sorted.count / 2]
-            print("cluster propagation (ms, admin call sent on one replica until live on another): \(times.map { Int($0.rounded()) }), median \(Int(median.rounded())), revocation \(Int(revoked.milliseconds.rounded()))")
+            print(
+                "cluster propagation (ms): after the admin call returned \(times.map { Int($0.rounded()) }), median \(Int(median.rounded()));"
+                    + " from sending it \(sent.map { Int($0.rounded()) })")
+            // The feed's own delay; a loaded debug run (the full suite on 2 cores) stays well under.
             #expect(median <= 1000, "median propagation \(median) ms")
-            #expect(revoked.milliseconds <= 1000 || sorted.last! <= 5000, "revocation took \(revoked.milliseconds) ms")
+            #expect(sorted.last.map { $0 <= 5000 } == true, "slowest propagation \(sorted.last ?? 0) ms")
             // The feed versions agree once quiet.
             let versions = [a, b, c].map { $0.gateway.runtime.registry.feedStatus.reading.appliedVersion }
             #expect(Set(versions).count == 1 || versions.min()! > 0, "\(versions)")

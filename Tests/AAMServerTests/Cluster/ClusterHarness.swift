@@ -42,18 +42,26 @@ struct ClusterHarness {
         }
     }
 
+    /// How long a change took to be live on another replica: from sending the admin call, and
+    /// from the moment it returned (committed) — the second is the feed's own delay (zero when
+    /// the other replica had it before the caller got its answer).
+    struct Propagation {
+        var fromSend: Duration
+        var afterCommit: Duration
+    }
+
     /// Makes `change` (an admin call on some replica) and waits until `condition` holds on
     /// `replica`, re-checking at each configuration event that replica publishes (every feed
-    /// sync that changes something is one). Returns the time from sending the change until the
-    /// condition held there: what an operator sees as propagation.
+    /// sync that changes something is one).
     static func propagation(
         to replica: GatewayHarness, limit: Duration = .seconds(30), of change: () async throws -> Void,
         until condition: @escaping @Sendable () -> Bool
-    ) async throws -> Duration {
+    ) async throws -> Propagation {
         let subscription = replica.gateway.runtime.bus.subscribe()
         defer { subscription.cancel() }
         let started = ContinuousClock.now
         try await change()
+        let committed = ContinuousClock.now
         let events = subscription.events
         let reached = try await withDeadline(limit) {
             if condition() { return true }
@@ -63,7 +71,8 @@ struct ClusterHarness {
             return false
         }
         #expect(reached == true, "the change did not reach the replica within \(limit)")
-        return ContinuousClock.now - started
+        let now = ContinuousClock.now
+        return Propagation(fromSend: now - started, afterCommit: condition() && now > committed ? now - committed : .zero)
     }
 }
 
