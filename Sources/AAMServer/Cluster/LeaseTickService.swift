@@ -1,7 +1,7 @@
 import ServiceLifecycle
 
 /// Drives the lease books' ticks (budgets, rate limits) every `BudgetLeaseBook.tickInterval`.
-struct BudgetLeaseService: Service {
+struct LeaseTickService: Service {
     let book: BudgetLeaseBook
     let rates: RateLeaseBook?
 
