@@ -23,41 +23,49 @@ actor ClusterLockConnections {
         self.timeout = timeout
     }
 
-    /// Takes the lock, waiting up to the timeout (polling `pg_try_advisory_lock`, so the wait
-    /// is bounded without changing `lock_timeout`).
+    /// Takes the lock, waiting up to the timeout: one blocking `pg_advisory_lock` on this
+    /// name's own connection, whose `lock_timeout` bounds the wait (set once at connect: the
+    /// connection is not pooled, so the setting reaches nothing else). One statement per
+    /// acquisition, however contended, instead of a polling loop.
+    ///
+    /// Every query here also runs under a client-side deadline: a connection the server dropped
+    /// (a Postgres restart) can leave a query waiting forever, and a lock holder that never
+    /// returns would stall everything queued behind the lock (the evidence drain behind the
+    /// call-record chain). Past the deadline the connection is dropped and the next use opens
+    /// a new one.
     func acquire(_ name: ClusterLockName) async throws {
-        let deadline = ContinuousClock.now + timeout
-        var pause = Duration.milliseconds(2)
-        while true {
-            let connection = try await connection(for: name)
-            do {
-                var taken = false
-                for try await value in try await connection.query("SELECT pg_try_advisory_lock(\(name.rawValue))", logger: logger)
-                    .decode(Bool.self)
-                {
-                    taken = value
-                }
-                if taken { return }
-            } catch {
-                drop(name)
-                throw PostgresStoreError("Postgres (\(url)): cannot take the cluster lock '\(name)': \(PostgresStore.describe(error))")
+        let connection = try await connection(for: name)
+        let logger = self.logger
+        do {
+            let done = try await withDeadline(timeout + .seconds(2)) {
+                _ = try await connection.query("SELECT pg_advisory_lock(\(name.rawValue))", logger: logger)
+                return true
             }
-            guard ContinuousClock.now < deadline else {
+            guard done != nil else {
+                drop(name)
+                throw PostgresStoreError("Postgres (\(url)): no answer taking the cluster lock '\(name)' within \(timeout)")
+            }
+        } catch let error as PostgresStoreError {
+            throw error
+        } catch {
+            drop(name)
+            if PostgresStore.sqlState(of: error) == "55P03" {
                 throw PostgresStoreError("Postgres (\(url)): the cluster lock '\(name)' was not free within \(timeout)")
             }
-            try await Task.sleep(for: pause)
-            pause = min(pause * 2, .milliseconds(50))
+            throw PostgresStoreError("Postgres (\(url)): cannot take the cluster lock '\(name)': \(PostgresStore.describe(error))")
         }
     }
 
     /// Releases the lock; if that fails the connection is closed, which releases it too.
     func release(_ name: ClusterLockName) async {
         guard let connection = connections[name] else { return }
-        do {
+        let logger = self.logger
+        let done = try? await withDeadline(.seconds(5)) {
             _ = try await connection.query("SELECT pg_advisory_unlock(\(name.rawValue))", logger: logger)
-        } catch {
-            drop(name)
+            return true
         }
+        // No answer or an error: closing the connection releases the lock on the server.
+        if done == nil { drop(name) }
     }
 
     func closeAll() async {
@@ -73,7 +81,27 @@ actor ClusterLockConnections {
         let (seconds, attoseconds) = Duration.seconds(5).components
         configuration.options.connectTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         do {
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: Int(name.rawValue & 0xFFFF), logger: logger)
+            // Bounded as a whole: the connect timeout covers the TCP connect, not the start-up
+            // exchange, which a server in the middle of a restart can leave unanswered.
+            let connectLogger = logger
+            let settings = configuration
+            let id = Int(name.rawValue & 0xFFFF)
+            let connected = try await withDeadline(.seconds(10)) {
+                try await PostgresConnection.connect(configuration: settings, id: id, logger: connectLogger)
+            }
+            guard let connection = connected else {
+                throw PostgresStoreError("Postgres (\(url)): no answer connecting for the cluster lock '\(name)'")
+            }
+            let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+            let logger = self.logger
+            let set = try? await withDeadline(.seconds(5)) {
+                _ = try await connection.query("SELECT set_config('lock_timeout', \(String(milliseconds)), false)", logger: logger)
+                return true
+            }
+            guard set != nil else {
+                Task { try? await connection.close() }
+                throw PostgresStoreError("Postgres (\(url)): cannot prepare the connection for the cluster lock '\(name)'")
+            }
             connections[name] = connection
             return connection
         } catch {

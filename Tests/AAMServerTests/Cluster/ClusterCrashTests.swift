@@ -127,14 +127,11 @@ struct ClusterCrashTests {
         #expect(served.count >= 10, "most of the budget was usable: \(served.count) calls of about 505 tokens")
     }
 
-    /// Disabled: it finds a product bug about one run in two (2 of 4 runs, 2026-12-07): after the
-    /// restart one replica's evidence drain never resumes (its spool backlog stays, no drain
-    /// error is logged, it holds no cluster-lock connection), while its feed, leases and calls
-    /// work. Suspected: an unbounded await in `ClusterLockConnections` (a query on a lock
-    /// connection the restart closed) under the call-chain gate. Enable once fixed.
+    /// The regression test of a hang found here (2 of 4 runs): after the restart one replica's
+    /// evidence drain never resumed, because an await on a cluster-lock connection (connect or
+    /// query) had no deadline and the call-chain gate queued every later write behind it.
     @Test("Postgres restarted under load: replicas serve from their snapshot and slices, the config feed resumes, every 200 is recorded once",
-          .enabled(if: ClusterFeedTests.enabled),
-          .disabled("the evidence drain of a replica can hang after a Postgres restart (see the comment above)"))
+          .enabled(if: ClusterFeedTests.enabled))
     func postgresRestartedUnderLoad() async throws {
         guard try CrashSafetyRig.postgresURL() != nil else { return }
         // A server of this test's own: stopping the shared one would fail every other Postgres test.
