@@ -143,7 +143,10 @@ struct ControlSocketTests {
 
             let guardrails = try #require(try await client.query(.guardrails).guardrails)
             let email = try #require(guardrails.counters.first { $0.detector == "email" })
-            #expect(email.action == "redact" && email.total == 1 && email.scope == "team:web" && email.perMinute.last == 1)
+            // The hit is in the last hour's minutes; which minute depends on when the query lands
+            // (a loaded CI run crossed a minute boundary between the call and the query).
+            #expect(email.action == "redact" && email.total == 1 && email.scope == "team:web" && email.perMinute.reduce(0, +) == 1)
+            #expect(email.perMinute.count == 60 && email.perMinute.suffix(2).reduce(0, +) == 1, "\(email.perMinute.suffix(3))")
             #expect(guardrails.recent.first?.detector == "email")
 
             // No reply carries the key's secret, its hash, or the matched text.
