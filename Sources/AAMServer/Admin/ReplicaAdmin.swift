@@ -46,8 +46,7 @@ enum ReplicaAdmin {
         }
         let replicas = rows.map { row in
             Replica(
-                id: row.heartbeat.id, self: row.heartbeat.id == identity.id && row.heartbeat.instance == identity.instance,
-                live: row.heartbeatAgeSeconds < ReplicaLiveness.liveWithinSeconds, version: row.heartbeat.version, listen: row.heartbeat.listen,
+                id: row.heartbeat.id, self: identity.wrote(row.heartbeat), live: ReplicaLiveness.isLive(heartbeatAgeSeconds: row.heartbeatAgeSeconds), version: row.heartbeat.version, listen: row.heartbeat.listen,
                 startedAt: row.heartbeat.startedAt, lastHeartbeatAt: row.lastHeartbeatAt, heartbeatAgeSeconds: row.heartbeatAgeSeconds,
                 configVersion: row.heartbeat.configVersion, feedLagMs: row.heartbeat.feedLagMs, leases: row.heartbeat.leases)
         }

@@ -365,7 +365,7 @@ extension Gateway {
                 throw StartupError("cannot read the replica registry: \(error)")
             }
         }
-        if let first = try await read(), first.heartbeatAgeSeconds < ReplicaLiveness.liveWithinSeconds {
+        if let first = try await read(), ReplicaLiveness.isLive(heartbeatAgeSeconds: first.heartbeatAgeSeconds) {
             let watchUntil = ContinuousClock.now + ReplicaHeartbeatService.interval * 2.5
             while ContinuousClock.now < watchUntil {
                 try await Task.sleep(for: .milliseconds(250))

@@ -5,6 +5,9 @@ import Foundation
 /// than this (heartbeats come every `ReplicaHeartbeatService.interval`).
 public enum ReplicaLiveness {
     public static let liveWithinSeconds: Double = 10
+
+    /// Whether a heartbeat this old (by the database's clock) shows a live replica.
+    public static func isLive(heartbeatAgeSeconds age: Double) -> Bool { age < liveWithinSeconds }
 }
 
 /// Who this replica is in the cluster: `--replica-id` (default `hostname:port`, or
@@ -26,6 +29,11 @@ public struct ReplicaIdentity: Sendable, Hashable {
         self.instance = UUID().uuidString.lowercased()
         self.startedAt = startedAt
         self.listen = "\(host):\(port)"
+    }
+
+    /// Whether `heartbeat` is this process's own row (the id alone could be a predecessor's).
+    public func wrote(_ heartbeat: ReplicaHeartbeat) -> Bool {
+        heartbeat.id == id && heartbeat.instance == instance
     }
 
     /// Checks an operator-given id: printable ASCII without spaces, 1…128 bytes.

@@ -23,8 +23,7 @@ extension ControlQueries {
         let rows = roster.rows.map { row in
             let age = row.heartbeatAgeSeconds + (sinceRead ?? 0)
             return ReplicaStatusRow(
-                id: row.heartbeat.id, isSelf: row.heartbeat.id == identity.id && row.heartbeat.instance == identity.instance,
-                live: age < ReplicaLiveness.liveWithinSeconds, listen: row.heartbeat.listen, version: row.heartbeat.version,
+                id: row.heartbeat.id, isSelf: identity.wrote(row.heartbeat), live: ReplicaLiveness.isLive(heartbeatAgeSeconds: age), listen: row.heartbeat.listen, version: row.heartbeat.version,
                 startedAt: row.heartbeat.startedAt, heartbeatAgeSeconds: age, configVersion: row.heartbeat.configVersion,
                 feedLagMs: row.heartbeat.feedLagMs, leases: row.heartbeat.leases)
         }

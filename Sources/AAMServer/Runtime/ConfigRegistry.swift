@@ -215,7 +215,7 @@ public actor ConfigRegistry {
     private func rewrapExclusively(to newMaster: MasterKey, actor: String) async throws -> Int {
         if let cluster {
             // The other replicas hold the old key in memory and could not open what this writes.
-            let others = try await cluster.replicas().filter { $0.heartbeatAgeSeconds < ReplicaLiveness.liveWithinSeconds }
+            let others = try await cluster.replicas().filter { ReplicaLiveness.isLive(heartbeatAgeSeconds: $0.heartbeatAgeSeconds) }
             if others.count > 1 {
                 throw AdminError(
                     status: 409,
