@@ -39,31 +39,14 @@ public protocol AdminAuditStore: Sendable {
 extension ConfigStore {
     /// Decodes every stored entity into a `ConfigState`.
     public func loadState() async throws -> ConfigState {
-        let all = try await loadAll()
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
         var state = ConfigState()
-        func decode<T: Decodable>(_ type: T.Type, _ kind: EntityKind) throws -> [String: T] {
-            try (all[kind] ?? [:]).mapValues { try decoder.decode(T.self, from: $0) }
+        for (kind, documents) in try await loadAll() {
+            for (id, document) in documents { try state.setEntity(kind, id: id, document: document) }
         }
-        state.providers = try decode(ProviderConfig.self, .provider)
-        state.deployments = try decode(Deployment.self, .deployment)
-        state.aliases = try decode(AliasSettings.self, .alias)
-        state.keys = try decode(VirtualKey.self, .key)
-        state.orgs = try decode(Organization.self, .org)
-        state.teams = try decode(Team.self, .team)
-        state.projects = try decode(Project.self, .project)
-        state.guardrails = try decode(GuardrailPolicy.self, .guardrail)
-        state.policies = try decode(StoredPolicy.self, .policy)
-        state.workloads = try decode(WorkloadRegistration.self, .workload)
-        state.mcpServers = try decode(MCPServerConfig.self, .mcpServer)
         return state
     }
 
     public func save<T: Encodable>(_ value: T, kind: EntityKind, id: String) async throws {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = .sortedKeys
-        try await upsert(kind: kind, id: id, document: try encoder.encode(value))
+        try await upsert(kind: kind, id: id, document: try ConfigState.entityEncoder().encode(value))
     }
 }

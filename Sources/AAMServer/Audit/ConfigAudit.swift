@@ -23,8 +23,8 @@ enum ConfigAudit {
         var drafts: [AuditDraft] = []
         let touched = changed.map { (kind: $0.0, id: $0.1, target: "\($0.0.rawValue):\($0.1)") }.sorted { $0.target < $1.target }
         for entity in touched where seen.insert(entity.target).inserted {
-            let before = AuditDocument.canonical(try ConfigRegistry.document(of: old, kind: entity.kind, id: entity.id))
-            let after = AuditDocument.canonical(try ConfigRegistry.document(of: new, kind: entity.kind, id: entity.id))
+            let before = AuditDocument.canonical(try old.document(of: entity.kind, id: entity.id))
+            let after = AuditDocument.canonical(try new.document(of: entity.kind, id: entity.id))
             guard before != after else { continue }
             drafts.append(AuditDraft(actor: actor, action: action, target: entity.target, before: before, after: after))
         }

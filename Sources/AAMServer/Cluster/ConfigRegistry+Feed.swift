@@ -48,9 +48,9 @@ extension ConfigRegistry {
         var differences: [(String, String, Data?)] = []
         for kind in EntityKind.allCases {
             let storedDocuments = stored[kind] ?? [:]
-            let heldIds = Self.ids(of: kind, in: state)
+            let heldIds = state.entityIDs(of: kind)
             for id in Set(storedDocuments.keys).union(heldIds) {
-                let held = try? Self.document(of: state, kind: kind, id: id)
+                let held = try? state.document(of: kind, id: id)
                 if held != storedDocuments[id] { differences.append((kind.rawValue, id, storedDocuments[id])) }
             }
         }
@@ -69,10 +69,10 @@ extension ConfigRegistry {
         for change in changes {
             if change.kind == ConfigFeedEntry.pricingKind { pricingChanged = true; continue }
             guard let kind = EntityKind(rawValue: change.kind) else { continue }
-            let held = try? Self.document(of: draft, kind: kind, id: change.id)
+            let held = try? draft.document(of: kind, id: change.id)
             guard held != change.document else { continue }
             do {
-                try Self.set(kind, id: change.id, document: change.document, in: &draft)
+                try draft.setEntity(kind, id: change.id, document: change.document)
                 targets.append("\(kind.rawValue):\(change.id)")
             } catch {
                 bus.publish(.adminChange(actor: "cluster", action: action + ".refused", target: "\(kind.rawValue):\(change.id)"))
@@ -85,42 +85,6 @@ extension ConfigRegistry {
         if pricingChanged {
             await onPricingChanged?()
             bus.publish(.adminChange(actor: "cluster", action: action, target: "pricing"))
-        }
-    }
-
-    static func ids(of kind: EntityKind, in state: ConfigState) -> Set<String> {
-        switch kind {
-        case .provider: Set(state.providers.keys)
-        case .deployment: Set(state.deployments.keys)
-        case .alias: Set(state.aliases.keys)
-        case .key: Set(state.keys.keys)
-        case .org: Set(state.orgs.keys)
-        case .team: Set(state.teams.keys)
-        case .project: Set(state.projects.keys)
-        case .guardrail: Set(state.guardrails.keys)
-        case .policy: Set(state.policies.keys)
-        case .workload: Set(state.workloads.keys)
-        case .mcpServer: Set(state.mcpServers.keys)
-        }
-    }
-
-    /// Sets (or, for nil, removes) one entity of `state` from its stored document.
-    static func set(_ kind: EntityKind, id: String, document: Data?, in state: inout ConfigState) throws {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        func decode<T: Decodable>(_ type: T.Type) throws -> T? { try document.map { try decoder.decode(T.self, from: $0) } }
-        switch kind {
-        case .provider: state.providers[id] = try decode(ProviderConfig.self)
-        case .deployment: state.deployments[id] = try decode(Deployment.self)
-        case .alias: state.aliases[id] = try decode(AliasSettings.self)
-        case .key: state.keys[id] = try decode(VirtualKey.self)
-        case .org: state.orgs[id] = try decode(Organization.self)
-        case .team: state.teams[id] = try decode(Team.self)
-        case .project: state.projects[id] = try decode(Project.self)
-        case .guardrail: state.guardrails[id] = try decode(GuardrailPolicy.self)
-        case .policy: state.policies[id] = try decode(StoredPolicy.self)
-        case .workload: state.workloads[id] = try decode(WorkloadRegistration.self)
-        case .mcpServer: state.mcpServers[id] = try decode(MCPServerConfig.self)
         }
     }
 }

@@ -139,30 +139,11 @@ public actor ConfigRegistry {
 
     private func persist(_ newState: ConfigState, changed: [(EntityKind, String)]) async throws {
         for (kind, id) in changed {
-            if let document = try Self.document(of: newState, kind: kind, id: id) {
+            if let document = try newState.document(of: kind, id: id) {
                 try await store.upsert(kind: kind, id: id, document: document)
             } else {
                 try await store.delete(kind: kind, id: id)
             }
-        }
-    }
-
-    static func document(of state: ConfigState, kind: EntityKind, id: String) throws -> Data? {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = .sortedKeys
-        switch kind {
-        case .provider: return try state.providers[id].map(encoder.encode)
-        case .deployment: return try state.deployments[id].map(encoder.encode)
-        case .alias: return try state.aliases[id].map(encoder.encode)
-        case .key: return try state.keys[id].map(encoder.encode)
-        case .org: return try state.orgs[id].map(encoder.encode)
-        case .team: return try state.teams[id].map(encoder.encode)
-        case .project: return try state.projects[id].map(encoder.encode)
-        case .guardrail: return try state.guardrails[id].map(encoder.encode)
-        case .policy: return try state.policies[id].map(encoder.encode)
-        case .workload: return try state.workloads[id].map(encoder.encode)
-        case .mcpServer: return try state.mcpServers[id].map(encoder.encode)
         }
     }
 

@@ -31,7 +31,7 @@ enum MasterKeyRecovery {
             changed.append((.mcpServer, name))
         }
         for (kind, id) in changed {
-            if let document = try ConfigRegistry.document(of: resealed, kind: kind, id: id) {
+            if let document = try resealed.document(of: kind, id: id) {
                 try await store.upsert(kind: kind, id: id, document: document)
             }
         }
