@@ -179,8 +179,6 @@ public struct BudgetLedger: Sendable {
         if leases == nil { leases = [:] }
     }
 
-    public var isLeased: Bool { leases != nil }
-
     /// What a lease renewal needs to know about one window: its counter and current slice.
     public func leaseView(_ key: BudgetKey, window: BudgetWindow) -> (counter: BudgetCounter, slice: BudgetSlice) {
         let windowKey = WindowKey(key: key, window: window)

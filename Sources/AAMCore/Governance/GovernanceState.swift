@@ -109,8 +109,6 @@ public final class GovernanceState: Sendable {
         state.withLock { $0.limiter.applyGrant(key, granted: granted, remaining: remaining) }
     }
 
-    public var isLeased: Bool { state.withLock { $0.ledger.isLeased } }
-
     public func leaseView(_ key: BudgetKey, window: BudgetWindow) -> (counter: BudgetCounter, slice: BudgetSlice) {
         state.withLock { $0.ledger.leaseView(key, window: window) }
     }

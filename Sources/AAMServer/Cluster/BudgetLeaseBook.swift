@@ -28,8 +28,6 @@ public actor BudgetLeaseBook {
         /// A renewal whose answer never came: resent as is (same sequence) before anything else.
         var unanswered: BudgetLeaseRequest?
         var inFlight: Task<Void, Never>?
-        /// The database's view at the last renewal (status displays).
-        var lastAnswer: BudgetLeaseAnswer?
     }
 
     /// Spend admitted per window since the last tick, written on the request path (one short lock).
@@ -55,8 +53,6 @@ public actor BudgetLeaseBook {
     private var tracks: [WindowID: Track] = [:]
     private nonisolated let admitted = Mutex(Admitted())
     private var lastTick: Date?
-    /// Renewals sent (statements), for the benchmark's statements-per-request figure.
-    public nonisolated let renewals = Atomic<Int>(0)
 
     public init(
         store: any BudgetLeaseStore, governance: GovernanceState, replica: String, clock: any WallClock,
@@ -183,14 +179,12 @@ public actor BudgetLeaseBook {
 
     /// Sends one renewal and applies its answer; on failure keeps it to be repeated.
     private func send(_ request: BudgetLeaseRequest, for id: WindowID) async -> Bool {
-        renewals.wrappingAdd(1, ordering: .relaxed)
         do {
             let answer = try await store.renewBudgetLease(request)
             governance.applyLease(
                 capacity: answer.lease, reported: request.plan.report, elsewhere: answer.settled.adding(answer.others), key: id.key, window: id.window)
             tracks[id]?.unanswered = nil
             tracks[id]?.lastRenewal = clock.now()
-            tracks[id]?.lastAnswer = answer
             if answer.lost {
                 logger.warning("a budget slice was charged in full while this replica was cut off", metadata: ["budget": "\(request.key)"])
             }

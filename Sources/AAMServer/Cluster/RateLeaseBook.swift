@@ -40,8 +40,6 @@ public actor RateLeaseBook {
     private var tracks: [RateLimitKey: Track] = [:]
     private nonisolated let admitted = Mutex(Admitted())
     private var lastTick: Date?
-    /// Lease statements sent (the benchmark's statements-per-request figure).
-    public nonisolated let renewals = Atomic<Int>(0)
 
     public init(store: any RateLeaseStore, governance: GovernanceState, clock: any WallClock, logger: Logger) {
         self.store = store
@@ -135,7 +133,6 @@ public actor RateLeaseBook {
         else { return nil }
         // Units going back leave the allowance before the database hears of them.
         if plan.returning > 0 { governance.applyRateGrant(key, granted: -plan.returning, remaining: 0) }
-        renewals.wrappingAdd(1, ordering: .relaxed)
         do {
             let answer = try await store.renewRateLease(key: key.description, limitPerMinute: track.limit, want: plan.want, returning: plan.returning)
             governance.applyRateGrant(key, granted: answer.granted, remaining: answer.remaining)
