@@ -34,6 +34,21 @@ struct EvidencePoisoningTests {
         }
     }
 
+    /// Makes Postgres refuse, for their content (a data exception, SQLSTATE 22023), the rows
+    /// inserted into `table` for which `condition` holds, with `message`: a trigger `name` and its function.
+    static func refuseInserts(named name: String, into table: String, when condition: String, message: String, on url: PostgresURL) async throws {
+        try await PostgresDatabaseAdmin.execute(
+            """
+            CREATE FUNCTION \(name)() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF \(condition) THEN RAISE EXCEPTION '\(message)' USING ERRCODE = '22023'; END IF;
+              RETURN NEW;
+            END $$
+            """, on: url, what: "create the trigger function")
+        try await PostgresDatabaseAdmin.execute(
+            "CREATE TRIGGER \(name) BEFORE INSERT ON \(table) FOR EACH ROW EXECUTE FUNCTION \(name)()", on: url, what: "create the trigger")
+    }
+
     /// Polls until `condition` holds (the drain runs in the background).
     static func eventually(_ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
@@ -119,17 +134,7 @@ struct EvidencePoisoningTests {
                 let honestKey = try await first.issueKey()
                 // Postgres refuses this key's records for their content (a data exception), as it
                 // refused the NUL: the whole INSERT fails.
-                try await PostgresDatabaseAdmin.execute(
-                    """
-                    CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-                    BEGIN
-                      IF NEW.key_id = '\(poisoned.id)' THEN RAISE EXCEPTION 'poisoned record' USING ERRCODE = '22023'; END IF;
-                      RETURN NEW;
-                    END $$
-                    """, on: url, what: "create the trigger function")
-                try await PostgresDatabaseAdmin.execute(
-                    "CREATE TRIGGER refuse_poison BEFORE INSERT ON call_records FOR EACH ROW EXECUTE FUNCTION refuse_poison()",
-                    on: url, what: "create the trigger")
+                try await Self.refuseInserts(named: "refuse_poison", into: "call_records", when: "NEW.key_id = '\(poisoned.id)'", message: "poisoned record", on: url)
                 let bad = try await first.call("/v1/chat/completions", key: poisoned.secret, json: #"{"model":"fast","messages":[{"role":"user","content":"x"}]}"#)
                 #expect(bad.status == 200)
                 poisonedCall = try #require(bad.header("x-request-id"))

@@ -25,17 +25,7 @@ struct QuarantinedAuditDaemonTests {
             let first = try await EvidencePoisoningTests.start(url, spool: spool, master: master)
             var headBefore: Int64 = 0
             do {
-                try await PostgresDatabaseAdmin.execute(
-                    """
-                    CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
-                    BEGIN
-                      IF NEW.target = 'org:refused-org' THEN RAISE EXCEPTION 'refused audit entry' USING ERRCODE = '22023'; END IF;
-                      RETURN NEW;
-                    END $$
-                    """, on: url, what: "create the trigger function")
-                try await PostgresDatabaseAdmin.execute(
-                    "CREATE TRIGGER refuse_audit BEFORE INSERT ON admin_audit FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
-                    on: url, what: "create the trigger")
+                try await EvidencePoisoningTests.refuseInserts(named: "refuse_audit", into: "admin_audit", when: "NEW.target = 'org:refused-org'", message: "refused audit entry", on: url)
                 let log = try #require(await first.gateway.runtime.registry.audit)
                 headBefore = try await log.currentHead().sequence
                 let refused = try await first.admin(.POST, "/admin/orgs", json: #"{"id":"refused-org"}"#)
