@@ -78,6 +78,8 @@ import Testing
             Budget(id: "daily", period: .daily, tokenLimit: 100_000), Budget(id: "daily-2", period: .daily, usdLimit: try Money(parsing: "5")),
         ])
         #expect(key.rpm == 60 && key.tpm == nil)
+        #expect(state.providers["sim"]?.budgets == [Budget(id: "monthly", period: .monthly, usdLimit: try Money(parsing: "1000"))])
+        #expect(state.deployments["fast.sim"]?.budgets == [Budget(id: "daily", period: .daily, tokenLimit: 2_000_000)])
         let prices = try #require(try Fixtures.load("good", "governance").prices)
         #expect(prices.map(\.version) == ["sim-2026-01", "sim-2027-01"])
         #expect(prices[0].cachedInputPerMillion == (try Money(parsing: "0.075")))

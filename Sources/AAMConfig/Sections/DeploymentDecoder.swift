@@ -4,7 +4,7 @@ import Yams
 /// Decodes one item of `deployments:`. The id defaults to `ALIAS.PROVIDER`.
 enum DeploymentDecoder {
     static let fields = [
-        "id", "alias", "provider", "upstreamModel", "weight", "priority", "region", "rpm", "tpm", "contextWindow",
+        "id", "alias", "provider", "upstreamModel", "weight", "priority", "region", "rpm", "tpm", "contextWindow", "budgets",
     ]
 
     static func decode(_ node: Node, path: FieldPath, context: DecodingContext) -> DeclaredDeployment? {
@@ -19,13 +19,14 @@ enum DeploymentDecoder {
         let rpm = reader.int("rpm", .atLeast(0))
         let tpm = reader.int("tpm", .atLeast(0))
         let contextWindow = reader.int("contextWindow", .atLeast(1))
+        let budgets = GovernanceDecoder.budgets(reader)
         guard let alias, let id = explicitID ?? defaultID(alias: alias, provider: provider, reader: reader) else {
             return nil
         }
         let deployment = Deployment(
             id: id.text, alias: alias.text, provider: provider?.text ?? "", upstreamModel: upstreamModel?.text ?? "",
             weight: weight ?? 1, priority: priority ?? 0, region: region, rpm: rpm, tpm: tpm,
-            contextWindow: contextWindow
+            contextWindow: contextWindow, budgets: budgets
         )
         return DeclaredDeployment(id: id, deployment: deployment, alias: alias, provider: provider)
     }

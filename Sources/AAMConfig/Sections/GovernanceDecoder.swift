@@ -22,7 +22,8 @@ enum GovernanceDecoder {
             tpm: reader.int("tpm", .atLeast(1)).map(Int64.init), models: models ? reader.strings("models").map { $0.map(\.text) } : nil)
     }
 
-    private static func budgets(_ reader: MappingReader) -> [Budget]? {
+    /// `budgets:` of any entity that carries them (scopes, keys, providers, deployments).
+    static func budgets(_ reader: MappingReader) -> [Budget]? {
         guard let items = reader.list("budgets") else { return nil }
         var budgets: [Budget] = []
         var seen: [BudgetPeriod: Int] = [:]

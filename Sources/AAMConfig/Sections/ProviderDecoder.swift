@@ -7,7 +7,7 @@ import Yams
 /// (an empty value, e.g. `${OLLAMA_API_KEY:-}` left unset, means none) and refused for
 /// `simulated`; `apiVersion` belongs to `azure-openai` only, `simulation` to `simulated` only.
 enum ProviderDecoder {
-    static let fields = ["name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation"]
+    static let fields = ["name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation", "budgets"]
 
     static func decode(_ node: Node, path: FieldPath, context: DecodingContext) -> DeclaredProvider? {
         guard let reader = MappingReader(node, path: path, context: context, fields: fields) else { return nil }
@@ -19,10 +19,11 @@ enum ProviderDecoder {
         let headers = HeaderRules.read(reader)
         let apiVersion = readAPIVersion(reader, wireProtocol: wireProtocol)
         let simulation = readSimulation(reader, wireProtocol: wireProtocol)
+        let budgets = GovernanceDecoder.budgets(reader)
         guard let name else { return nil }
         let config = ProviderConfig(
             name: name.text, wireProtocol: wireProtocol ?? .openai, baseURL: baseURL ?? "", region: region,
-            headers: headers, apiVersion: apiVersion, simulation: simulation
+            headers: headers, apiVersion: apiVersion, simulation: simulation, budgets: budgets
         )
         return DeclaredProvider(name: name, config: config, credential: credential)
     }

@@ -1,10 +1,13 @@
-/// One link of the chain a call spends against: an organization, team, project or key.
+/// One link of the chain a call spends against: an organization, team, project or key; or
+/// what else carries a budget: a workload identity (its AgentPolicy's `budget.daily_usd` on a
+/// cluster), a provider (a vendor account's cap) or a deployment (a costly model's cap).
 ///
-/// Text form `org:acme`, `team:platform`, `project:chatbot`, `key:KEY_ID` (the same spelling
-/// as guardrail scopes), used as ledger and limiter keys and in persisted snapshots.
+/// Text form `org:acme`, `team:platform`, `project:chatbot`, `key:KEY_ID`,
+/// `workload:spiffe://…`, `provider:NAME`, `deployment:ID` (the same spelling as guardrail
+/// scopes), used as ledger and limiter keys, in lease rows and in persisted snapshots.
 public struct GovernanceScope: Sendable, Hashable, Codable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
-        case org, team, project, key
+        case org, team, project, key, workload, provider, deployment
     }
 
     public var kind: Kind

@@ -14,12 +14,16 @@ public struct Deployment: Sendable, Hashable, Codable, Identifiable {
     /// Declared context window in tokens, for context-window fallback.
     public var contextWindow: Int?
     public var drained: Bool
+    /// Spending caps on this deployment alone (a costly model's daily cap). Routing passes over
+    /// a deployment whose budget cannot hold a call, like one at its rate limit.
+    public var budgets: [Budget]?
 
     public init(
         id: String, alias: String, provider: String, upstreamModel: String, weight: Int = 1,
         priority: Int = 0, region: String? = nil, rpm: Int? = nil, tpm: Int? = nil,
-        contextWindow: Int? = nil, drained: Bool = false
+        contextWindow: Int? = nil, drained: Bool = false, budgets: [Budget]? = nil
     ) {
+        self.budgets = budgets
         self.id = id
         self.alias = alias
         self.provider = provider

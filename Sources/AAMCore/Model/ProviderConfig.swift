@@ -62,12 +62,16 @@ public struct ProviderConfig: Sendable, Hashable, Codable {
     public var credential: SealedCredential?
     public var drained: Bool
     public var simulation: SimulationSettings?
+    /// Spending caps on everything served through this provider (a vendor account's monthly
+    /// cap). Routing passes over its deployments while a budget cannot hold a call.
+    public var budgets: [Budget]?
 
     public init(
         name: String, wireProtocol: ProviderProtocol, baseURL: String, region: String? = nil,
         headers: [String: String] = [:], apiVersion: String? = nil, credential: SealedCredential? = nil,
-        drained: Bool = false, simulation: SimulationSettings? = nil
+        drained: Bool = false, simulation: SimulationSettings? = nil, budgets: [Budget]? = nil
     ) {
+        self.budgets = budgets
         self.name = name
         self.wireProtocol = wireProtocol
         self.baseURL = baseURL

@@ -102,20 +102,20 @@ struct AdminRoutes: Sendable {
 
     private func registerDeploymentsAndAliases(on admin: RouterGroup<GatewayContext>) {
         admin.get("deployments") { request, context in await guarded(request, context) { _ in
-            Responses.json(await registry.currentState.deployments.values.sorted { $0.id < $1.id })
+            Responses.json(await registry.currentState.deployments.values.sorted { $0.id < $1.id }.map(DeploymentView.init))
         } }
         admin.get("deployments/:id") { request, context in await guarded(request, context) { _ in
             let id = try parameter(context, "id")
             guard let deployment = await registry.currentState.deployments[id] else { throw AdminError.notFound("deployment '\(id)'") }
-            return Responses.json(deployment)
+            return Responses.json(DeploymentView(deployment))
         } }
         admin.post("deployments") { request, context in await guarded(request, context) { body in
             let input = try AdminJSON.decode(DeploymentInput.self, from: body, allowed: DeploymentInput.fields)
-            return Responses.json(try await registry.createDeployment(input, actor: auth.actorID), status: .created)
+            return Responses.json(DeploymentView(try await registry.createDeployment(input, actor: auth.actorID)), status: .created)
         } }
         admin.patch("deployments/:id") { request, context in await guarded(request, context) { body in
             let patch = try AdminJSON.decode(DeploymentPatch.self, from: body, allowed: DeploymentPatch.fields)
-            return Responses.json(try await registry.updateDeployment(try parameter(context, "id"), patch: patch, actor: auth.actorID))
+            return Responses.json(DeploymentView(try await registry.updateDeployment(try parameter(context, "id"), patch: patch, actor: auth.actorID)))
         } }
         admin.delete("deployments/:id") { request, context in await guarded(request, context) { _ in
             try await registry.deleteDeployment(try parameter(context, "id"), actor: auth.actorID)
@@ -125,7 +125,7 @@ struct AdminRoutes: Sendable {
             admin.post("deployments/:id/\(path)") { request, context in await guarded(request, context) { _ in
                 var patch = DeploymentPatch()
                 patch.drained = drained
-                return Responses.json(try await registry.updateDeployment(try parameter(context, "id"), patch: patch, actor: auth.actorID))
+                return Responses.json(DeploymentView(try await registry.updateDeployment(try parameter(context, "id"), patch: patch, actor: auth.actorID)))
             } }
         }
         admin.get("aliases") { request, context in await guarded(request, context) { _ in
@@ -207,7 +207,7 @@ struct AdminRoutes: Sendable {
         return AliasView(
             name: name, strategy: settings.strategy.rawValue, fallbacks: settings.fallbacks, retries: settings.retries,
             timeoutMs: settings.timeoutMs, contextWindowFallback: settings.contextWindowFallback,
-            deployments: state.deployments.values.filter { $0.alias == name }.sorted { $0.id < $1.id })
+            deployments: state.deployments.values.filter { $0.alias == name }.sorted { $0.id < $1.id }.map(DeploymentView.init))
     }
 
     func parameter(_ context: GatewayContext, _ name: String) throws(AdminError) -> String {

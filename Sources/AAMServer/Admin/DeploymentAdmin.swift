@@ -3,7 +3,7 @@ import Foundation
 
 struct DeploymentInput: Decodable, Sendable {
     static let fields: Set<String> = [
-        "id", "alias", "provider", "upstreamModel", "weight", "priority", "region", "rpm", "tpm", "contextWindow",
+        "id", "alias", "provider", "upstreamModel", "weight", "priority", "region", "rpm", "tpm", "contextWindow", "budgets",
     ]
     var id: String?
     var alias: String
@@ -15,10 +15,13 @@ struct DeploymentInput: Decodable, Sendable {
     var rpm: Int?
     var tpm: Int?
     var contextWindow: Int?
+    var budgets: [BudgetInput]?
 }
 
+/// `PATCH /admin/deployments/ID` body: each field present replaces the stored one
+/// (`"budgets": []` removes every budget).
 struct DeploymentPatch: Decodable, Sendable {
-    static let fields: Set<String> = ["upstreamModel", "weight", "priority", "region", "rpm", "tpm", "contextWindow", "drained"]
+    static let fields: Set<String> = ["upstreamModel", "weight", "priority", "region", "rpm", "tpm", "contextWindow", "drained", "budgets"]
     var upstreamModel: String?
     var weight: Int?
     var priority: Int?
@@ -27,8 +30,27 @@ struct DeploymentPatch: Decodable, Sendable {
     var tpm: Int?
     var contextWindow: Int?
     var drained: Bool?
+    var budgets: [BudgetInput]?
 
     init() {}
+}
+
+/// A deployment as the admin API shows it: its stored fields, with budgets in the input form
+/// every scope uses (`period`, `usd`, `tokens`).
+struct DeploymentView: Encodable, Sendable {
+    let deployment: Deployment
+
+    init(_ deployment: Deployment) { self.deployment = deployment }
+
+    private enum CodingKeys: String, CodingKey { case budgets }
+
+    func encode(to encoder: any Encoder) throws {
+        var plain = deployment
+        plain.budgets = nil
+        try plain.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(deployment.budgets?.map(\.inputView), forKey: .budgets)
+    }
 }
 
 struct AliasInput: Decodable, Sendable {
@@ -48,7 +70,7 @@ struct AliasView: Encodable, Sendable {
     var retries: Int
     var timeoutMs: Int?
     var contextWindowFallback: String?
-    var deployments: [Deployment]
+    var deployments: [DeploymentView]
 }
 
 enum DeploymentRules {
@@ -103,7 +125,8 @@ extension ConfigRegistry {
             let deployment = Deployment(
                 id: id, alias: input.alias, provider: input.provider, upstreamModel: input.upstreamModel,
                 weight: input.weight ?? 1, priority: input.priority ?? 0, region: input.region, rpm: input.rpm,
-                tpm: input.tpm, contextWindow: input.contextWindow)
+                tpm: input.tpm, contextWindow: input.contextWindow,
+                budgets: try input.budgets.map { inputs throws(AdminError) in try GovernanceFields.budgets(inputs) })
             try DeploymentRules.check(deployment, state: state)
             state.deployments[id] = deployment
             return (deployment, [(.deployment, id)])
@@ -121,6 +144,7 @@ extension ConfigRegistry {
             if let value = patch.tpm { deployment.tpm = value }
             if let value = patch.contextWindow { deployment.contextWindow = value }
             if let value = patch.drained { deployment.drained = value }
+            if let value = patch.budgets { deployment.budgets = value.isEmpty ? nil : try GovernanceFields.budgets(value) }
             try DeploymentRules.check(deployment, state: state)
             state.deployments[id] = deployment
             return (deployment, [(.deployment, id)])

@@ -3,7 +3,7 @@ import Foundation
 
 /// `POST /admin/providers` body.
 struct ProviderInput: Decodable, Sendable {
-    static let fields: Set<String> = ["name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation"]
+    static let fields: Set<String> = ["name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation", "budgets"]
     var name: String
     var `protocol`: String
     var baseURL: String?
@@ -12,16 +12,18 @@ struct ProviderInput: Decodable, Sendable {
     var headers: [String: String]?
     var apiVersion: String?
     var simulation: SimulationSettings?
+    var budgets: [BudgetInput]?
 }
 
-/// `PATCH /admin/providers/NAME` body: every field optional.
+/// `PATCH /admin/providers/NAME` body: every field optional (`"budgets": []` removes them all).
 struct ProviderPatch: Decodable, Sendable {
-    static let fields: Set<String> = ["baseURL", "region", "headers", "apiVersion", "simulation"]
+    static let fields: Set<String> = ["baseURL", "region", "headers", "apiVersion", "simulation", "budgets"]
     var baseURL: String?
     var region: String?
     var headers: [String: String]?
     var apiVersion: String?
     var simulation: SimulationSettings?
+    var budgets: [BudgetInput]?
 }
 
 /// What `GET /admin/providers` shows: never the credential, only whether one is set and its fingerprint.
@@ -36,6 +38,7 @@ struct ProviderView: Encodable, Sendable {
     var credentialFingerprint: String?
     var drained: Bool
     var simulation: SimulationSettings?
+    var budgets: [BudgetInput]?
     var deployments: [String]
     /// Live health of each deployment of this provider (state, reason, remaining cooldown, error rate).
     var health: [HealthSnapshot]
@@ -51,6 +54,7 @@ struct ProviderView: Encodable, Sendable {
         credentialFingerprint = provider.credential?.fingerprint
         drained = provider.drained
         simulation = provider.simulation
+        budgets = provider.budgets?.map(\.inputView)
         deployments = state.deployments.values.filter { $0.provider == provider.name }.map(\.id).sorted()
         let ids = deployments
         health = registry.map { registry in ids.map { registry.snapshot($0, at: now) } } ?? []
@@ -67,7 +71,8 @@ enum ProviderRules {
         }
         var provider = ProviderConfig(
             name: input.name, wireProtocol: wire, baseURL: input.baseURL ?? "", region: input.region,
-            headers: input.headers ?? [:], apiVersion: input.apiVersion, simulation: input.simulation)
+            headers: input.headers ?? [:], apiVersion: input.apiVersion, simulation: input.simulation,
+            budgets: try input.budgets.map { inputs throws(AdminError) in try GovernanceFields.budgets(inputs) })
         try check(&provider, outbound: outbound)
         if wire == .simulated, input.credential != nil {
             throw AdminError("a simulated provider takes no credential", field: "credential")
@@ -137,6 +142,7 @@ extension ConfigRegistry {
             if let headers = patch.headers { provider.headers = headers }
             if let apiVersion = patch.apiVersion { provider.apiVersion = apiVersion }
             if let simulation = patch.simulation { provider.simulation = simulation }
+            if let budgets = patch.budgets { provider.budgets = budgets.isEmpty ? nil : try GovernanceFields.budgets(budgets) }
             try ProviderRules.check(&provider, outbound: outbound)
             state.providers[name] = provider
             return (provider, [(.provider, name)])

@@ -20,6 +20,10 @@ struct AttemptPlanner {
     private let deadline: ContinuousClock.Instant
     /// Earliest end of a rate-limit cooldown among aliases that had nothing else to offer.
     private var rateLimitedUntil: Date?
+    /// Deployments passed over at their own `rpm`/`tpm` (`DeploymentAdmission`).
+    private var passedOverAtLimit = 0
+    /// Provider or deployment budgets that could not hold the call, earliest retry first.
+    private var spentBudgets: [BudgetRejection] = []
     /// Why candidates were left out, for the final error message.
     private var skipped: [String] = []
 
@@ -73,6 +77,22 @@ struct AttemptPlanner {
         skipped.append(reason)
     }
 
+    /// Records a deployment `DeploymentAdmission` turned down: at its rate limit, out of budget
+    /// (its own or its provider's), or unpriced under a USD budget.
+    mutating func passOver(_ deployment: Deployment, _ verdict: DeploymentAdmission.Verdict) {
+        switch verdict {
+        case .admitted: return
+        case .rateLimited:
+            passedOverAtLimit += 1
+            skipped.append("\(deployment.id) (rate_limited)")
+        case .budgetSpent(let rejection):
+            spentBudgets.append(rejection)
+            skipped.append("\(deployment.id) (budget_exceeded: \(rejection.key.scope))")
+        case .unpriced:
+            skipped.append("\(deployment.id) (model_unpriced)")
+        }
+    }
+
     /// Inserts the alias's `contextWindowFallback` next in line (once). True when there is one.
     mutating func fallBackForContextWindow(from alias: String) -> Bool {
         guard let target = snapshot.settings(for: alias).contextWindowFallback else { return false }
@@ -120,6 +140,9 @@ struct AttemptPlanner {
                 status: 429, message: "Every deployment for '\(alias)' is rate limited. Skipped: \(skipped.joined(separator: ", ")).",
                 code: "rate_limit_exceeded", retryAfter: seconds)
         }
+        if attempts.isEmpty, passedOverAtLimit == 0, let budgetError = budgetError(alias: alias, at: now) {
+            return budgetError
+        }
         if attempts.isEmpty {
             return GatewayError(
                 status: 503, type: "api_error", code: "no_deployment_available",
@@ -136,6 +159,21 @@ struct AttemptPlanner {
         var error = UpstreamErrorPolicy.exhausted(alias: alias, attempts: attempts, retryAfter: retryAfter)
         if !skipped.isEmpty { error.message += " Skipped: \(skipped.joined(separator: ", "))." }
         return error
+    }
+}
+
+extension AttemptPlanner {
+    /// 429 `budget_exceeded` when provider or deployment budgets turned every candidate down
+    /// (nothing was tried, nothing was rate limited): retry when the first of them starts over.
+    fileprivate func budgetError(alias: String, at now: Date) -> GatewayError? {
+        guard let first = spentBudgets.first else { return nil }
+        let scopes = Array(Set(spentBudgets.map { "\($0.key.scope)" })).sorted()
+        let retry = spentBudgets.compactMap { $0.window.retryAfter }.min()
+        return GatewayError(
+            status: 429, type: "insufficient_quota", code: "budget_exceeded",
+            message: "No deployment of '\(alias)' has budget left for this request: the \(first.period.rawValue) budget of "
+                + "\(scopes.joined(separator: ", ")) is exhausted. Skipped: \(skipped.joined(separator: ", ")).",
+            retryAfterSeconds: retry.map { max(1, Int($0.timeIntervalSince(now).rounded(.up))) })
     }
 }
 

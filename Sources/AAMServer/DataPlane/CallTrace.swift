@@ -12,8 +12,8 @@ final class CallTrace: @unchecked Sendable {
     private var published = false
     /// Budget reservation and rate charges of an admitted call: settled once, in `finish`.
     var governance: GovernanceHold?
-    /// Rate charges on deployments tried (their `rpm`/`tpm`), settled in `finish`: the one that
-    /// served with the real tokens, the others with none.
+    /// Holds on deployments tried (their `rpm`/`tpm`, their own and their provider's budgets),
+    /// settled in `finish`: the one that served with the real cost and tokens, the others with none.
     var deploymentHolds: [(deployment: String, hold: GovernanceHold)] = []
     /// `x-ratelimit-*` headers to send (a rate-limit refusal's status).
     var rateLimitHeaders: HTTPFields = [:]
@@ -23,6 +23,8 @@ final class CallTrace: @unchecked Sendable {
     var evidence: EvidenceWriter?
     /// A workload call's hold on its daily budget: replaced by the real cost in `finish`.
     var agentCharge: AgentSpendCharge?
+    /// On a cluster, the same daily budget's hold on the leased ledger (`WorkloadBudgetLease`).
+    var workloadBudget: GovernanceHold?
     /// Strict durability: the finished record until `makeDurable` has appended it.
     private var awaitingDurability: CallRecord?
 
@@ -94,13 +96,16 @@ final class CallTrace: @unchecked Sendable {
             }
         }
         let tokens = Int64(TokenUsage.sum(record.promptTokens, record.completionTokens))
-        if let hold = governance {
-            governance = nil
+        for hold in [governance, workloadBudget].compactMap({ $0 }) {
             _ = hold.state.settle(hold.admission, actual: Spend(usd: cost, tokens: tokens), at: hold.clock.now())
         }
-        for (deployment, hold) in deploymentHolds {
-            let served = deployment == record.deployment
-            _ = hold.state.settle(hold.admission, actual: Spend(tokens: served ? tokens : 0), at: hold.clock.now())
+        (governance, workloadBudget) = (nil, nil)
+        // Only the last hold on the deployment that answered is billed (a retry of the same one
+        // must not pay twice).
+        let billed = deploymentHolds.lastIndex { $0.deployment == record.deployment }
+        for (index, (_, hold)) in deploymentHolds.enumerated() {
+            let served = index == billed
+            _ = hold.state.settle(hold.admission, actual: served ? Spend(usd: cost, tokens: tokens) : .zero, at: hold.clock.now())
         }
         deploymentHolds = []
         agentCharge?.settle(cost)

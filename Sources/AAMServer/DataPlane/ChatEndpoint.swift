@@ -34,7 +34,7 @@ struct ChatEndpoint: Sendable {
             var inbound = try InboundRequest(body: body, wire: wire)
             trace.record.alias = inbound.alias
             trace.record.streamed = inbound.stream
-            try ModelAccess.authorize(
+            try await ModelAccess.authorize(
                 alias: inbound.alias, caller: caller,
                 size: .init(snapshot: caller.snapshot, bodyBytes: inbound.body.count, maxOutputTokens: GovernanceGate.maxOutputTokens(inbound, runtime: runtime)),
                 runtime: runtime, trace: trace)
@@ -74,10 +74,11 @@ struct ChatEndpoint: Sendable {
             let timeout = snapshot.settings(for: deployment.alias).timeoutMs ?? runtime.settings.defaultTimeoutMs
             let upstreamRequest = try UpstreamRequestBuilder.chat(
                 inbound, inboundWire: wire, deployment: deployment, provider: provider, clientHeaders: clientHeaders, timeoutMs: timeout)
-            guard GovernanceGate.chargeDeployment(
-                deployment, runtime: runtime, trace: trace, estimatedTokens: GovernanceGate.estimatedTokens(inbound, runtime: runtime))
-            else {
-                planner.note(skipped: "\(deployment.id) (rate_limited)")
+            let size = DeploymentAdmission.CallSize(
+                promptTokens: inbound.body.count / 4, maxOutputTokens: GovernanceGate.maxOutputTokens(inbound, runtime: runtime))
+            let admission = await DeploymentAdmission.admit(deployment, provider: provider, size: size, runtime: runtime, trace: trace)
+            guard case .admitted = admission else {
+                planner.passOver(deployment, admission)
                 continue
             }
             guard case .admitted(let ticket, let transition) = runtime.health.begin(deployment.id, at: runtime.clock.now()) else {

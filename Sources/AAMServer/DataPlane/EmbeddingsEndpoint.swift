@@ -26,7 +26,7 @@ struct EmbeddingsEndpoint: Sendable {
             trace.identify(caller.key)
             var inbound = try InboundEmbeddingsRequest(body: try await BodyReader.read(request, limit: runtime.settings.maxBodyBytes))
             trace.record.alias = inbound.alias
-            try ModelAccess.authorize(
+            try await ModelAccess.authorize(
                 alias: inbound.alias, caller: caller, size: .init(snapshot: caller.snapshot, bodyBytes: inbound.body.count, maxOutputTokens: 0),
                 runtime: runtime, trace: trace)
             if let engine = runtime.guardrails.engine(for: caller.key, in: caller.snapshot), engine.isActive(.request) {
@@ -70,6 +70,13 @@ struct EmbeddingsEndpoint: Sendable {
         while let (deployment, provider) = try await planner.next(trace: trace) {
             let timeout = snapshot.settings(for: deployment.alias).timeoutMs ?? runtime.settings.defaultTimeoutMs
             let upstream = UpstreamRequestBuilder.embeddings(inbound, deployment: deployment, provider: provider, timeoutMs: timeout)
+            // Embeddings produce no output tokens: the prompt is the whole estimate.
+            let admission = await DeploymentAdmission.admit(
+                deployment, provider: provider, size: .init(promptTokens: inbound.body.count / 4, maxOutputTokens: 0), runtime: runtime, trace: trace)
+            guard case .admitted = admission else {
+                planner.passOver(deployment, admission)
+                continue
+            }
             guard case .admitted(let ticket, let transition) = runtime.health.begin(deployment.id, at: runtime.clock.now()) else { continue }
             runtime.publish(transition)
             var attempt = AttemptOutcome(runtime: runtime, ticket: ticket, deployment: deployment, trace: trace)

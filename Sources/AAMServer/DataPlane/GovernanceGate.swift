@@ -25,8 +25,9 @@ struct GovernanceHold: Sendable {
 /// deployment of the alias has no price (`PUT /admin/pricing`), the call is refused with 400
 /// `model_unpriced` (never silently free) and the model is listed by
 /// `GET /admin/pricing/unpriced`. Token budgets, RPM and TPM need no price. Deployment
-/// `rpm`/`tpm` are charged per attempt (`chargeDeployment`): a deployment at its limit is
-/// skipped like an unhealthy one.
+/// `rpm`/`tpm` and provider and deployment budgets are charged per attempt
+/// (`DeploymentAdmission`): a deployment at its limit or out of budget is skipped like an
+/// unhealthy one.
 enum GovernanceGate {
     struct Link {
         var scope: GovernanceScope
@@ -127,7 +128,10 @@ enum GovernanceGate {
             case .rateLimited(.leaseShort(let charge)):
                 // This replica's allowance of the cluster's bucket ran short: one renewal, then again.
                 rounds += 1
-                guard let book = runtime.rateLeases, rounds <= maxLeaseRounds, let answer = await book.demand(charge) else {
+                let answer = rounds <= maxLeaseRounds ? await runtime.rateLeases?.demand(charge) : nil
+                // Renewals failing: the key is now limited locally (`RateLimiter.degrade`); try again.
+                if answer == nil, rounds <= maxLeaseRounds, runtime.governance.isRateLimitDegraded(charge.key) { continue }
+                guard let answer else {
                     try refuse(.limited(RateLimitStatus(key: charge.key, limit: charge.limitPerMinute, remaining: 0, resetAfter: 1), retryAfter: 1), trace: trace)
                     return [:]
                 }
@@ -149,13 +153,18 @@ enum GovernanceGate {
     static let maxLeaseRounds = 8
 
     /// The budget `key` names in `state` (its scope's budget of that id), if it still exists.
-    static func budget(of key: BudgetKey, in state: ConfigState) -> Budget? {
+    /// A workload's daily budget comes from its AgentPolicy (`policies`).
+    static func budget(of key: BudgetKey, in state: ConfigState, policies: PolicyEngine? = nil) -> Budget? {
         let budgets: [Budget]?
         switch key.scope.kind {
         case .org: budgets = state.orgs[key.scope.id]?.budgets
         case .team: budgets = state.teams[key.scope.id]?.budgets
         case .project: budgets = state.projects[key.scope.id]?.budgets
         case .key: budgets = state.keys[key.scope.id]?.budgets
+        case .provider: budgets = state.providers[key.scope.id]?.budgets
+        case .deployment: budgets = state.deployments[key.scope.id]?.budgets
+        case .workload:
+            budgets = (try? SPIFFEID(key.scope.id)).flatMap { policies?.dailyBudget(for: $0) }.map { [WorkloadDailyBudget.budget($0.amount)] }
         }
         return budgets?.first { $0.id == key.budgetId }
     }
@@ -277,33 +286,6 @@ enum GovernanceGate {
             if let tpm = deployment.tpm, tpm > 0 { limits[.deployment(deployment.id, .tokens)] = Int64(tpm) }
         }
         governance.prune(at: now, keepSettledIdsFor: 3600) { limits[$0] }
-    }
-
-    /// The tokens a chat call reserves: prompt ≈ body bytes / 4 plus its output cap.
-    /// Saturates: the output cap is bounded at validation (`RequestBounds`), the configured
-    /// default is not.
-    static func estimatedTokens(_ inbound: InboundRequest, runtime: GatewayRuntime) -> Int64 {
-        Int64(inbound.body.count / 4).addingSaturating(Int64(max(maxOutputTokens(inbound, runtime: runtime) ?? runtime.settings.defaultOutputCap, 0)))
-    }
-
-    /// Charges a deployment's `rpm`/`tpm` before an attempt on it; false when it is at its
-    /// limit (the caller skips to the next deployment). The charge is kept on `trace` and
-    /// settled in `finish`.
-    static func chargeDeployment(_ deployment: Deployment, runtime: GatewayRuntime, trace: CallTrace, estimatedTokens: Int64) -> Bool {
-        var charges: [RateCharge] = []
-        if let rpm = deployment.rpm, rpm > 0 {
-            charges.append(RateCharge(key: .deployment(deployment.id, .requests), cost: 1, limitPerMinute: Int64(rpm)))
-        }
-        if let tpm = deployment.tpm, tpm > 0 {
-            charges.append(RateCharge(key: .deployment(deployment.id, .tokens), cost: estimatedTokens, limitPerMinute: Int64(tpm)))
-        }
-        guard !charges.isEmpty else { return true }
-        let requestId = "\(trace.record.requestId)#\(deployment.id)#\(trace.deploymentHolds.count)"
-        guard case .admitted(let admission) = runtime.governance.admit(
-            requestId: requestId, chain: [], estimate: .zero, rateCharges: charges, at: runtime.clock.now())
-        else { return false }
-        trace.deploymentHolds.append((deployment.id, GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.clock)))
-        return true
     }
 
     /// The request's output cap, as validated by `InboundRequest` (`RequestBounds.outputCap`),

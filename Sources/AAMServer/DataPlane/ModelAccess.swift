@@ -11,13 +11,13 @@ import AAMCore
 enum ModelAccess {
     static func authorize(
         alias: String, caller: AuthenticatedCaller, size: PolicyGate.CallSize, runtime: GatewayRuntime, trace: CallTrace
-    ) throws(GatewayError) {
+    ) async throws(GatewayError) {
         guard caller.snapshot.aliasNames.contains(alias) else {
             try hide(.modelNotFound(alias), caller: caller, runtime: runtime, trace: trace)
         }
         if let workload = caller.workload {
             do {
-                try PolicyGate.authorizeModelCall(workload, alias: alias, size: size, runtime: runtime, trace: trace)
+                try await PolicyGate.authorizeModelCall(workload, alias: alias, size: size, runtime: runtime, trace: trace)
             } catch where error.code == GatewayError.modelNotFound(alias).code {
                 try hide(error, caller: caller, runtime: runtime, trace: trace)
             }

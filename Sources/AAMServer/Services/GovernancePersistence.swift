@@ -108,19 +108,28 @@ struct GovernancePersistence: Service {
         let state = runtime.snapshots.snapshot.state
         var replayed = 0
         for record in try await calls.calls(since: since) {
-            let chain = chain(of: record, in: state)
-            guard !chain.isEmpty else { continue }
             let usd = record.costUSD.flatMap { try? Money(parsing: $0) } ?? .zero
             let tokens = Int64(max(record.promptTokens, 0)) + Int64(max(record.completionTokens, 0))
             let settledAt = record.startedAt.addingTimeInterval(record.latencyMs / 1000)
-            if runtime.governance.replaySettled(
-                requestId: record.requestId, chain: chain, actual: Spend(usd: usd, tokens: tokens), reservedAt: record.startedAt,
-                settledAt: settledAt)
-            {
-                replayed += 1
+            var counted = false
+            // The key's scope chain, then the budgets of the provider and deployment that served.
+            for (requestId, chain) in [(record.requestId, chain(of: record, in: state)), servedChain(of: record, in: state)] where !chain.isEmpty {
+                counted = runtime.governance.replaySettled(
+                    requestId: requestId, chain: chain, actual: Spend(usd: usd, tokens: tokens), reservedAt: record.startedAt,
+                    settledAt: settledAt) || counted
             }
+            if counted { replayed += 1 }
         }
         return replayed
+    }
+
+    /// The budgets of the provider and deployment that served the record, with the ledger id
+    /// of the call's hold on them (`DeploymentAdmission.holdId`).
+    static func servedChain(of record: CallRecord, in state: ConfigState) -> (String, [ScopeBudgets]) {
+        guard let id = record.deployment, let deployment = state.deployments[id], let provider = state.providers[deployment.provider] else {
+            return ("", [])
+        }
+        return (DeploymentAdmission.holdId(record.requestId, deployment: id), DeploymentAdmission.chain(deployment, provider: provider))
     }
 
     /// The budgets of the record's scope chain under the current configuration.
