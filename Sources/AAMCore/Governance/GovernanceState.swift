@@ -109,6 +109,11 @@ public final class GovernanceState: Sendable {
         state.withLock { $0.limiter.applyGrant(key, granted: granted, remaining: remaining) }
     }
 
+    /// Limits a leased key locally at `limit / share` while its renewals fail; nil leases it again.
+    public func degradeRateLimit(_ key: RateLimitKey, share: Int64?) { state.withLock { $0.limiter.degrade(key, share: share) } }
+
+    public func isRateLimitDegraded(_ key: RateLimitKey) -> Bool { state.withLock { $0.limiter.isDegraded(key) } }
+
     public func leaseView(_ key: BudgetKey, window: BudgetWindow) -> (counter: BudgetCounter, slice: BudgetSlice) {
         state.withLock { $0.ledger.leaseView(key, window: window) }
     }

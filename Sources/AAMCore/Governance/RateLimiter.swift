@@ -32,12 +32,18 @@ public struct RateLimiter: Sendable {
     }
 
     private var cells: [RateLimitKey: Cell] = [:]
-    /// Leased mode (several replicas on one database): for scope keys, the units this replica
+    /// Leased mode (several replicas on one database): for every key, the units this replica
     /// was granted from the cluster's bucket in Postgres and has not used yet (may go below
     /// zero when a TPM settle owes more than was estimated: the next grant pays it first),
-    /// and what the cluster's bucket had left at the last renewal. Deployment keys stay local.
+    /// and what the cluster's bucket had left at the last renewal. Scope and deployment keys
+    /// alike: a deployment's `rpm`/`tpm` is the vendor's limit, shared by every replica.
     private var allowances: [RateLimitKey: Int64]?
     private var clusterRemaining: [RateLimitKey: Int64] = [:]
+    /// Leased keys whose renewals are failing (the database is unreachable): limited here, on
+    /// the local bucket, at `limit / share` (share: the live replicas), until a renewal works
+    /// again. A cut-off replica keeps serving instead of refusing everything at once; the
+    /// cluster may then pass a limit by what the replicas' shares get wrong.
+    private var degradedShares: [RateLimitKey: Int64] = [:]
 
     public init() {}
 
@@ -45,10 +51,20 @@ public struct RateLimiter: Sendable {
         if allowances == nil { allowances = [:] }
     }
 
-    /// Whether `key` is leased from the cluster (scope keys in leased mode).
+    /// Whether `key` is leased from the cluster (every key in leased mode, unless degraded).
     public func isLeased(_ key: RateLimitKey) -> Bool {
-        allowances != nil && !key.subject.hasPrefix("deployment:")
+        allowances != nil && degradedShares[key] == nil
     }
+
+    /// Limits `key` locally at `limit / share` while its renewals fail (`share` ≥ 1), or, with
+    /// nil, leases it from the cluster again.
+    public mutating func degrade(_ key: RateLimitKey, share: Int64?) {
+        guard allowances != nil else { return }
+        degradedShares[key] = share.map { max($0, 1) }
+    }
+
+    /// Whether `key` is limited locally because its renewals fail.
+    public func isDegraded(_ key: RateLimitKey) -> Bool { degradedShares[key] != nil }
 
     /// This replica's unused units of `key` (0 when none).
     public func allowance(_ key: RateLimitKey) -> Int64 { allowances?[key] ?? 0 }
@@ -97,18 +113,20 @@ public struct RateLimiter: Sendable {
                     resetAfter: Self.seconds(Self.ceilDiv(max(limit - (clusterRemaining[charge.key] ?? 0), 0) * Self.windowMicros, limit))))
                 continue
             }
-            let capacity = limit * Self.windowMicros
-            let level = Self.drained(pending[charge.key] ?? cells[charge.key], limit: limit, at: micros)
             guard cost <= limit, limit > 0 else {
                 if case .tooLarge = worst {} else { worst = .tooLarge(key: charge.key, limit: limit) }
                 continue
             }
+            // Degraded: this replica's share of the limit (one call of any allowed size fits an empty bucket).
+            let local = degradedShares[charge.key].map { max(limit / $0, 1) } ?? limit
+            let capacity = max(local, cost) * Self.windowMicros
+            let level = Self.drained(pending[charge.key] ?? cells[charge.key], limit: local, at: micros)
             let next = level.addingSaturating(cost * Self.windowMicros)
             if next > capacity {
-                let wait = Self.ceilDiv(next - capacity, limit)
+                let wait = Self.ceilDiv(next - capacity, local)
                 let status = RateLimitStatus(
                     key: charge.key, limit: limit, remaining: max(capacity - level, 0) / Self.windowMicros,
-                    resetAfter: Self.seconds(Self.ceilDiv(level, limit)))
+                    resetAfter: Self.seconds(Self.ceilDiv(level, local)))
                 let decision = RateLimitDecision.limited(status, retryAfter: Self.seconds(wait))
                 switch worst {
                 case .tooLarge: break
@@ -120,7 +138,7 @@ public struct RateLimiter: Sendable {
             pending[charge.key] = Cell(level: next, updatedAt: micros)
             statuses.append(RateLimitStatus(
                 key: charge.key, limit: limit, remaining: (capacity - next) / Self.windowMicros,
-                resetAfter: Self.seconds(Self.ceilDiv(next, limit))))
+                resetAfter: Self.seconds(Self.ceilDiv(next, local))))
         }
         if let worst { return worst }
         cells.merge(pending) { _, new in new }
@@ -140,8 +158,9 @@ public struct RateLimiter: Sendable {
             allowances?[key] = current.addingSaturating(-delta)
             return
         }
-        let limit = Self.clamp(limitPerMinute)
-        guard limit > 0 else { return }
+        let full = Self.clamp(limitPerMinute)
+        let limit = degradedShares[key].map { max(full / $0, 1) } ?? full
+        guard full > 0 else { return }
         let micros = Self.micros(now)
         let level = Self.drained(cells[key], limit: limit, at: micros)
         let (scaled, overflow) = delta.multipliedReportingOverflow(by: Self.windowMicros)

@@ -41,7 +41,14 @@ public actor RateLeaseBook {
     private nonisolated let admitted = Mutex(Admitted())
     private var lastTick: Date?
 
-    public init(store: any RateLeaseStore, governance: GovernanceState, clock: any WallClock, logger: Logger) {
+    /// Live replicas (at least 1): a degraded key's local share is its limit divided by them.
+    let liveReplicas: @Sendable () -> Int
+
+    public init(
+        store: any RateLeaseStore, governance: GovernanceState, clock: any WallClock, logger: Logger,
+        liveReplicas: @escaping @Sendable () -> Int = { 1 }
+    ) {
+        self.liveReplicas = liveReplicas
         self.store = store
         self.governance = governance
         self.clock = clock
@@ -137,9 +144,21 @@ public actor RateLeaseBook {
             let answer = try await store.renewRateLease(key: key.description, limitPerMinute: track.limit, want: plan.want, returning: plan.returning)
             governance.applyRateGrant(key, granted: answer.granted, remaining: answer.remaining)
             tracks[key]?.lastRenewal = clock.now()
+            if governance.isRateLimitDegraded(key) {
+                governance.degradeRateLimit(key, share: nil)
+                logger.notice("rate lease renewed again; the limit is the cluster's once more", metadata: ["key": "\(key)"])
+            }
             return answer
         } catch {
-            logger.warning("rate lease renewal failed; admitting within the allowance held", metadata: ["key": "\(key)", "reason": "\(error)"])
+            // Cut off from the database: limit locally at this replica's share rather than
+            // refuse every call once the allowance held is spent.
+            if !governance.isRateLimitDegraded(key) {
+                let share = Int64(Swift.max(liveReplicas(), 1))
+                governance.degradeRateLimit(key, share: share)
+                logger.warning(
+                    "rate lease renewal failed; limiting locally at 1/\(share) of the limit until the database answers",
+                    metadata: ["key": "\(key)", "reason": "\(error)"])
+            }
             return nil
         }
     }

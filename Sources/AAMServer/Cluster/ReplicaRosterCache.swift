@@ -25,6 +25,11 @@ public final class ReplicaRosterCache: Sendable {
 
     public var reading: Reading { state.withLock { $0 } }
 
+    /// Replicas live at the last read (at least 1: this one), for sharing a limit locally.
+    var liveCount: Int {
+        max(reading.rows.filter { ReplicaLiveness.isLive(heartbeatAgeSeconds: $0.heartbeatAgeSeconds) }.count, 1)
+    }
+
     /// A single node (no shared database): `store` names what it runs on.
     func standsAlone(store: String) {
         state.withLock { $0 = Reading(identity: nil, store: store) }
