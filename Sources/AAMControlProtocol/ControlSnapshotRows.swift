@@ -78,7 +78,7 @@ public struct ProviderRow: Codable, Sendable, Equatable {
 
 /// One scope (org, team, project or key) in the Spend tree.
 public struct SpendRow: Codable, Sendable, Equatable {
-    /// `org`, `team`, `project` or `key`.
+    /// `org`, `team`, `project` or `key`; `provider` or `deployment` for their budgets.
     public var kind: String
     public var id: String
     /// The parent scope's id (nil for an org); rows come parent first.

@@ -1,6 +1,7 @@
 import AAMControlProtocol
 
-/// Spend: the org > team > project > key tree, a budget bar per period, tokens and burn rate.
+/// Spend: the org > team > project > key tree, then providers and deployments with budgets; a
+/// budget bar per period, tokens and burn rate.
 enum SpendViewRenderer {
     static let periodOrder = ["daily", "weekly", "monthly", "total"]
     /// Scope (min 16) + tokens + today + burn, with their separators and the left margin.
@@ -31,7 +32,7 @@ enum SpendViewRenderer {
 
     static func cells(_ item: SpendTreeItem, periods: [String], barColumn: Int) -> [[Segment]] {
         let row = item.row
-        let kind = ["org": "org", "team": "team", "project": "proj", "key": "key"][row.kind] ?? row.kind
+        let kind = ["org": "org", "team": "team", "project": "proj", "key": "key", "provider": "prov", "deployment": "depl"][row.kind] ?? row.kind
         var cells: [[Segment]] = [
             [Segment(String(repeating: "  ", count: item.depth) + kind + " ", .muted), Segment(row.name ?? row.id, bold: item.depth == 0)],
             [Segment(Format.compact(row.tokensToday))],

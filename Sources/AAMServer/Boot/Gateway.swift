@@ -134,10 +134,16 @@ public final class Gateway: Sendable {
                 runtime.budgetLeaseBook.withLock {
                     $0 = BudgetLeaseBook(
                         store: leases, governance: runtime.governance, replica: replica.id, clock: clock, logger: logger,
-                        currentBudget: { [holder] key in GovernanceGate.budget(of: key, in: holder.snapshot.state) })
+                        currentBudget: { [holder, policies = runtime.policies] key in
+                            GovernanceGate.budget(of: key, in: holder.snapshot.state, policies: policies.engine)
+                        })
                 }
                 if let rates = stores.rateLeases {
-                    runtime.rateLeaseBook.withLock { $0 = RateLeaseBook(store: rates, governance: runtime.governance, clock: clock, logger: logger) }
+                    runtime.rateLeaseBook.withLock {
+                        $0 = RateLeaseBook(
+                            store: rates, governance: runtime.governance, clock: clock, logger: logger,
+                            liveReplicas: { [roster = runtime.replicaRoster] in roster.liveCount })
+                    }
                 }
             } else {
                 // Spend is replayed against the scope chains of the applied configuration.

@@ -57,13 +57,19 @@ struct ControlQueries: Sendable {
     /// The org/team/project/key tree, parent first: each org, its keys without team or project,
     /// its teams (each with its keys, then its projects and their keys), then its projects that
     /// belong to no team.
+    ///
+    /// Then every provider and deployment that carries a budget (kind `provider` /
+    /// `deployment`). On a cluster each bar is the cluster's (`committed(_:on:at:)`).
     func spend(at now: Date) -> [SpendRow] {
         let state = runtime.snapshots.snapshot.state
         var rows: [SpendRow] = []
+        var wanted: [(BudgetKey, BudgetWindow)] = []
+        defer { refreshClusterWindows(wanted) }
         func add(_ scope: GovernanceScope, parent: String?, name: String?, budgets: [Budget]?) {
             let activity = activity.spend(scope, at: now)
             let bars = (budgets ?? []).map { budget in
-                let committed = runtime.governance.usage(of: budget, on: scope, at: now).committed
+                let (committed, window) = committed(budget, on: scope, at: now)
+                wanted.append((BudgetKey(scope: scope, budgetId: budget.id), window))
                 return BudgetBar(
                     period: budget.period.rawValue, spentUSD: committed.usd.description, limitUSD: budget.usdLimit?.description,
                     tokens: Int(committed.tokens), tokenLimit: budget.tokenLimit.map { Int($0) })
@@ -96,7 +102,31 @@ struct ControlQueries: Sendable {
                 addKeys(keys.filter { $0.projectId == project.id }, parent: project.id)
             }
         }
+        for provider in state.providers.values.sorted(by: { $0.name < $1.name }) where provider.budgets?.isEmpty == false {
+            add(GovernanceScope(.provider, provider.name), parent: nil, name: nil, budgets: provider.budgets)
+        }
+        for deployment in state.deployments.values.sorted(by: { $0.id < $1.id }) where deployment.budgets?.isEmpty == false {
+            add(GovernanceScope(.deployment, deployment.id), parent: deployment.provider, name: deployment.alias, budgets: deployment.budgets)
+        }
         return rows
+    }
+
+    /// A budget's committed spend in its current window: on one node the ledger's; on a
+    /// cluster what Postgres last said was settled plus what this replica holds and has not
+    /// reported (`ClusterSpendCache`), or this replica's alone until the first read.
+    func committed(_ budget: Budget, on scope: GovernanceScope, at now: Date) -> (Spend, BudgetWindow) {
+        let counter = runtime.governance.usage(of: budget, on: scope, at: now)
+        guard runtime.budgetLeases != nil else { return (counter.committed, counter.window) }
+        let key = BudgetKey(scope: scope, budgetId: budget.id)
+        let local = runtime.governance.leaseView(key, window: counter.window)
+        guard let cluster = runtime.clusterSpend.window(key, counter.window) else { return (counter.committed, counter.window) }
+        return (cluster.settled.adding(local.slice.localUse(of: local.counter)), counter.window)
+    }
+
+    /// Asks the cluster cache for fresh figures of the windows just shown (a no-op on one node).
+    func refreshClusterWindows(_ wanted: [(BudgetKey, BudgetWindow)]) {
+        guard let book = runtime.budgetLeases, !wanted.isEmpty else { return }
+        runtime.clusterSpend.refreshIfStale(wanted, store: book.store)
     }
 
     func keys(at now: Date) -> [KeyRow] {
@@ -124,16 +154,25 @@ struct ControlQueries: Sendable {
     /// its model grant, the tightest enforced daily budget with today's spend, and decisions since start.
     func agents(at now: Date) -> [AgentRow] {
         let engine = runtime.policies.engine
+        var wanted: [(BudgetKey, BudgetWindow)] = []
+        defer { refreshClusterWindows(wanted) }
         return runtime.snapshots.snapshot.state.workloads.values.sorted { $0.spiffeId < $1.spiffeId }.map { workload in
             let id = try? SPIFFEID(workload.spiffeId)
             let policy = id.flatMap { engine.applicablePolicies(for: $0).first }.flatMap { engine.policy(named: $0) }
             let budget = id.flatMap { engine.dailyBudget(for: $0) }
             let counts = activity.policyCounts(of: workload.spiffeId)
+            var spentToday = runtime.agentSpend.today(workload.spiffeId, at: now)
+            if let budget, runtime.budgetLeases != nil {
+                // A cluster: the day's spend of every replica (`WorkloadBudgetLease`).
+                let (committed, window) = committed(WorkloadDailyBudget.budget(budget.amount), on: WorkloadDailyBudget.scope(workload.spiffeId), at: now)
+                wanted.append((BudgetKey(scope: WorkloadDailyBudget.scope(workload.spiffeId), budgetId: WorkloadDailyBudget.budgetId), window))
+                spentToday = max(spentToday, committed.usd)
+            }
             return AgentRow(
                 spiffeId: workload.spiffeId, owner: workload.owner, team: workload.team, environment: workload.environment,
                 policy: policy?.name, policyVersion: policy?.version, policyMode: policy?.mode.rawValue,
                 allowedModels: policy?.models?.allow ?? [], dailyBudgetUSD: budget?.amount.description,
-                spentTodayUSD: runtime.agentSpend.today(workload.spiffeId, at: now).description,
+                spentTodayUSD: spentToday.description,
                 allowed: counts.allowed, denied: counts.denied, lastDecision: counts.last)
         }
     }

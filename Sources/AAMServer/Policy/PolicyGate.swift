@@ -23,6 +23,10 @@ import Foundation
 /// (no `max_tokens`) can pass the budget by the difference. An identity with an enforced
 /// daily budget cannot call an alias that has no price: 400 `model_unpriced`, as for
 /// governance USD budgets.
+///
+/// On a cluster the daily budget is also reserved on the leased ledger first
+/// (`WorkloadBudgetLease`), so the replicas together never pass it; when the cluster has no
+/// room the decision is made with the cluster's committed spend.
 enum PolicyGate {
     /// What the USD estimate of a model call needs from the endpoint.
     struct CallSize {
@@ -34,7 +38,7 @@ enum PolicyGate {
 
     static func authorizeModelCall(
         _ workload: WorkloadIdentity, alias: String, size: CallSize, runtime: GatewayRuntime, trace: CallTrace
-    ) throws(GatewayError) {
+    ) async throws(GatewayError) {
         let now = runtime.clock.now()
         let identity = workload.spiffeID.description
         let engine = runtime.policies.engine
@@ -45,8 +49,17 @@ enum PolicyGate {
         let price = GovernanceGate.dollarEstimate(
             alias: alias, bodyBytes: size.bodyBytes, maxOutputTokens: size.maxOutputTokens, snapshot: size.snapshot, runtime: runtime, at: now)
         let budget = engine.dailyBudget(for: workload.spiffeID)
-        let decision: Decision
-        if let estimate = price ?? (budget == nil ? .zero : nil) {
+        var decision: Decision
+        var clusterRefusal: BudgetRejection?
+        if let budget, let estimate = price,
+            case .exhausted(let committed, let rejection)? = await WorkloadBudgetLease.reserve(
+                identity: identity, limit: budget.amount, estimate: estimate, runtime: runtime, trace: trace)
+        {
+            // A cluster's replicas together have committed the day's budget: decided with the
+            // cluster's figure, so the evidence names the budget rule.
+            decision = engine.decide(request(SpendSoFar(today: committed, estimate: estimate)))
+            clusterRefusal = rejection
+        } else if let estimate = price ?? (budget == nil ? .zero : nil) {
             let admitted = runtime.agentSpend.admit(requestId: trace.record.requestId, identity: identity, estimate: estimate, at: now) {
                 engine.decide(request($0))
             }
@@ -60,6 +73,7 @@ enum PolicyGate {
         trace.record.policy = evidence
         runtime.bus.publish(.policyDecision(requestId: trace.record.requestId, evidence: evidence))
         guard decision.isAllowed else { throw refusal(decision.verdict, alias: alias, identity: identity, now: now) }
+        if let clusterRefusal { throw GovernanceGate.budgetExceeded(clusterRefusal, at: now) }
         if price == nil, let budget {
             throw GovernanceGate.unpriced(alias, budget: "the daily budget of \(identity) (policy '\(budget.policy)') is in USD")
         }

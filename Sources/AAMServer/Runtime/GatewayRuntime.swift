@@ -78,6 +78,8 @@ public final class GatewayRuntime: Sendable {
     /// The replica registry as last read after a heartbeat (single node: no cluster), for the
     /// control socket, which answers from memory.
     public let replicaRoster = ReplicaRosterCache()
+    /// The cluster's budget windows for status displays (empty on a single node).
+    let clusterSpend = ClusterSpendCache()
     /// Admissions since start; every 4096th prunes the governance state (`GovernanceGate`).
     let governanceAdmissions = Atomic<Int>(0)
 

@@ -1,4 +1,5 @@
 import AAMControlProtocol
+import AAMTesting
 import Foundation
 import Testing
 
@@ -39,6 +40,38 @@ struct ClusterConsoleTests {
             }
             let after = try #require(try await client.query(.status).status?.cluster)
             #expect(after.live == 1 && after.total == 1)
+        }
+    }
+
+    /// The Spend view of one replica shows the budget windows of the whole cluster: spend made
+    /// on r1 appears on r0 once r1 has reported it (on a lease renewal, at most 10 s after),
+    /// for a scope budget and a deployment budget alike.
+    @Test(.timeLimit(.minutes(3)), .enabled(if: ClusterFeedTests.enabled))
+    func spendViewShowsTheClustersBudgets() async throws {
+        try await withFakeUpstreams(count: 1, apiKey: BadInputUpstreamTests.upstreamKey) { fakes in
+            try await ClusterHarness.withCluster(replicas: 2, prefix: "aam_cluster_spend") { cluster in
+                let (r0, r1) = (cluster.replicas[0], cluster.replicas[1])
+                let key = try await BadInputUpstreamTests.setUp(r0, fake: fakes[0])
+                try await r0.adminOK(.PATCH, "/admin/orgs/acme", json: #"{"budgets":[{"id":"daily","period":"daily","tokens":100000}]}"#)
+                try await r0.adminOK(.PATCH, "/admin/deployments/duo-first", json: #"{"budgets":[{"period":"daily","tokens":100000}]}"#)
+                for replica in cluster.replicas { try await replica.gateway.runtime.registry.syncFromFeed() }
+                for index in 0..<3 {
+                    let reply = try await r1.call("/v1/chat/completions", key: key, json: DeploymentBudgetTests.body(index))
+                    #expect(reply.status == 200, "\(reply.text)")
+                }
+                let client = try await connectControl(r0)
+                defer { client.close() }
+                var rows: [SpendRow] = []
+                try await eventually("r1's spend on r0's Spend view", deadline: .seconds(60)) {
+                    rows = try await client.query(.spend).spend ?? []
+                    let org = rows.first { $0.kind == "org" && $0.id == "acme" }?.budgets.first?.tokens ?? 0
+                    let deployment = rows.first { $0.kind == "deployment" && $0.id == "duo-first" }?.budgets.first?.tokens ?? 0
+                    return org >= 1200 && deployment >= 1200
+                }
+                let org = try #require(rows.first { $0.kind == "org" && $0.id == "acme" })
+                #expect(org.budgets.first?.tokens ?? 0 <= 1700, "three calls of about 505 tokens: \(org)")
+                #expect(rows.contains { $0.kind == "deployment" && $0.id == "duo-first" && $0.parent == "vendor-a" })
+            }
         }
     }
 

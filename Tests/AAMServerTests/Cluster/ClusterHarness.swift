@@ -12,16 +12,19 @@ struct ClusterHarness {
     let url: PostgresURL
     let master: String
     var replicas: [GatewayHarness]
+    /// Extra options every replica starts with (say, a workload trust-bundle directory).
+    var configure: @Sendable (inout DaemonOptions) -> Void = { _ in }
 
     static func withCluster(
-        replicas count: Int = 3, prefix: String = "aam_cluster", _ body: (inout ClusterHarness) async throws -> Void
+        replicas count: Int = 3, prefix: String = "aam_cluster", configure: @escaping @Sendable (inout DaemonOptions) -> Void = { _ in },
+        _ body: (inout ClusterHarness) async throws -> Void
     ) async throws {
         guard let server = PostgresDaemonTests.serverURL else {
             Issue.record("AAM_TEST_POSTGRES_URL is not set, and CI requires the Postgres tests: run them through scripts/with-postgres")
             return
         }
         let scratch = try await PostgresDatabaseAdmin.createScratchDatabase(on: server, prefix: prefix)
-        var cluster = ClusterHarness(url: scratch, master: MasterKey.generateBase64(), replicas: [])
+        var cluster = ClusterHarness(url: scratch, master: MasterKey.generateBase64(), replicas: [], configure: configure)
         do {
             for index in 0..<count { cluster.replicas.append(try await cluster.startReplica("r\(index)")) }
             try await body(&cluster)
@@ -39,6 +42,7 @@ struct ClusterHarness {
         return try await GatewayHarness.start(database: url.unmaskedString, masterKey: master ?? self.master) { options in
             options.replicaId = id
             options.evidence.spoolDirectory = spool
+            configure(&options)
         }
     }
 
