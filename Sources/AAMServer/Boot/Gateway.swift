@@ -269,6 +269,7 @@ public final class Gateway: Sendable {
             // Stop first (they are appended last): the row leaves the registry at a graceful stop.
             services.append(ConfigFeedService(registry: runtime.registry, cluster: cluster, clock: runtime.clock, logger: runtime.logger))
             services.append(ClusterHealthRelay(runtime: runtime, cluster: cluster, replicaID: replica.id, logger: runtime.logger))
+            services.append(MCPCloseRelay(sessions: runtime.mcpSessions, cluster: cluster, replicaID: replica.id, clock: runtime.clock, logger: runtime.logger))
             if let book = runtime.budgetLeases { services.append(LeaseTickService(book: book, rates: runtime.rateLeases)) }
             runtime.replicaRoster.joined(as: replica)
             services.append(ReplicaHeartbeatService(

@@ -32,7 +32,7 @@ struct MCPEndpoint: Sendable {
 
     init(runtime: GatewayRuntime) {
         self.runtime = runtime
-        self.sessions = MCPSessions(vault: runtime.vault, clock: runtime.clock)
+        self.sessions = runtime.mcpSessions
         self.upstreamSessions = MCPUpstreamSessions(clock: runtime.clock)
         self.injector = MCPCredentialInjector(vault: runtime.vault, clock: runtime.clock)
     }
@@ -224,8 +224,9 @@ struct MCPEndpoint: Sendable {
             guard let session = sessions.find(id, spiffeId: workload.spiffeID.description, server: serverName) else {
                 throw MCPError(status: 404, code: -32001, message: "Session not found")
             }
-            // Refused on this replica from now on; on another one once the upstream session
-            // below is gone (its 404 ends the broker session there) or at the id's expiry.
+            // Refused on this replica from now on, and on the others once `MCPCloseRelay` has
+            // told them (a replica cut off from Postgres then learns it from a session-style
+            // upstream's 404 once the upstream session below is gone, or at the id's expiry).
             sessions.close(session)
             if let server = caller.snapshot.state.mcpServers[serverName], server.protocolVersion != MCPProtocol.statelessVersion {
                 var upstream = session.upstreamSessionId

@@ -13,13 +13,9 @@ import Synchronization
 /// balancer needs no affinity. A tampered, expired, foreign (other identity or server) or closed
 /// id is "not found" (404), and the client initializes again, as the spec says.
 ///
-/// What a replica still keeps, bounded: the ids closed here (until they would have expired), so
-/// a closed session is not resumable on this replica. Another replica learns of a close only
-/// through the upstream (a session-style upstream's session is ended with it, and its 404 ends
-/// the broker session wherever it is used) or at expiry.
-// TODO(issue 14, cluster feed): publish a close on the Postgres change feed (`aam_config`
-// NOTIFY / `ClusterStore`, being built) and add it to every replica's closed list, so a session
-// to a stateless upstream is not resumable elsewhere until its expiry.
+/// What a replica still keeps, bounded: the ids closed (until they would have expired), so a
+/// closed session is not resumable. On a cluster every close is also announced to the other
+/// replicas (`closes`, sent on by `MCPCloseRelay`) and theirs are added here (`closedElsewhere`).
 final class MCPSessions: Sendable {
     typealias Session = MCPSessionState
 
@@ -35,8 +31,10 @@ final class MCPSessions: Sendable {
     /// The sealer of the current master key, and the one before it (ids issued before a
     /// rotation still open here).
     private let sealers: Mutex<(current: MCPSessionSealer, previous: MCPSessionSealer?)>
-    /// Nonces of ids closed on this replica; an entry outlives the id it names.
+    /// Nonces of ids closed (here or, on a cluster, anywhere); an entry outlives the id it names.
     private let closed: Mutex<IdleLRUMap<String, Bool>>
+    /// Where closes are announced to the other replicas (nil on a single node).
+    private let announcer = Mutex<AsyncStream<Closure>.Continuation?>(nil)
 
     /// `masterKey` is read on every open and seal, so a live master-key rotation is followed.
     init(
@@ -82,10 +80,31 @@ final class MCPSessions: Sendable {
         return session
     }
 
-    /// Ends `session` on this replica: its id is refused here from now on.
+    /// Ends `session`: its id is refused here from now on, and announced to the other replicas.
     func close(_ session: Session) {
         let now = clock.now()
         closed.withLock { _ = $0.set(session.nonce, true, now: now) }
+        announcer.withLock { _ = $0?.yield(Closure(nonce: session.nonce, expiresAt: session.expiresAt)) }
+    }
+
+    /// A session closed on this replica, as another replica needs to refuse it.
+    struct Closure: Sendable, Hashable {
+        var nonce: String
+        var expiresAt: Date
+    }
+
+    /// The closes made here from now on (one consumer: `MCPCloseRelay`).
+    func closes() -> AsyncStream<Closure> {
+        let (stream, continuation) = AsyncStream<Closure>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+        announcer.withLock { $0 = continuation }
+        return stream
+    }
+
+    /// A session closed on another replica: refused here too until it would have expired.
+    func closedElsewhere(nonce: String, expiresAt: Date) {
+        let now = clock.now()
+        guard expiresAt > now, !nonce.isEmpty, nonce.utf8.count <= 64 else { return }
+        closed.withLock { _ = $0.set(nonce, true, now: now) }
     }
 
     /// The sealers for the master key now in force; a rotation makes the old one `previous`.

@@ -78,6 +78,9 @@ public final class GatewayRuntime: Sendable {
     /// The replica registry as last read after a heartbeat (single node: no cluster), for the
     /// control socket, which answers from memory.
     public let replicaRoster = ReplicaRosterCache()
+    /// MCP broker sessions (sealed ids) and the ids closed, shared by the endpoint and, on a
+    /// cluster, `MCPCloseRelay`.
+    let mcpSessions: MCPSessions
     /// The cluster's budget windows for status displays (empty on a single node).
     let clusterSpend = ClusterSpendCache()
     /// Admissions since start; every 4096th prunes the governance state (`GovernanceGate`).
@@ -103,6 +106,7 @@ public final class GatewayRuntime: Sendable {
         self.simulated = simulated
         self.settings = settings
         self.logger = logger
+        self.mcpSessions = MCPSessions(vault: vault, clock: clock)
     }
 
     /// Publishes a health transition, if any, on the bus.
