@@ -55,6 +55,16 @@ final class CallTrace: @unchecked Sendable {
         record.upstreamModel = deployment.upstreamModel
     }
 
+    /// Headers every error answer carries: which provider and deployment answered (when one
+    /// did, say a vendor's 400 relayed) and the `x-ratelimit-*` of a rate-limit refusal.
+    var servedHeaders: HTTPFields {
+        var fields = HTTPFields()
+        if let provider = record.provider { fields[Responses.providerField] = provider }
+        if let deployment = record.deployment { fields[Responses.deploymentField] = deployment }
+        fields.append(contentsOf: rateLimitHeaders)
+        return fields
+    }
+
     func markFirstByte() {
         if record.ttftMs == nil { record.ttftMs = elapsedMs }
     }

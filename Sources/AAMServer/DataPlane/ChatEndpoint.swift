@@ -52,7 +52,7 @@ struct ChatEndpoint: Sendable {
         } catch let error as GatewayError {
             trace.finish(status: error.status, outcome: error.status >= 500 || error.code == "rate_limit_exceeded" && trace.record.attempts.count > 0 ? .upstreamError : .rejected,
                          errorClass: error.errorClass, bus: runtime.bus)
-            return Responses.error(error, shape: shape, requestID: context.requestID, extra: servedHeaders(trace))
+            return Responses.error(error, shape: shape, requestID: context.requestID, extra: trace.servedHeaders)
         } catch is CancellationError {
             trace.finish(status: 499, outcome: .cancelled, errorClass: "client_cancelled", bus: runtime.bus)
             return Responses.error(.internalError(context.requestID), shape: shape, requestID: context.requestID)
@@ -144,13 +144,6 @@ struct ChatEndpoint: Sendable {
         return try InboundRequest(body: body, wire: wire)
     }
 
-    func servedHeaders(_ trace: CallTrace) -> HTTPFields {
-        var fields = HTTPFields()
-        if let provider = trace.record.provider { fields[Responses.providerField] = provider }
-        if let deployment = trace.record.deployment { fields[Responses.deploymentField] = deployment }
-        fields.append(contentsOf: trace.rateLimitHeaders)
-        return fields
-    }
 }
 
 /// Reads a request body up to the configured limit; more is a 413 in the caller's error shape.

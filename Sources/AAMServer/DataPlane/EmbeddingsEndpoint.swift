@@ -46,7 +46,11 @@ struct EmbeddingsEndpoint: Sendable {
             return response
         } catch let error as GatewayError {
             trace.finish(status: error.status, outcome: error.status >= 500 ? .upstreamError : .rejected, errorClass: error.errorClass, bus: runtime.bus)
-            return Responses.error(error, shape: .openAI, requestID: context.requestID, extra: trace.rateLimitHeaders)
+            return Responses.error(error, shape: .openAI, requestID: context.requestID, extra: trace.servedHeaders)
+        } catch is CancellationError {
+            // The client left: recorded as a cancellation, as for chat (not as a gateway failure).
+            trace.finish(status: 499, outcome: .cancelled, errorClass: "client_cancelled", bus: runtime.bus)
+            return Responses.error(.internalError(context.requestID), shape: .openAI, requestID: context.requestID)
         } catch {
             trace.finish(status: 500, outcome: .rejected, errorClass: "internal_error", bus: runtime.bus)
             return Responses.error(.internalError(context.requestID), shape: .openAI, requestID: context.requestID)
@@ -92,6 +96,7 @@ struct EmbeddingsEndpoint: Sendable {
                         continue
                     case .reject(let error):
                         attempt.failed(status: response.status, errorClass: "upstream_rejected_request", outcome: outcome)
+                        trace.served(by: deployment)
                         throw error
                     }
                 }
