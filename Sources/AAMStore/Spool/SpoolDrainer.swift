@@ -21,6 +21,8 @@ public final class SpoolDrainer: Sendable {
     let calls: any CallRecordStore
     let audit: (any AdminAuditStore)?
     let batchSize: Int
+    /// How long the drain waits after records arrive before it reads them (`run`).
+    let gather: Duration
     let log: @Sendable (_ message: String, _ isError: Bool) -> Void
     /// Where refused and unreadable records are kept (`quarantine.jsonl` in the spool directory).
     public let quarantine: EvidenceQuarantine
@@ -34,7 +36,7 @@ public final class SpoolDrainer: Sendable {
     /// (the drain stalls with an error) rather than being dropped.
     public init(
         spool: EvidenceSpool, calls: any CallRecordStore, audit: (any AdminAuditStore)?, batchSize: Int = 1000,
-        quarantine: EvidenceQuarantine? = nil,
+        gather: Duration = .milliseconds(50), quarantine: EvidenceQuarantine? = nil,
         log: @escaping @Sendable (_ message: String, _ isError: Bool) -> Void = { _, _ in }, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.spool = spool
@@ -43,6 +45,7 @@ public final class SpoolDrainer: Sendable {
         self.calls = calls
         self.audit = audit
         self.batchSize = batchSize
+        self.gather = gather
         self.log = log
     }
 
@@ -125,8 +128,8 @@ public final class SpoolDrainer: Sendable {
         while try await drainBatch() {}
     }
 
-    /// Drains as records arrive until cancelled, retrying failures with backoff (50 ms doubling
-    /// to `maxBackoff`). Each drain runs in its own unstructured task: cancelling `run` stops the
+    /// Drains as records arrive until cancelled, `gather` after the first of them, retrying
+    /// failures with backoff (50 ms doubling to `maxBackoff`). Each drain runs in its own unstructured task: cancelling `run` stops the
     /// loop between batches, never a store write half-way (some drivers abandon cancelled work).
     public func run(maxBackoff: Duration = .seconds(5)) async {
         var signals = spool.appended.makeAsyncIterator()
@@ -140,6 +143,10 @@ public final class SpoolDrainer: Sendable {
                 delay = .milliseconds(50)
                 if more { continue }
                 guard await signals.next() != nil else { return }
+                // Records arrive one flush (or one strict commit) at a time: waiting a moment
+                // lets one read, one store transaction and one checkpoint fsync carry many of
+                // them instead of one each (the records are durable in the spool meanwhile).
+                if gather > .zero { try? await Task.sleep(for: gather) }
             } catch {
                 if !failing { log("evidence drain failed; retrying with backoff (the spool keeps the records): \(lastFailure ?? "\(error)")", true) }
                 failing = true
