@@ -57,6 +57,23 @@ struct GovernanceLedgerTests {
         #expect(ledger.usage(of: daily, on: org, at: t0 + 6).settled.usd == usd("0.12"))
     }
 
+    @Test("only a call that touched a budget leaves its id behind (replay de-duplication), and ids are forgotten by age")
+    func settledIdsAreKeptOnlyForBudgetedCalls() throws {
+        var ledger = BudgetLedger()
+        // A rate-limit-only admission reserves on an empty chain: nothing to replay, nothing kept.
+        for index in 0..<100 {
+            let unbudgeted = try #require(reserved(ledger.reserve(requestId: "plain-\(index)", chain: [], estimate: Spend(tokens: 10), at: t0)))
+            check(ledger.settle(unbudgeted, actual: Spend(tokens: 10), at: t0) == .settled(overruns: []))
+        }
+        #expect(ledger.rememberedSettledCount == 0)
+        let chain = [ScopeBudgets(scope: org, budgets: [daily])]
+        let budgeted = try #require(reserved(ledger.reserve(requestId: "b1", chain: chain, estimate: Spend(tokens: 10), at: t0)))
+        _ = ledger.settle(budgeted, actual: Spend(tokens: 10), at: t0 + 1)
+        #expect(ledger.rememberedSettledCount == 1)
+        ledger.forgetSettledRequests(before: t0 + 2)
+        #expect(ledger.rememberedSettledCount == 0)
+    }
+
     @Test("a failed call settles at zero and frees its whole hold")
     func failedCallReleases() throws {
         var ledger = BudgetLedger()

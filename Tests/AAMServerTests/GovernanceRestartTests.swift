@@ -115,4 +115,44 @@ struct GovernanceRestartTests {
             await next.stop()
         }
     }
+
+    /// The ledger remembers settled ids for a couple of minutes only (not an hour: memory and
+    /// snapshot size per call); a call settled longer ago than that before the snapshot is known
+    /// to be in it by its time, so a restart does not count it again though its id is forgotten.
+    @Test func aCallSettledLongBeforeTheSnapshotIsNotReplayedOnceItsIdIsForgotten() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = "sqlite:\(directory.path)/aam.db"
+        let master = MasterKey.generateBase64()
+        let clock = ManualClock(Date())
+        var key = (id: "", secret: "")
+        var spent: Int64 = 0
+        let first = try await GatewayHarness.start(database: database, masterKey: master, clock: clock)
+        do {
+            try await GovernanceEnforcementTests.addGreedyVendor(first)
+            key = try await first.issueKey(extra: #""budgets":[{"period":"monthly","tokens":1000000}]"#)
+            let reply = try await first.call("/v1/chat/completions", key: key.secret, json: GovernanceEnforcementTests.body)
+            #expect(reply.status == 200, "\(reply.text)")
+            spent = try settledTokens(first, keyId: key.id)
+            #expect(spent > 0)
+            try await first.gateway.writer.drainNow()
+            // Ten minutes on, the id is pruned; the snapshot taken at the stop no longer has it.
+            clock.advance(by: 600)
+            let runtime = first.gateway.runtime
+            GovernanceGate.prune(runtime.governance, state: runtime.snapshots.snapshot.state, at: clock.now())
+            #expect(runtime.governance.rememberedSettledCount == 0)
+        } catch {
+            await first.stop()
+            throw error
+        }
+        await first.stop()
+        let next = try await GatewayHarness.start(database: database, masterKey: master, clock: clock)
+        do {
+            #expect(try settledTokens(next, keyId: key.id) == spent, "the call is counted once, from the snapshot")
+        } catch {
+            await next.stop()
+            throw error
+        }
+        await next.stop()
+    }
 }

@@ -109,7 +109,9 @@ public struct BudgetLedger: Sendable {
             counters[windowKey] = counter
             pruneIfStale(windowKey)
         }
-        settledIds[held.requestId] = now
+        // Only a call that touched a budget is ever replayed after a restart, so only its id is
+        // remembered (a rate-limit-only admission would otherwise cost memory per call).
+        if !held.holds.isEmpty { settledIds[held.requestId] = now }
         return .settled(overruns: overruns)
     }
 
@@ -237,8 +239,12 @@ public struct BudgetLedger: Sendable {
         settledIds.merge(snapshot.settledRequestIds) { old, _ in old }
     }
 
+    /// Settled request ids remembered (for replay de-duplication after a restart).
+    public var rememberedSettledCount: Int { settledIds.count }
+
     /// Forgets settled request ids older than `cutoff`, bounding memory. Keep at least the
-    /// replay overlap the server uses after a restart.
+    /// margin within which the server's replay cannot tell by time alone whether a call was
+    /// in the snapshot (`GovernancePersistence.settleClockMargin`).
     public mutating func forgetSettledRequests(before cutoff: Date) {
         settledIds = settledIds.filter { $0.value >= cutoff }
     }

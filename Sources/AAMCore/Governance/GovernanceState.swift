@@ -126,6 +126,9 @@ public final class GovernanceState: Sendable {
         state.withLock { $0.ledger.applyLease(capacity: capacity, reported: reported, elsewhere: elsewhere, key: key, window: window) }
     }
 
+    /// Settled request ids the ledger remembers for replay de-duplication.
+    public var rememberedSettledCount: Int { state.withLock { $0.ledger.rememberedSettledCount } }
+
     public func pruneLeases(endedBefore now: Date) { state.withLock { $0.ledger.pruneLeases(endedBefore: now) } }
 
     /// Housekeeping for a background task: forget old settled ids and drained rate cells.

@@ -269,8 +269,8 @@ enum GovernanceGate {
             message: "The model '\(alias)' has no price, and \(budget); ask an administrator to set its price.", param: "model")
     }
 
-    /// Bounds memory: forgets settled request ids older than an hour and drained or
-    /// unconfigured rate-limit cells.
+    /// Bounds memory: forgets settled request ids older than the replay's need
+    /// (`GovernancePersistence.settledIdRetention`) and drained or unconfigured rate-limit cells.
     static func prune(_ governance: GovernanceState, state: ConfigState, at now: Date) {
         var limits: [RateLimitKey: Int64] = [:]
         func add(_ scope: GovernanceScope, _ rpm: Int64?, _ tpm: Int64?) {
@@ -285,7 +285,7 @@ enum GovernanceGate {
             if let rpm = deployment.rpm, rpm > 0 { limits[.deployment(deployment.id, .requests)] = Int64(rpm) }
             if let tpm = deployment.tpm, tpm > 0 { limits[.deployment(deployment.id, .tokens)] = Int64(tpm) }
         }
-        governance.prune(at: now, keepSettledIdsFor: 3600) { limits[$0] }
+        governance.prune(at: now, keepSettledIdsFor: GovernancePersistence.settledIdRetention) { limits[$0] }
     }
 
     /// The request's output cap, as validated by `InboundRequest` (`RequestBounds.outputCap`),

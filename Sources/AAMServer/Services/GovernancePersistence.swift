@@ -8,10 +8,13 @@ import ServiceLifecycle
 /// Spend: the ledger's snapshot (settled counters plus the ids of the requests they include) is
 /// written as the server secret `governance-snapshot` every few seconds and at graceful
 /// shutdown. At start it is restored, then every call record started since the snapshot was
-/// taken, minus `replayOverlap`, is replayed with `GovernanceState.replaySettled`; a request
-/// already in the snapshot is skipped by id, so nothing is counted twice however many times the
-/// server restarts. The overlap equals the settled-id retention of `GovernanceGate.prune`, so a
-/// call settled after the snapshot is replayed unless it ran longer than the overlap.
+/// taken, minus `replayOverlap`, is replayed with `GovernanceState.replaySettled`, unless the
+/// snapshot already holds it: a record that settled (start + latency) more than
+/// `settleClockMargin` before the snapshot was taken is in it by time; one closer to it than
+/// that is judged by id (the ledger remembers the ids of the last `settledIdRetention`, and the
+/// snapshot carries them). So nothing is counted twice however many times the server restarts,
+/// a call settled after the snapshot is replayed unless it ran longer than the overlap, and the
+/// ids kept are a couple of minutes' worth, not an hour's (memory and snapshot size per call).
 ///
 /// Prices: `PUT /admin/pricing` writes the table as the server secret `pricing`; it is loaded
 /// at start, before the config file is applied.
@@ -23,6 +26,11 @@ struct GovernancePersistence: Service {
     static let pricingName = "pricing"
     static let keyLastUsedName = "key-last-used"
     static let replayOverlap: TimeInterval = 3600
+    /// How far a record's settle time (start + latency, wall clock) may be from the ledger's
+    /// own settle time (the same clock a moment later): generous, for clock adjustments.
+    static let settleClockMargin: TimeInterval = 60
+    /// Settled ids older than this are forgotten (`GovernanceGate.prune`): twice the margin.
+    static let settledIdRetention: TimeInterval = 2 * settleClockMargin
 
     let runtime: GatewayRuntime
     let store: any ConfigStore
@@ -100,10 +108,12 @@ struct GovernancePersistence: Service {
     @discardableResult
     static func restoreSpend(runtime: GatewayRuntime, store: any ConfigStore, calls: any CallRecordStore) async throws -> Int {
         var since = Date.distantPast
+        var inSnapshotBefore = Date.distantPast
         if let data = try await store.serverSecret(named: snapshotName) {
             let snapshot = try JSONDecoder().decode(BudgetLedgerSnapshot.self, from: data)
             runtime.governance.restore(from: snapshot)
             since = snapshot.takenAt.addingTimeInterval(-replayOverlap)
+            inSnapshotBefore = snapshot.takenAt.addingTimeInterval(-settleClockMargin)
         }
         let state = runtime.snapshots.snapshot.state
         var replayed = 0
@@ -111,6 +121,8 @@ struct GovernancePersistence: Service {
             let usd = record.costUSD.flatMap { try? Money(parsing: $0) } ?? .zero
             let tokens = Int64(max(record.promptTokens, 0)) + Int64(max(record.completionTokens, 0))
             let settledAt = record.startedAt.addingTimeInterval(record.latencyMs / 1000)
+            // Settled well before the snapshot was taken: already in its counters.
+            guard settledAt >= inSnapshotBefore else { continue }
             var counted = false
             // The key's scope chain, then the budgets of the provider and deployment that served.
             for (requestId, chain) in [(record.requestId, chain(of: record, in: state)), servedChain(of: record, in: state)] where !chain.isEmpty {
