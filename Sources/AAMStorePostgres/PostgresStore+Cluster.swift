@@ -32,6 +32,18 @@ extension PostgresStore: ClusterStore {
         }
     }
 
+    public func databaseTime() async throws -> Date {
+        try await run("read the database's clock") { [self] in
+            let rows = try await client.query("SELECT extract(epoch FROM clock_timestamp())::float8", logger: logger)
+            for try await seconds in rows.decode(Double.self) { return Date(timeIntervalSince1970: seconds) }
+            throw ClusterClockError()
+        }
+    }
+
+    struct ClusterClockError: Error, CustomStringConvertible {
+        var description: String { "the database returned no time" }
+    }
+
     public func acquireClusterLock(_ name: ClusterLockName) async throws {
         try await clusterLocks.acquire(name)
     }

@@ -84,6 +84,8 @@ public protocol ClusterStore: Sendable {
     func configChanges(after version: Int64, limit: Int) async throws -> [ConfigFeedEntry]
     /// The newest feed version (0 when empty).
     func latestConfigVersion() async throws -> Int64
+    /// The database's clock now (shared windows are cut on it: `AlignedClock`).
+    func databaseTime() async throws -> Date
     /// Takes the named cluster-wide lock, waiting a bounded time (throws when it stays taken or
     /// the database is unreachable). One holder per name per process: callers serialize.
     func acquireClusterLock(_ name: ClusterLockName) async throws

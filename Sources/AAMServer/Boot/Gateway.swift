@@ -128,12 +128,16 @@ public final class Gateway: Sendable {
                 // not as a local ledger restored from a snapshot. What a previous run of this
                 // replica held is charged in full (it cannot tell what of it was spent).
                 runtime.governance.enableLeases()
+                // Shared windows are cut on the database's clock: align before serving.
+                if let cluster = stores.cluster, let aligned = runtime.alignedClock {
+                    await ClockAlignment.measure(cluster, aligned: aligned, logger: logger)
+                }
                 do { _ = try await leases.resetBudgetLeases(replica: replica.id) } catch {
                     throw StartupError("cannot reset this replica's budget slices: \(error)")
                 }
                 runtime.budgetLeaseBook.withLock {
                     $0 = BudgetLeaseBook(
-                        store: leases, governance: runtime.governance, replica: replica.id, clock: clock, logger: logger,
+                        store: leases, governance: runtime.governance, replica: replica.id, clock: runtime.governanceClock, logger: logger,
                         currentBudget: { [holder, policies = runtime.policies] key in
                             GovernanceGate.budget(of: key, in: holder.snapshot.state, policies: policies.engine)
                         })
@@ -141,7 +145,7 @@ public final class Gateway: Sendable {
                 if let rates = stores.rateLeases {
                     runtime.rateLeaseBook.withLock {
                         $0 = RateLeaseBook(
-                            store: rates, governance: runtime.governance, clock: clock, logger: logger,
+                            store: rates, governance: runtime.governance, clock: runtime.governanceClock, logger: logger,
                             liveReplicas: { [roster = runtime.replicaRoster] in roster.liveCount })
                     }
                 }
@@ -273,7 +277,8 @@ public final class Gateway: Sendable {
             if let book = runtime.budgetLeases { services.append(LeaseTickService(book: book, rates: runtime.rateLeases)) }
             runtime.replicaRoster.joined(as: replica)
             services.append(ReplicaHeartbeatService(
-                identity: replica, cluster: cluster, feed: runtime.registry.feedStatus, clock: runtime.clock, logger: runtime.logger,
+                identity: replica, cluster: cluster, feed: runtime.registry.feedStatus, clock: runtime.clock, aligned: runtime.alignedClock,
+                logger: runtime.logger,
                 boundListen: { [self, options] in port.map { "\(options.host):\($0)" } },
                 leases: { [runtime] in (await runtime.budgetLeases?.heldCount ?? 0) + (await runtime.rateLeases?.heldCount ?? 0) },
                 roster: runtime.replicaRoster))

@@ -6,12 +6,15 @@ import ServiceLifecycle
 /// Writes this replica's row of the registry every `interval` (the database stamps the time),
 /// then reads the whole registry into `roster` (the console's Replicas view and status line
 /// answer from it without touching the database), and removes the row at a graceful stop.
+/// Each beat also measures this replica's clock against the database's (`ClockAlignment`).
 struct ReplicaHeartbeatService: Service {
     static let interval: Duration = .seconds(2)
     let identity: ReplicaIdentity
     let cluster: any ClusterStore
     let feed: ConfigFeedStatus
     let clock: any WallClock
+    /// Re-aligned to the database's clock at every beat (nil: a manual clock, left alone).
+    let aligned: AlignedClock?
     let logger: Logger
     let boundListen: @Sendable () -> String?
     let leases: @Sendable () async -> Int
@@ -26,6 +29,7 @@ struct ReplicaHeartbeatService: Service {
     }
 
     func beat() async {
+        if let aligned { await ClockAlignment.measure(cluster, aligned: aligned, logger: logger) }
         let reading = feed.reading
         let heartbeat = ReplicaHeartbeat(
             id: identity.id, instance: identity.instance, version: ReplicaIdentity.softwareVersion, listen: boundListen() ?? identity.listen,

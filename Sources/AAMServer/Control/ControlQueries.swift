@@ -114,8 +114,9 @@ struct ControlQueries: Sendable {
     /// A budget's committed spend in its current window: on one node the ledger's; on a
     /// cluster what Postgres last said was settled plus what this replica holds and has not
     /// reported (`ClusterSpendCache`), or this replica's alone until the first read.
-    func committed(_ budget: Budget, on scope: GovernanceScope, at now: Date) -> (Spend, BudgetWindow) {
-        let counter = runtime.governance.usage(of: budget, on: scope, at: now)
+    func committed(_ budget: Budget, on scope: GovernanceScope, at _: Date) -> (Spend, BudgetWindow) {
+        // The window the ledger uses: cut on the governance clock (the database's on a cluster).
+        let counter = runtime.governance.usage(of: budget, on: scope, at: runtime.governanceClock.now())
         guard runtime.budgetLeases != nil else { return (counter.committed, counter.window) }
         let key = BudgetKey(scope: scope, budgetId: budget.id)
         let local = runtime.governance.leaseView(key, window: counter.window)

@@ -45,7 +45,7 @@ enum DeploymentAdmission {
         _ deployment: Deployment, provider: ProviderConfig, size: CallSize, runtime: GatewayRuntime, trace: CallTrace
     ) async -> Verdict {
         let chain = chain(deployment, provider: provider)
-        let now = runtime.clock.now()
+        let now = runtime.governanceClock.now()
         var price: ModelPrice?
         if chain.hasDollarLimit {
             guard let found = runtime.prices.price(provider: provider.name, model: deployment.upstreamModel, at: now) else { return .unpriced }
@@ -77,11 +77,11 @@ enum DeploymentAdmission {
         let requestId = holdId(trace.record.requestId, deployment: deployment.id, ordinal: ordinal)
         var rounds = 0
         while true {
-            switch runtime.governance.admit(requestId: requestId, chain: chain, estimate: estimate, rateCharges: charges, at: runtime.clock.now()) {
+            switch runtime.governance.admit(requestId: requestId, chain: chain, estimate: estimate, rateCharges: charges, at: runtime.governanceClock.now()) {
             case .admitted(let admission):
                 runtime.budgetLeases?.noteAdmitted(admission.reservation)
                 runtime.rateLeases?.noteAdmitted(admission.rateCharges)
-                trace.deploymentHolds.append((deployment.id, GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.clock)))
+                trace.deploymentHolds.append((deployment.id, GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.governanceClock)))
                 return .admitted
             case .budgetExceeded(let rejection) where rejection.leaseExhausted && rounds < GovernanceGate.maxLeaseRounds:
                 // This replica's slice ran short: one renewal, then again.

@@ -79,7 +79,7 @@ enum GovernanceGate {
         let chain = links.filter { !$0.budgets.isEmpty }.map { ScopeBudgets(scope: $0.scope, budgets: $0.budgets) }
         let hasRateLimits = links.contains { $0.rpm != nil || $0.tpm != nil }
         guard !chain.isEmpty || hasRateLimits else { return [:] }
-        let now = runtime.clock.now()
+        let now = runtime.governanceClock.now()
         let outputTokens = maxOutputTokens ?? runtime.settings.defaultOutputCap
         // USD budgets need a price: the dearest deployment of the alias bounds the estimate.
         var price: ModelPrice?
@@ -114,7 +114,7 @@ enum GovernanceGate {
                 }
                 runtime.budgetLeases?.noteAdmitted(admission.reservation)
                 runtime.rateLeases?.noteAdmitted(admission.rateCharges)
-                trace.governance = GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.clock)
+                trace.governance = GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.governanceClock)
                 return headers(for: admission.rateStatuses)
             case .budgetExceeded(let rejection)
                 where rejection.leaseExhausted && rounds < maxLeaseRounds:
@@ -185,9 +185,9 @@ enum GovernanceGate {
             link.rpm.map { RateCharge(key: RateLimitKey(scope: link.scope, dimension: .requests), cost: 1, limitPerMinute: $0) }
         }
         guard !charges.isEmpty else { return }
-        switch runtime.governance.admit(requestId: trace.record.requestId, chain: [], estimate: .zero, rateCharges: charges, at: runtime.clock.now()) {
+        switch runtime.governance.admit(requestId: trace.record.requestId, chain: [], estimate: .zero, rateCharges: charges, at: runtime.governanceClock.now()) {
         case .admitted(let admission):
-            trace.governance = GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.clock)
+            trace.governance = GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.governanceClock)
         case .rateLimited(.leaseShort):
             return  // no allowance left on this replica: not charged (its calls renew it)
         case .rateLimited(let decision):

@@ -25,11 +25,11 @@ enum WorkloadBudgetLease {
         var rounds = 0
         while true {
             switch runtime.governance.admit(
-                requestId: "\(trace.record.requestId)#workload", chain: chain, estimate: spend, rateCharges: [], at: runtime.clock.now())
+                requestId: "\(trace.record.requestId)#workload", chain: chain, estimate: spend, rateCharges: [], at: runtime.governanceClock.now())
             {
             case .admitted(let admission):
                 book.noteAdmitted(admission.reservation)
-                trace.workloadBudget = GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.clock)
+                trace.workloadBudget = GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.governanceClock)
                 return .reserved
             case .budgetExceeded(let rejection) where rejection.leaseExhausted && rounds < GovernanceGate.maxLeaseRounds:
                 rounds += 1
@@ -40,7 +40,7 @@ enum WorkloadBudgetLease {
                 return .exhausted(committed: Money(nanos: rejection.committed), rejection: rejection)
             case .rateLimited:
                 // No rate charges were asked for; treated as no room rather than trusted.
-                let window = budget.period.window(containing: runtime.clock.now())
+                let window = budget.period.window(containing: runtime.governanceClock.now())
                 let rejection = BudgetRejection(
                     key: BudgetKey(scope: chain[0].scope, budgetId: budget.id), period: .daily, dimension: .usd, limit: limit.nanos,
                     committed: limit.nanos, requested: estimate.nanos, window: window)

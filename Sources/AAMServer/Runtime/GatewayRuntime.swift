@@ -47,6 +47,12 @@ public final class GatewayRuntime: Sendable {
     public let vault: CredentialVault
     public let bus: EventBus
     public let clock: any WallClock
+    /// `clock` corrected to the database's on a cluster (`AlignedClock`, measured by the replica
+    /// heartbeat): budgets and rate limits cut their windows on it, so replicas agree on them.
+    /// Nil for a test's manual clock, which is used as is.
+    let alignedClock: AlignedClock?
+    /// The clock of budgets and rate limits: aligned when it can be.
+    var governanceClock: any WallClock { alignedClock ?? clock }
     public let random: any RandomSource
     public let transport: any UpstreamTransport
     public let simulated: SimulatedTransport
@@ -101,6 +107,7 @@ public final class GatewayRuntime: Sendable {
         self.bus = bus
         self.prices = PriceBook(bus: bus)
         self.clock = clock
+        self.alignedClock = (clock as? any RealTimeClock).map { AlignedClock(base: $0) }
         self.random = random
         self.transport = transport
         self.simulated = simulated

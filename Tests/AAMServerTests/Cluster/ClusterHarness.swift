@@ -37,9 +37,9 @@ struct ClusterHarness {
         try await PostgresDatabaseAdmin.dropDatabase(scratch, via: server)
     }
 
-    func startReplica(_ id: String, master: String? = nil) async throws -> GatewayHarness {
+    func startReplica(_ id: String, master: String? = nil, clock: (any WallClock)? = nil) async throws -> GatewayHarness {
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("aam-cluster-spool-\(UUID().uuidString.prefix(12))").path
-        return try await GatewayHarness.start(database: url.unmaskedString, masterKey: master ?? self.master) { options in
+        return try await GatewayHarness.start(database: url.unmaskedString, masterKey: master ?? self.master, clock: clock) { options in
             options.replicaId = id
             options.evidence.spoolDirectory = spool
             configure(&options)
