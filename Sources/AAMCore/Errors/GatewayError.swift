@@ -64,6 +64,12 @@ public struct GatewayError: Error, Sendable, Equatable {
         return error
     }
 
+    /// 429 `budget_exceeded` (OpenAI's `insufficient_quota` type): a budget of any kind (scope
+    /// chain, provider, deployment, workload day) cannot hold the call; `message` names it.
+    public static func budgetExceeded(_ message: String, retryAfterSeconds: Int?) -> Self {
+        .init(status: 429, type: "insufficient_quota", code: "budget_exceeded", message: message, retryAfterSeconds: retryAfterSeconds)
+    }
+
     public static func bodyTooLarge(limit: Int) -> Self {
         .init(status: 413, type: "invalid_request_error", code: "request_too_large",
               message: "Request body exceeds the limit of \(limit) bytes.")

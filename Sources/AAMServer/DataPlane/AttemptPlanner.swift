@@ -169,9 +169,8 @@ extension AttemptPlanner {
         guard let first = spentBudgets.first else { return nil }
         let scopes = Array(Set(spentBudgets.map { "\($0.key.scope)" })).sorted()
         let retry = spentBudgets.compactMap { $0.window.retryAfter }.min()
-        return GatewayError(
-            status: 429, type: "insufficient_quota", code: "budget_exceeded",
-            message: "No deployment of '\(alias)' has budget left for this request: the \(first.period.rawValue) budget of "
+        return .budgetExceeded(
+            "No deployment of '\(alias)' has budget left for this request: the \(first.period.rawValue) budget of "
                 + "\(scopes.joined(separator: ", ")) is exhausted. Skipped: \(skipped.joined(separator: ", ")).",
             retryAfterSeconds: retry.map { max(1, Int($0.timeIntervalSince(now).rounded(.up))) })
     }

@@ -171,9 +171,8 @@ enum GovernanceGate {
 
     static func budgetExceeded(_ rejection: BudgetRejection, at now: Date) -> GatewayError {
         let what = rejection.dimension == .tokens ? "token" : "USD"
-        return GatewayError(
-            status: 429, type: "insufficient_quota", code: "budget_exceeded",
-            message: "The \(rejection.period.rawValue) \(what) budget of \(rejection.key.scope) is exhausted for this request.",
+        return .budgetExceeded(
+            "The \(rejection.period.rawValue) \(what) budget of \(rejection.key.scope) is exhausted for this request.",
             retryAfterSeconds: rejection.retryAfterHeader(at: now).flatMap { Int($0) })
     }
 

@@ -84,9 +84,8 @@ enum PolicyGate {
         let by = verdict.policy.map { "policy '\($0)' v\(verdict.version ?? 0) rule \(verdict.rule)" } ?? "rule \(verdict.rule)"
         switch verdict.reason {
         case DecisionReason.budgetExceeded:
-            return GatewayError(
-                status: 429, type: "insufficient_quota", code: "budget_exceeded",
-                message: "The daily budget of \(identity) is exhausted (\(by)).",
+            return .budgetExceeded(
+                "The daily budget of \(identity) is exhausted (\(by)).",
                 retryAfterSeconds: 86_400 - Int(now.timeIntervalSince1970.rounded(.down)) % 86_400)
         case DecisionReason.noPolicyForIdentity:
             return GatewayError(
