@@ -32,7 +32,7 @@ struct ClusterHealthRelay: Service {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await relayOutgoing(subscription) }
-                group.addTask { await listenUntilCancelled() }
+                group.addTask { await ClusterChannel.listenUntilCancelled(cluster, channel: Self.channel, what: "cooldown sharing", logger: logger) { apply($0) } }
             }
         }
         subscription.cancel()
@@ -56,18 +56,6 @@ struct ClusterHealthRelay: Service {
         let remaining = Int64((until.timeIntervalSince(now) * 1000).rounded())
         guard remaining > 0 else { return nil }
         return Message(replica: replicaID, deployment: transition.deploymentID, remainingMs: remaining)
-    }
-
-    private func listenUntilCancelled() async {
-        while !Task.isCancelled {
-            do {
-                try await cluster.listen(channel: Self.channel) {} onNotification: { payload in apply(payload) }
-            } catch {
-                if Task.isCancelled { return }
-                logger.warning("cooldown sharing: listening failed; retrying", metadata: ["reason": "\(error)"])
-            }
-            try? await Task.sleep(for: .seconds(1))
-        }
     }
 
     /// Applies a peer's message (its own are ignored; a malformed one is dropped).

@@ -32,7 +32,7 @@ struct MCPCloseRelay: Service {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await relayOutgoing(closes) }
-                group.addTask { await listenUntilCancelled() }
+                group.addTask { await ClusterChannel.listenUntilCancelled(cluster, channel: Self.channel, what: "MCP close sharing", logger: logger) { apply($0) } }
             }
         }
     }
@@ -47,18 +47,6 @@ struct MCPCloseRelay: Service {
             } catch {
                 logger.warning("cannot tell the other replicas of a closed MCP session", metadata: ["reason": "\(error)"])
             }
-        }
-    }
-
-    private func listenUntilCancelled() async {
-        while !Task.isCancelled {
-            do {
-                try await cluster.listen(channel: Self.channel) {} onNotification: { payload in apply(payload) }
-            } catch {
-                if Task.isCancelled { return }
-                logger.warning("MCP close sharing: listening failed; retrying", metadata: ["reason": "\(error)"])
-            }
-            try? await Task.sleep(for: .seconds(1))
         }
     }
 
