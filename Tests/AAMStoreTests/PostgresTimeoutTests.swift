@@ -42,10 +42,12 @@ struct PostgresDeadlineTests {
             var options = PostgresStore.Options()
             options.operationTimeout = .milliseconds(500)
             let store = try await PostgresStore.open(url: url.unmaskedString, options: options)
-            // One statement holds an exclusive lock on call_records for 3 s.
+            // One statement holds an exclusive lock on call_records for 10 s: the 500 ms deadline
+            // must end the blocked call long before (6 s of room for a loaded CI run, which took
+            // just over 2 s once).
             let holder = Task {
                 try await PostgresDatabaseAdmin.execute(
-                    "DO $$ BEGIN LOCK TABLE call_records IN ACCESS EXCLUSIVE MODE; PERFORM pg_sleep(3); END $$", on: url, what: "hold a lock")
+                    "DO $$ BEGIN LOCK TABLE call_records IN ACCESS EXCLUSIVE MODE; PERFORM pg_sleep(10); END $$", on: url, what: "hold a lock")
             }
             let deadline = ContinuousClock.now + .seconds(10)
             while ContinuousClock.now < deadline {
@@ -63,7 +65,7 @@ struct PostgresDeadlineTests {
             } catch {
                 #expect("\(error)".contains("no answer within"), "\(error)")
             }
-            #expect(ContinuousClock.now - started < .seconds(2))
+            #expect(ContinuousClock.now - started < .seconds(6), "the deadline, not the lock's release, ended it")
             try await holder.value
             #expect(try await store.callCount() == 0, "the store answers again once the lock is gone")
             await store.close()
