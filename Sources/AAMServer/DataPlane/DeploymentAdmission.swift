@@ -45,6 +45,7 @@ enum DeploymentAdmission {
         _ deployment: Deployment, provider: ProviderConfig, size: CallSize, runtime: GatewayRuntime, trace: CallTrace
     ) async -> Verdict {
         let chain = chain(deployment, provider: provider)
+        guard !chain.isEmpty || (deployment.rpm ?? 0) > 0 || (deployment.tpm ?? 0) > 0 else { return .admitted }
         let now = runtime.governanceClock.now()
         var price: ModelPrice?
         if chain.hasDollarLimit {
@@ -72,35 +73,16 @@ enum DeploymentAdmission {
         if let tpm = deployment.tpm, tpm > 0 {
             charges.append(RateCharge(key: .deployment(deployment.id, .tokens), cost: estimate.tokens, limitPerMinute: Int64(tpm)))
         }
-        guard !charges.isEmpty || !chain.isEmpty else { return .admitted }
         let ordinal = trace.deploymentHolds.filter { $0.deployment == deployment.id }.count
         let requestId = holdId(trace.record.requestId, deployment: deployment.id, ordinal: ordinal)
-        var rounds = 0
-        while true {
-            switch runtime.governance.admit(requestId: requestId, chain: chain, estimate: estimate, rateCharges: charges, at: runtime.governanceClock.now()) {
-            case .admitted(let admission):
-                runtime.budgetLeases?.noteAdmitted(admission.reservation)
-                runtime.rateLeases?.noteAdmitted(admission.rateCharges)
-                trace.deploymentHolds.append((deployment.id, GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.governanceClock)))
-                return .admitted
-            case .budgetExceeded(let rejection) where rejection.leaseExhausted && rounds < GovernanceGate.maxLeaseRounds:
-                // This replica's slice ran short: one renewal, then again.
-                rounds += 1
-                guard let book = runtime.budgetLeases, let budget = chain.budget(of: rejection.key),
-                    await book.demand(rejection, budget: budget, estimate: estimate)
-                else { return .budgetSpent(rejection) }
-            case .budgetExceeded(let rejection):
-                return .budgetSpent(rejection)
-            case .rateLimited(.leaseShort(let charge)) where rounds < GovernanceGate.maxLeaseRounds:
-                rounds += 1
-                guard let book = runtime.rateLeases else { return .rateLimited }
-                let answer = await book.demand(charge)
-                // Renewals failing: the key is now limited locally (`RateLimiter.degrade`); try again.
-                if answer == nil, runtime.governance.isRateLimitDegraded(charge.key) { continue }
-                guard let answer, answer.granted > 0 else { return .rateLimited }
-            case .rateLimited:
-                return .rateLimited
-            }
+        switch await LeasedAdmission.admit(runtime: runtime, requestId: requestId, chain: chain, estimate: estimate, charges: charges) {
+        case .admitted(let admission):
+            trace.deploymentHolds.append((deployment.id, GovernanceHold(admission, runtime: runtime)))
+            return .admitted
+        case .budgetExceeded(let rejection):
+            return .budgetSpent(rejection)
+        case .rateLimited:
+            return .rateLimited
         }
     }
 }

@@ -66,9 +66,8 @@ enum GovernanceGate {
     /// - Parameter maxOutputTokens: the request's output cap; nil uses the configured default
     ///   (embeddings pass 0: they produce no output tokens).
     ///
-    /// With several replicas (budget slices, `BudgetLeaseBook`), a call its replica's slice
-    /// cannot hold waits for one renewal of that window and is tried again; each budget of the
-    /// chain may need one, so at most `maxLeaseRounds` rounds. Nothing waits while slices suffice.
+    /// With several replicas a slice or allowance that runs short is renewed and the call tried
+    /// again (`LeasedAdmission`); nothing waits while they suffice.
     static func admit(
         runtime: GatewayRuntime, key: VirtualKey, snapshot: ConfigSnapshot, alias: String, bodyBytes: Int, maxOutputTokens: Int?,
         trace: CallTrace
@@ -105,51 +104,24 @@ enum GovernanceGate {
                 charges.append(RateCharge(key: RateLimitKey(scope: link.scope, dimension: .tokens), cost: estimate.spend.tokens, limitPerMinute: tpm))
             }
         }
-        var rounds = 0
-        while true {
-            switch runtime.governance.admit(requestId: trace.record.requestId, chain: chain, estimate: estimate.spend, rateCharges: charges, at: now) {
-            case .admitted(let admission):
-                if runtime.governanceAdmissions.wrappingAdd(1, ordering: .relaxed).newValue % 4096 == 0 {
-                    prune(runtime.governance, state: snapshot.state, at: now)
-                }
-                runtime.budgetLeases?.noteAdmitted(admission.reservation)
-                runtime.rateLeases?.noteAdmitted(admission.rateCharges)
-                trace.governance = GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.governanceClock)
-                return headers(for: admission.rateStatuses)
-            case .budgetExceeded(let rejection)
-                where rejection.leaseExhausted && rounds < maxLeaseRounds:
-                rounds += 1
-                guard let book = runtime.budgetLeases, let budget = chain.budget(of: rejection.key),
-                    await book.demand(rejection, budget: budget, estimate: estimate.spend)
-                else { throw budgetExceeded(rejection, at: now) }
-                continue
-            case .budgetExceeded(let rejection):
-                throw budgetExceeded(rejection, at: now)
-            case .rateLimited(.leaseShort(let charge)):
-                // This replica's allowance of the cluster's bucket ran short: one renewal, then again.
-                rounds += 1
-                let answer = rounds <= maxLeaseRounds ? await runtime.rateLeases?.demand(charge) : nil
-                // Renewals failing: the key is now limited locally (`RateLimiter.degrade`); try again.
-                if answer == nil, rounds <= maxLeaseRounds, runtime.governance.isRateLimitDegraded(charge.key) { continue }
-                guard let answer else {
-                    try refuse(.limited(RateLimitStatus(key: charge.key, limit: charge.limitPerMinute, remaining: 0, resetAfter: 1), retryAfter: 1), trace: trace)
-                    return [:]
-                }
-                if answer.granted == 0 {
-                    let wait = max(answer.retryAfterSeconds, 0.001)
-                    try refuse(
-                        .limited(RateLimitStatus(key: charge.key, limit: charge.limitPerMinute, remaining: 0, resetAfter: wait), retryAfter: wait),
-                        trace: trace)
-                    return [:]
-                }
-                continue
-            case .rateLimited(let decision):
-                try refuse(decision, trace: trace)
-                return [:]
+        let decision = await LeasedAdmission.admit(
+            runtime: runtime, requestId: trace.record.requestId, chain: chain, estimate: estimate.spend, charges: charges)
+        switch decision {
+        case .admitted(let admission):
+            if runtime.governanceAdmissions.wrappingAdd(1, ordering: .relaxed).newValue % 4096 == 0 {
+                prune(runtime.governance, state: snapshot.state, at: now)
             }
+            trace.governance = GovernanceHold(admission, runtime: runtime)
+            return headers(for: admission.rateStatuses)
+        case .budgetExceeded(let rejection):
+            throw budgetExceeded(rejection, at: now)
+        case .rateLimited(let refusal):
+            try refuse(refusal, trace: trace)
+            return [:]
         }
     }
 
+    /// Renewals one admission may wait for (`LeasedAdmission`): one per budget and limit.
     static let maxLeaseRounds = 8
 
     /// The budget `key` names in `state` (its scope's budget of that id), if it still exists.
@@ -186,7 +158,7 @@ enum GovernanceGate {
         guard !charges.isEmpty else { return }
         switch runtime.governance.admit(requestId: trace.record.requestId, chain: [], estimate: .zero, rateCharges: charges, at: runtime.governanceClock.now()) {
         case .admitted(let admission):
-            trace.governance = GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.governanceClock)
+            trace.governance = GovernanceHold(admission, runtime: runtime)
         case .rateLimited(.leaseShort):
             return  // no allowance left on this replica: not charged (its calls renew it)
         case .rateLimited(let decision):

@@ -52,12 +52,12 @@ enum PolicyGate {
         var decision: Decision
         var clusterRefusal: BudgetRejection?
         if let budget, let estimate = price,
-            case .exhausted(let committed, let rejection)? = await WorkloadBudgetLease.reserve(
+            case .exhausted(let rejection)? = await WorkloadBudgetLease.reserve(
                 identity: identity, limit: budget.amount, estimate: estimate, runtime: runtime, trace: trace)
         {
             // A cluster's replicas together have committed the day's budget: decided with the
             // cluster's figure, so the evidence names the budget rule.
-            decision = engine.decide(request(SpendSoFar(today: committed, estimate: estimate)))
+            decision = engine.decide(request(SpendSoFar(today: Money(nanos: rejection.committed), estimate: estimate)))
             clusterRefusal = rejection
         } else if let estimate = price ?? (budget == nil ? .zero : nil) {
             let admitted = runtime.agentSpend.admit(requestId: trace.record.requestId, identity: identity, estimate: estimate, at: now) {

@@ -12,40 +12,29 @@ enum WorkloadBudgetLease {
     enum Outcome {
         /// The cluster has room: the hold is on the trace.
         case reserved
-        /// The day's budget cannot hold the call anywhere: what the cluster has committed.
-        case exhausted(committed: Money, rejection: BudgetRejection)
+        /// The day's budget cannot hold the call anywhere (`committed`: what the cluster has).
+        case exhausted(BudgetRejection)
     }
 
     /// Nil on a single node (no leases): the local ledger is the whole truth there.
     static func reserve(identity: String, limit: Money, estimate: Money, runtime: GatewayRuntime, trace: CallTrace) async -> Outcome? {
-        guard let book = runtime.budgetLeases else { return nil }
+        guard runtime.budgetLeases != nil else { return nil }
         let budget = WorkloadDailyBudget.budget(limit)
-        let chain = [ScopeBudgets(scope: WorkloadDailyBudget.scope(identity), budgets: [budget])]
-        let spend = Spend(usd: estimate)
-        var rounds = 0
-        while true {
-            switch runtime.governance.admit(
-                requestId: "\(trace.record.requestId)#workload", chain: chain, estimate: spend, rateCharges: [], at: runtime.governanceClock.now())
-            {
-            case .admitted(let admission):
-                book.noteAdmitted(admission.reservation)
-                trace.workloadBudget = GovernanceHold(state: runtime.governance, admission: admission, clock: runtime.governanceClock)
-                return .reserved
-            case .budgetExceeded(let rejection) where rejection.leaseExhausted && rounds < GovernanceGate.maxLeaseRounds:
-                rounds += 1
-                guard await book.demand(rejection, budget: budget, estimate: spend) else {
-                    return .exhausted(committed: Money(nanos: rejection.committed), rejection: rejection)
-                }
-            case .budgetExceeded(let rejection):
-                return .exhausted(committed: Money(nanos: rejection.committed), rejection: rejection)
-            case .rateLimited:
-                // No rate charges were asked for; treated as no room rather than trusted.
-                let window = budget.period.window(containing: runtime.governanceClock.now())
-                let rejection = BudgetRejection(
-                    key: BudgetKey(scope: chain[0].scope, budgetId: budget.id), period: .daily, dimension: .usd, limit: limit.nanos,
-                    committed: limit.nanos, requested: estimate.nanos, window: window)
-                return .exhausted(committed: limit, rejection: rejection)
-            }
+        let scope = WorkloadDailyBudget.scope(identity)
+        switch await LeasedAdmission.admit(
+            runtime: runtime, requestId: "\(trace.record.requestId)#workload", chain: [ScopeBudgets(scope: scope, budgets: [budget])],
+            estimate: Spend(usd: estimate), charges: [])
+        {
+        case .admitted(let admission):
+            trace.workloadBudget = GovernanceHold(admission, runtime: runtime)
+            return .reserved
+        case .budgetExceeded(let rejection):
+            return .exhausted(rejection)
+        case .rateLimited:
+            // No rate charges were asked for, so none can refuse; counted as no room, never as room.
+            return .exhausted(BudgetRejection(
+                key: BudgetKey(scope: scope, budgetId: budget.id), period: .daily, dimension: .usd, limit: limit.nanos,
+                committed: limit.nanos, requested: estimate.nanos, window: budget.period.window(containing: runtime.governanceClock.now())))
         }
     }
 }
