@@ -60,7 +60,7 @@ public actor RateLeaseBook {
     /// Records what an admission charged to leased keys. Synchronous, no await.
     public nonisolated func noteAdmitted(_ charges: [RateCharge]) {
         admitted.withLock { state in
-            for charge in charges where !charge.key.subject.hasPrefix("deployment:") {
+            for charge in charges {
                 state.amounts[charge.key, default: 0] += max(charge.cost, 0)
                 state.largest[charge.key] = max(state.largest[charge.key] ?? 0, charge.cost)
                 state.limits[charge.key] = charge.limitPerMinute
