@@ -126,20 +126,25 @@ extension PostgresStore: BudgetLeaseStore {
         }
     }
 
-    public func budgetWindow(key: String, window: BudgetWindow) async throws -> (settled: Spend, leased: Spend)? {
-        try await run("read the budget window of \(key)") { [self] in
+    public func budgetWindows(_ windows: [(key: String, window: BudgetWindow)]) async throws -> [(settled: Spend, leased: Spend)?] {
+        guard !windows.isEmpty else { return [] }
+        let keys = windows.map(\.key)
+        let starts = windows.map { Self.epoch($0.window.start) }
+        return try await run("read \(windows.count) budget windows") { [self] in
             let rows = try await client.query(
                 """
-                SELECT bw.settled_usd, bw.settled_tokens,
+                SELECT w.ord, bw.settled_usd, bw.settled_tokens,
                   COALESCE((SELECT sum(bl.lease_usd) FROM budget_leases bl WHERE bl.budget_key = bw.budget_key AND bl.window_start = bw.window_start), 0)::bigint,
                   COALESCE((SELECT sum(bl.lease_tokens) FROM budget_leases bl WHERE bl.budget_key = bw.budget_key AND bl.window_start = bw.window_start), 0)::bigint
-                FROM budget_windows bw WHERE bw.budget_key = \(key) AND bw.window_start = \(Self.epoch(window.start))
+                FROM unnest(\(keys)::text[], \(starts)::float8[]) WITH ORDINALITY AS w(budget_key, window_start, ord)
+                JOIN budget_windows bw ON bw.budget_key = w.budget_key AND bw.window_start = w.window_start
                 """,
                 logger: logger)
-            for try await (su, st, lu, lt) in rows.decode((Int64, Int64, Int64, Int64).self) {
-                return (Spend(usd: Money(nanos: su), tokens: st), Spend(usd: Money(nanos: lu), tokens: lt))
+            var found = [(settled: Spend, leased: Spend)?](repeating: nil, count: windows.count)
+            for try await (ord, su, st, lu, lt) in rows.decode((Int64, Int64, Int64, Int64, Int64).self) where (1...Int64(windows.count)).contains(ord) {
+                found[Int(ord) - 1] = (Spend(usd: Money(nanos: su), tokens: st), Spend(usd: Money(nanos: lu), tokens: lt))
             }
-            return nil
+            return found
         }
     }
 }

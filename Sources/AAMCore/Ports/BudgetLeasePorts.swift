@@ -62,8 +62,16 @@ public protocol BudgetLeaseStore: Sendable {
     /// windows and dropped (what that run spent of them is not known here; charging all of it
     /// can only under-spend). Returns how many were dropped.
     func resetBudgetLeases(replica: String) async throws -> Int
-    /// A window's settled total and every slice held, for status displays.
-    func budgetWindow(key: String, window: BudgetWindow) async throws -> (settled: Spend, leased: Spend)?
+    /// Windows' settled totals and every slice held, for status displays, in one read: one
+    /// answer per entry of `windows`, in order (nil: no call has touched that window yet).
+    func budgetWindows(_ windows: [(key: String, window: BudgetWindow)]) async throws -> [(settled: Spend, leased: Spend)?]
+}
+
+extension BudgetLeaseStore {
+    /// One window's settled total and every slice held.
+    public func budgetWindow(key: String, window: BudgetWindow) async throws -> (settled: Spend, leased: Spend)? {
+        try await budgetWindows([(key, window)]).first ?? nil
+    }
 }
 
 /// The answer of one rate-limit lease renewal (`aam_rate_lease`).

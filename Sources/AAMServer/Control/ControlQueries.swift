@@ -59,7 +59,7 @@ struct ControlQueries: Sendable {
     /// belong to no team.
     ///
     /// Then every provider and deployment that carries a budget (kind `provider` /
-    /// `deployment`). On a cluster each bar is the cluster's (`committed(_:on:at:)`).
+    /// `deployment`). On a cluster each bar is the cluster's (`committed(_:on:shown:)`).
     func spend(at now: Date) -> [SpendRow] {
         let state = runtime.snapshots.snapshot.state
         var rows: [SpendRow] = []
@@ -68,8 +68,7 @@ struct ControlQueries: Sendable {
         func add(_ scope: GovernanceScope, parent: String?, name: String?, budgets: [Budget]?) {
             let activity = activity.spend(scope, at: now)
             let bars = (budgets ?? []).map { budget in
-                let (committed, window) = committed(budget, on: scope, at: now)
-                wanted.append((BudgetKey(scope: scope, budgetId: budget.id), window))
+                let committed = committed(budget, on: scope, shown: &wanted)
                 return BudgetBar(
                     period: budget.period.rawValue, spentUSD: committed.usd.description, limitUSD: budget.usdLimit?.description,
                     tokens: Int(committed.tokens), tokenLimit: budget.tokenLimit.map { Int($0) })
@@ -113,15 +112,16 @@ struct ControlQueries: Sendable {
 
     /// A budget's committed spend in its current window: on one node the ledger's; on a
     /// cluster what Postgres last said was settled plus what this replica holds and has not
-    /// reported (`ClusterSpendCache`), or this replica's alone until the first read.
-    func committed(_ budget: Budget, on scope: GovernanceScope, at _: Date) -> (Spend, BudgetWindow) {
+    /// reported (`ClusterSpendCache`), or this replica's alone until the first read. The window
+    /// shown is added to `shown`, for `refreshClusterWindows`.
+    func committed(_ budget: Budget, on scope: GovernanceScope, shown: inout [(BudgetKey, BudgetWindow)]) -> Spend {
         // The window the ledger uses: cut on the governance clock (the database's on a cluster).
         let counter = runtime.governance.usage(of: budget, on: scope, at: runtime.governanceClock.now())
-        guard runtime.budgetLeases != nil else { return (counter.committed, counter.window) }
         let key = BudgetKey(scope: scope, budgetId: budget.id)
+        shown.append((key, counter.window))
+        guard runtime.budgetLeases != nil, let settled = runtime.clusterSpend.settled(key, counter.window) else { return counter.committed }
         let local = runtime.governance.leaseView(key, window: counter.window)
-        guard let cluster = runtime.clusterSpend.window(key, counter.window) else { return (counter.committed, counter.window) }
-        return (cluster.settled.adding(local.slice.localUse(of: local.counter)), counter.window)
+        return settled.adding(local.slice.localUse(of: local.counter))
     }
 
     /// Asks the cluster cache for fresh figures of the windows just shown (a no-op on one node).
@@ -165,8 +165,7 @@ struct ControlQueries: Sendable {
             var spentToday = runtime.agentSpend.today(workload.spiffeId, at: now)
             if let budget, runtime.budgetLeases != nil {
                 // A cluster: the day's spend of every replica (`WorkloadBudgetLease`).
-                let (committed, window) = committed(WorkloadDailyBudget.budget(budget.amount), on: WorkloadDailyBudget.scope(workload.spiffeId), at: now)
-                wanted.append((BudgetKey(scope: WorkloadDailyBudget.scope(workload.spiffeId), budgetId: WorkloadDailyBudget.budgetId), window))
+                let committed = committed(WorkloadDailyBudget.budget(budget.amount), on: WorkloadDailyBudget.scope(workload.spiffeId), shown: &wanted)
                 spentToday = max(spentToday, committed.usd)
             }
             return AgentRow(
