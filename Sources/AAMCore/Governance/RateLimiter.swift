@@ -63,6 +63,12 @@ public struct RateLimiter: Sendable {
         degradedShares[key] = share.map { max($0, 1) }
     }
 
+    /// The limit the local bucket of `key` drains at: `limit`, or this replica's share of it
+    /// while the key is degraded.
+    private func localLimit(_ key: RateLimitKey, _ limit: Int64) -> Int64 {
+        degradedShares[key].map { max(limit / $0, 1) } ?? limit
+    }
+
     /// Whether `key` is limited locally because its renewals fail.
     public func isDegraded(_ key: RateLimitKey) -> Bool { degradedShares[key] != nil }
 
@@ -118,7 +124,7 @@ public struct RateLimiter: Sendable {
                 continue
             }
             // Degraded: this replica's share of the limit (one call of any allowed size fits an empty bucket).
-            let local = degradedShares[charge.key].map { max(limit / $0, 1) } ?? limit
+            let local = localLimit(charge.key, limit)
             let capacity = max(local, cost) * Self.windowMicros
             let level = Self.drained(pending[charge.key] ?? cells[charge.key], limit: local, at: micros)
             let next = level.addingSaturating(cost * Self.windowMicros)
@@ -159,8 +165,8 @@ public struct RateLimiter: Sendable {
             return
         }
         let full = Self.clamp(limitPerMinute)
-        let limit = degradedShares[key].map { max(full / $0, 1) } ?? full
         guard full > 0 else { return }
+        let limit = localLimit(key, full)
         let micros = Self.micros(now)
         let level = Self.drained(cells[key], limit: limit, at: micros)
         let (scaled, overflow) = delta.multipliedReportingOverflow(by: Self.windowMicros)
