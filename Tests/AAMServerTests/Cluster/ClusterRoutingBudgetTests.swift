@@ -26,49 +26,50 @@ struct ClusterRoutingBudgetTests {
         }
     }
 
+    /// Three replicas and a vendor answering after `vendorDelayMs`, alias `duo` (`duo-first`,
+    /// then `duo-second`) with `duoFirst` patched onto its first deployment and live on every
+    /// replica; then `calls` calls at once on `duo`, spread over the replicas.
+    static func burstOnDuo(
+        vendorDelayMs: Int, duoFirst patch: String, calls: Int, _ check: (ClusterHarness, [GatewayHarness.Reply]) async throws -> Void
+    ) async throws {
+        try await withFakeUpstreams(count: 1, apiKey: BadInputUpstreamTests.upstreamKey) { fakes in
+            await fakes[0].setDefaultBehaviour(.delay(ms: vendorDelayMs))
+            try await ClusterHarness.withCluster(replicas: 3) { cluster in
+                let key = try await BadInputUpstreamTests.setUp(cluster.replicas[0], fake: fakes[0])
+                try await cluster.replicas[0].adminOK(.PATCH, "/admin/deployments/duo-first", json: patch)
+                for replica in cluster.replicas { try await replica.gateway.runtime.registry.syncFromFeed() }
+                try await check(cluster, try await burst(cluster, count: calls, key: key, body: duo))
+            }
+        }
+    }
+
     @Test("a deployment's token budget holds across three replicas; the calls it cannot hold go to the next deployment", .enabled(if: ClusterFeedTests.enabled))
     func deploymentBudgetHoldsAcrossReplicas() async throws {
-        try await withFakeUpstreams(count: 1, apiKey: BadInputUpstreamTests.upstreamKey) { fakes in
-            await fakes[0].setDefaultBehaviour(.delay(ms: 200))
-            try await ClusterHarness.withCluster(replicas: 3) { cluster in
-                let a = cluster.replicas[0]
-                let key = try await BadInputUpstreamTests.setUp(a, fake: fakes[0])
-                try await a.adminOK(.PATCH, "/admin/deployments/duo-first", json: #"{"budgets":[{"period":"daily","tokens":5000}]}"#)
-                for replica in cluster.replicas { try await replica.gateway.runtime.registry.syncFromFeed() }
-                let replies = try await Self.burst(cluster, count: 45, key: key, body: Self.duo)
-                #expect(replies.allSatisfy { $0.status == 200 }, "the second deployment serves what the first cannot: \(replies.map(\.status))")
-                let onFirst = replies.filter { $0.header("x-aam-deployment") == "duo-first" }.count
-                // Each call settles about 505 tokens: 9 fit in 5,000. Three replicas each
-                // granting the whole budget would let about 27 through.
-                print("cluster deployment budget: \(onFirst) of 45 calls on duo-first (5,000 tokens, about 505 a call)")
-                #expect(onFirst <= 9, "duo-first served \(onFirst) calls: its budget was granted more than once")
-                #expect(onFirst >= 3, "most of the budget was usable: \(onFirst)")
-                for replica in cluster.replicas { try await replica.gateway.writer.drainNow() }
-                let usage = try await cluster.replicas[2].adminOK(.GET, "/admin/usage?groupBy=provider")
-                let row = try #require((usage["groups"] as? [[String: Any]])?.first { $0["group"] as? String == "vendor-a" }, "\(usage)")
-                let tokens = (row["promptTokens"] as? Int ?? 0) + (row["completionTokens"] as? Int ?? 0)
-                #expect(tokens <= 5000, "the cluster's settled tokens on duo-first passed its budget: \(tokens)")
-            }
+        try await Self.burstOnDuo(vendorDelayMs: 200, duoFirst: #"{"budgets":[{"period":"daily","tokens":5000}]}"#, calls: 45) { cluster, replies in
+            #expect(replies.allSatisfy { $0.status == 200 }, "the second deployment serves what the first cannot: \(replies.map(\.status))")
+            let onFirst = replies.filter { $0.header("x-aam-deployment") == "duo-first" }.count
+            // Each call settles about 505 tokens: 9 fit in 5,000. Three replicas each
+            // granting the whole budget would let about 27 through.
+            print("cluster deployment budget: \(onFirst) of 45 calls on duo-first (5,000 tokens, about 505 a call)")
+            #expect(onFirst <= 9, "duo-first served \(onFirst) calls: its budget was granted more than once")
+            #expect(onFirst >= 3, "most of the budget was usable: \(onFirst)")
+            for replica in cluster.replicas { try await replica.gateway.writer.drainNow() }
+            let usage = try await cluster.replicas[2].adminOK(.GET, "/admin/usage?groupBy=provider")
+            let row = try #require((usage["groups"] as? [[String: Any]])?.first { $0["group"] as? String == "vendor-a" }, "\(usage)")
+            let tokens = (row["promptTokens"] as? Int ?? 0) + (row["completionTokens"] as? Int ?? 0)
+            #expect(tokens <= 5000, "the cluster's settled tokens on duo-first passed its budget: \(tokens)")
         }
     }
 
     @Test("a deployment's rpm is the cluster's: three replicas together send it no more than its limit", .enabled(if: ClusterFeedTests.enabled))
     func deploymentRPMHoldsAcrossReplicas() async throws {
-        try await withFakeUpstreams(count: 1, apiKey: BadInputUpstreamTests.upstreamKey) { fakes in
-            await fakes[0].setDefaultBehaviour(.delay(ms: 100))
-            try await ClusterHarness.withCluster(replicas: 3) { cluster in
-                let a = cluster.replicas[0]
-                let key = try await BadInputUpstreamTests.setUp(a, fake: fakes[0])
-                try await a.adminOK(.PATCH, "/admin/deployments/duo-first", json: #"{"rpm":20}"#)
-                for replica in cluster.replicas { try await replica.gateway.runtime.registry.syncFromFeed() }
-                let replies = try await Self.burst(cluster, count: 60, key: key, body: Self.duo)
-                #expect(replies.allSatisfy { $0.status == 200 }, "\(replies.map(\.status))")
-                let onFirst = replies.filter { $0.header("x-aam-deployment") == "duo-first" }.count
-                print("cluster deployment rpm: \(onFirst) of 60 calls on duo-first (rpm 20) over 3 replicas")
-                // 5 % overshoot of 20 is one call (and the bucket refills a little meanwhile).
-                #expect(onFirst <= 22, "duo-first got \(onFirst) calls: each replica granted its rpm again")
-                #expect(onFirst >= 18, "no capacity was stranded: \(onFirst) of 20")
-            }
+        try await Self.burstOnDuo(vendorDelayMs: 100, duoFirst: #"{"rpm":20}"#, calls: 60) { _, replies in
+            #expect(replies.allSatisfy { $0.status == 200 }, "\(replies.map(\.status))")
+            let onFirst = replies.filter { $0.header("x-aam-deployment") == "duo-first" }.count
+            print("cluster deployment rpm: \(onFirst) of 60 calls on duo-first (rpm 20) over 3 replicas")
+            // 5 % overshoot of 20 is one call (and the bucket refills a little meanwhile).
+            #expect(onFirst <= 22, "duo-first got \(onFirst) calls: each replica granted its rpm again")
+            #expect(onFirst >= 18, "no capacity was stranded: \(onFirst) of 20")
         }
     }
 
