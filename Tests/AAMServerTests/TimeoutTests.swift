@@ -46,11 +46,11 @@ struct TimeoutTests {
     }
 
     @Test func aStallBeforeTheFirstContentFailsOverOrFailsHonestly() async throws {
-        // The idle timer also bounds the wait for the response head: 3 s leaves a loaded 2-core
-        // run room to deliver the head (300 ms did not: a 504 for the head instead), and the
-        // first content event comes 10 s after it.
-        try await withGateway({ $0.dataPlane.upstreamIdleTimeoutMs = 3_000 }) { gateway, fake, key in
-            await fake.enqueue(.slowStream(gapMs: 10_000))
+        // The idle timer also bounds the wait for the response head: 8 s leaves a loaded 2-core
+        // run room to deliver the head (300 ms and then 3 s did not: a 504 for the head
+        // instead), and the first content event comes 30 s after it.
+        try await withGateway({ $0.dataPlane.upstreamIdleTimeoutMs = 8_000 }) { gateway, fake, key in
+            await fake.enqueue(.slowStream(gapMs: 30_000))
             let reply = try await gateway.call("/v1/chat/completions", key: key, json: Self.streamRequest)
             // Nothing was sent yet, so the client gets a normal error response listing the attempt.
             #expect(reply.status == 502)
