@@ -7,10 +7,18 @@ import Synchronization
 
 /// RFC 5424 syslog over TCP, octet-counting framing (RFC 6587), optionally inside TLS.
 ///
-/// Plain syslog has no acknowledgements, so "delivered" means: written and flushed, and the
-/// connection still up `settleTime` later. A receiver that went away resets or closes the
-/// connection; its batch is then sent again on a new connection (the receiver may see some
-/// events twice, never a gap). The connection is kept between batches and reopened on demand.
+/// Plain syslog has no acknowledgements, so "delivered" means: written and flushed on a
+/// connection the kernel still calls established, and still established `settleTime` later. A
+/// receiver that went away resets or closes the connection; its batch is then sent again on a
+/// new connection (the receiver may see some events twice, never a gap). The connection is
+/// kept between batches and reopened on demand.
+///
+/// Why ask the kernel (`TCP_INFO`) and not only `Channel.isActive`: `isActive` changes only
+/// when the event loop gets round to reading the receiver's FIN or RST. On a busy machine that
+/// took longer than the settle time, and a whole batch written into a connection the receiver
+/// had already closed was counted as delivered and lost. The kernel's state is current: a
+/// receiver that closed is `CLOSE_WAIT` before we write, and a reset one is closed after.
+/// What no sender can see is a receiver that dies with our bytes unread in its buffer.
 final class SyslogTCPTransport: SIEMTransport {
     let name = "syslog"
     let host: String
@@ -60,7 +68,7 @@ final class SyslogTCPTransport: SIEMTransport {
             return .retry("write to \(host):\(port) failed: \(Self.describe(error))")
         }
         try? await Task.sleep(for: settleTime)
-        guard channel.isActive else {
+        guard await Self.isEstablished(channel) else {
             drop(channel)
             return .retry("connection to \(host):\(port) closed right after a write; resending")
         }
@@ -76,7 +84,10 @@ final class SyslogTCPTransport: SIEMTransport {
     }
 
     private func connected() async throws -> any Channel {
-        if let channel = connection.withLock({ $0 }), channel.isActive { return channel }
+        if let channel = connection.withLock({ $0 }) {
+            if await Self.isEstablished(channel) { return channel }
+            drop(channel)
+        }
         let sslContext = sslContext
         let serverHostname = Self.isIPAddress(host) ? nil : host
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -100,6 +111,20 @@ final class SyslogTCPTransport: SIEMTransport {
             if current === channel { current = nil }
         }
         channel.close(promise: nil)
+    }
+
+    /// Whether the channel is open and its socket is in the kernel's `ESTABLISHED` state (see
+    /// the type's comment for why `isActive` alone is not enough).
+    static func isEstablished(_ channel: any Channel) async -> Bool {
+        guard channel.isActive else { return false }
+        #if os(Linux)
+        guard let socket = channel as? any SocketOptionProvider, let info = try? await socket.getTCPInfo().get() else {
+            return channel.isActive
+        }
+        return info.tcpi_state == UInt8(TCP_ESTABLISHED)
+        #else
+        return true
+        #endif
     }
 
     static func isIPAddress(_ host: String) -> Bool {
