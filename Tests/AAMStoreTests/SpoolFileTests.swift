@@ -149,7 +149,7 @@ struct SpoolTestDirectory {
         let directory = SpoolTestDirectory()
         defer { directory.remove() }
         var options = EvidenceSpool.Options()
-        options.segmentBytes = 2_000
+        options.segmentBytes = 600
         let spool = try EvidenceSpool(directory: directory.path, options: options)
         for index in 1...60 { try await spool.appendDurably([.call(spoolTestRecord(index))]) }
         let segments = directory.segmentFiles.count

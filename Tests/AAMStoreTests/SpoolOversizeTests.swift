@@ -8,10 +8,11 @@ import Testing
 /// `precondition` in the writer. Now the frame layer reports the error, and the codec spools
 /// such a record bounded instead of losing it; the spool carries on.
 @Suite struct SpoolOversizeTests {
-    /// The record of the attack: an 8 MiB alias of `/`, which JSONEncoder writes as `\/`.
+    /// The record of the attack: an alias longer than a frame (in the JSON format of old, an
+    /// 8 MiB alias of `/` was enough: JSONEncoder writes it as `\/`).
     static func hostileRecord() -> CallRecord {
         var record = spoolTestRecord(1)
-        record.alias = String(repeating: "/", count: 8 << 20)
+        record.alias = String(repeating: "/", count: SpoolFrame.maxPayloadBytes + 1)
         record.status = 404
         return record
     }
@@ -27,7 +28,7 @@ import Testing
 
     @Test func theCodecSpoolsAnOversizeCallRecordBounded() throws {
         let record = Self.hostileRecord()
-        #expect(try JSONEncoder().encode(EvidenceItem.call(record)).count > SpoolFrame.maxPayloadBytes)
+        #expect(SpoolCodec.encode(record).count > SpoolFrame.maxPayloadBytes)
         let payload = try SpoolCodec.encode(.call(record))
         #expect(payload.count <= SpoolFrame.maxPayloadBytes)
         guard case .call(let decoded) = try SpoolCodec.decode(payload) else {

@@ -7,7 +7,7 @@ import Foundation
 /// offset  4  UInt32 LE  CRC-32 of bytes 8..<24 and the payload
 /// offset  8  UInt64 LE  sequence number (1-based, gap-free across segments)
 /// offset 16  Int64  LE  append time, milliseconds since 1970
-/// offset 24  payload    JSON of one `EvidenceItem`
+/// offset 24  payload    one `EvidenceItem` (`SpoolCodec`: binary call records, JSON audit entries)
 /// ```
 ///
 /// A crash can leave the last frame of the last segment half-written (or zero-filled by the file
