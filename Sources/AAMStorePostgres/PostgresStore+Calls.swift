@@ -16,7 +16,7 @@ extension PostgresStore {
         let encoder = JSONEncoder()
         // Every text NUL-free (`StorableText`): Postgres refuses NUL in text (one such record
         // would fail the whole INSERT), and columns, document and chain must agree.
-        let records = try records.map { try StorableText.storable($0, encoder: encoder).value }
+        let records = records.map(\.storable)
         for start in stride(from: 0, to: records.count, by: Self.recordsPerStatement) {
             let batch = records[start..<min(records.count, start + Self.recordsPerStatement)]
             let columns = try CallColumns(batch, encoder: encoder)

@@ -14,8 +14,8 @@ enum CallRecordColumns {
 
     static func binds(_ record: CallRecord) -> [SQLiteData] {
         func text(_ value: String?) -> SQLiteData { value.map(SQLiteData.text) ?? .null }
-        let attempts = (try? JSONEncoder().encode(record.attempts)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
-        let guardrails = (try? JSONEncoder().encode(record.guardrails)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        let attempts = CallRecordJSONFields.attempts(record.attempts)
+        let guardrails = CallRecordJSONFields.guardrails(record.guardrails)
         let policy = record.policy.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
         return [
             .text(record.requestId), .float(record.startedAt.timeIntervalSince1970), text(record.keyId),

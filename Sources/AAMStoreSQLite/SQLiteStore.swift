@@ -119,7 +119,7 @@ public actor SQLiteStore: ConfigStore, CallRecordStore, AdminAuditStore {
     public func append(_ records: [CallRecord]) async throws {
         guard !records.isEmpty else { return }
         // NUL-free like Postgres (`StorableText`), so both stores keep the same text.
-        let records = try records.map { try StorableText.storable($0).value }
+        let records = records.map(\.storable)
         for start in stride(from: 0, to: records.count, by: Self.rowsPerStatement) {
             let batch = records[start..<min(records.count, start + Self.rowsPerStatement)]
             let placeholders = Array(repeating: "(" + Array(repeating: "?", count: CallRecordColumns.insertedCount).joined(separator: ",") + ")", count: batch.count)
