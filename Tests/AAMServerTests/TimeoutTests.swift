@@ -59,8 +59,11 @@ struct TimeoutTests {
     }
 
     @Test func aStreamPastTheAliasBudgetIsCut() async throws {
-        try await withGateway({ _ in }, alias: #"{"timeoutMs":700}"#) { gateway, fake, key in
-            await fake.enqueue(.slowStream(gapMs: 300))
+        // The first content must arrive inside the budget (else a 504 before any byte): a 3 s
+        // budget and 1 s gaps leave a loaded run room for that (700 ms / 300 ms did not), and the
+        // stream's events take longer than the budget in all.
+        try await withGateway({ _ in }, alias: #"{"timeoutMs":3000}"#) { gateway, fake, key in
+            await fake.enqueue(.slowStream(gapMs: 1_000))
             let reply = try await gateway.call("/v1/chat/completions", key: key, json: Self.streamRequest)
             #expect(reply.status == 200)
             let last = try #require(sseEvents(reply.text).last)

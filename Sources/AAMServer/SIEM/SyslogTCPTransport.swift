@@ -14,11 +14,11 @@ import Synchronization
 /// kept between batches and reopened on demand.
 ///
 /// Why ask the kernel (`TCP_INFO`) and not only `Channel.isActive`: `isActive` changes only
-/// when the event loop gets round to reading the receiver's FIN or RST. On a busy machine that
-/// took longer than the settle time, and a whole batch written into a connection the receiver
-/// had already closed was counted as delivered and lost. The kernel's state is current: a
-/// receiver that closed is `CLOSE_WAIT` before we write, and a reset one is closed after.
-/// What no sender can see is a receiver that dies with our bytes unread in its buffer.
+/// when the event loop gets round to reading the receiver's FIN or RST, which on a busy machine
+/// can come after the settle time; a batch written into a connection the receiver had already
+/// closed would then count as delivered. The kernel's state is current: a receiver that closed
+/// is `CLOSE_WAIT` before we write, and a reset one is closed after. What no sender can see is
+/// a receiver that dies with our bytes unread in its buffer.
 final class SyslogTCPTransport: SIEMTransport {
     let name = "syslog"
     let host: String

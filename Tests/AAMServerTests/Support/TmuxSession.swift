@@ -97,6 +97,22 @@ final class TmuxSession: Sendable {
         var description: String { message }
     }
 
+    /// Makes the spawned process close every descriptor above stderr.
+    ///
+    /// Why: SwiftNIO's sockets are not close-on-exec, and `new-session` forks the tmux server,
+    /// which lives on after this test. It inherited the listening and accepted sockets of every
+    /// other test running in this process at that moment: a syslog receiver that a SIEM test
+    /// "stopped" kept listening inside tmux, so the gateway's reconnect succeeded into a socket
+    /// nobody read, and events counted as delivered were lost (a CI failure that only the full,
+    /// parallel run showed). Foundation's `Process` already closes them; raw `posix_spawn`
+    /// does not. glibc 2.34+ has `posix_spawn_file_actions_addclosefrom_np`, which Swift's
+    /// Glibc module does not import, so it is looked up at run time.
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
+        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+    }
+
     /// Runs one tmux command to completion and returns its status and output.
     ///
     /// `posix_spawn` + `waitpid` rather than `Process`: `new-session` forks the tmux server,
@@ -115,6 +131,7 @@ final class TmuxSession: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        closeInheritedDescriptors(&actions)
         let argv = (["tmux"] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
