@@ -67,10 +67,10 @@ public final class ControlClient: Sendable {
             return ControlClient(connection: connection, daemon: daemon, daemonHello: hello, requestTimeout: requestTimeout)
         case .error:
             connection.close()
-            let error = reply.error ?? ControlError(code: "internal", message: "refused without a reason")
+            let error = reply.error ?? ControlError(code: .internal, message: "refused without a reason")
             switch error.code {
-            case "version_mismatch": throw ControlClientError.versionMismatch(error.message)
-            case "permission_denied": throw ControlClientError.permissionDenied(path: path, reason: error.message)
+            case .versionMismatch: throw ControlClientError.versionMismatch(error.message)
+            case .permissionDenied: throw ControlClientError.permissionDenied(path: path, reason: error.message)
             default: throw ControlClientError.remote(error)
             }
         default:
@@ -96,7 +96,7 @@ public final class ControlClient: Sendable {
     public func request(_ message: ControlMessage, timeout: Double? = nil) async throws -> ControlMessage {
         let reply = try await connection.request(message, timeout: timeout ?? requestTimeout)
         if reply.type == .error {
-            throw ControlClientError.remote(reply.error ?? ControlError(code: "internal", message: "error without details"))
+            throw ControlClientError.remote(reply.error ?? ControlError(code: .internal, message: "error without details"))
         }
         return reply
     }

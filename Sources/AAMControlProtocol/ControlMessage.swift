@@ -56,7 +56,7 @@ public struct ControlFraming: Sendable {
         guard line.count > ControlProtocol.maxLineBytes else { return line }
         guard message.type != .event else { return nil }
         return try encode(ControlMessage.failure(
-            ControlError(code: "too_large", message: "the answer (\(line.count) bytes) exceeds the \(ControlProtocol.maxLineBytes)-byte line limit"),
+            ControlError(code: .tooLarge, message: "the answer (\(line.count) bytes) exceeds the \(ControlProtocol.maxLineBytes)-byte line limit"),
             id: message.id))
     }
 

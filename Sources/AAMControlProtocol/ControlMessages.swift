@@ -84,12 +84,10 @@ public enum ControlQuery: String, Codable, Sendable, CaseIterable {
 }
 
 public struct ControlError: Codable, Sendable, Equatable, Error {
-    /// Stable machine-readable code: `bad_message`, `version_mismatch`, `unknown_query`,
-    /// `not_found`, `invalid_command`, `permission_denied`, `internal`, `too_large` (an answer over the line limit); and before or instead
-    /// of a conversation: `hello_timeout` (no hello in time), `too_many_connections`.
-    public var code: String
+    /// Stable machine-readable code (`ControlError.Code`), a plain string on the socket.
+    public var code: Code
     public var message: String
-    public init(code: String, message: String) {
+    public init(code: Code, message: String) {
         self.code = code
         self.message = message
     }

@@ -123,7 +123,7 @@ final class ConsoleLink: Sendable {
     func send(_ message: ControlMessage) {
         guard let client = current.withLock({ $0 }) else {
             if message.type == .command {
-                inbox.post(.failed(request: message, error: ControlError(code: "not_connected", message: "not connected to the daemon")))
+                inbox.post(.failed(request: message, error: ControlError(code: .notConnected, message: "not connected to the daemon")))
             }
             return
         }
@@ -135,7 +135,7 @@ final class ConsoleLink: Sendable {
             } catch {
                 // A lost connection is reported by `run`; a query's failure needs no more than that.
                 if message.type == .command {
-                    inbox.post(.failed(request: message, error: ControlError(code: "not_delivered", message: "\(error)")))
+                    inbox.post(.failed(request: message, error: ControlError(code: .notDelivered, message: "\(error)")))
                 }
             }
         }

@@ -132,6 +132,6 @@ extension ConsoleState {
     /// Shows a local notice (theme warnings, a theme that failed to load) on the status line,
     /// through the state's own error path for messages that answer no request.
     mutating func notify(_ text: String, isError: Bool) {
-        _ = apply(.failure(ControlError(code: isError ? "console" : "note", message: text), id: nil))
+        _ = apply(.failure(ControlError(code: isError ? .console : .note, message: text), id: nil))
     }
 }

@@ -36,7 +36,7 @@ struct MessageFoldingTests {
         _ = state.handle(key: .escape)
         _ = state.handle(key: .character("x"))
         guard case .send(let revoke)? = state.handle(key: .character("y")).last else { Issue.record("nothing sent"); return }
-        _ = state.requestFailed(revoke, error: ControlError(code: "not_found", message: "no key k1"))
+        _ = state.requestFailed(revoke, error: ControlError(code: .notFound, message: "no key k1"))
         #expect(state.statusMessage?.text == "revoke key failed: not_found: no key k1")
     }
 

@@ -118,7 +118,7 @@ struct ModalFlowTests {
         let message = try #require(sent(state.handle(key: .character("+"))))
         #expect(message.command == ControlCommand(kind: .updateDeployment, deployment: "openai-east", weight: 4))
         #expect(state.aliases[0].deployments[0].weight == 4)  // shown at once
-        let error = state.apply(.failure(ControlError(code: "invalid_command", message: "weight too high"), id: message.id))
+        let error = state.apply(.failure(ControlError(code: .invalidCommand, message: "weight too high"), id: message.id))
         #expect(state.statusMessage?.text == "set openai-east weight 4 failed: invalid_command: weight too high")
         #expect(state.statusMessage?.isError == true)
         let queries = error.compactMap { if case .send(let m) = $0 { m.query } else { nil } }

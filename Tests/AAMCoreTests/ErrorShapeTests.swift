@@ -17,7 +17,7 @@ struct ErrorShapeTests {
 
     @Test("OpenAI body writes null for a missing code and param")
     func openAINulls() {
-        let error = GatewayError(status: 500, type: "api_error", code: nil, message: "boom")
+        let error = GatewayError(status: 500, type: .apiError, code: nil, message: "boom")
         #expect(text(ErrorShape.openAI.body(for: error)) == #"{"error":{"message":"boom","type":"api_error","code":null,"param":null}}"#)
         #expect(
             text(ErrorShape.openAI.body(for: .missingKey))
@@ -65,8 +65,8 @@ struct ErrorShapeTests {
             (502, "api_error"), (503, "api_error"), (504, "api_error"),
         ])
     func anthropicTypes(status: Int, type: String) throws {
-        let error = GatewayError(status: status, type: "whatever_openai_says", code: "c", message: "m")
-        #expect(ErrorShape.anthropicType(for: error) == type)
+        let error = GatewayError(status: status, type: .serverError, code: .internalError, message: "m")
+        #expect(ErrorShape.anthropicType(for: error).rawValue == type)
         let body = ErrorShape.anthropic.body(for: error)
         #expect(text(body) == #"{"type":"error","error":{"type":"\#(type)","message":"m"}}"#)
     }
@@ -75,7 +75,7 @@ struct ErrorShapeTests {
     func builtInErrors() {
         #expect(GatewayError.invalidKey(.unknown).status == 401)
         #expect(GatewayError.invalidKey(.expired).message == "This API key has expired.")
-        #expect(GatewayError.invalidKey(.unknown).code == "invalid_api_key")
+        #expect(GatewayError.invalidKey(.unknown).code == .invalidAPIKey)
         // Not allowed is answered exactly like unknown; only the record's class differs.
         #expect(ErrorShape.openAI.body(for: .modelNotAllowed("x")) == ErrorShape.openAI.body(for: .modelNotFound("x")))
         #expect(ErrorShape.anthropic.body(for: .modelNotAllowed("x")) == ErrorShape.anthropic.body(for: .modelNotFound("x")))
@@ -83,10 +83,10 @@ struct ErrorShapeTests {
         #expect(GatewayError.modelNotAllowed("x").errorClass == "model_not_allowed")
         #expect(GatewayError.modelNotFound("x").errorClass == "model_not_found")
         #expect(GatewayError.bodyTooLarge(limit: 10).status == 413)
-        #expect(GatewayError.noDeployment("x").status == 503)
-        #expect(GatewayError.upstreamFailed(status: 429, message: "slow down", retryAfter: 3).type == "rate_limit_error")
+        #expect(GatewayError.noDeployment("x", skipped: []).status == 503)
+        #expect(GatewayError.upstreamFailed(status: 429, message: "slow down", retryAfter: 3).type == .rateLimitError)
         #expect(GatewayError.upstreamFailed(status: 429, message: "slow down", retryAfter: 3).retryAfterSeconds == 3)
-        #expect(GatewayError.upstreamFailed(status: 502, message: "bad gateway").type == "api_error")
+        #expect(GatewayError.upstreamFailed(status: 502, message: "bad gateway").type == .apiError)
         #expect(GatewayError.internalError("req_1").message == "Internal error (request req_1).")
         #expect(GatewayError.methodNotAllowed("PUT").status == 405)
         #expect(GatewayError.notFound.status == 404)

@@ -214,10 +214,10 @@ import Testing
     // MARK: Error events
 
     @Test func errorEventShapes() {
-        #expect(StreamErrorEvent.openAI(message: "upstream timed out", type: "server_error", code: "upstream_timeout").text
+        #expect(StreamErrorEvent.openAI(message: "upstream timed out", type: .serverError, code: .upstreamTimeout).text
             == "data: {\"error\":{\"message\":\"upstream timed out\",\"type\":\"server_error\",\"code\":\"upstream_timeout\",\"param\":null}}\n\n")
-        #expect(StreamErrorEvent.openAI(message: "x", type: "server_error", code: nil).text.contains("\"code\":null"))
-        #expect(StreamErrorEvent.anthropic(type: "api_error", message: "upstream \"closed\"").text
+        #expect(StreamErrorEvent.openAI(message: "x", type: .serverError, code: nil).text.contains("\"code\":null"))
+        #expect(StreamErrorEvent.anthropic(type: .apiError, message: "upstream \"closed\"").text
             == "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"upstream \\\"closed\\\"\"}}\n\n")
     }
 }

@@ -105,7 +105,7 @@ struct AuditRegistryTests {
             Issue.record("the change was accepted without an audit record")
         } catch let error as AdminError {
             #expect(error.status == 503)
-            #expect(error.code == "audit_unavailable")
+            #expect(error.code == .auditUnavailable)
         }
         #expect(await registry.currentState.orgs.isEmpty)
         #expect(try await config.loadAll()[.org]?.isEmpty ?? true)

@@ -153,7 +153,7 @@ struct ControlActivityTests {
     @Test func undecodableLinesAreExplained() {
         func explain(_ text: String) -> (String, String, Int?) {
             let (error, id) = ControlSession.explainUndecodable(Array(text.utf8))
-            return (error.code, error.message, id)
+            return (error.code.rawValue, error.message, id)
         }
         #expect(explain("{nope") == ("bad_message", "not a JSON object", nil))
         #expect(explain(#"{"id":3}"#) == ("bad_message", "type: missing", 3))

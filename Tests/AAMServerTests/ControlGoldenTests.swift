@@ -34,7 +34,7 @@ struct ControlGoldenTests {
                 == #"{"daemon":{"listen":"127.0.0.1:8080","pid":42,"startedAt":"2027-01-15T08:00:00Z","version":"0.1.0"},"hello":{"peer":"aamd 0.1.0","protocolVersion":1},"type":"hello"}"#
                 + "\n")
         let mismatch = ControlMessage.failure(
-            ControlError(code: "version_mismatch", message: "control protocol mismatch: the daemon speaks v1, the client (aam 9) speaks v2"), id: nil)
+            ControlError(code: .versionMismatch, message: "control protocol mismatch: the daemon speaks v1, the client (aam 9) speaks v2"), id: nil)
         #expect(
             try Self.line(mismatch)
                 == #"{"error":{"code":"version_mismatch","message":"control protocol mismatch: the daemon speaks v1, the client (aam 9) speaks v2"},"type":"error"}"#

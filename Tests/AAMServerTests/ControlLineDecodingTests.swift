@@ -32,7 +32,7 @@ struct ControlLineDecodingTests {
             eventWithId,
             missed,
             result,
-            .failure(ControlError(code: "permission_denied", message: "no"), id: nil),
+            .failure(ControlError(code: .permissionDenied, message: "no"), id: nil),
             .hello(ControlHello(peer: "aamd 0.1"), daemon: DaemonInfo(version: "0.1", pid: 7, listen: "127.0.0.1:1", startedAt: time)),
             .query(.providers, id: 3),
         ]

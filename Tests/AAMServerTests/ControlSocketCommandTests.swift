@@ -91,16 +91,16 @@ extension ControlSocketTests {
         try await Self.run { f in
             let client = try await connectControl(f.gateway)
             defer { client.close() }
-            await #expect(throws: ControlClientError.remote(ControlError(code: "invalid_command", message: "provider: required by drainProvider"))) {
+            await #expect(throws: ControlClientError.remote(ControlError(code: .invalidCommand, message: "provider: required by drainProvider"))) {
                 _ = try await client.command(ControlCommand(kind: .drainProvider))
             }
-            await #expect(throws: ControlClientError.remote(ControlError(code: "not_found", message: "provider 'nope' not found"))) {
+            await #expect(throws: ControlClientError.remote(ControlError(code: .notFound, message: "provider 'nope' not found"))) {
                 _ = try await client.command(ControlCommand(kind: .drainProvider, provider: "nope"))
             }
-            await #expect(throws: ControlClientError.remote(ControlError(code: "invalid_command", message: "gracePeriodSeconds: must be between 0 and 2592000 (30 days)"))) {
+            await #expect(throws: ControlClientError.remote(ControlError(code: .invalidCommand, message: "gracePeriodSeconds: must be between 0 and 2592000 (30 days)"))) {
                 _ = try await client.command(ControlCommand(kind: .rotateKey, keyId: f.keyID, gracePeriodSeconds: -1))
             }
-            await #expect(throws: ControlClientError.remote(ControlError(code: "invalid_command", message: "fallbacks[0]: unknown alias 'ghost'"))) {
+            await #expect(throws: ControlClientError.remote(ControlError(code: .invalidCommand, message: "fallbacks[0]: unknown alias 'ghost'"))) {
                 _ = try await client.command(ControlCommand(kind: .setFallbacks, alias: "chat", fallbacks: ["ghost"]))
             }
             #expect(try await f.chat().status == 200)
@@ -113,14 +113,14 @@ extension ControlSocketTests {
         try await Self.run { f in
             let raw = try RawControlSocket(path: f.gateway.controlSocketPath)
             try await raw.send(#"{"type":"query","id":1,"query":"status"}"# + "\n")
-            #expect(try await raw.readMessage()?.error == ControlError(code: "bad_message", message: "send hello first"))
+            #expect(try await raw.readMessage()?.error == ControlError(code: .badMessage, message: "send hello first"))
             try await raw.send(#"{"type":"hello","hello":{"protocolVersion":1,"peer":"raw"}}"# + "\n")
             #expect(try await raw.readMessage()?.type == .hello)
             try await raw.send("{nope\n")
-            #expect(try await raw.readMessage()?.error == ControlError(code: "bad_message", message: "not a JSON object"))
+            #expect(try await raw.readMessage()?.error == ControlError(code: .badMessage, message: "not a JSON object"))
             try await raw.send(#"{"type":"query","id":7,"query":"weather"}"# + "\n")
             let unknown = try #require(try await raw.readMessage())
-            #expect(unknown.id == 7 && unknown.error?.code == "unknown_query")
+            #expect(unknown.id == 7 && unknown.error?.code == .unknownQuery)
             try await raw.send("\n   \n" + #"{"type":"query","id":8,"query":"status"}"# + "\n")
             let status = try #require(try await raw.readMessage())
             #expect(status.id == 8 && status.status?.providers == 2)
@@ -131,7 +131,7 @@ extension ControlSocketTests {
             _ = try await big.readLine()
             try? await big.send([UInt8](repeating: UInt8(ascii: "x"), count: ControlProtocol.maxLineBytes + 10))
             let refusal = try #require(try await big.readMessage())
-            #expect(refusal.error?.code == "bad_message")
+            #expect(refusal.error?.code == .badMessage)
             #expect(refusal.error?.message.contains("longer than") == true)
             #expect(try await big.readLine() == nil)
 
@@ -145,7 +145,7 @@ extension ControlSocketTests {
         try await Self.run(configure: { $0.controlSocketSettings.maxBadMessages = 3 }) { f in
             let raw = try RawControlSocket(path: f.gateway.controlSocketPath)
             try await raw.send("x\ny\nz\n")
-            for _ in 0..<3 { #expect(try await raw.readMessage()?.error?.code == "bad_message") }
+            for _ in 0..<3 { #expect(try await raw.readMessage()?.error?.code == .badMessage) }
             #expect(try await raw.readMessage()?.error?.message == "too many bad messages; closing")
             #expect(try await raw.readLine() == nil)
         }
@@ -155,7 +155,7 @@ extension ControlSocketTests {
         try await Self.run(configure: { $0.controlSocketSettings.helloTimeout = .milliseconds(200) }) { f in
             let raw = try RawControlSocket(path: f.gateway.controlSocketPath)
             let message = try #require(try await raw.readMessage(timeout: 10))
-            #expect(message.error?.code == "hello_timeout")
+            #expect(message.error?.code == .helloTimeout)
             #expect(try await raw.readLine() == nil)
         }
     }
@@ -164,7 +164,7 @@ extension ControlSocketTests {
         try await Self.run(configure: { $0.controlSocketSettings.maxConnections = 1 }) { f in
             let first = try await connectControl(f.gateway)
             defer { first.close() }
-            await #expect(throws: ControlClientError.remote(ControlError(code: "too_many_connections", message: "the control socket serves at most 1 connections"))) {
+            await #expect(throws: ControlClientError.remote(ControlError(code: .tooManyConnections, message: "the control socket serves at most 1 connections"))) {
                 _ = try await ControlClient.connect(path: f.gateway.controlSocketPath)
             }
             #expect(try await first.query(.status).status != nil)

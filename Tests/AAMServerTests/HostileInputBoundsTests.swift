@@ -167,17 +167,17 @@ struct HostileInputBoundsTests {
     @Test func theDaemonNeverSendsAControlLineOverTheLimit() throws {
         let huge = String(repeating: "/", count: ControlProtocol.maxLineBytes + 1)
         var event = ControlMessage(type: .event)
-        event.error = ControlError(code: "x", message: huge)
+        event.error = ControlError(code: .internal, message: huge)
         #expect(try ControlFraming.encodeWithinLimit(event) == nil, "an event too long is skipped")
-        let answer = try #require(try ControlFraming.encodeWithinLimit(.failure(ControlError(code: "x", message: huge), id: 7)))
+        let answer = try #require(try ControlFraming.encodeWithinLimit(.failure(ControlError(code: .internal, message: huge), id: 7)))
         #expect(answer.count < 1024)
         let decoded = try #require(ControlFraming.decode(Array(answer.dropLast()), with: {
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601
             return decoder
         }()))
-        #expect(decoded.id == 7 && decoded.error?.code == "too_large")
-        let small = ControlMessage.failure(ControlError(code: "x", message: "fine"), id: 8)
+        #expect(decoded.id == 7 && decoded.error?.code == .tooLarge)
+        let small = ControlMessage.failure(ControlError(code: .internal, message: "fine"), id: 8)
         #expect(try ControlFraming.encodeWithinLimit(small) == ControlFraming.encode(small))
     }
 }

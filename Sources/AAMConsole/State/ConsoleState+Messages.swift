@@ -153,7 +153,7 @@ extension ConsoleState {
 
     private mutating func greet(_ message: ControlMessage) -> [ConsoleEffect] {
         guard let hello = message.hello else {
-            return fail(id: nil, error: ControlError(code: "bad_message", message: "hello without a version"))
+            return fail(id: nil, error: ControlError(code: .badMessage, message: "hello without a version"))
         }
         if let mismatch = hello.incompatibility() {
             connection = .disconnected(reason: mismatch, retryAt: nil)

@@ -96,7 +96,8 @@ public struct AnthropicToOpenAIStream: StreamTranslator {
             upstreamError = UpstreamStreamError(type: error?.type, message: error?.message ?? event.data)
             return StreamErrorEvent.openAI(
                 message: error?.message ?? "upstream error",
-                type: ProtocolMappings.openAIErrorType(fromAnthropic: error?.type), code: error?.type)
+                // The vendor's own error type is passed through as the code, as it came.
+                type: ProtocolMappings.openAIErrorType(fromAnthropic: error?.type), code: error?.type.map(ErrorCode.init(rawValue:)))
         default:
             return []  // ping, content_block_stop, future event types
         }

@@ -47,19 +47,19 @@ public struct UpstreamStreamError: Sendable, Equatable {
 /// Builds the in-band error events that end a stream after bytes were sent.
 public enum StreamErrorEvent {
     /// OpenAI: `data: {"error":{"message":…,"type":…,"code":…,"param":null}}\n\n`, and no `[DONE]` after it.
-    public static func openAI(message: String, type: String, code: String?) -> [UInt8] {
+    public static func openAI(message: String, type: GatewayErrorType, code: ErrorCode?) -> [UInt8] {
         let error: WireJSON = [
             "error": [
-                "message": .string(message), "type": .string(type),
-                "code": code.map(WireJSON.string) ?? .null, "param": nil,
+                "message": .string(message), "type": .string(type.rawValue),
+                "code": code.map { WireJSON.string($0.rawValue) } ?? .null, "param": nil,
             ],
         ]
         return SSEEvent.data(error).encoded()
     }
 
     /// Anthropic: `event: error\ndata: {"type":"error","error":{"type":…,"message":…}}\n\n`.
-    public static func anthropic(type: String, message: String) -> [UInt8] {
-        let error: WireJSON = ["type": "error", "error": ["type": .string(type), "message": .string(message)]]
+    public static func anthropic(type: GatewayErrorType, message: String) -> [UInt8] {
+        let error: WireJSON = ["type": "error", "error": ["type": .string(type.rawValue), "message": .string(message)]]
         return SSEEvent.named("error", error).encoded()
     }
 }

@@ -88,24 +88,30 @@ enum ProtocolMappings {
     // MARK: Error types
 
     /// Anthropic error `type` -> the closest OpenAI error `type`.
-    static func openAIErrorType(fromAnthropic type: String?) -> String {
+    /// `type` is the vendor's (any string); the answer is one of the gateway's closed set.
+    static func openAIErrorType(fromAnthropic type: String?) -> GatewayErrorType {
         switch type {
-        case "invalid_request_error", "authentication_error", "permission_error", "not_found_error":
-            type ?? "server_error"
-        case "rate_limit_error": "rate_limit_error"
-        case "request_too_large": "invalid_request_error"
-        default: "server_error"  // api_error, overloaded_error, unknown
+        case "invalid_request_error": .invalidRequestError
+        case "authentication_error": .authenticationError
+        case "permission_error": .permissionError
+        case "not_found_error": .notFoundError
+        case "rate_limit_error": .rateLimitError
+        case "request_too_large": .invalidRequestError
+        default: .serverError  // api_error, overloaded_error, unknown
         }
     }
 
     /// OpenAI error `type` -> the closest Anthropic error `type`.
-    static func anthropicErrorType(fromOpenAI type: String?) -> String {
+    /// `type` is the vendor's (any string); the answer is one of the gateway's closed set.
+    static func anthropicErrorType(fromOpenAI type: String?) -> GatewayErrorType {
         switch type {
-        case "invalid_request_error", "authentication_error", "permission_error", "not_found_error":
-            type ?? "api_error"
-        case "rate_limit_error", "requests", "tokens", "rate_limit_exceeded": "rate_limit_error"
-        case "server_error", "service_unavailable": "api_error"
-        default: "api_error"
+        case "invalid_request_error": .invalidRequestError
+        case "authentication_error": .authenticationError
+        case "permission_error": .permissionError
+        case "not_found_error": .notFoundError
+        case "rate_limit_error", "requests", "tokens", "rate_limit_exceeded": .rateLimitError
+        case "server_error", "service_unavailable": .apiError
+        default: .apiError
         }
     }
 }

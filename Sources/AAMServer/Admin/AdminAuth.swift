@@ -26,14 +26,14 @@ struct AdminAuth: Sendable {
 
     func check(_ request: Request) throws(AdminError) {
         guard let expected = tokenDigest else {
-            throw AdminError(status: 403, "the admin API is disabled: start aamd with AAM_ADMIN_TOKEN set", code: "admin_disabled")
+            throw AdminError(status: 403, "the admin API is disabled: start aamd with AAM_ADMIN_TOKEN set", code: .adminDisabled)
         }
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            throw AdminError(status: 401, "missing admin token (Authorization: Bearer $AAM_ADMIN_TOKEN)", code: "invalid_admin_token")
+            throw AdminError(status: 401, "missing admin token (Authorization: Bearer $AAM_ADMIN_TOKEN)", code: .invalidAdminToken)
         }
         let presented = Array(SHA256.hash(data: Array(header.dropFirst(7).utf8)))
         var difference: UInt8 = 0
         for (a, b) in zip(presented, expected) { difference |= a ^ b }
-        guard difference == 0 else { throw AdminError(status: 401, "invalid admin token", code: "invalid_admin_token") }
+        guard difference == 0 else { throw AdminError(status: 401, "invalid admin token", code: .invalidAdminToken) }
     }
 }

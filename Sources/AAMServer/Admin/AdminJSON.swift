@@ -9,7 +9,7 @@ enum AdminJSON {
         do { scan = try JSONObjectScanner(bytes) } catch {
             // A key held twice (at any depth) is refused, never resolved: JSONDecoder keeps the
             // first, the unknown-field check above reads every member, a script may mean the last.
-            throw AdminError("request body is not a valid JSON object (\(error.description))", code: error.duplicateKey == nil ? "invalid_request" : "invalid_json")
+            throw AdminError("request body is not a valid JSON object (\(error.description))", code: error.duplicateKey == nil ? .invalidRequest : .invalidJSON)
         }
         for member in scan.members where !allowed.contains(member.key) {
             let suggestion = closest(member.key, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""

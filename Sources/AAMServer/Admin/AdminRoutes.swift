@@ -234,7 +234,7 @@ struct AdminRoutes: Sendable {
         } catch let error as GatewayError {
             return Responses.error(error, shape: .openAI, requestID: context.requestID)
         } catch let error as SecretsError {
-            return Responses.error(AdminError(status: 500, error.message, code: "secrets_error").gatewayError, shape: .openAI, requestID: context.requestID)
+            return Responses.error(AdminError(status: 500, error.message, code: .secretsError).gatewayError, shape: .openAI, requestID: context.requestID)
         } catch {
             runtime.logger.error("admin operation failed", metadata: ["request_id": .string(context.requestID), "error": .string(String(describing: type(of: error)))])
             return Responses.error(.internalError(context.requestID), shape: .openAI, requestID: context.requestID)

@@ -143,7 +143,7 @@ extension AdminRoutes {
         admin.get("audit/verify") { request, context in await guarded(request, context) { _ in
             let anchors = try AuditVerifyAdmin.anchors(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
             guard let log = await registry.audit, let keys = log.keys else {
-                throw AdminError(status: 503, "the admin audit trail is not available", code: "audit_unavailable")
+                throw AdminError(status: 503, "the admin audit trail is not available", code: .auditUnavailable)
             }
             let report: EvidenceReport
             do {
@@ -151,13 +151,13 @@ extension AdminRoutes {
                 let held = try await log.held?.heldAuditEntries() ?? []
                 report = try await EvidenceVerification.report(audit: log.store, calls: log.callChain, keys: keys, anchors: anchors, held: held)
             } catch {
-                throw AdminError(status: 503, "the evidence could not be read from the database; retry when it is reachable", code: "store_unavailable")
+                throw AdminError(status: 503, "the evidence could not be read from the database; retry when it is reachable", code: .storeUnavailable)
             }
             return Responses.json(report)
         } }
         admin.get("audit") { request, context in await guarded(request, context) { _ in
             let query = try AuditAdmin.query(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
-            guard let log = await registry.audit else { throw AdminError(status: 503, "the admin audit trail is not available", code: "audit_unavailable") }
+            guard let log = await registry.audit else { throw AdminError(status: 503, "the admin audit trail is not available", code: .auditUnavailable) }
             return Responses.json(AuditAdmin.page(try await log.store.auditEntries(query), query: query))
         } }
     }

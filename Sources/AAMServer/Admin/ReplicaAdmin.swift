@@ -42,7 +42,7 @@ enum ReplicaAdmin {
         }
         let rows: [ReplicaRow]
         do { rows = try await cluster.replicas() } catch {
-            throw AdminError(status: 503, "the replica registry could not be read from the database; retry when it is reachable", code: "store_unavailable")
+            throw AdminError(status: 503, "the replica registry could not be read from the database; retry when it is reachable", code: .storeUnavailable)
         }
         let replicas = rows.map { row in
             Replica(

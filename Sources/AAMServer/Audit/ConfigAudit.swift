@@ -48,7 +48,7 @@ enum ConfigAudit {
 
     static let unavailable = AdminError(
         status: 503, "the admin audit trail could not be written, so the change was not applied; retry when the store is reachable",
-        code: "audit_unavailable")
+        code: .auditUnavailable)
 }
 
 extension ConfigRegistry {

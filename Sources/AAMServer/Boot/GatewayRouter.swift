@@ -75,7 +75,7 @@ struct JSONNotFoundMiddleware: RouterMiddleware {
                 gatewayError = GatewayError.methodNotAllowed(request.method.rawValue)
                 if let allowed { extra[.allow] = allowed }
             } else {
-                gatewayError = GatewayError(status: 404, type: "invalid_request_error", code: "not_found", message: "No route for \(request.method) \(request.uri.path).")
+                gatewayError = GatewayError(status: 404, type: .invalidRequestError, code: .notFound, message: "No route for \(request.method) \(request.uri.path).")
             }
             return Responses.error(gatewayError, shape: shape, requestID: context.requestID, extra: extra)
         }

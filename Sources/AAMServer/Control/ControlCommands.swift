@@ -14,9 +14,9 @@ struct ControlCommands: Sendable {
         } catch let error as ControlError {
             return .failure(error)
         } catch let error as AdminError {
-            return .failure(ControlError(code: error.status == 404 ? "not_found" : "invalid_command", message: error.description))
+            return .failure(ControlError(code: error.status == 404 ? .notFound : .invalidCommand, message: error.description))
         } catch {
-            return .failure(ControlError(code: "internal", message: "the change could not be applied: \(error)"))
+            return .failure(ControlError(code: .internal, message: "the change could not be applied: \(error)"))
         }
     }
 
@@ -47,7 +47,7 @@ struct ControlCommands: Sendable {
         case .updateDeployment:
             let id = try Self.required(command.deployment, "deployment", command)
             guard command.weight != nil || command.priority != nil else {
-                throw ControlError(code: "invalid_command", message: "weight or priority: updateDeployment needs at least one")
+                throw ControlError(code: .invalidCommand, message: "weight or priority: updateDeployment needs at least one")
             }
             var patch = DeploymentPatch()
             patch.weight = command.weight
@@ -69,10 +69,10 @@ struct ControlCommands: Sendable {
         case .setFallbacks:
             let alias = try Self.required(command.alias, "alias", command)
             guard let fallbacks = command.fallbacks else {
-                throw ControlError(code: "invalid_command", message: "fallbacks: required by setFallbacks (the complete new order)")
+                throw ControlError(code: .invalidCommand, message: "fallbacks: required by setFallbacks (the complete new order)")
             }
             guard runtime.snapshots.snapshot.aliasNames.contains(alias) else {
-                throw ControlError(code: "not_found", message: "alias '\(alias)' not found")
+                throw ControlError(code: .notFound, message: "alias '\(alias)' not found")
             }
             _ = try await registry.putAlias(alias, input: AliasInput(fallbacks: fallbacks), actor: actor)
             return CommandResult(message: "alias \(alias) falls back to \(fallbacks.isEmpty ? "nothing" : fallbacks.joined(separator: ", "))")
@@ -81,7 +81,7 @@ struct ControlCommands: Sendable {
 
     private static func required(_ value: String?, _ member: String, _ command: ControlCommand) throws -> String {
         guard let value, !value.isEmpty else {
-            throw ControlError(code: "invalid_command", message: "\(member): required by \(command.kind.rawValue)")
+            throw ControlError(code: .invalidCommand, message: "\(member): required by \(command.kind.rawValue)")
         }
         return value
     }

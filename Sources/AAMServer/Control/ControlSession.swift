@@ -90,7 +90,7 @@ struct ControlSession: Sendable {
                     } ?? [])
                 if case .deny(let reason) = decision {
                     context.logger.warning("control connection refused", metadata: ["reason": "\(reason)", "pid": "\(peer?.pid ?? 0)"])
-                    try await writer.send(.failure(ControlError(code: "permission_denied", message: reason), id: nil))
+                    try await writer.send(.failure(ControlError(code: .permissionDenied, message: reason), id: nil))
                     return
                 }
                 let operatorName = peer.map { SystemAccounts.userName(of: $0.uid) } ?? "unknown"
@@ -108,7 +108,7 @@ struct ControlSession: Sendable {
         let helloTimer = Task {
             try await Task.sleep(for: settings.helloTimeout)
             guard !flags.greeted.load(ordering: .relaxed) else { return }
-            try? await writer.send(.failure(ControlError(code: "hello_timeout", message: "no hello within \(settings.helloTimeout)"), id: nil))
+            try? await writer.send(.failure(ControlError(code: .helloTimeout, message: "no hello within \(settings.helloTimeout)"), id: nil))
             underlying.close(promise: nil)
         }
         var conversation = Conversation(context: context, writer: writer, actor: actor, flags: flags)
@@ -123,7 +123,7 @@ struct ControlSession: Sendable {
                 lines = try framing.append(buffer.readableBytesView)
             } catch {
                 try await writer.send(
-                    .failure(ControlError(code: "bad_message", message: "line longer than \(ControlProtocol.maxLineBytes) bytes; closing"), id: nil))
+                    .failure(ControlError(code: .badMessage, message: "line longer than \(ControlProtocol.maxLineBytes) bytes; closing"), id: nil))
                 return
             }
             for line in lines where line.contains(where: { $0 > 0x20 }) {
@@ -158,17 +158,17 @@ struct ControlSession: Sendable {
                 return try await refuse(error, id: id)
             }
             guard greeted || message.type == .hello else {
-                return try await refuse(ControlError(code: "bad_message", message: "send hello first"), id: message.id)
+                return try await refuse(ControlError(code: .badMessage, message: "send hello first"), id: message.id)
             }
             switch message.type {
             case .hello:
                 guard let hello = message.hello else {
-                    return try await refuse(ControlError(code: "bad_message", message: "hello: missing"), id: message.id)
+                    return try await refuse(ControlError(code: .badMessage, message: "hello: missing"), id: message.id)
                 }
                 if hello.protocolVersion != ControlProtocol.version {
                     let text = "control protocol mismatch: the daemon speaks v\(ControlProtocol.version), "
                         + "the client (\(hello.peer)) speaks v\(hello.protocolVersion)"
-                    try await writer.send(.failure(ControlError(code: "version_mismatch", message: text), id: message.id))
+                    try await writer.send(.failure(ControlError(code: .versionMismatch, message: text), id: message.id))
                     return .close
                 }
                 greeted = true
@@ -176,7 +176,7 @@ struct ControlSession: Sendable {
                 try await writer.send(.hello(ControlHello(peer: "aamd \(ControlSocketService.daemonVersion)"), daemon: context.queries.daemon))
             case .query:
                 guard let query = message.query else {
-                    return try await refuse(ControlError(code: "bad_message", message: "query: missing"), id: message.id)
+                    return try await refuse(ControlError(code: .badMessage, message: "query: missing"), id: message.id)
                 }
                 try await writer.send(context.queries.answer(query, id: message.id))
             case .subscribe:
@@ -187,7 +187,7 @@ struct ControlSession: Sendable {
                 try await writer.send(ControlMessage(type: .result, id: message.id))
             case .command:
                 guard let command = message.command else {
-                    return try await refuse(ControlError(code: "invalid_command", message: "command: missing"), id: message.id)
+                    return try await refuse(ControlError(code: .invalidCommand, message: "command: missing"), id: message.id)
                 }
                 context.logger.info("control command", metadata: ["actor": "\(actor)", "command": "\(command.kind.rawValue)"])
                 switch await context.commands.run(command, actor: actor) {
@@ -200,7 +200,7 @@ struct ControlSession: Sendable {
                 }
             case .result, .commandResult, .error, .event, .missed, .subscribed:
                 return try await refuse(
-                    ControlError(code: "bad_message", message: "a client sends hello, query, subscribe, unsubscribe or command, not \(message.type.rawValue)"),
+                    ControlError(code: .badMessage, message: "a client sends hello, query, subscribe, unsubscribe or command, not \(message.type.rawValue)"),
                     id: message.id)
             }
             return .keepGoing
@@ -211,7 +211,7 @@ struct ControlSession: Sendable {
             badMessages += 1
             try await writer.send(.failure(error, id: id))
             guard badMessages < context.settings.maxBadMessages else {
-                try await writer.send(.failure(ControlError(code: "bad_message", message: "too many bad messages; closing"), id: nil))
+                try await writer.send(.failure(ControlError(code: .badMessage, message: "too many bad messages; closing"), id: nil))
                 return .close
             }
             return .keepGoing
@@ -268,25 +268,25 @@ struct ControlSession: Sendable {
     /// Why a line is not a message, as precisely as a loose parse can tell (and its `id`).
     static func explainUndecodable(_ line: [UInt8]) -> (ControlError, Int?) {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else {
-            return (ControlError(code: "bad_message", message: "not a JSON object"), nil)
+            return (ControlError(code: .badMessage, message: "not a JSON object"), nil)
         }
         let id = object["id"] as? Int
         guard let type = object["type"] as? String else {
-            return (ControlError(code: "bad_message", message: "type: missing"), id)
+            return (ControlError(code: .badMessage, message: "type: missing"), id)
         }
         guard ControlMessage.Kind(rawValue: type) != nil else {
-            return (ControlError(code: "bad_message", message: "type: unknown '\(type)'"), id)
+            return (ControlError(code: .badMessage, message: "type: unknown '\(type)'"), id)
         }
         if type == "query", let query = object["query"] as? String, ControlQuery(rawValue: query) == nil {
             let known = ControlQuery.allCases.map(\.rawValue).joined(separator: ", ")
-            return (ControlError(code: "unknown_query", message: "query: unknown '\(query)' (expected one of \(known))"), id)
+            return (ControlError(code: .unknownQuery, message: "query: unknown '\(query)' (expected one of \(known))"), id)
         }
         if type == "command", let command = object["command"] as? [String: Any], let kind = command["kind"] as? String,
             ControlCommand.Kind(rawValue: kind) == nil
         {
             let known = ControlCommand.Kind.allCases.map(\.rawValue).joined(separator: ", ")
-            return (ControlError(code: "invalid_command", message: "command.kind: unknown '\(kind)' (expected one of \(known))"), id)
+            return (ControlError(code: .invalidCommand, message: "command.kind: unknown '\(kind)' (expected one of \(known))"), id)
         }
-        return (ControlError(code: "bad_message", message: "a member has the wrong type or is missing"), id)
+        return (ControlError(code: .badMessage, message: "a member has the wrong type or is missing"), id)
     }
 }

@@ -147,7 +147,7 @@ public struct ControlSocketService: Service {
 
     private static func refuseBusy(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, limit: Int) async {
         try? await channel.executeThenClose { _, outbound in
-            let error = ControlError(code: "too_many_connections", message: "the control socket serves at most \(limit) connections")
+            let error = ControlError(code: .tooManyConnections, message: "the control socket serves at most \(limit) connections")
             try await ControlLineWriter(outbound: outbound).send(.failure(error, id: nil))
         }
     }

@@ -136,21 +136,18 @@ struct AttemptPlanner {
         let now = runtime.clock.now()
         if attempts.isEmpty, let until = rateLimitedUntil {
             let seconds = max(1, Int(until.timeIntervalSince(now).rounded(.up)))
-            return .upstreamFailed(
-                status: 429, message: "Every deployment for '\(alias)' is rate limited. Skipped: \(skipped.joined(separator: ", ")).",
-                code: "rate_limit_exceeded", retryAfter: seconds)
+            return .rateLimitExceeded(
+                "Every deployment for '\(alias)' is rate limited. Skipped: \(skipped.joined(separator: ", ")).", retryAfterSeconds: seconds)
         }
         if attempts.isEmpty, passedOverAtLimit == 0, let budgetError = budgetError(alias: alias, at: now) {
             return budgetError
         }
         if attempts.isEmpty {
-            return GatewayError(
-                status: 503, type: "api_error", code: "no_deployment_available",
-                message: "No deployment of '\(alias)' is available. Skipped: \(skipped.isEmpty ? "none configured" : skipped.joined(separator: ", ")).")
+            return .noDeployment(alias, skipped: skipped)
         }
         // Deployments that just answered 429 are now cooling down until the vendor's reset.
         var cooldownEnd = rateLimitedUntil
-        for attempt in attempts where attempt.errorClass == "rate_limited" {
+        for attempt in attempts where attempt.errorCode == .rateLimited {
             if case .rateLimited(let until) = runtime.health.availability(attempt.deployment, at: now) {
                 cooldownEnd = min(cooldownEnd ?? until, until)
             }
@@ -193,9 +190,9 @@ struct AttemptOutcome {
         self.trace = trace
     }
 
-    mutating func failed(status: Int?, errorClass: String, outcome: UpstreamOutcome) {
+    mutating func failed(status: Int?, errorClass: ErrorCode, outcome: UpstreamOutcome) {
         trace.record.attempts.append(.init(
-            deployment: deployment.id, provider: deployment.provider, status: status, errorClass: errorClass,
+            deployment: deployment.id, provider: deployment.provider, status: status, errorClass: errorClass.rawValue,
             latencyMs: CallTrace.milliseconds(ContinuousClock.now - started)))
         finishHealth(outcome)
     }

@@ -72,18 +72,18 @@ final class CallTrace: @unchecked Sendable {
     /// Finishes a call billed by `EarlyEndSettlement` (a stream, or a call the client left after
     /// the upstream accepted it): the settled usage is recorded, priced and charged to every hold
     /// like a reported one, and the record says whether it is estimated.
-    func finish(status: Int, outcome: CallRecord.Outcome, errorClass: String? = nil, settled: EarlyEndSettlement.Settled, bus: EventBus) {
+    func finish(status: Int, outcome: CallRecord.Outcome, errorClass: ErrorCode? = nil, settled: EarlyEndSettlement.Settled, bus: EventBus) {
         guard !published else { return }
         record.usageEstimated = settled.estimated
         finish(status: status, outcome: outcome, errorClass: errorClass, usage: settled.usage, bus: bus)
     }
 
-    func finish(status: Int, outcome: CallRecord.Outcome, errorClass: String? = nil, usage: TokenUsage? = nil, bus: EventBus) {
+    func finish(status: Int, outcome: CallRecord.Outcome, errorClass: ErrorCode? = nil, usage: TokenUsage? = nil, bus: EventBus) {
         guard !published else { return }
         published = true
         record.status = status
         record.outcome = outcome
-        record.errorClass = errorClass ?? record.errorClass
+        record.errorCode = errorClass ?? record.errorCode
         if let usage {
             record.promptTokens = usage.promptTokens
             record.completionTokens = usage.completionTokens
@@ -144,7 +144,7 @@ final class CallTrace: @unchecked Sendable {
             var amended = pending
             if !amended.streamed { amended.status = GatewayError.evidenceUnavailable.status }
             amended.outcome = amended.streamed && amended.status == 200 ? .truncated : .rejected
-            amended.errorClass = GatewayError.evidenceUnavailable.code
+            amended.errorCode = GatewayError.evidenceUnavailable.code
             record = amended
             evidence.enqueueRefused(amended)
             evidence.logger.error("a call record could not be made durable; the call is refused", metadata: [

@@ -50,15 +50,15 @@ struct ChatEndpoint: Sendable {
             response.headers.append(contentsOf: limitHeaders)
             return response
         } catch let error as GatewayError {
-            trace.finish(status: error.status, outcome: error.status >= 500 || error.code == "rate_limit_exceeded" && trace.record.attempts.count > 0 ? .upstreamError : .rejected,
-                         errorClass: error.errorClass, bus: runtime.bus)
+            trace.finish(status: error.status, outcome: error.status >= 500 || error.code == .rateLimitExceeded && trace.record.attempts.count > 0 ? .upstreamError : .rejected,
+                         errorClass: error.recordCode, bus: runtime.bus)
             return Responses.error(error, shape: shape, requestID: context.requestID, extra: trace.servedHeaders)
         } catch is CancellationError {
-            trace.finish(status: 499, outcome: .cancelled, errorClass: "client_cancelled", bus: runtime.bus)
+            trace.finish(status: 499, outcome: .cancelled, errorClass: .clientCancelled, bus: runtime.bus)
             return Responses.error(.internalError(context.requestID), shape: shape, requestID: context.requestID)
         } catch {
             runtime.logger.error("unexpected failure", metadata: ["request_id": .string(context.requestID), "error": .string(String(describing: type(of: error)))])
-            trace.finish(status: 500, outcome: .rejected, errorClass: "internal_error", bus: runtime.bus)
+            trace.finish(status: 500, outcome: .rejected, errorClass: .internalError, bus: runtime.bus)
             return Responses.error(.internalError(context.requestID), shape: shape, requestID: context.requestID)
         }
     }
@@ -94,10 +94,10 @@ struct ChatEndpoint: Sendable {
                 attempt.failed(status: nil, errorClass: failure.errorClass, outcome: failure == .timeout ? .timeout : .connectionError)
                 continue
             } catch is CancellationError {
-                attempt.failed(status: nil, errorClass: "client_cancelled", outcome: .cancelled)
+                attempt.failed(status: nil, errorClass: .clientCancelled, outcome: .cancelled)
                 throw CancellationError()
             } catch {
-                attempt.failed(status: nil, errorClass: "credential_unavailable", outcome: .connectionError)
+                attempt.failed(status: nil, errorClass: .credentialUnavailable, outcome: .connectionError)
                 continue
             }
             guard (200..<300).contains(response.status) else {
@@ -111,10 +111,10 @@ struct ChatEndpoint: Sendable {
                     continue
                 case .reject(let error):
                     if UpstreamErrorPolicy.isContextLengthError(errorBody), planner.fallBackForContextWindow(from: deployment.alias) {
-                        attempt.failed(status: response.status, errorClass: "context_length_exceeded", outcome: outcome)
+                        attempt.failed(status: response.status, errorClass: .contextLengthExceeded, outcome: outcome)
                         continue
                     }
-                    attempt.failed(status: response.status, errorClass: "upstream_rejected_request", outcome: outcome)
+                    attempt.failed(status: response.status, errorClass: .upstreamRejectedRequest, outcome: outcome)
                     trace.served(by: deployment)
                     throw error
                 }
@@ -136,7 +136,7 @@ struct ChatEndpoint: Sendable {
     /// request with redacted texts, before anything goes upstream.
     private func screen(_ inbound: InboundRequest, with engine: GuardrailEngine, trace: CallTrace) throws(GatewayError) -> InboundRequest {
         guard let result = GuardrailBodyFilter.apply(engine, to: inbound.body, wire: wire, direction: .request) else {
-            throw .invalidRequest("Request body is not valid JSON.", code: "invalid_json")
+            throw .invalidRequest("Request body is not valid JSON.", code: .invalidJSON)
         }
         trace.recordGuardrails(result.decisions, bus: runtime.bus)
         if let block = result.block { throw GuardrailBodyFilter.blockedError(block) }

@@ -32,7 +32,7 @@ struct EmbeddingsEndpoint: Sendable {
             if let engine = runtime.guardrails.engine(for: caller.key, in: caller.snapshot), engine.isActive(.request) {
                 // Texts sent for embedding leave for a vendor like any prompt: same request policy.
                 guard let result = GuardrailBodyFilter.applyToEmbeddings(engine, to: inbound.body) else {
-                    throw GatewayError.invalidRequest("Request body is not valid JSON.", code: "invalid_json")
+                    throw GatewayError.invalidRequest("Request body is not valid JSON.", code: .invalidJSON)
                 }
                 trace.recordGuardrails(result.decisions, bus: runtime.bus)
                 if let block = result.block { throw GuardrailBodyFilter.blockedError(block) }
@@ -45,14 +45,14 @@ struct EmbeddingsEndpoint: Sendable {
             response.headers.append(contentsOf: limitHeaders)
             return response
         } catch let error as GatewayError {
-            trace.finish(status: error.status, outcome: error.status >= 500 ? .upstreamError : .rejected, errorClass: error.errorClass, bus: runtime.bus)
+            trace.finish(status: error.status, outcome: error.status >= 500 ? .upstreamError : .rejected, errorClass: error.recordCode, bus: runtime.bus)
             return Responses.error(error, shape: .openAI, requestID: context.requestID, extra: trace.servedHeaders)
         } catch is CancellationError {
             // The client left: recorded as a cancellation, as for chat (not as a gateway failure).
-            trace.finish(status: 499, outcome: .cancelled, errorClass: "client_cancelled", bus: runtime.bus)
+            trace.finish(status: 499, outcome: .cancelled, errorClass: .clientCancelled, bus: runtime.bus)
             return Responses.error(.internalError(context.requestID), shape: .openAI, requestID: context.requestID)
         } catch {
-            trace.finish(status: 500, outcome: .rejected, errorClass: "internal_error", bus: runtime.bus)
+            trace.finish(status: 500, outcome: .rejected, errorClass: .internalError, bus: runtime.bus)
             return Responses.error(.internalError(context.requestID), shape: .openAI, requestID: context.requestID)
         }
     }
@@ -66,7 +66,7 @@ struct EmbeddingsEndpoint: Sendable {
         }
         guard servesEmbeddings else {
             throw GatewayError.invalidRequest(
-                "Model '\(inbound.alias)' has no deployment that serves embeddings.", param: "model", code: "embeddings_not_supported")
+                "Model '\(inbound.alias)' has no deployment that serves embeddings.", param: "model", code: .embeddingsNotSupported)
         }
         var planner = AttemptPlanner(
             runtime: runtime, snapshot: snapshot, primary: inbound.alias, estimatedPromptTokens: inbound.body.count / 4,
@@ -95,13 +95,13 @@ struct EmbeddingsEndpoint: Sendable {
                         attempt.failed(status: response.status, errorClass: errorClass, outcome: outcome)
                         continue
                     case .reject(let error):
-                        attempt.failed(status: response.status, errorClass: "upstream_rejected_request", outcome: outcome)
+                        attempt.failed(status: response.status, errorClass: .upstreamRejectedRequest, outcome: outcome)
                         trace.served(by: deployment)
                         throw error
                     }
                 }
                 guard (try? JSONObjectScanner(body)) != nil else {
-                    attempt.failed(status: response.status, errorClass: "upstream_invalid_response", outcome: .serverError(status: 502))
+                    attempt.failed(status: response.status, errorClass: .upstreamInvalidResponse, outcome: .serverError(status: 502))
                     continue
                 }
                 trace.record.attempts.append(.init(
@@ -121,10 +121,10 @@ struct EmbeddingsEndpoint: Sendable {
             } catch let error as GatewayError {
                 throw error
             } catch is CancellationError {
-                attempt.failed(status: nil, errorClass: "client_cancelled", outcome: .cancelled)
+                attempt.failed(status: nil, errorClass: .clientCancelled, outcome: .cancelled)
                 throw CancellationError()
             } catch {
-                attempt.failed(status: nil, errorClass: "upstream_failed", outcome: .connectionError)
+                attempt.failed(status: nil, errorClass: .upstreamFailed, outcome: .connectionError)
             }
         }
         throw planner.exhaustedError(alias: inbound.alias, trace: trace)

@@ -173,21 +173,19 @@ enum GovernanceGate {
         switch decision {
         case .limited(let status, _):
             trace.rateLimitHeaders = headers(for: [status])
-            throw GatewayError(
-                status: 429, type: "rate_limit_error", code: "rate_limit_exceeded",
-                message: "Rate limit reached for \(status.key.subject): \(status.limit) \(status.key.dimension.rawValue) per minute.",
+            throw .rateLimitExceeded(
+                "Rate limit reached for \(status.key.subject): \(status.limit) \(status.key.dimension.rawValue) per minute.",
                 retryAfterSeconds: decision.retryAfterHeader.flatMap { Int($0) })
         case .tooLarge(let key, let limit):
-            throw GatewayError(
-                status: 429, type: "rate_limit_error", code: "rate_limit_exceeded",
-                message: "This request needs more than the whole limit of \(key.subject) (\(limit) \(key.dimension.rawValue) per minute).")
+            throw .rateLimitExceeded(
+                "This request needs more than the whole limit of \(key.subject) (\(limit) \(key.dimension.rawValue) per minute).",
+                retryAfterSeconds: nil)
         case .allowed:
             return
         case .leaseShort(let charge):
             // Only where no renewal can be awaited (an unknown model's RPM charge): refused as limited.
-            throw GatewayError(
-                status: 429, type: "rate_limit_error", code: "rate_limit_exceeded",
-                message: "Rate limit reached for \(charge.key.subject): \(charge.limitPerMinute) \(charge.key.dimension.rawValue) per minute.",
+            throw .rateLimitExceeded(
+                "Rate limit reached for \(charge.key.subject): \(charge.limitPerMinute) \(charge.key.dimension.rawValue) per minute.",
                 retryAfterSeconds: 1)
         }
     }
@@ -236,7 +234,7 @@ enum GovernanceGate {
     /// The 400 for a call a USD budget cannot price (never silently free).
     static func unpriced(_ alias: String, budget: String) -> GatewayError {
         GatewayError(
-            status: 400, type: "invalid_request_error", code: "model_unpriced",
+            status: 400, type: .invalidRequestError, code: .modelUnpriced,
             message: "The model '\(alias)' has no price, and \(budget); ask an administrator to set its price.", param: "model")
     }
 

@@ -22,14 +22,14 @@ struct InboundRequest: Sendable {
         switch scan.bool("stream", in: body) {
         case .value(let value): stream = value
         case .absent: stream = false
-        case .wrongType: throw .invalidRequest("Invalid type for 'stream': expected a boolean.", param: "stream", code: "invalid_type")
+        case .wrongType: throw .invalidRequest("Invalid type for 'stream': expected a boolean.", param: "stream", code: .invalidType)
         }
         let messagesKind = scan.member("messages")?.kind
         guard messagesKind != nil else {
-            throw .invalidRequest("Missing required parameter: 'messages'.", param: "messages", code: "missing_required_parameter")
+            throw .invalidRequest("Missing required parameter: 'messages'.", param: "messages", code: .missingRequiredParameter)
         }
         guard messagesKind == .array else {
-            throw .invalidRequest("Invalid type for 'messages': expected an array.", param: "messages", code: "invalid_type")
+            throw .invalidRequest("Invalid type for 'messages': expected an array.", param: "messages", code: .invalidType)
         }
         maxOutputTokens = try RequestBounds.outputCap(scan, body: body, required: wire == .anthropicMessages)
         choices = wire == .openAIChat ? try RequestBounds.choices(scan, body: body) : 1
@@ -54,10 +54,10 @@ struct InboundEmbeddingsRequest: Sendable {
         (scan, alias) = try RequestPreamble.read(body)
         self.body = body
         guard let input = scan.member("input") else {
-            throw .invalidRequest("Missing required parameter: 'input'.", param: "input", code: "missing_required_parameter")
+            throw .invalidRequest("Missing required parameter: 'input'.", param: "input", code: .missingRequiredParameter)
         }
         guard input.kind == .string || input.kind == .array else {
-            throw .invalidRequest("Invalid type for 'input': expected a string or an array.", param: "input", code: "invalid_type")
+            throw .invalidRequest("Invalid type for 'input': expected a string or an array.", param: "input", code: .invalidType)
         }
     }
 }
@@ -70,17 +70,17 @@ enum RequestPreamble {
         do {
             scan = try JSONObjectScanner(body)
         } catch {
-            throw .invalidRequest("Request body is not valid JSON: \(error.description).", code: "invalid_json")
+            throw .invalidRequest("Request body is not valid JSON: \(error.description).", code: .invalidJSON)
         }
         try DecidedFields.requireExactSpelling(scan)
         switch scan.string("model", in: body) {
         case .value(let model) where model.utf8.count > RequestBounds.maxModelBytes:
             throw .invalidRequest(
                 "Invalid 'model': string too long. Expected a string with maximum length \(RequestBounds.maxModelBytes) bytes.",
-                param: "model", code: "string_above_max_length")
+                param: "model", code: .stringAboveMaxLength)
         case .value(let model) where !model.isEmpty: return (scan, model)
-        case .value, .absent: throw .invalidRequest("Missing required parameter: 'model'.", param: "model", code: "missing_required_parameter")
-        case .wrongType: throw .invalidRequest("Invalid type for 'model': expected a string.", param: "model", code: "invalid_type")
+        case .value, .absent: throw .invalidRequest("Missing required parameter: 'model'.", param: "model", code: .missingRequiredParameter)
+        case .wrongType: throw .invalidRequest("Invalid type for 'model': expected a string.", param: "model", code: .invalidType)
         }
     }
 }
@@ -106,11 +106,11 @@ enum RequestBounds {
         case .value(let value) where value > maxChoices:
             throw .invalidRequest(
                 "Invalid 'n': integer above maximum value. Expected a value <= \(maxChoices), but got \(value) instead.",
-                param: "n", code: "integer_above_max_value")
+                param: "n", code: .integerAboveMaxValue)
         case .value:
-            throw .invalidRequest("Invalid 'n': integer below minimum value. Expected a value >= 1, but got 0 instead.", param: "n", code: "integer_below_min_value")
+            throw .invalidRequest("Invalid 'n': integer below minimum value. Expected a value >= 1, but got 0 instead.", param: "n", code: .integerBelowMinValue)
         case .wrongType:
-            throw .invalidRequest("Invalid type for 'n': expected a positive integer.", param: "n", code: "invalid_type")
+            throw .invalidRequest("Invalid type for 'n': expected a positive integer.", param: "n", code: .invalidType)
         }
     }
 
@@ -123,15 +123,15 @@ enum RequestBounds {
             case .value(let value) where value > maxOutputTokens:
                 throw .invalidRequest(
                     "Invalid '\(name)': integer above maximum value. Expected a value <= \(maxOutputTokens), but got \(value) instead.",
-                    param: name, code: "integer_above_max_value")
+                    param: name, code: .integerAboveMaxValue)
             case .value(let value): cap = cap ?? value
             case .absent: continue
             case .wrongType:
-                throw .invalidRequest("Invalid type for '\(name)': expected a non-negative integer.", param: name, code: "invalid_type")
+                throw .invalidRequest("Invalid type for '\(name)': expected a non-negative integer.", param: name, code: .invalidType)
             }
         }
         if required, scan.member("max_tokens") == nil || scan.member("max_tokens")?.kind == .null {
-            throw .invalidRequest("max_tokens: Field required", param: "max_tokens", code: "missing_required_parameter")
+            throw .invalidRequest("max_tokens: Field required", param: "max_tokens", code: .missingRequiredParameter)
         }
         return cap
     }
@@ -156,7 +156,7 @@ enum DecidedFields {
             guard names.contains(folded) else { continue }
             throw .invalidRequest(
                 "Unrecognized request argument \(JSONKeyRule.display(member.key)): did you mean '\(folded)'? (fields are case-sensitive)",
-                param: folded, code: "invalid_request_argument")
+                param: folded, code: .invalidRequestArgument)
         }
     }
 }

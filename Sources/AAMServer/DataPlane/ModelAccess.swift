@@ -18,7 +18,7 @@ enum ModelAccess {
         if let workload = caller.workload {
             do {
                 try await PolicyGate.authorizeModelCall(workload, alias: alias, size: size, runtime: runtime, trace: trace)
-            } catch where error.code == GatewayError.modelNotFound(alias).code {
+            } catch where error.code == .modelNotFound {
                 try hide(error, caller: caller, runtime: runtime, trace: trace)
             }
         }

@@ -27,9 +27,9 @@ struct ResponseRelay: Sendable {
             : try await relayPlain(response, attemptStart: attemptStart)
     }
 
-    private func recordAttempt(status: Int?, errorClass: String?, since start: ContinuousClock.Instant) {
+    private func recordAttempt(status: Int?, errorClass: ErrorCode?, since start: ContinuousClock.Instant) {
         trace.record.attempts.append(.init(
-            deployment: deployment.id, provider: deployment.provider, status: status, errorClass: errorClass,
+            deployment: deployment.id, provider: deployment.provider, status: status, errorClass: errorClass?.rawValue,
             latencyMs: CallTrace.milliseconds(ContinuousClock.now - start)))
     }
 
@@ -52,9 +52,9 @@ struct ResponseRelay: Sendable {
     private func finishAbandoned(
         _ response: UpstreamResponse, outputBytes: Int, reported: TokenUsage?, since attemptStart: ContinuousClock.Instant
     ) {
-        recordAttempt(status: response.status, errorClass: "client_cancelled", since: attemptStart)
+        recordAttempt(status: response.status, errorClass: .clientCancelled, since: attemptStart)
         trace.served(by: deployment)
-        trace.finish(status: 499, outcome: .cancelled, errorClass: "client_cancelled",
+        trace.finish(status: 499, outcome: .cancelled, errorClass: .clientCancelled,
                      settled: EarlyEndSettlement.settle(completed: false, reported: reported, promptEstimate: promptEstimate, outputBytes: outputBytes),
                      bus: runtime.bus)
     }
@@ -67,7 +67,7 @@ struct ResponseRelay: Sendable {
             finishAbandoned(response, outputBytes: 0, reported: nil, since: attemptStart)
             throw CancellationError()
         } catch {
-            recordAttempt(status: response.status, errorClass: "upstream_body_failed", since: attemptStart)
+            recordAttempt(status: response.status, errorClass: .upstreamBodyFailed, since: attemptStart)
             return nil
         }
         let output: [UInt8]
@@ -86,7 +86,7 @@ struct ResponseRelay: Sendable {
                 (output, usage) = try ResponseTranslator.openAIToAnthropic(bytes, responseModel: deployment.upstreamModel)
             }
         } catch {
-            recordAttempt(status: response.status, errorClass: "upstream_invalid_response", since: attemptStart)
+            recordAttempt(status: response.status, errorClass: .upstreamInvalidResponse, since: attemptStart)
             return nil
         }
         recordAttempt(status: response.status, errorClass: nil, since: attemptStart)
@@ -149,12 +149,12 @@ struct ResponseRelay: Sendable {
             finishAbandoned(response, outputBytes: state.outputBytes, reported: state.usage, since: attemptStart)
             throw CancellationError()
         } catch {
-            recordAttempt(status: response.status, errorClass: "upstream_stream_failed", since: attemptStart)
+            recordAttempt(status: response.status, errorClass: .upstreamStreamFailed, since: attemptStart)
             return nil
         }
         if !state.emittedContent, !state.guardrailBlocked {
-            let reason = state.upstreamError != nil ? "upstream_stream_error"
-                : (state.sawTerminalEvent ? nil : "upstream_stream_truncated")
+            let reason: ErrorCode? = state.upstreamError != nil ? .upstreamStreamError
+                : (state.sawTerminalEvent ? nil : .upstreamStreamTruncated)
             if let reason {
                 recordAttempt(status: response.status, errorClass: reason, since: attemptStart)
                 return nil
@@ -268,7 +268,7 @@ struct StreamWriterContext: Sendable {
         var hits = LiveGuardrailHits()
         do {
             try await flushUnlessFinal(state, to: &writer)
-            var failure: String?
+            var failure: ErrorCode?
             do {
                 var overran = false
                 while !state.sawTerminalEvent, state.upstreamError == nil, !state.guardrailBlocked {
@@ -286,18 +286,18 @@ struct StreamWriterContext: Sendable {
                 }
                 if !overran, !state.guardrailBlocked { try state.finishUpstream() }
                 if state.guardrailBlocked {
-                    failure = "guardrail_blocked"
+                    failure = .guardrailBlocked
                 } else if overran {
-                    failure = "upstream_total_timeout"
+                    failure = .upstreamTotalTimeout
                 } else if state.upstreamError != nil {
-                    failure = "upstream_stream_error"
+                    failure = .upstreamStreamError
                 } else if !state.sawTerminalEvent {
-                    failure = "upstream_stream_truncated"
+                    failure = .upstreamStreamTruncated
                 }
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                failure = "upstream_stream_failed"
+                failure = .upstreamStreamFailed
                 // A client that goes away often surfaces first as a failed upstream read. Before
                 // recording a truncation, probe the client with an SSE comment (ignored by every
                 // SSE parser): if the write fails the client left, and the call was cancelled.
@@ -319,7 +319,7 @@ struct StreamWriterContext: Sendable {
             if !(await trace.makeDurable()) {
                 // Not recorded: withhold the end and say why, in-band.
                 _ = state.takePending()
-                state.pending.append(contentsOf: inBandError("evidence_unavailable", message: GatewayError.evidenceUnavailable.message))
+                state.pending.append(contentsOf: inBandError(.evidenceUnavailable, message: GatewayError.evidenceUnavailable.message))
             }
             try await flush(state, to: &writer)
             try await writer.finish(nil)
@@ -328,7 +328,7 @@ struct StreamWriterContext: Sendable {
             hits.publishNew(state.guardrailDecisions, requestId: trace.record.requestId, bus: runtime.bus)
             trace.record.guardrails.append(contentsOf: state.guardrailDecisions)
             // Hanging up before the usage report evades nothing: what was delivered is settled.
-            trace.finish(status: 499, outcome: .cancelled, errorClass: "client_disconnected",
+            trace.finish(status: 499, outcome: .cancelled, errorClass: .clientDisconnected,
                          settled: state.settlement(completed: false, promptEstimate: promptEstimate), bus: runtime.bus)
             _ = await trace.makeDurable()
         }
@@ -348,11 +348,11 @@ struct StreamWriterContext: Sendable {
         trace.markFirstByte()
     }
 
-    private func inBandError(_ reason: String, message explicit: String? = nil) -> [UInt8] {
+    private func inBandError(_ reason: ErrorCode, message explicit: String? = nil) -> [UInt8] {
         let message = explicit ?? "The upstream stream from deployment '\(deployment.id)' ended before completion (\(reason)); the response is incomplete."
         switch inboundWire {
-        case .openAIChat: return StreamErrorEvent.openAI(message: message, type: "api_error", code: reason)
-        case .anthropicMessages: return StreamErrorEvent.anthropic(type: "api_error", message: message)
+        case .openAIChat: return StreamErrorEvent.openAI(message: message, type: .apiError, code: reason)
+        case .anthropicMessages: return StreamErrorEvent.anthropic(type: .apiError, message: message)
         }
     }
 }

@@ -6,7 +6,7 @@ import AAMProviders
 enum UpstreamErrorPolicy {
     enum Verdict: Equatable {
         /// Transient or deployment-specific: another deployment may succeed.
-        case retry(errorClass: String)
+        case retry(errorClass: ErrorCode)
         /// The request itself is at fault; another deployment would fail the same way.
         case reject(GatewayError)
     }
@@ -14,19 +14,19 @@ enum UpstreamErrorPolicy {
     /// `secrets`: the provider's credential (and anything else the message must not repeat).
     static func verdict(status: Int, body: [UInt8], secrets: [String]) -> Verdict {
         switch status {
-        case 429: return .retry(errorClass: "rate_limited")
-        case 408, 409, 425, 500...599: return .retry(errorClass: status == 529 ? "overloaded" : "upstream_\(status)")
+        case 429: return .retry(errorClass: .rateLimited)
+        case 408, 409, 425, 500...599: return .retry(errorClass: status == 529 ? .overloaded : .upstreamStatus(status))
         case 401, 403:
             // The gateway's vendor credential was refused: never the client's fault, and the
             // vendor's message may echo part of the credential, so it is not forwarded.
-            return .retry(errorClass: "upstream_auth_failed")
+            return .retry(errorClass: .upstreamAuthFailed)
         case 404:
-            return .retry(errorClass: "upstream_not_found")
+            return .retry(errorClass: .upstreamNotFound)
         default:
             let message = UpstreamErrorReader.read(body)?.message ?? "The upstream rejected the request (HTTP \(status))."
             let clientStatus = status == 413 ? 413 : 400
             return .reject(GatewayError(
-                status: clientStatus, type: "invalid_request_error", code: status == 413 ? "request_too_large" : "upstream_rejected_request",
+                status: clientStatus, type: .invalidRequestError, code: status == 413 ? .requestTooLarge : .upstreamRejectedRequest,
                 message: VendorErrorScrubber.scrub(message, secrets: secrets)))
         }
     }
@@ -42,13 +42,13 @@ enum UpstreamErrorPolicy {
     /// The error the client gets when every attempt failed.
     static func exhausted(alias: String, attempts: [CallRecord.Attempt], retryAfter: Int?) -> GatewayError {
         let tried = attempts.map { "\($0.deployment) (\($0.errorClass ?? "status \($0.status ?? 0)"))" }.joined(separator: ", ")
-        let allRateLimited = !attempts.isEmpty && attempts.allSatisfy { $0.errorClass == "rate_limited" }
-        let allTimeouts = !attempts.isEmpty && attempts.allSatisfy { $0.errorClass == "timeout" }
+        let allRateLimited = !attempts.isEmpty && attempts.allSatisfy { $0.errorCode == .rateLimited }
+        let allTimeouts = !attempts.isEmpty && attempts.allSatisfy { $0.errorCode == .timeout }
         let message = "All deployments for '\(alias)' failed. Tried: \(tried)."
         if allRateLimited {
-            return .upstreamFailed(status: 429, message: message, code: "rate_limit_exceeded", retryAfter: retryAfter ?? 1)
+            return .rateLimitExceeded(message, retryAfterSeconds: retryAfter ?? 1)
         }
-        if allTimeouts { return .upstreamFailed(status: 504, message: message, code: "upstream_timeout") }
+        if allTimeouts { return .upstreamFailed(status: 504, message: message, code: .upstreamTimeout) }
         return .upstreamFailed(status: attempts.contains { $0.status != nil } ? 502 : 503, message: message)
     }
 }

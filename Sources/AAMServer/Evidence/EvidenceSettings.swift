@@ -73,7 +73,7 @@ extension GatewayError {
     /// The evidence spool is full (the database has been unreachable for long) or failed: the
     /// gateway refuses calls rather than serve them unrecorded.
     public static let evidenceUnavailable = GatewayError(
-        status: 503, type: "api_error", code: "evidence_unavailable",
+        status: 503, type: .apiError, code: .evidenceUnavailable,
         message: "The gateway cannot record calls right now (evidence spool full or failing); the call was not made. Retry later.",
         retryAfterSeconds: 5)
 }

@@ -57,7 +57,7 @@ struct GuardrailBodyFilter {
     static func blockedError(_ block: GuardrailDecision) -> GatewayError {
         let what = block.direction == .request ? "request" : "response"
         return GatewayError(
-            status: 400, type: "invalid_request_error", code: "guardrail_blocked",
+            status: 400, type: .invalidRequestError, code: .guardrailBlocked,
             message: "The \(what) was blocked by a guardrail (guardrail_blocked): detector '\(block.detector)' matched in \(block.location).")
     }
 }

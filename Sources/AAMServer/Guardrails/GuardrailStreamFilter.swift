@@ -197,9 +197,9 @@ struct GuardrailStreamFilter: Sendable {
         let message = GuardrailBodyFilter.blockedError(decision).message
         switch wire {
         case .openAIChat:
-            out.append(contentsOf: StreamErrorEvent.openAI(message: message, type: "invalid_request_error", code: "guardrail_blocked"))
+            out.append(contentsOf: StreamErrorEvent.openAI(message: message, type: .invalidRequestError, code: .guardrailBlocked))
         case .anthropicMessages:
-            out.append(contentsOf: StreamErrorEvent.anthropic(type: "invalid_request_error", message: message))
+            out.append(contentsOf: StreamErrorEvent.anthropic(type: .invalidRequestError, message: message))
         }
     }
 }

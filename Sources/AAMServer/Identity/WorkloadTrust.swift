@@ -60,13 +60,13 @@ public final class WorkloadTrust: Sendable {
 extension GatewayError {
     /// 401 for an SVID that failed verification; the reason names the rule, never the token.
     static func invalidSVID(_ error: SVIDError) -> GatewayError {
-        GatewayError(status: 401, type: "authentication_error", code: "invalid_svid", message: "Workload identity refused: \(error.description).")
+        GatewayError(status: 401, type: .authenticationError, code: .invalidSVID, message: "Workload identity refused: \(error.description).")
     }
 
     /// 401 for a verified SPIFFE ID that the workload registry does not know.
     static func unknownWorkload(_ id: SPIFFEID) -> GatewayError {
         GatewayError(
-            status: 401, type: "authentication_error", code: "unknown_workload",
+            status: 401, type: .authenticationError, code: .unknownWorkload,
             message: "Workload '\(id.description)' is not registered (POST /admin/workloads).")
     }
 }

@@ -67,7 +67,7 @@ struct MCPEndpoint: Sendable {
             let caller: AuthenticatedCaller
             do { caller = try await AuthenticatedCaller(request: request, context: context, runtime: runtime, allowXAPIKey: false) } catch {
                 // An SVID refusal names its rule (never the token or certificate bytes).
-                let reason = error.code == "invalid_svid" ? " (\(error.message))" : ""
+                let reason = error.code == .invalidSVID ? " (\(error.message))" : ""
                 throw MCPError(status: 401, code: -32001, message: "Unauthorized: a workload identity (JWT-SVID or X.509-SVID) is required\(reason)")
             }
             guard let workload = caller.workload else {
@@ -154,7 +154,7 @@ struct MCPEndpoint: Sendable {
                 do {
                     (reply, _) = try await forward(body, message, to: server, workload: workload, route: route)
                 } catch {
-                    trace.finish(status: 502, outcome: .upstreamError, errorClass: "mcp_upstream_failed", bus: runtime.bus)
+                    trace.finish(status: 502, outcome: .upstreamError, errorClass: .mcpUpstreamFailed, bus: runtime.bus)
                     _ = await trace.makeDurable()
                     throw error
                 }
@@ -191,7 +191,7 @@ struct MCPEndpoint: Sendable {
         trace.evidence = runtime.evidence
         trace.identify(caller.key)
         if known { trace.record.provider = "mcp:\(serverName)" }
-        let errorClass = error.duplicateKey != nil ? "duplicate_json_key" : (error.code == -32700 ? "invalid_json" : "invalid_request")
+        let errorClass: ErrorCode = error.duplicateKey != nil ? .duplicateJSONKey : (error.code == -32700 ? .invalidJSON : .invalidRequest)
         trace.finish(status: error.status, outcome: .rejected, errorClass: errorClass, bus: runtime.bus)
         _ = await trace.makeDurable()
     }

@@ -22,13 +22,13 @@ extension MCPEndpoint {
     /// Decides a tool call; publishes the decision. Returns the denial to answer, or nil to forward.
     func authorize(_ message: MCPRequest, server: MCPServerConfig, workload: WorkloadIdentity, requestID: String, trace: CallTrace) -> [UInt8]? {
         guard let tool = message.name, let mapping = server.tools[tool] else {
-            trace.record.errorClass = "tool_not_mapped"
-            return MCPResponse.denied(id: message.id, reason: "tool_not_mapped", rule: "catalog", policy: nil, version: nil)
+            trace.record.errorCode = .toolNotMapped
+            return MCPResponse.denied(id: message.id, reason: ErrorCode.toolNotMapped.rawValue, rule: "catalog", policy: nil, version: nil)
         }
         // A mapping that names the resource instance by an argument path refuses a call without it.
         if let path = mapping.resourceIdFrom, MCPResponse.value(at: path, in: message.arguments) == nil {
-            trace.record.errorClass = "resource_id_missing"
-            return MCPResponse.denied(id: message.id, reason: "resource_id_missing:\(path)", rule: "catalog", policy: nil, version: nil)
+            trace.record.errorCode = .resourceIdMissing
+            return MCPResponse.denied(id: message.id, reason: "\(ErrorCode.resourceIdMissing):\(path)", rule: "catalog", policy: nil, version: nil)
         }
         let request = DecisionRequest(
             identity: workload.spiffeID, action: .toolCall(resource: mapping.resource, action: mapping.action, arguments: message.arguments),
@@ -38,7 +38,8 @@ extension MCPEndpoint {
         trace.record.policy = evidence
         runtime.bus.publish(.policyDecision(requestId: requestID, evidence: evidence))
         guard !decision.isAllowed else { return nil }
-        trace.record.errorClass = decision.verdict.reason
+        // The policy engine's reason (`DecisionReason`, or a constraint's code) is recorded as is.
+        trace.record.errorCode = ErrorCode(rawValue: decision.verdict.reason)
         return MCPResponse.denied(
             id: message.id, reason: decision.verdict.reason, rule: decision.verdict.rule, policy: decision.verdict.policy, version: decision.verdict.version)
     }

@@ -89,11 +89,11 @@ enum PolicyGate {
                 retryAfterSeconds: 86_400 - Int(now.timeIntervalSince1970.rounded(.down)) % 86_400)
         case DecisionReason.noPolicyForIdentity:
             return GatewayError(
-                status: 403, type: "permission_error", code: "no_policy_for_identity",
+                status: 403, type: .permissionError, code: .noPolicyForIdentity,
                 message: "No AgentPolicy applies to \(identity), so it may not call models (\(by)).", param: nil)
         default:
             // Answered like an unknown alias (`ModelAccess`); the record keeps the policy's reason.
-            return .modelNotAllowed(alias, recordedAs: "model_not_allowed_by_policy")
+            return .modelNotAllowed(alias, recordedAs: .modelNotAllowedByPolicy)
         }
     }
 }

@@ -86,6 +86,6 @@ extension ConfigRegistry {
         if !rest.isEmpty {
             message += "; also " + rest.map { ($0.field.isEmpty ? "" : "\($0.field): ") + located($0) }.joined(separator: "; ")
         }
-        return AdminError(message, field: first.field.isEmpty ? "body" : first.field, code: "invalid_policy")
+        return AdminError(message, field: first.field.isEmpty ? "body" : first.field, code: .invalidPolicy)
     }
 }

@@ -53,7 +53,7 @@ public actor ConfigRegistry {
         } catch {
             throw AdminError(
                 status: 503, "the shared database is not reachable, so the change was not applied; retry when it is (\(error))",
-                code: "store_unavailable")
+                code: .storeUnavailable)
         }
         do {
             try await catchUpWithFeed()
@@ -201,7 +201,7 @@ public actor ConfigRegistry {
                 throw AdminError(
                     status: 409,
                     "\(others.count) replicas are live; a master key rewrap needs every replica to switch keys: stop the others, rewrap, then start them with the new key",
-                    code: "replicas_running")
+                    code: .replicasRunning)
             }
         }
         let old = vault.current

@@ -59,14 +59,14 @@ public enum UpstreamFailure: Error, Sendable, Equatable {
     /// The upstream answered with this 3xx; redirects are never followed (`OutboundHTTP`).
     case redirect(Int)
 
-    var errorClass: String {
+    var errorClass: ErrorCode {
         switch self {
-        case .connect: "connection_error"
-        case .timeout: "timeout"
-        case .bodyTooLarge: "upstream_body_too_large"
-        case .credentialUnavailable: "credential_unavailable"
-        case .invalidURL: "invalid_upstream_url"
-        case .redirect: "upstream_redirect"
+        case .connect: .connectionError
+        case .timeout: .timeout
+        case .bodyTooLarge: .upstreamBodyTooLarge
+        case .credentialUnavailable: .credentialUnavailable
+        case .invalidURL: .invalidUpstreamURL
+        case .redirect: .upstreamRedirect
         }
     }
 }
