@@ -50,6 +50,17 @@ import Testing
         }
     }
 
+    /// The binary format lists every field by hand: a field added to one of these types fails
+    /// here until it is added to `CallRecordSpoolFormat` (and to `fullRecord` above).
+    @Test func theFormatCoversEveryStoredField() {
+        let record = Self.fullRecord()
+        #expect(Mirror(reflecting: record).children.count == 26, "CallRecord gained or lost a field")
+        #expect(Mirror(reflecting: record.attempts[0]).children.count == 7, "CallRecord.Attempt gained or lost a field")
+        #expect(Mirror(reflecting: record.guardrails[0]).children.count == 5, "GuardrailDecision gained or lost a field")
+        // 16 recorded fields and the in-memory `pending` (not stored, see PolicyEvidence).
+        #expect(Mirror(reflecting: record.policy!).children.count == 17, "PolicyEvidence gained or lost a field")
+    }
+
     @Test func aCallRecordFromASpoolWrittenInJSONStillDecodes() throws {
         let legacy = EvidenceItem.call(Self.fullRecord())
         let payload = Array(try JSONEncoder().encode(legacy))
