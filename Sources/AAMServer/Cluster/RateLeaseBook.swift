@@ -32,6 +32,12 @@ public actor RateLeaseBook {
     static let horizonSeconds = 2.0
     static let idleSeconds = 2.0
     static let demandDeadline: Duration = .seconds(5)
+    /// How long one renewal may wait for the database before it counts as failed and the key
+    /// degrades to its local share. The store's own operation timeout (15 s) is far too long
+    /// here: with Postgres stopped, its pool waits out that timeout, and meanwhile a key whose
+    /// allowance was spent refused every call (a CI run saw 30 s of refusals: two keys renewed
+    /// one after the other, 15 s each). A healthy database answers a renewal in milliseconds.
+    let renewalDeadline: Duration
 
     let store: any RateLeaseStore
     let governance: GovernanceState
@@ -46,9 +52,10 @@ public actor RateLeaseBook {
 
     public init(
         store: any RateLeaseStore, governance: GovernanceState, clock: any WallClock, logger: Logger,
-        liveReplicas: @escaping @Sendable () -> Int = { 1 }
+        liveReplicas: @escaping @Sendable () -> Int = { 1 }, renewalDeadline: Duration = .seconds(3)
     ) {
         self.liveReplicas = liveReplicas
+        self.renewalDeadline = renewalDeadline
         self.store = store
         self.governance = governance
         self.clock = clock
@@ -99,8 +106,10 @@ public actor RateLeaseBook {
             track.demand = Swift.max(Int64(Double(track.demand) * 0.97), batch.largest[key] ?? 0)
             tracks[key] = track
         }
-        for key in Array(tracks.keys) where tracks[key]?.inFlight == nil {
-            _ = await runRenewal(key, urgent: false)
+        // Every key at once: one key's slow renewal must not hold up the others'.
+        let due = tracks.keys.filter { tracks[$0]?.inFlight == nil }
+        await withTaskGroup(of: Void.self) { group in
+            for key in due { group.addTask { _ = await self.runRenewal(key, urgent: false) } }
         }
         // Forget keys idle long enough to have given everything back.
         tracks = tracks.filter { key, track in
@@ -141,7 +150,13 @@ public actor RateLeaseBook {
         // Units going back leave the allowance before the database hears of them.
         if plan.returning > 0 { governance.applyRateGrant(key, granted: -plan.returning, remaining: 0) }
         do {
-            let answer = try await store.renewRateLease(key: key.description, limitPerMinute: track.limit, want: plan.want, returning: plan.returning)
+            // A renewal cut off by the deadline may still be applied by the database: its grant
+            // is then never used here and lapses with the lease (the cluster loses those units
+            // for a while; it never admits more than its limit).
+            let store = store
+            guard let answer = try await withDeadline(renewalDeadline, {
+                try await store.renewRateLease(key: key.description, limitPerMinute: track.limit, want: plan.want, returning: plan.returning)
+            }) else { throw RenewalTimedOut(deadline: renewalDeadline) }
             governance.applyRateGrant(key, granted: answer.granted, remaining: answer.remaining)
             tracks[key]?.lastRenewal = clock.now()
             if governance.isRateLimitDegraded(key) {
@@ -162,4 +177,10 @@ public actor RateLeaseBook {
             return nil
         }
     }
+}
+
+/// A rate lease renewal the database did not answer within `RateLeaseBook.renewalDeadline`.
+struct RenewalTimedOut: Error, CustomStringConvertible {
+    var deadline: Duration
+    var description: String { "no answer from the database within \(deadline)" }
 }
