@@ -1,6 +1,7 @@
 import AAMControlProtocol
 import AAMCore
 import Foundation
+import Synchronization
 import NIOHTTP1
 import Testing
 
@@ -20,26 +21,34 @@ struct ControlThroughputTests {
             latencyMs: 41.5, attempts: [CallRecord.Attempt(deployment: "chat-a", provider: "sim-a", status: 200, errorClass: nil, latencyMs: 41)])
     }
 
-    /// Counts call events and missed counts until they add up to `total`; nil after `timeout`.
+    /// Counts call events and missed counts until, with the messages the client itself dropped
+    /// (its own bounded queue, `droppedLocally`), they add up to `total`; nil after `timeout`.
+    ///
+    /// The client's drops count too: on a loaded machine this test's reader falls behind the
+    /// socket, the client's queue (8,192) overflows and drops the oldest messages, counted
+    /// there and nowhere else; the last messages of a burst may be among them, so nothing more
+    /// arrives to wake a reader that waits for the sum: it is polled.
     static func collect(_ client: ControlClient, total: Int, timeout: Duration = .seconds(120)) -> Task<(events: Int, missed: Int)?, Never> {
-        let receiver = Task { () -> (events: Int, missed: Int) in
-            var events = 0
-            var missed = 0
+        final class Counts: Sendable { let value = Mutex((events: 0, missed: 0)) }
+        let counts = Counts()
+        let receiver = Task {
             for await message in client.events {
-                if message.type == .event, message.event?.call != nil { events += 1 }
-                missed += message.missed ?? 0
-                if events + missed >= total { break }
+                counts.value.withLock {
+                    if message.type == .event, message.event?.call != nil { $0.events += 1 }
+                    $0.missed += message.missed ?? 0
+                }
             }
-            return (events, missed)
         }
         return Task {
-            let timer = Task {
-                try await Task.sleep(for: timeout)
-                receiver.cancel()
+            defer { receiver.cancel() }
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                let now = counts.value.withLock { $0 }
+                let dropped = client.droppedLocally
+                if now.events + now.missed + dropped >= total { return (now.events, now.missed + dropped) }
+                try? await Task.sleep(for: .milliseconds(20))
             }
-            defer { timer.cancel() }
-            let result = await receiver.value
-            return result.events + result.missed >= total ? result : nil
+            return nil
         }
     }
 
