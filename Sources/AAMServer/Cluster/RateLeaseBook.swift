@@ -153,8 +153,7 @@ public actor RateLeaseBook {
             // A renewal cut off by the deadline may still be applied by the database: its grant
             // is then never used here and lapses with the lease (the cluster loses those units
             // for a while; it never admits more than its limit).
-            let store = store
-            guard let answer = try await withDeadline(renewalDeadline, {
+            guard let answer = try await withDeadline(renewalDeadline, { [store] in
                 try await store.renewRateLease(key: key.description, limitPerMinute: track.limit, want: plan.want, returning: plan.returning)
             }) else { throw RenewalTimedOut(deadline: renewalDeadline) }
             governance.applyRateGrant(key, granted: answer.granted, remaining: answer.remaining)

@@ -173,9 +173,7 @@ enum GovernanceGate {
         switch decision {
         case .limited(let status, _):
             trace.rateLimitHeaders = headers(for: [status])
-            throw .rateLimitExceeded(
-                "Rate limit reached for \(status.key.subject): \(status.limit) \(status.key.dimension.rawValue) per minute.",
-                retryAfterSeconds: decision.retryAfterHeader.flatMap { Int($0) })
+            throw limitReached(status.key, limit: status.limit, retryAfterSeconds: decision.retryAfterHeader.flatMap { Int($0) })
         case .tooLarge(let key, let limit):
             throw .rateLimitExceeded(
                 "This request needs more than the whole limit of \(key.subject) (\(limit) \(key.dimension.rawValue) per minute).",
@@ -184,10 +182,14 @@ enum GovernanceGate {
             return
         case .leaseShort(let charge):
             // Only where no renewal can be awaited (an unknown model's RPM charge): refused as limited.
-            throw .rateLimitExceeded(
-                "Rate limit reached for \(charge.key.subject): \(charge.limitPerMinute) \(charge.key.dimension.rawValue) per minute.",
-                retryAfterSeconds: 1)
+            throw limitReached(charge.key, limit: charge.limitPerMinute, retryAfterSeconds: 1)
         }
+    }
+
+    /// The 429 for a key at its limit.
+    private static func limitReached(_ key: RateLimitKey, limit: Int64, retryAfterSeconds: Int?) -> GatewayError {
+        .rateLimitExceeded(
+            "Rate limit reached for \(key.subject): \(limit) \(key.dimension.rawValue) per minute.", retryAfterSeconds: retryAfterSeconds)
     }
 
     /// How the alias prices a call: the basis of every USD estimate.

@@ -62,11 +62,6 @@ struct SpoolByteWriter {
         bool(value != nil)
         if let value { double(value) }
     }
-
-    mutating func blob(_ value: some Collection<UInt8>) {
-        unsigned(UInt64(value.count))
-        bytes.append(contentsOf: value)
-    }
 }
 
 /// Reads what `SpoolByteWriter` wrote; every read checks the bounds and throws
@@ -135,13 +130,6 @@ struct SpoolByteReader {
 
     mutating func optionalDouble() throws(SpoolFormatError) -> Double? {
         try bool() ? try double() : nil
-    }
-
-    mutating func blob() throws(SpoolFormatError) -> UnsafeRawBufferPointer {
-        let count = try length()
-        guard base.count - offset >= count else { throw SpoolFormatError("a field of \(count) bytes at \(offset) runs past the record") }
-        defer { offset += count }
-        return UnsafeRawBufferPointer(rebasing: base[offset..<offset + count])
     }
 
     /// A count, bounded by what is left (so damage cannot ask for gigabytes).
