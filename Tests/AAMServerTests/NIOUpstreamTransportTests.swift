@@ -238,7 +238,8 @@ import Testing
     }
 
     @Test func aStallInsideAStreamHitsTheIdleTimeout() async throws {
-        try await Self.withFake(idleTimeoutMs: 1_000) { fake, transport in
+        // 4 s: a loaded parallel run can keep the head itself silent for over a second.
+        try await Self.withFake(idleTimeoutMs: 4_000) { fake, transport in
             await fake.enqueue(.stallMidStream(afterEvents: 1, gapMs: 20_000))
             let response = try await transport.send(
                 Self.request(fake.baseURL + "/v1/chat/completions", body: Self.streamBody), provider: Self.provider(), credential: Self.key)
