@@ -43,6 +43,9 @@ struct AAMDaemon: AsyncParsableCommand {
     @Option(name: .customLong("guardrail-window"), help: "Hold-back window of streaming response guardrails, in bytes (default 256).")
     var guardrailWindow: Int?
 
+    @Option(name: .customLong("upstream-client"), help: "HTTP client for vendor calls: ahc (AsyncHTTPClient, default) or nio (SwiftNIO, opt-in; also AAM_UPSTREAM_CLIENT).")
+    var upstreamClient: String?
+
     @Option(name: .customLong("threads"), help: "Event-loop threads (default: one per core). Swift concurrency runs on the same threads.")
     var threads: Int?
 
@@ -141,6 +144,10 @@ struct AAMDaemon: AsyncParsableCommand {
             if let clientIdleTimeout {
                 guard clientIdleTimeout > 0 else { throw StartupError("--client-idle-timeout must be > 0") }
                 options.dataPlane.clientIdleTimeoutSeconds = clientIdleTimeout
+            }
+            if let upstreamClient {
+                guard let kind = UpstreamClientKind(parsing: upstreamClient) else { throw StartupError("--upstream-client must be ahc or nio") }
+                options.dataPlane.upstreamClient = kind
             }
             if let siemSyslog { try options.siem.setSyslogTarget(siemSyslog) }
             options.siem.syslogTLS = siemSyslogTLS

@@ -53,6 +53,7 @@ public struct DaemonOptions: Sendable {
         }
         if let url = environment["AAM_DATABASE_URL"], !url.isEmpty { database = url }
         if let token = environment["AAM_SIEM_HEC_TOKEN"], !token.isEmpty { siem.hecToken = SecretValue(token) }
+        if let kind = environment["AAM_UPSTREAM_CLIENT"].flatMap(UpstreamClientKind.init(parsing:)) { dataPlane.upstreamClient = kind }
     }
 
     /// Parses `HOST:PORT` (`[::1]:8080` for IPv6).

@@ -19,7 +19,7 @@ public final class Gateway: Sendable {
     public let writer: EvidenceWriter
     let options: DaemonOptions
     let stores: StoreFactory.Stores
-    let httpTransport: HTTPUpstreamTransport
+    let httpTransport: any OwnedUpstreamTransport
     let boundPort = Mutex<Int?>(nil)
     /// The mTLS listener's bound port (`--mtls-listen`), once running.
     let mtlsPort = Mutex<Int?>(nil)
@@ -91,9 +91,7 @@ public final class Gateway: Sendable {
             callChain: stores.chain, appended: appendedContinuation, cluster: stores.cluster)
         await registry.attachAudit(auditLog)
         await registry.setOutboundPolicy(options.outboundURLPolicy)
-        let transport = HTTPUpstreamTransport(
-            connectionsPerHost: options.dataPlane.upstreamConnectionsPerHost, connectTimeoutMs: options.dataPlane.upstreamConnectTimeoutMs,
-            idleTimeoutMs: options.dataPlane.upstreamIdleTimeoutMs)
+        let transport = options.dataPlane.makeUpstreamTransport()
         let runtime = GatewayRuntime(
             snapshots: holder, registry: registry, keys: keys, vault: vault, bus: bus, clock: clock, random: SystemRandomSource(),
             transport: transport, simulated: SimulatedTransport(), settings: options.dataPlane, logger: logger, health: health,
@@ -173,7 +171,7 @@ public final class Gateway: Sendable {
     }
 
     init(
-        runtime: GatewayRuntime, stores: StoreFactory.Stores, transport: HTTPUpstreamTransport, options: DaemonOptions, logger: Logger,
+        runtime: GatewayRuntime, stores: StoreFactory.Stores, transport: any OwnedUpstreamTransport, options: DaemonOptions, logger: Logger,
         replica: ReplicaIdentity? = nil
     ) {
         self.replica = replica

@@ -30,13 +30,8 @@ public final class HTTPUpstreamTransport: UpstreamTransport {
         outbound.method = .POST
         for (name, value) in request.headers { outbound.headers.add(name: name, value: value) }
         if let credential {
-            // The only place a vendor credential is written: the outbound request header.
-            switch provider.wireProtocol {
-            case .anthropic: outbound.headers.replaceOrAdd(name: "x-api-key", value: credential.revealForTransport())
-            case .azureOpenAI: outbound.headers.replaceOrAdd(name: "api-key", value: credential.revealForTransport())
-            case .openai, .simulated:
-                outbound.headers.replaceOrAdd(name: "authorization", value: "Bearer " + credential.revealForTransport())
-            }
+            let field = UpstreamCredentialHeader.field(for: provider.wireProtocol, credential: credential)
+            outbound.headers.replaceOrAdd(name: field.name, value: field.value)
         }
         outbound.body = .bytes(ByteBuffer(bytes: request.body))
         let response: HTTPClientResponse
