@@ -138,221 +138,34 @@ struct ResponseRelay: Sendable {
 
     private func relayStream(_ response: UpstreamResponse, attemptStart: ContinuousClock.Instant) async throws -> Response? {
         let state = makeStreamState(body: response.body)
+        var machine = StreamRelayMachine(deadline: trace.started + .milliseconds(totalTimeoutMs))
         // Peek window: hold everything back until the first content byte, so a failure before it
         // can still fail over to another deployment invisibly.
-        do {
-            while !state.emittedContent, !state.sawTerminalEvent, state.upstreamError == nil, !state.guardrailBlocked {
-                guard let chunk = try await state.body.next() else { break }
-                try state.feed(chunk)
-            }
-        } catch is CancellationError {
-            finishAbandoned(response, outputBytes: state.outputBytes, reported: state.usage, since: attemptStart)
-            throw CancellationError()
-        } catch {
-            recordAttempt(status: response.status, errorClass: .upstreamStreamFailed, since: attemptStart)
-            return nil
-        }
-        if !state.emittedContent, !state.guardrailBlocked {
-            let reason: ErrorCode? = state.upstreamError != nil ? .upstreamStreamError
-                : (state.sawTerminalEvent ? nil : .upstreamStreamTruncated)
-            if let reason {
+        peek: while true {
+            switch machine.handle(await state.readNext()) {
+            case .read: continue
+            case .commit: break peek
+            case .failOver(let reason):
                 recordAttempt(status: response.status, errorClass: reason, since: attemptStart)
+                return nil
+            case .abandon:
+                finishAbandoned(response, outputBytes: state.outputBytes, reported: state.usage, since: attemptStart)
+                throw CancellationError()
+            case .flushAndRead, .finishUpstream, .probeClient, .end, .writeTail, .withholdTail, .ignore:
+                // Not reachable while peeking (StreamRelayMachineTests); treat as an unusable stream.
+                recordAttempt(status: response.status, errorClass: .upstreamStreamFailed, since: attemptStart)
                 return nil
             }
         }
         recordAttempt(status: response.status, errorClass: nil, since: attemptStart)
         trace.served(by: deployment)
         let writerContext = StreamWriterContext(
-            runtime: runtime, inboundWire: inboundWire, deployment: deployment, trace: trace,
-            deadline: trace.started + .milliseconds(totalTimeoutMs), promptEstimate: promptEstimate)
+            runtime: runtime, inboundWire: inboundWire, deployment: deployment, trace: trace, promptEstimate: promptEstimate)
         var fields = headers(contentType: Responses.eventStreamContentType)
         fields[.cacheControl] = "no-cache"
+        let committed = machine
         return Response(status: .ok, headers: fields, body: ResponseBody { writer in
-            await writerContext.stream(state, to: &writer)
+            await writerContext.stream(state, machine: committed, to: &writer)
         })
-    }
-}
-
-/// The per-stream translator and upstream body, owned by one task at a time.
-final class StreamState: @unchecked Sendable {
-    // Safety: created by the handler, which peeks, then handed to the response writer, which
-    // finishes the stream; the two never run concurrently.
-    // Exactly one of `fast` / `translator` is set. Optionals rather than an enum so that
-    // mutation happens in place (an enum payload would be copied, and its buffers with it).
-    /// Same-protocol OpenAI: byte-level pass-through.
-    private var fast: OpenAIFastPassthrough?
-    /// Everything else: SSE events through a translator.
-    private var parser = SSEParser()
-    private var translator: (any StreamTranslator)?
-    /// Response guardrails over the client-bound events (translator path only).
-    private var guardrail: GuardrailStreamFilter?
-    let body: UpstreamBody
-    var pending: [UInt8] = []
-
-    init(translator: any StreamTranslator, body: UpstreamBody, guardrail: GuardrailStreamFilter? = nil) {
-        self.translator = translator
-        self.body = body
-        self.guardrail = guardrail
-    }
-
-    /// A response guardrail blocked: the in-band error is pending, stop reading upstream.
-    var guardrailBlocked: Bool { guardrail?.blocked != nil }
-    var guardrailDecisions: [GuardrailDecision] { guardrail?.decisions ?? [] }
-
-    private func emit(_ bytes: [UInt8]) throws {
-        // Optional chaining mutates in place (no copy of the filter's buffers, no force unwrap).
-        if let filtered = try guardrail?.process(bytes) {
-            pending.append(contentsOf: filtered)
-        } else {
-            pending.append(contentsOf: bytes)
-        }
-    }
-
-    init(fast: OpenAIFastPassthrough, body: UpstreamBody) {
-        self.fast = fast
-        self.body = body
-    }
-
-    var emittedContent: Bool { fast?.emittedContent ?? translator?.emittedContent ?? false }
-    var sawTerminalEvent: Bool { fast?.sawTerminalEvent ?? translator?.sawTerminalEvent ?? false }
-    var upstreamError: UpstreamStreamError? { fast != nil ? fast?.upstreamError : translator?.upstreamError }
-    var usage: TokenUsage? { fast != nil ? fast?.usage : translator?.usage }
-    /// Model output received from the upstream so far (before guardrails, whether or not sent).
-    var outputBytes: Int { fast?.outputBytes ?? translator?.outputBytes ?? 0 }
-
-    /// What the call is billed (`EarlyEndSettlement`): the upstream's report when the stream
-    /// `completed` with one, else at least the prompt estimate and the output received.
-    func settlement(completed: Bool, promptEstimate: Int) -> EarlyEndSettlement.Settled {
-        EarlyEndSettlement.settle(completed: completed, reported: usage, promptEstimate: promptEstimate, outputBytes: outputBytes)
-    }
-
-    func feed(_ chunk: ByteBuffer) throws {
-        if fast != nil {
-            pending.append(contentsOf: try fast?.feed(chunk.readableBytesView) ?? [])
-            return
-        }
-        for event in try parser.append(chunk.readableBytesView) {
-            try emit(try translator?.translate(event) ?? [])
-        }
-    }
-
-    /// The upstream ended: flush what the parser still holds and the translator's trailer.
-    func finishUpstream() throws {
-        if fast != nil {
-            pending.append(contentsOf: try fast?.finish() ?? [])
-            return
-        }
-        for event in parser.finish() { try emit(try translator?.translate(event) ?? []) }
-        try emit(translator?.finish() ?? [])
-        if let tail = guardrail?.finish() { pending.append(contentsOf: tail) }
-    }
-
-    func takePending() -> [UInt8] {
-        defer { pending.removeAll(keepingCapacity: true) }
-        return pending
-    }
-}
-
-/// Writes the rest of a stream to the client, ending it honestly: the upstream's own terminator,
-/// or an in-band error event in the client's protocol, never a fake `[DONE]`.
-struct StreamWriterContext: Sendable {
-    let runtime: GatewayRuntime
-    let inboundWire: WireProtocol
-    let deployment: Deployment
-    let trace: CallTrace
-    let deadline: ContinuousClock.Instant
-    /// The admission estimate's prompt tokens (`EarlyEndSettlement`).
-    let promptEstimate: Int
-
-    func stream(_ state: StreamState, to writer: inout any ResponseBodyWriter) async {
-        var hits = LiveGuardrailHits()
-        do {
-            try await flushUnlessFinal(state, to: &writer)
-            var failure: ErrorCode?
-            do {
-                var overran = false
-                while !state.sawTerminalEvent, state.upstreamError == nil, !state.guardrailBlocked {
-                    guard let chunk = try await state.body.next() else { break }
-                    try state.feed(chunk)
-                    try await flushUnlessFinal(state, to: &writer)
-                    // Hits go on the bus as they happen (the console shows them live).
-                    hits.publishNew(state.guardrailDecisions, requestId: trace.record.requestId, bus: runtime.bus)
-                    // A silent upstream is cut by the transport's idle timer; a chatty one that
-                    // runs past the alias's total budget is cut here.
-                    if ContinuousClock.now > deadline, !state.sawTerminalEvent {
-                        overran = true
-                        break
-                    }
-                }
-                if !overran, !state.guardrailBlocked { try state.finishUpstream() }
-                if state.guardrailBlocked {
-                    failure = .guardrailBlocked
-                } else if overran {
-                    failure = .upstreamTotalTimeout
-                } else if state.upstreamError != nil {
-                    failure = .upstreamStreamError
-                } else if !state.sawTerminalEvent {
-                    failure = .upstreamStreamTruncated
-                }
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch {
-                failure = .upstreamStreamFailed
-                // A client that goes away often surfaces first as a failed upstream read. Before
-                // recording a truncation, probe the client with an SSE comment (ignored by every
-                // SSE parser): if the write fails the client left, and the call was cancelled.
-                try await writer.write(ByteBuffer(string: ":\n\n"))
-            }
-            if let failure, state.upstreamError == nil, !state.guardrailBlocked {
-                state.pending.append(contentsOf: inBandError(failure))
-            }
-            // The record is finished before the stream's last bytes (its terminating event, or
-            // the in-band error) go out, and in strict mode is durable first: a client that saw
-            // the end of a stream can rely on its record. (So a client vanishing during that
-            // very last write is recorded with the outcome it was about to get.)
-            hits.publishNew(state.guardrailDecisions, requestId: trace.record.requestId, bus: runtime.bus)
-            trace.record.guardrails.append(contentsOf: state.guardrailDecisions)
-            if !state.pending.isEmpty { trace.markFirstByte() }
-            // A stream that ended early (`failure`) settles at least what was delivered.
-            trace.finish(status: 200, outcome: failure == nil ? .success : .truncated, errorClass: failure,
-                         settled: state.settlement(completed: failure == nil, promptEstimate: promptEstimate), bus: runtime.bus)
-            if !(await trace.makeDurable()) {
-                // Not recorded: withhold the end and say why, in-band.
-                _ = state.takePending()
-                state.pending.append(contentsOf: inBandError(.evidenceUnavailable, message: GatewayError.evidenceUnavailable.message))
-            }
-            try await flush(state, to: &writer)
-            try await writer.finish(nil)
-        } catch {
-            // The client went away (or the server is shutting down): stop reading upstream.
-            hits.publishNew(state.guardrailDecisions, requestId: trace.record.requestId, bus: runtime.bus)
-            trace.record.guardrails.append(contentsOf: state.guardrailDecisions)
-            // Hanging up before the usage report evades nothing: what was delivered is settled.
-            trace.finish(status: 499, outcome: .cancelled, errorClass: .clientDisconnected,
-                         settled: state.settlement(completed: false, promptEstimate: promptEstimate), bus: runtime.bus)
-            _ = await trace.makeDurable()
-        }
-    }
-
-    /// Sends what is pending unless the stream has reached its end (terminating event, upstream
-    /// error or guardrail block): that tail waits until the record is finished (and durable).
-    private func flushUnlessFinal(_ state: StreamState, to writer: inout any ResponseBodyWriter) async throws {
-        guard !state.sawTerminalEvent, state.upstreamError == nil, !state.guardrailBlocked else { return }
-        try await flush(state, to: &writer)
-    }
-
-    private func flush(_ state: StreamState, to writer: inout any ResponseBodyWriter) async throws {
-        guard !state.pending.isEmpty else { return }
-        let bytes = state.takePending()
-        try await writer.write(ByteBuffer(bytes: bytes))
-        trace.markFirstByte()
-    }
-
-    private func inBandError(_ reason: ErrorCode, message explicit: String? = nil) -> [UInt8] {
-        let message = explicit ?? "The upstream stream from deployment '\(deployment.id)' ended before completion (\(reason)); the response is incomplete."
-        switch inboundWire {
-        case .openAIChat: return StreamErrorEvent.openAI(message: message, type: .apiError, code: reason)
-        case .anthropicMessages: return StreamErrorEvent.anthropic(type: .apiError, message: message)
-        }
     }
 }

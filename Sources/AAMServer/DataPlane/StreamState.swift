@@ -1,0 +1,103 @@
+import AAMCore
+import AAMProviders
+import NIOCore
+
+/// The per-stream translator and upstream body, owned by one task at a time.
+final class StreamState: @unchecked Sendable {
+    // Safety: created by the handler, which peeks, then handed to the response writer, which
+    // finishes the stream; the two never run concurrently.
+    // Exactly one of `fast` / `translator` is set. Optionals rather than an enum so that
+    // mutation happens in place (an enum payload would be copied, and its buffers with it).
+    /// Same-protocol OpenAI: byte-level pass-through.
+    private var fast: OpenAIFastPassthrough?
+    /// Everything else: SSE events through a translator.
+    private var parser = SSEParser()
+    private var translator: (any StreamTranslator)?
+    /// Response guardrails over the client-bound events (translator path only).
+    private var guardrail: GuardrailStreamFilter?
+    let body: UpstreamBody
+    var pending: [UInt8] = []
+
+    init(translator: any StreamTranslator, body: UpstreamBody, guardrail: GuardrailStreamFilter? = nil) {
+        self.translator = translator
+        self.body = body
+        self.guardrail = guardrail
+    }
+
+    /// A response guardrail blocked: the in-band error is pending, stop reading upstream.
+    var guardrailBlocked: Bool { guardrail?.blocked != nil }
+    var guardrailDecisions: [GuardrailDecision] { guardrail?.decisions ?? [] }
+
+    private func emit(_ bytes: [UInt8]) throws {
+        // Optional chaining mutates in place (no copy of the filter's buffers, no force unwrap).
+        if let filtered = try guardrail?.process(bytes) {
+            pending.append(contentsOf: filtered)
+        } else {
+            pending.append(contentsOf: bytes)
+        }
+    }
+
+    init(fast: OpenAIFastPassthrough, body: UpstreamBody) {
+        self.fast = fast
+        self.body = body
+    }
+
+    var emittedContent: Bool { fast?.emittedContent ?? translator?.emittedContent ?? false }
+    var sawTerminalEvent: Bool { fast?.sawTerminalEvent ?? translator?.sawTerminalEvent ?? false }
+    var upstreamError: UpstreamStreamError? { fast != nil ? fast?.upstreamError : translator?.upstreamError }
+    var usage: TokenUsage? { fast != nil ? fast?.usage : translator?.usage }
+    /// Model output received from the upstream so far (before guardrails, whether or not sent).
+    var outputBytes: Int { fast?.outputBytes ?? translator?.outputBytes ?? 0 }
+
+    /// What the call is billed (`EarlyEndSettlement`): the upstream's report when the stream
+    /// `completed` with one, else at least the prompt estimate and the output received.
+    func settlement(completed: Bool, promptEstimate: Int) -> EarlyEndSettlement.Settled {
+        EarlyEndSettlement.settle(completed: completed, reported: usage, promptEstimate: promptEstimate, outputBytes: outputBytes)
+    }
+
+    func feed(_ chunk: ByteBuffer) throws {
+        if fast != nil {
+            pending.append(contentsOf: try fast?.feed(chunk.readableBytesView) ?? [])
+            return
+        }
+        for event in try parser.append(chunk.readableBytesView) {
+            try emit(try translator?.translate(event) ?? [])
+        }
+    }
+
+    /// The upstream ended: flush what the parser still holds and the translator's trailer.
+    func finishUpstream() throws {
+        if fast != nil {
+            pending.append(contentsOf: try fast?.finish() ?? [])
+            return
+        }
+        for event in parser.finish() { try emit(try translator?.translate(event) ?? []) }
+        try emit(translator?.finish() ?? [])
+        if let tail = guardrail?.finish() { pending.append(contentsOf: tail) }
+    }
+
+    func takePending() -> [UInt8] {
+        defer { pending.removeAll(keepingCapacity: true) }
+        return pending
+    }
+
+    /// What the machine needs to know after a chunk (`StreamRelayMachine.Progress`).
+    var progress: StreamRelayMachine.Progress {
+        .init(emittedContent: emittedContent, sawTerminalEvent: sawTerminalEvent, upstreamError: upstreamError != nil,
+              guardrailBlocked: guardrailBlocked)
+    }
+
+    /// Reads and translates the next upstream chunk, reported as the machine's event: a chunk
+    /// fed, the end of the body, a failed read or translation, or the client gone (cancellation).
+    func readNext() async -> StreamRelayMachine.Event {
+        do {
+            guard let chunk = try await body.next() else { return .upstreamEnded }
+            try feed(chunk)
+            return .fed(progress, now: .now)
+        } catch is CancellationError {
+            return .clientGone
+        } catch {
+            return .upstreamReadFailed
+        }
+    }
+}
