@@ -43,7 +43,7 @@ struct AAMDaemon: AsyncParsableCommand {
     @Option(name: .customLong("guardrail-window"), help: "Hold-back window of streaming response guardrails, in bytes (default 256).")
     var guardrailWindow: Int?
 
-    @Option(name: .customLong("upstream-client"), help: "HTTP client for vendor calls: ahc (AsyncHTTPClient, default) or nio (SwiftNIO, opt-in; also AAM_UPSTREAM_CLIENT).")
+    @Option(name: .customLong("upstream-client"), help: "HTTP client for vendor calls: nio (SwiftNIO, default) or ahc (AsyncHTTPClient, kept for one release); also AAM_UPSTREAM_CLIENT.")
     var upstreamClient: String?
 
     @Option(name: .customLong("threads"), help: "Event-loop threads (default: one per core). Swift concurrency runs on the same threads.")

@@ -27,7 +27,7 @@ public struct DataPlaneSettings: Sendable {
     /// pool cannot starve the others.
     public var upstreamConnectionsPerHost: Int = 512
     /// The HTTP client of vendor calls (`--upstream-client`, `AAM_UPSTREAM_CLIENT`).
-    public var upstreamClient: UpstreamClientKind = .asyncHTTPClient
+    public var upstreamClient: UpstreamClientKind = .nio
     /// Hold-back window of the streaming response guardrails, in bytes per text channel: the
     /// longest secret that can be caught when split across chunks. Larger costs more per chunk
     /// (`scripts/bench-guardrails` measures it) and delays text by up to this many bytes.

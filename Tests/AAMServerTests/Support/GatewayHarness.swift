@@ -36,7 +36,7 @@ final class GatewayHarness: Sendable {
     ) async throws -> GatewayHarness {
         var env = environment
         if let adminToken { env["AAM_ADMIN_TOKEN"] = adminToken }
-        // `AAM_UPSTREAM_CLIENT=nio` runs the suites on the SwiftNIO upstream client.
+        // `AAM_UPSTREAM_CLIENT=ahc` runs the suites on AsyncHTTPClient (the default is the SwiftNIO client).
         if env["AAM_UPSTREAM_CLIENT"] == nil, let client = ProcessInfo.processInfo.environment["AAM_UPSTREAM_CLIENT"] { env["AAM_UPSTREAM_CLIENT"] = client }
         var options = DaemonOptions(masterKey: try MasterKey(base64: masterKey), environment: env)
         options.port = 0
