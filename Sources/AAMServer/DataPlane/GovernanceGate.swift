@@ -55,14 +55,6 @@ enum GovernanceGate {
     /// Reserves the estimate and charges the rate limits atomically (after `ModelAccess`).
     /// On success the hold is stored on `trace` (settled by `finish`) and the success headers
     /// are returned; a refusal throws the 429 (or 400/403) to send, with its headers on `trace`.
-    static func admit(
-        runtime: GatewayRuntime, key: VirtualKey, snapshot: ConfigSnapshot, inbound: InboundRequest, trace: CallTrace
-    ) async throws(GatewayError) -> HTTPFields {
-        try await admit(
-            runtime: runtime, key: key, snapshot: snapshot, alias: inbound.alias, bodyBytes: inbound.body.count,
-            maxOutputTokens: maxOutputTokens(inbound, runtime: runtime), trace: trace)
-    }
-
     /// - Parameter maxOutputTokens: the request's output cap; nil uses the configured default
     ///   (embeddings pass 0: they produce no output tokens).
     ///

@@ -73,18 +73,7 @@ struct ResponseRelay: Sendable {
         let output: [UInt8]
         let usage: TokenUsage?
         do {
-            switch (inboundWire, upstreamWire) {
-            case (.openAIChat, .openAIChat):
-                let scan = try JSONObjectScanner(bytes)
-                (output, usage) = (bytes, scan.rawValue("usage", in: bytes).flatMap { ResponseTranslator.usage(fromOpenAIUsageObject: $0) })
-            case (.anthropicMessages, .anthropicMessages):
-                let scan = try JSONObjectScanner(bytes)
-                (output, usage) = (bytes, scan.rawValue("usage", in: bytes).flatMap { ResponseTranslator.usage(fromAnthropicUsageObject: $0) })
-            case (.openAIChat, .anthropicMessages):
-                (output, usage) = try ResponseTranslator.anthropicToOpenAI(bytes, responseModel: deployment.upstreamModel)
-            case (.anthropicMessages, .openAIChat):
-                (output, usage) = try ResponseTranslator.openAIToAnthropic(bytes, responseModel: deployment.upstreamModel)
-            }
+            (output, usage) = try bridge.responseBody(bytes, responseModel: deployment.upstreamModel)
         } catch {
             recordAttempt(status: response.status, errorClass: .upstreamInvalidResponse, since: attemptStart)
             return nil
@@ -114,26 +103,21 @@ struct ResponseRelay: Sendable {
 
     // MARK: Streams
 
+    /// How this (inbound, upstream) pair translates (`WireBridges`).
+    private var bridge: any WireBridge { WireBridges.bridge(from: inboundWire, to: upstreamWire) }
+
     private func makeStreamState(body: UpstreamBody) -> StreamState {
+        let bridge = self.bridge
+        let translator = bridge.streamTranslator(responseModel: deployment.upstreamModel, clientRequestedUsage: inbound.clientRequestedUsage)
         if let guardrails {
             // Response guardrails rewrite text deltas: event by event, never the byte-level fast path.
-            return StreamState(translator: makeTranslator(), body: body,
+            return StreamState(translator: translator, body: body,
                                guardrail: GuardrailStreamFilter(engine: guardrails, wire: inboundWire, windowBytes: runtime.settings.guardrailWindowBytes))
         }
-        if inboundWire == .openAIChat, upstreamWire == .openAIChat {
-            return StreamState(fast: OpenAIFastPassthrough(clientRequestedUsage: inbound.clientRequestedUsage), body: body)
+        if let fast = bridge.fastPassthrough(clientRequestedUsage: inbound.clientRequestedUsage) {
+            return StreamState(fast: fast, body: body)
         }
-        return StreamState(translator: makeTranslator(), body: body)
-    }
-
-    private func makeTranslator() -> any StreamTranslator {
-        switch (inboundWire, upstreamWire) {
-        case (.openAIChat, .openAIChat): OpenAIPassthroughStream(clientRequestedUsage: inbound.clientRequestedUsage)
-        case (.anthropicMessages, .anthropicMessages): AnthropicPassthroughStream()
-        case (.openAIChat, .anthropicMessages):
-            AnthropicToOpenAIStream(responseModel: deployment.upstreamModel, clientRequestedUsage: inbound.clientRequestedUsage)
-        case (.anthropicMessages, .openAIChat): OpenAIToAnthropicStream(responseModel: deployment.upstreamModel)
-        }
+        return StreamState(translator: translator, body: body)
     }
 
     private func relayStream(_ response: UpstreamResponse, attemptStart: ContinuousClock.Instant) async throws -> Response? {

@@ -12,7 +12,7 @@ enum UpstreamErrorPolicy {
     }
 
     /// `secrets`: the provider's credential (and anything else the message must not repeat).
-    static func verdict(status: Int, body: [UInt8], secrets: [String]) -> Verdict {
+    static func verdict(status: Int, body: [UInt8], secrets: [String], dialect: any VendorDialect) -> Verdict {
         switch status {
         case 429: return .retry(errorClass: .rateLimited)
         case 408, 409, 425, 500...599: return .retry(errorClass: status == 529 ? .overloaded : .upstreamStatus(status))
@@ -23,20 +23,12 @@ enum UpstreamErrorPolicy {
         case 404:
             return .retry(errorClass: .upstreamNotFound)
         default:
-            let message = UpstreamErrorReader.read(body)?.message ?? "The upstream rejected the request (HTTP \(status))."
+            let message = dialect.errorMessage(body) ?? "The upstream rejected the request (HTTP \(status))."
             let clientStatus = status == 413 ? 413 : 400
             return .reject(GatewayError(
                 status: clientStatus, type: .invalidRequestError, code: status == 413 ? .requestTooLarge : .upstreamRejectedRequest,
                 message: VendorErrorScrubber.scrub(message, secrets: secrets)))
         }
-    }
-
-    /// A vendor's "the prompt does not fit" answer (OpenAI `context_length_exceeded`, Anthropic
-    /// "prompt is too long"), which a larger-context alias may still serve.
-    static func isContextLengthError(_ body: [UInt8]) -> Bool {
-        let text = String(decoding: body.prefix(4096), as: UTF8.self).lowercased()
-        return text.contains("context_length_exceeded") || text.contains("prompt is too long")
-            || text.contains("maximum context length")
     }
 
     /// The error the client gets when every attempt failed.

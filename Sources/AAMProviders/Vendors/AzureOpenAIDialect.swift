@@ -1,0 +1,26 @@
+import AAMCore
+
+/// Azure OpenAI: the model is a deployment in the URL, the API version a query parameter, and
+/// the credential an `api-key` header.
+public struct AzureOpenAIDialect: VendorDialect {
+    public init() {}
+
+    public var chatWire: WireProtocol { .openAIChat }
+    public var servesEmbeddings: Bool { true }
+
+    public func chatURL(_ provider: ProviderConfig, upstreamModel: String) -> String {
+        deploymentURL(provider, upstreamModel: upstreamModel, operation: "chat/completions")
+    }
+
+    public func embeddingsURL(_ provider: ProviderConfig, upstreamModel: String) -> String? {
+        deploymentURL(provider, upstreamModel: upstreamModel, operation: "embeddings")
+    }
+
+    public func credentialField(_ credential: SecretValue) -> (name: String, value: String) {
+        ("api-key", credential.revealForTransport())
+    }
+
+    private func deploymentURL(_ provider: ProviderConfig, upstreamModel: String, operation: String) -> String {
+        VendorURL.trimmed(provider.baseURL) + "/openai/deployments/\(VendorURL.segment(upstreamModel))/\(operation)?api-version=\(provider.apiVersion ?? "")"
+    }
+}

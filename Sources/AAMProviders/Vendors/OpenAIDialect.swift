@@ -1,0 +1,22 @@
+import AAMCore
+
+/// Any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, OpenRouter, …): `/v1/chat/completions`,
+/// `/v1/embeddings`, a bearer token.
+public struct OpenAIDialect: VendorDialect {
+    public init() {}
+
+    public var chatWire: WireProtocol { .openAIChat }
+    public var servesEmbeddings: Bool { true }
+
+    public func chatURL(_ provider: ProviderConfig, upstreamModel: String) -> String {
+        VendorURL.versioned(provider.baseURL) + "/chat/completions"
+    }
+
+    public func embeddingsURL(_ provider: ProviderConfig, upstreamModel: String) -> String? {
+        VendorURL.versioned(provider.baseURL) + "/embeddings"
+    }
+
+    public func credentialField(_ credential: SecretValue) -> (name: String, value: String) {
+        ("authorization", "Bearer " + credential.revealForTransport())
+    }
+}
