@@ -9,6 +9,14 @@ import Testing
 struct AdapterConformanceTests {
     static let upstreamKey = "sk-upstream-secret-abc123"
     static let aliases = ["via-openai", "via-azure", "via-anthropic", "via-simulated"]
+    /// The provider protocol behind each alias above, in order: a new vendor adds a row here.
+    static let protocols = ["openai", "azure-openai", "anthropic", "simulated"]
+
+    /// Adding a vendor protocol without its conformance row fails here.
+    @Test func everyProviderProtocolHasARow() {
+        #expect(Set(Self.protocols) == Set(ProviderProtocol.allCases.map(\.rawValue)))
+        #expect(Self.protocols.count == Self.aliases.count)
+    }
 
     struct Case: CustomStringConvertible, Sendable {
         var alias: String
