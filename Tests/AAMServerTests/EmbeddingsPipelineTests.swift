@@ -7,8 +7,9 @@ import Testing
 
 /// Embeddings go through the same steps as chat (issue 15 item 1, the drift it names): a
 /// deployment's `rpm` is charged per attempt, an error a vendor answered names the provider and
-/// deployment. (A cancelled handler is recorded as a cancellation as for chat; Hummingbird does
-/// not cancel a plain answer's handler when its client leaves, so that path has no end-to-end test.)
+/// deployment. (A cancelled handler is recorded as a cancellation as for chat:
+/// `PipelineCancellationTests`, which drives the handlers directly because Hummingbird does not
+/// cancel a plain answer's handler when its client leaves.)
 @Suite("Embeddings: the steps chat takes", .serialized)
 struct EmbeddingsPipelineTests {
     static let body = #"{"model":"embed","input":"hello there"}"#
