@@ -19,6 +19,9 @@ enum GatewayRouter {
         router.post("v1/messages") { request, context in await messages.handle(request, context: context) }
         router.post("v1/embeddings") { request, context in await embeddings.handle(request, context: context) }
         router.get("v1/models") { request, context in await models.handle(request, context: context) }
+        router.get("v1/models/**") { request, context in await models.handleOne(request, context: context) }
+        let countTokens = CountTokensEndpoint(runtime: runtime)
+        router.post("v1/messages/count_tokens") { request, context in await countTokens.handle(request, context: context) }
         let mcp = MCPEndpoint(runtime: runtime)
         router.post("mcp/:server") { request, context in await mcp.handle(request, context: context) }
         router.delete("mcp/:server") { request, context in await mcp.endSession(request, context: context) }
@@ -84,6 +87,7 @@ struct JSONNotFoundMiddleware: RouterMiddleware {
     /// The methods of the fixed data-plane and health paths (for 405 and its `Allow` header).
     static let fixedRouteMethods: [String: String] = [
         "/v1/chat/completions": "POST", "/v1/messages": "POST", "/v1/embeddings": "POST", "/v1/models": "GET",
+        "/v1/messages/count_tokens": "POST",
         "/healthz": "GET", "/readyz": "GET", "/metrics": "GET",
     ]
 }

@@ -1,8 +1,9 @@
 import AAMCore
 import AAMProviders
+import Foundation
 import Hummingbird
 
-/// `GET /v1/models`: the aliases this key may use, in OpenAI's list shape.
+/// `GET /v1/models` and `GET /v1/models/{id}`: the aliases this key may use, in OpenAI's shapes.
 struct ModelsEndpoint: Sendable {
     let runtime: GatewayRuntime
 
@@ -18,18 +19,34 @@ struct ModelsEndpoint: Sendable {
         }
     }
 
+    /// One model object (`{"id":…,"object":"model",…}`).
+    static func modelObject(_ alias: String) -> String {
+        #"{"id":"# + String(decoding: JSONSplicer.quoted(alias), as: UTF8.self) + #","object":"model","created":0,"owned_by":"aam"}"#
+    }
+
     func handle(_ request: Request, context: GatewayContext) async -> Response {
         do {
             let caller = try await AuthenticatedCaller(request: request, context: context, runtime: runtime, allowXAPIKey: true)
-            var json = #"{"object":"list","data":["#
-            for (index, alias) in Self.visibleAliases(caller, runtime: runtime).enumerated() {
-                if index > 0 { json += "," }
-                json += #"{"id":"# + String(decoding: JSONSplicer.quoted(alias), as: UTF8.self) + #","object":"model","created":0,"owned_by":"aam"}"#
-            }
-            json += "]}"
+            let json = #"{"object":"list","data":["# + Self.visibleAliases(caller, runtime: runtime).map(Self.modelObject).joined(separator: ",") + "]}"
             var fields = HTTPFields()
             fields[Responses.requestIDField] = context.requestID
             return Responses.json(Array(json.utf8), headers: fields)
+        } catch {
+            return Responses.error(error, shape: .openAI, requestID: context.requestID)
+        }
+    }
+
+    /// `GET /v1/models/{id}` (`client.models.retrieve`): the model object when this caller may
+    /// use the alias; otherwise the same 404 `model_not_found` for an alias that does not exist
+    /// and for one it may not use, so the answer reveals nothing about other keys' aliases.
+    func handleOne(_ request: Request, context: GatewayContext) async -> Response {
+        let alias = context.parameters.getCatchAll().joined(separator: "/").removingPercentEncoding ?? ""
+        do throws(GatewayError) {
+            let caller = try await AuthenticatedCaller(request: request, context: context, runtime: runtime, allowXAPIKey: true)
+            guard Self.visibleAliases(caller, runtime: runtime).contains(alias) else { throw .modelNotFound(alias) }
+            var fields = HTTPFields()
+            fields[Responses.requestIDField] = context.requestID
+            return Responses.json(Array(Self.modelObject(alias).utf8), headers: fields)
         } catch {
             return Responses.error(error, shape: .openAI, requestID: context.requestID)
         }
