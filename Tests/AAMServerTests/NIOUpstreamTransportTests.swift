@@ -187,6 +187,33 @@ import Testing
         }
     }
 
+    @Test func aConnectionIsClosedBeforeTheVendorsAnnouncedKeepAliveTimeout() async throws {
+        try await Self.withServer { server, transport in
+            // The vendor keeps idle connections 2 s (and, here, never closes them itself): the
+            // client closes its idle one first, well before its own 60 s pool timeout.
+            server.setKeepAliveHeader("timeout=2, max=100")
+            _ = try await Self.text(try await transport.send(Self.request(server.baseURL + "/v1/chat/completions"), provider: Self.provider(), credential: nil))
+            try await Self.eventually("the idle connection is closed by the client", within: .seconds(20)) { server.openConnections == 0 }
+            #expect(Self.pool(transport, port: server.port).openConnections == 0)
+            // The next call simply opens a new one.
+            #expect(try await Self.text(try await transport.send(Self.request(server.baseURL + "/v1/chat/completions"), provider: Self.provider(), credential: nil)) == #"{"n":2}"#)
+            #expect(server.acceptedConnections == 2)
+        }
+    }
+
+    @Test func theKeepAliveHintIsReadAndKeptInsideTheVendorsLimit() {
+        #expect(KeepAliveHint.idleTimeout("timeout=5, max=1000") == .seconds(5))
+        #expect(KeepAliveHint.idleTimeout("max=10,Timeout = 30") == .seconds(30))
+        #expect(KeepAliveHint.idleTimeout("max=10") == nil)
+        #expect(KeepAliveHint.idleTimeout("timeout=soon") == nil)
+        #expect(KeepAliveHint.idleTimeout(nil) == nil)
+        #expect(KeepAliveHint.poolIdle(announced: .seconds(5), default: .seconds(60)) == .seconds(4))
+        #expect(KeepAliveHint.poolIdle(announced: .seconds(1), default: .seconds(60)) == .milliseconds(500))
+        #expect(KeepAliveHint.poolIdle(announced: .seconds(0), default: .seconds(60)) == .seconds(0))
+        #expect(KeepAliveHint.poolIdle(announced: .seconds(120), default: .seconds(60)) == .seconds(60))
+        #expect(KeepAliveHint.poolIdle(announced: nil, default: .seconds(60)) == .seconds(60))
+    }
+
     @Test func aRequestTheVendorReceivedIsNeverSentAgain() async throws {
         try await Self.withServer { server, transport in
             _ = try await Self.text(try await transport.send(Self.request(server.baseURL + "/v1/chat/completions"), provider: Self.provider(), credential: nil))

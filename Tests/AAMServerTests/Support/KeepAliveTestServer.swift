@@ -22,6 +22,8 @@ final class KeepAliveTestServer: Sendable {
             var answer = Answer.ok
             var children: [ObjectIdentifier: any Channel] = [:]
             var hosts: [String] = []
+            /// Sent as `Keep-Alive:` on every answer when set (e.g. `timeout=2`).
+            var keepAliveHeader: String?
         }
         let state = Mutex(State())
     }
@@ -68,6 +70,10 @@ final class KeepAliveTestServer: Sendable {
         shared.state.withLock { $0.answer = answer }
     }
 
+    func setKeepAliveHeader(_ value: String?) {
+        shared.state.withLock { $0.keepAliveHeader = value }
+    }
+
     /// Closes every accepted connection and returns once they are closed on this side.
     func closeAllConnections() async {
         let children = shared.state.withLock { Array($0.children.values) }
@@ -92,9 +98,9 @@ final class KeepAliveTestServer: Sendable {
                 shared.state.withLock { $0.hosts.append(head.headers["host"].first ?? "") }
             case .body: break
             case .end:
-                let (answer, n) = shared.state.withLock { state in
+                let (answer, n, keepAlive) = shared.state.withLock { state in
                     state.requests += 1
-                    return (state.answer, state.requests)
+                    return (state.answer, state.requests, state.keepAliveHeader)
                 }
                 guard answer == .ok else {
                     context.close(promise: nil)
@@ -104,6 +110,7 @@ final class KeepAliveTestServer: Sendable {
                 var headers = HTTPHeaders()
                 headers.add(name: "content-type", value: "application/json")
                 headers.add(name: "content-length", value: String(body.readableBytes))
+                if let keepAlive { headers.add(name: "keep-alive", value: keepAlive) }
                 context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
                 context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)

@@ -46,7 +46,8 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
         /// Fresh, or in the pool between exchanges.
         case idle
         case awaitingHead(EventLoopPromise<UpstreamResponseStart>, requestWritten: Bool)
-        case streaming(UpstreamBodySequence.Source, keepAlive: Bool)
+        /// `keepAliveFor`: how long the vendor keeps the connection idle (`Keep-Alive: timeout=`).
+        case streaming(UpstreamBodySequence.Source, keepAlive: Bool, keepAliveFor: TimeAmount?)
         case closed
     }
 
@@ -160,18 +161,18 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
             let demand = UpstreamBodyDemand(handler: NIOLoopBound(self, eventLoop: context.eventLoop), exchange: exchangeID)
             let body = UpstreamBodySequence.makeSequence(
                 backPressureStrategy: .init(lowWatermark: 4, highWatermark: 16), finishOnDeinit: false, delegate: demand)
-            state = .streaming(body.source, keepAlive: head.isKeepAlive)
+            state = .streaming(body.source, keepAlive: head.isKeepAlive, keepAliveFor: KeepAliveHint.idleTimeout(head.headers["keep-alive"].first))
             consumerWantsMore = true
             promise.succeed(UpstreamResponseStart(head: head, body: body.sequence))
         case .body(let buffer):
-            guard case .streaming(let source, _) = state else { return }
+            guard case .streaming(let source, _, _) = state else { return }
             switch source.yield(buffer) {
             case .produceMore: break
             case .stopProducing: consumerWantsMore = false
             case .dropped: consumerTerminated(exchange: exchangeID)
             }
         case .end:
-            guard case .streaming(let source, let keepAlive) = state else { return }
+            guard case .streaming(let source, let keepAlive, let keepAliveFor) = state else { return }
             cancelTimers()
             // The state moves first: finishing may call back into `consumerTerminated` at once.
             guard keepAlive, context.channel.isActive else {
@@ -187,7 +188,10 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
                 readHeld = false
                 context.read()
             }
-            poolIdleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: poolIdleTimeout) { self.idleTooLong() }
+            // Closed before the vendor's own idle timeout when it announced one: a request written
+            // into a connection the vendor is closing at that moment is lost, and a POST is not resent.
+            let idleFor = KeepAliveHint.poolIdle(announced: keepAliveFor, default: poolIdleTimeout)
+            poolIdleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: idleFor) { self.idleTooLong() }
             onReusable()
         }
     }
@@ -263,7 +267,7 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
         case .awaitingHead(let promise, _):
             state = .closed
             promise.fail(error)
-        case .streaming(let source, _):
+        case .streaming(let source, _, _):
             state = .closed
             source.finish(error)
         case .idle:
