@@ -2,11 +2,12 @@
 enum ListRenderer {
     static func draw<Row>(
         _ rows: [Row], columns: TableColumns, position: ListPosition, body: BodyArea, into grid: inout ScreenGrid,
-        top: Int? = nil, height: Int? = nil, showSelection: Bool = true, empty: String, cells: (Row) -> [[Segment]]
+        top: Int? = nil, height: Int? = nil, showSelection: Bool = true, sort: TableColumns.SortMark? = nil, empty: String,
+        cells: (Row) -> [[Segment]]
     ) {
         let top = top ?? body.top
         let height = height ?? body.height
-        columns.drawHeader(into: &grid, row: top)
+        columns.drawHeader(into: &grid, row: top, sort: sort)
         let visible = max(0, height - 1)
         guard !rows.isEmpty else {
             if visible > 1 { grid.write(empty, row: top + 2, column: 2, role: .muted) }
