@@ -39,6 +39,14 @@ struct LookFixesTests {
         #expect(!ConsoleRenderer.render(state).lines.contains { $0.contains(" Rule ") || $0.hasSuffix("Rule") })
     }
 
+    @Test func aLongListKeepsTheLastColumnTitleAndSaysWhereWeAreOnTheStatusLine() {
+        var state = Fixtures.state(view: .live, size: ScreenSize(width: 120, height: 40))
+        for index in 12..<200 { state.calls.append(Fixtures.call(index)) }
+        let lines = ConsoleRenderer.render(state).lines
+        #expect(lines[ConsoleLayout.bodyTop].hasSuffix("Guard    "), "\(lines[ConsoleLayout.bodyTop])")
+        #expect(lines[38].contains("row 1/200"), "\(lines[38])")
+    }
+
     @Test("no column header is cut at 120 columns", arguments: ConsoleView.allCases)
     func headersFitAt120(_ view: ConsoleView) {
         let state = Fixtures.state(view: view, size: ScreenSize(width: 120, height: 40))

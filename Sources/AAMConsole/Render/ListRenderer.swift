@@ -19,11 +19,8 @@ enum ListRenderer {
             guard index < rows.count else { break }
             columns.drawRow(cells(rows[index]), into: &grid, row: top + 1 + line, selected: showSelection && index == position.selected)
         }
-        if rows.count > visible {
-            // Where we are in a long list, on the header's right edge.
-            let marker = " \(position.selected + 1)/\(rows.count) "
-            grid.write(marker, row: top, column: grid.width - DisplayWidth.of(marker) - 1, role: .muted)
-        }
+        // Where we are in a long list is on the status line (`StatusLineRenderer`): written on
+        // the header's right edge it covered the last column's title ("Gu 12/2000").
     }
 }
 

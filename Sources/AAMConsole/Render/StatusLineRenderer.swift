@@ -17,6 +17,9 @@ enum StatusLineRenderer {
         }
         if case .connected = state.connection, let cluster = state.status?.cluster { parts.append(clusterHealth(cluster)) }
         parts.append([Segment("\(Format.compact(state.eventRate)) ev/s", .mainForeground)])
+        if state.view != .help, let selected = state.selectedIndex(in: state.view), state.itemCount(for: state.view) > state.visibleItemRows(for: state.view) {
+            parts.append([Segment("row \(selected + 1)/\(state.itemCount(for: state.view))", .muted)])
+        }
         if state.missedEvents > 0 { parts.append([Segment("missed \(state.missedEvents) events", .statusCooldown, bold: true)]) }
         if state.isPaused {
             parts.append([Segment("PAUSED", .statusCooldown, bold: true), Segment(" +\(state.eventsWhilePaused) new", .muted)])
