@@ -68,12 +68,17 @@ struct TrendWindowTests {
         #expect(state.trends.buckets.map(\.requests) == [12, 1])
     }
 
-    @Test func attachingAsksForTheTrendHistory() {
+    @Test func attachingAsksForTheTrendHistoryAndAnOlderDaemonsRefusalIsNoError() throws {
         var state = ConsoleState(now: Self.t0)
-        let queries = state.connected(to: nil).compactMap { effect -> ControlQuery? in
-            if case .send(let message) = effect { return message.query }
+        let sent = state.connected(to: nil).compactMap { effect -> ControlMessage? in
+            if case .send(let message) = effect { return message }
             return nil
         }
-        #expect(queries.contains(.trends))
+        let trends = try #require(sent.first { $0.query == .trends })
+        _ = state.requestFailed(trends, error: ControlError(code: .unknownQuery, message: "query: unknown 'trends'"))
+        #expect(state.statusMessage == nil, "no history is not the operator's problem")
+        let status = try #require(sent.first { $0.query == .status })
+        _ = state.requestFailed(status, error: ControlError(code: .unknownQuery, message: "query: unknown 'status'"))
+        #expect(state.statusMessage?.isError == true, "other refusals are still said")
     }
 }

@@ -200,6 +200,7 @@ extension ConsoleState {
     }
 
     private mutating func fail(id: Int?, error: ControlError?) -> [ConsoleEffect] {
+        if let id, id == trendsQueryId, error?.code == .unknownQuery { return [] }  // an older daemon: no trends
         let command = id.flatMap { pendingCommands.removeValue(forKey: $0) }
         let reason = error.map { "\($0.code): \($0.message)" } ?? "unknown error"
         say(command.map { "\($0.summary) failed: \(reason)" } ?? reason, error: true)

@@ -145,6 +145,9 @@ public struct ConsoleState: Sendable {
     var nextMessageId = 1
     var pendingCommands: [Int: ControlCommand] = [:]
     var lastQueried: [ControlQuery: Date] = [:]
+    /// The id of the last `trends` query: a daemon older than console v2 refuses it, which only
+    /// means there is no history to show (not an error for the operator).
+    var trendsQueryId: Int?
     static let recentGuardrailHitsKept = 200
     static let recentPolicyDecisionsKept = 200
 
