@@ -11,6 +11,16 @@ public struct TrendWindow: Sendable, Equatable {
     public private(set) var capacity = 90
     /// Oldest first, one per interval, the last being the newest the daemon sent.
     public private(set) var buckets: [TrendBucket] = []
+    /// The strip's four series over `buckets`, computed once per fold (every 2 s) rather than
+    /// once per frame (10 a second, each parsing 90 decimal strings).
+    private var strip = StripSeries()
+
+    private struct StripSeries: Sendable, Equatable {
+        var requestsPerSecond: [Double?] = []
+        var errorRate: [Double?] = []
+        var p95Ms: [Double?] = []
+        var spendPerHour: [Double?] = []
+    }
 
     public init() {}
 
@@ -31,33 +41,36 @@ public struct TrendWindow: Sendable, Equatable {
         let first = last - Int64(capacity) + 1
         let oldest = max(first, byIndex.keys.min() ?? first)
         buckets = (oldest...last).map { byIndex[$0] ?? TrendBucket(start: Date(timeIntervalSince1970: Double($0) * Double(intervalSeconds))) }
+        let seconds = Double(intervalSeconds)
+        strip = StripSeries(
+            requestsPerSecond: buckets.map { Double($0.requests) / seconds },
+            errorRate: buckets.map { $0.requests > 0 ? Double($0.errors) / Double($0.requests) : nil },
+            p95Ms: buckets.map(\.p95Ms),
+            spendPerHour: buckets.map { (Double($0.spendUSD) ?? 0) * 3600 / seconds })
+    }
+
+    /// How many of `buckets` have ended by `now`.
+    func completeCount(now: Date) -> Int {
+        guard let last = buckets.last, last.start.addingTimeInterval(Double(intervalSeconds)) > now else { return buckets.count }
+        return buckets.count - 1
     }
 
     func index(of date: Date) -> Int64 { Int64((date.timeIntervalSince1970 / Double(intervalSeconds)).rounded(.down)) }
 
     /// The intervals that have ended by `now`, oldest first: sparklines and figures show only
     /// complete intervals (the one in progress would dip at the right edge while it fills).
-    public func complete(now: Date) -> ArraySlice<TrendBucket> {
-        guard let last = buckets.last, last.start.addingTimeInterval(Double(intervalSeconds)) > now else { return buckets[...] }
-        return buckets.dropLast()
-    }
+    public func complete(now: Date) -> ArraySlice<TrendBucket> { buckets.prefix(completeCount(now: now)) }
 
     // MARK: Series for the header strip (oldest first, complete intervals)
 
-    public func requestsPerSecond(now: Date) -> [Double?] {
-        complete(now: now).map { Double($0.requests) / Double(intervalSeconds) }
-    }
+    public func requestsPerSecond(now: Date) -> [Double?] { Array(strip.requestsPerSecond.prefix(completeCount(now: now))) }
 
     /// Error share of calls; nil for an interval without calls.
-    public func errorRate(now: Date) -> [Double?] {
-        complete(now: now).map { $0.requests > 0 ? Double($0.errors) / Double($0.requests) : nil }
-    }
+    public func errorRate(now: Date) -> [Double?] { Array(strip.errorRate.prefix(completeCount(now: now))) }
 
-    public func p95Ms(now: Date) -> [Double?] { complete(now: now).map(\.p95Ms) }
+    public func p95Ms(now: Date) -> [Double?] { Array(strip.p95Ms.prefix(completeCount(now: now))) }
 
-    public func spendPerHour(now: Date) -> [Double?] {
-        complete(now: now).map { (Double($0.spendUSD) ?? 0) * 3600 / Double(intervalSeconds) }
-    }
+    public func spendPerHour(now: Date) -> [Double?] { Array(strip.spendPerHour.prefix(completeCount(now: now))) }
 
     // MARK: Per deployment, workload and scope
 
