@@ -42,7 +42,7 @@ struct ConsoleScreenLoop {
         let terminal = try Terminal(theme: initialTheme.theme, mouse: mouse)
         defer { terminal.stop() }
         var state = ConsoleState(now: Date(), screenSize: Self.size(of: terminal), themeName: initialTheme.theme.name, themeNames: themes.names)
-        state.glyphs = initialTheme.theme.monochrome ? .ascii : .unicode
+        state.glyphs = GlyphSet(for: initialTheme.theme)
         if let warning = initialTheme.warnings.first {
             state.notify("theme: \(warning)" + (initialTheme.warnings.count > 1 ? " (+\(initialTheme.warnings.count - 1) more)" : ""), isError: true)
         }
@@ -96,7 +96,7 @@ struct ConsoleScreenLoop {
                 do {
                     let loaded = try themes.load(name)
                     terminal.setTheme(loaded.theme)
-                    state.glyphs = loaded.theme.monochrome ? .ascii : .unicode
+                    state.glyphs = GlyphSet(for: loaded.theme)
                     if let warning = loaded.warnings.first { state.notify("theme: \(warning)", isError: true) }
                 } catch {
                     state.notify("\(error)", isError: true)

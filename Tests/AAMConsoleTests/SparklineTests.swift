@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import AAMConsole
 
@@ -36,6 +37,12 @@ struct SparklineTests {
         // Width is in cells: 6 values fit in 3 cells, the oldest 2 of 8 are dropped.
         #expect(Sparkline.render(Array(repeating: 4, count: 8), width: 3, style: .braille).count == 3)
         #expect(Sparkline.render([4], width: 3, style: .braille) == "  \u{28B8}")
+    }
+
+    @Test func theMonochromeThemeDrawsTrendsInASCII() throws {
+        let mono = ThemeParser.parse(try String(contentsOfFile: ThemeTests.themesDirectory + "/mono.theme", encoding: .utf8), name: "mono").theme
+        #expect(GlyphSet(for: mono) == .ascii)
+        #expect(GlyphSet(for: Theme.dark) == .unicode)
     }
 
     @Test func denseAndSimpleStylesFollowTheGlyphSet() {

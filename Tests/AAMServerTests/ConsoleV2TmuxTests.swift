@@ -62,6 +62,35 @@ struct ConsoleV2TmuxTests {
         tmux.send("q")
     }
 
+    @Test(.enabled(if: TmuxSession.mustRun, ConsoleTmuxTests.tmuxNote), .timeLimit(.minutes(3)))
+    func theStripFillsAsTheDemoRunsAndProvidersShowTheirTrends() async throws {
+        let directory = try ConsoleTestDaemon.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let aam = ProcessRunner.binaryDirectory.appendingPathComponent("aam").path
+        let root = PersistenceTests.repositoryRoot.path
+        // NO_COLOR: the demo's console starts on the mono theme, so its trends are ASCII.
+        let tmux = try TmuxSession(
+            command: "cd \(root) && NO_COLOR=1 \(aam) demo --port 0 --rate 10 --data-dir \(directory.path); echo demo-exit=$?; sleep 60")
+        defer { tmux.kill() }
+        // A complete 10 s interval of the demo's traffic, pushed by the daemon's trend ticker.
+        let filled = await tmux.waitForScreen(timeout: .seconds(60)) { screen in
+            guard let strip = screen.split(separator: "\n").dropFirst().first, let rate = Self.figure(after: "req/s", in: String(strip)) else {
+                return false
+            }
+            return rate > 0
+        }
+        try #require(filled != nil, "the strip fills as the demo runs:\n\(tmux.capture())")
+        let strip = try #require(tmux.capture().split(separator: "\n").dropFirst().first.map(String.init))
+        #expect(strip.unicodeScalars.allSatisfy { $0.isASCII }, "mono (NO_COLOR) draws trends in ASCII: \(strip)")
+        #expect(strip.contains("err") && strip.contains("p95") && strip.contains("$/h"))
+        // Providers at 120 columns has the per-deployment trend columns, filled for the demo's deployments.
+        tmux.send("3")
+        let trends = await tmux.waitForScreen { $0.contains("p95 trend") && $0.contains("Err trend") && $0.contains("sim-openai-east") }
+        #expect(trends != nil, "providers trends:\n\(tmux.capture())")
+        tmux.send("q")
+        #expect(await tmux.waitFor("demo-exit=0", timeout: .seconds(20)) != nil, "q ends the demo:\n\(tmux.capture())")
+    }
+
     /// The number after `label` on the strip ("req/s    1.2" -> 1.2; "—" -> nil).
     static func figure(after label: String, in line: String) -> Double? {
         guard let range = line.range(of: label) else { return nil }

@@ -3,6 +3,9 @@
 /// good fonts too, and ASCII survives copy-paste into tickets.
 public enum GlyphSet: Sendable, Equatable {
     case unicode, ascii
+
+    /// ASCII for a monochrome theme, Unicode otherwise.
+    public init(for theme: Theme) { self = theme.monochrome ? .ascii : .unicode }
 }
 
 /// How a sparkline packs its values.

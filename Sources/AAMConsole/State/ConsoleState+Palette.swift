@@ -120,8 +120,11 @@ extension ConsoleState {
             return [.redraw]
         case "sort": return sortNamed(argument)
         case "rotate", "revoke":
-            guard selectKey(argument) else { return paletteRefusal("no key '\(argument)'") }
-            return perform(command.name == "rotate" ? .rotateKey : .revokeKey)
+            guard keys.contains(where: { $0.prefix.lowercased() == argument.lowercased() || $0.name?.lowercased() == argument.lowercased() })
+            else { return paletteRefusal("no key '\(argument)'") }
+            let effects = show(.keys)
+            _ = selectKey(argument)
+            return effects + perform(command.name == "rotate" ? .rotateKey : .revokeKey)
         case "theme":
             guard let name = themeNames.first(where: { $0.lowercased() == argument.lowercased() }) else {
                 return paletteRefusal("no theme '\(argument)' (\(themeNames.joined(separator: ", ")))")
@@ -201,7 +204,6 @@ extension ConsoleState {
     private mutating func selectKey(_ name: String) -> Bool {
         let lowered = name.lowercased()
         guard let key = keys.first(where: { $0.prefix.lowercased() == lowered || $0.name?.lowercased() == lowered }) else { return false }
-        _ = show(.keys)
         if !filter.isEmpty, !rowFilter.matches(key) { setFilter("") }
         guard let index = keyRows.firstIndex(of: key) else { return false }
         positions[.keys] = ListPosition(selected: index).clamped(count: keyRows.count, visible: visibleItemRows(for: .keys))
