@@ -57,7 +57,8 @@ enum ProvidersViewRenderer {
         segments.append(Segment("  errors ", .muted))
         segments += trendCell(state.trends.deploymentErrorRate(row.deployment, now: state.now), markers: markers, width: sparkWidth, style: style,
                               role: .statusError, floor: 0.05)
-        segments.append(Segment("  last \(Format.span(Double(state.trends.complete(now: state.now).count * state.trends.intervalSeconds)))", .muted))
+        // The window the daemon keeps (15 min on aamd), however much of it has happened yet.
+        segments.append(Segment("  last \(Format.span(Double(state.trends.capacity * state.trends.intervalSeconds)))", .muted))
         if markers.contains(where: { $0 != nil }) { segments.append(Segment(" · C cooldown began, D drain began", .muted)) }
         return segments
     }
