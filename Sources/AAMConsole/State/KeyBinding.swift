@@ -70,7 +70,7 @@ public enum KeyBindings {
         KeyBinding([c("G"), .end], .bottom, "last row"),
         KeyBinding([c("/")], in: [.live, .providers, .keys], .startFilter, "filter rows (alias, provider, key prefix, status, scope)", hint: "filter"),
         KeyBinding([.escape], .cancel, "close the overlay, or clear the filter"),
-        KeyBinding([c("s")], .cycleSort, "sort by the next column (marked ▲/▼ in the header; a click on a header too)", hint: "sort"),
+        KeyBinding([c("s")], .cycleSort, "sort by the next column (marked ▲/▼ in the header; a click on a header too)"),
         KeyBinding([c("S")], .reverseSort, "reverse the sort"),
         KeyBinding([c("t")], .cycleTheme, "next theme", hint: "theme"),
         KeyBinding([c("q")], .quit, "quit", hint: "quit"),
