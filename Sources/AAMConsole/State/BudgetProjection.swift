@@ -76,7 +76,7 @@ public struct BudgetProjection: Sendable, Equatable {
 
     static let utc: Calendar = {
         var calendar = Calendar(identifier: .iso8601)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = .gmt
         calendar.firstWeekday = 2
         calendar.minimumDaysInFirstWeek = 4
         return calendar
