@@ -91,6 +91,68 @@ struct ConsoleV2TmuxTests {
         #expect(await tmux.waitFor("demo-exit=0", timeout: .seconds(20)) != nil, "q ends the demo:\n\(tmux.capture())")
     }
 
+    @Test(.enabled(if: TmuxSession.mustRun, ConsoleTmuxTests.tmuxNote), .timeLimit(.minutes(2)))
+    func trueColorDrawsTheThemesExactColorsThroughADirectDescription() async throws {
+        let directory = try ConsoleTestDaemon.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let terminfo = try Self.compileDirectTerminfo(into: directory)
+        let identity = ConsoleTestDaemon.Identity()
+        let daemon = try await ConsoleTestDaemon.start(in: directory, identity: identity)
+        defer { daemon.stop() }
+        let console = ConsoleTestDaemon.consoleCommand(directory: directory)
+        // Inside tmux TERM is tmux-256color: COLORTERM=truecolor makes the console use its
+        // `-direct` sibling, found here through TERMINFO.
+        let direct = try TmuxSession(command: console.replacingOccurrences(of: "exec ", with: "exec env TERMINFO=\(terminfo) COLORTERM=truecolor "))
+        defer { direct.kill() }
+        try #require(await direct.waitFor("● connected") != nil, "\(direct.capture())\n\(ConsoleTestDaemon.consoleErrors(directory))")
+        let colors = direct.captureWithEscapes()
+        // dark.theme: title #88c0d0, background #1c1f24, exactly.
+        #expect(colors.contains("38;2;136;192;208") && colors.contains("48;2;28;31;36"), "24-bit colors:\n\(colors.prefix(600))")
+        direct.kill()
+        // Without COLORTERM the same description is not asked for: the 256-color palette.
+        let palette = try TmuxSession(command: console.replacingOccurrences(of: "exec ", with: "exec env TERMINFO=\(terminfo) "))
+        defer { palette.kill() }
+        try #require(await palette.waitFor("● connected") != nil, "\(palette.capture())")
+        #expect(!palette.captureWithEscapes().contains("38;2;"), "no 24-bit colors without COLORTERM")
+    }
+
+    /// A `tmux-direct` description (tmux-256color with `RGB` and direct-color setaf/setab, as
+    /// ncurses' own `*-direct` entries) compiled into `directory/terminfo` with `tic`.
+    static func compileDirectTerminfo(into directory: URL) throws -> String {
+        let output = directory.appendingPathComponent("terminfo").path
+        let base = try Self.run("/usr/bin/env", ["infocmp", "-x", "tmux-256color"])
+        var lines = base.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let nameLine = try #require(lines.firstIndex { !$0.hasPrefix("#") && !$0.isEmpty })
+        lines[nameLine] = "tmux-direct|tmux with direct color (test),"
+        var source = lines.joined(separator: "\n")
+        for (pattern, replacement) in [
+            (#"colors#\d+"#, "colors#0x1000000"), (#"pairs#[0-9x]+"#, "pairs#0x10000"),
+            (#"setaf=[^,]*,"#, #"setaf=\E[%?%p1%{8}%<%t3%p1%d%e38;2;%p1%{65536}%/%d;%p1%{256}%/%{255}%&%d;%p1%{255}%&%d%;m,"#),
+            (#"setab=[^,]*,"#, #"setab=\E[%?%p1%{8}%<%t4%p1%d%e48;2;%p1%{65536}%/%d;%p1%{256}%/%{255}%&%d;%p1%{255}%&%d%;m,"#),
+        ] {
+            source = source.replacingOccurrences(of: pattern, with: replacement.replacingOccurrences(of: "\\", with: "\\\\"), options: .regularExpression)
+        }
+        source = source.replacingOccurrences(of: " am,", with: " RGB, am,")
+        let file = directory.appendingPathComponent("tmux-direct.src")
+        try source.write(to: file, atomically: true, encoding: .utf8)
+        _ = try Self.run("/usr/bin/env", ["tic", "-x", "-o", output, file.path])
+        return output
+    }
+
+    /// Runs a tool to its end (Foundation's Process closes inherited descriptors) and returns its output.
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// The number after `label` on the strip ("req/s    1.2" -> 1.2; "—" -> nil).
     static func figure(after label: String, in line: String) -> Double? {
         guard let range = line.range(of: label) else { return nil }

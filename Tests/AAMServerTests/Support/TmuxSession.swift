@@ -35,6 +35,11 @@ final class TmuxSession: Sendable {
         Self.run(["-L", server, "capture-pane", "-p", "-t", session]).output
     }
 
+    /// The visible screen with its colors and attributes as escape sequences (`capture-pane -e`).
+    func captureWithEscapes() -> String {
+        Self.run(["-L", server, "capture-pane", "-e", "-p", "-t", session]).output
+    }
+
     /// Sends tmux key names (`Enter`, `Escape`, `Down`, `BTab`, `q` …), one argument each.
     func send(_ keys: String...) {
         _ = Self.run(["-L", server, "send-keys", "-t", session] + keys)
