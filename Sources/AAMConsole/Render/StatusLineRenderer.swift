@@ -17,8 +17,14 @@ enum StatusLineRenderer {
         }
         if case .connected = state.connection, let cluster = state.status?.cluster { parts.append(clusterHealth(cluster)) }
         parts.append([Segment("\(Format.compact(state.eventRate)) ev/s", .mainForeground)])
-        if state.view != .help, let selected = state.selectedIndex(in: state.view), state.itemCount(for: state.view) > state.visibleItemRows(for: state.view) {
-            parts.append([Segment("row \(selected + 1)/\(state.itemCount(for: state.view))", .muted)])
+        if state.view != .help {
+            // Counted once: on a sorted Live view each count sorts the ring.
+            let count = state.itemCount(for: state.view)
+            let visible = state.visibleItemRows(for: state.view)
+            if count > visible {
+                let selected = state.position(for: state.view).clamped(count: count, visible: visible).selected
+                parts.append([Segment("row \(selected + 1)/\(count)", .muted)])
+            }
         }
         if state.missedEvents > 0 { parts.append([Segment("missed \(state.missedEvents) events", .statusCooldown, bold: true)]) }
         if state.isPaused {
