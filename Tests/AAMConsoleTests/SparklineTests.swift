@@ -45,6 +45,16 @@ struct SparklineTests {
         #expect(GlyphSet(for: Theme.dark) == .unicode)
     }
 
+    @Test func downsamplingKeepsTheWholeWindowWithTheNewestLast() {
+        let values: [Double?] = [1, 2, 3, 4, 5, 6, 7]
+        #expect(Downsample.fit(values, to: 3, combine: .mean) == [1.5, 3.5, 6], "[1,2] [3,4] [5,6,7]")
+        #expect(Downsample.fit(values, to: 3, combine: .maximum) == [2, 4, 7])
+        #expect(Downsample.fit(Array(repeating: 1, count: 90), to: 68, combine: .mean).count == 68, "the samples fill the width")
+        #expect(Downsample.fit(values, to: 10, combine: .mean) == values, "room for every value: unchanged")
+        #expect(Downsample.fit([nil, nil, 2, nil], to: 2, combine: .mean) == [nil, 2], "nils leave a group, a group of nils is nil")
+        #expect(Downsample.fit(values, to: 0, combine: .mean).isEmpty)
+    }
+
     @Test func denseAndSimpleStylesFollowTheGlyphSet() {
         #expect(SparkStyle.dense(.unicode) == .braille && SparkStyle.dense(.ascii) == .ascii)
         #expect(SparkStyle.simple(.unicode) == .blocks && SparkStyle.simple(.ascii) == .ascii)

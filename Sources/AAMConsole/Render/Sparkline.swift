@@ -81,3 +81,25 @@ public enum Sparkline {
         return column.prefix(filled).reduce(0, |)
     }
 }
+
+/// Fitting a long series into fewer samples, so a narrow sparkline still spans the whole window:
+/// sample `i` of `count` combines the values in `[i·n/count, (i+1)·n/count)`, so every sample
+/// covers one or more consecutive intervals, the samples fill the width, and the last one holds
+/// the newest interval.
+public enum Downsample {
+    public enum Combine: Sendable { case mean, maximum }
+
+    /// Exactly `count` values when the series is longer (else the series itself); nil values are
+    /// left out of a group, and a group of nils is nil.
+    public static func fit(_ values: [Double?], to count: Int, combine: Combine) -> [Double?] {
+        guard count > 0 else { return [] }
+        guard values.count > count else { return values }
+        return (0..<count).map { index in
+            let present = values[index * values.count / count..<(index + 1) * values.count / count].compactMap { $0 }
+            switch combine {
+            case .mean: return present.isEmpty ? nil : present.reduce(0, +) / Double(present.count)
+            case .maximum: return present.max()
+            }
+        }
+    }
+}

@@ -1,9 +1,9 @@
 import Foundation
 
 /// The strip under the tabs: the whole gateway at a glance (btop-style pulses), each figure
-/// with its sparkline over the daemon's trend window (15 minutes): requests per second, error
-/// rate, p95 latency and spend per hour. Braille packs two intervals per cell; ASCII on a
-/// monochrome theme.
+/// with its sparkline over the daemon's trend window (15 minutes, at any width: intervals are
+/// merged when there are fewer samples than intervals): requests per second, error rate, p95
+/// latency and spend per hour. Braille packs two samples per cell; ASCII on a monochrome theme.
 enum TrendStripRenderer {
     struct Pulse {
         var label: String
@@ -12,6 +12,8 @@ enum TrendStripRenderer {
         var role: ThemeRole
         /// Lowest top of the scale (so a trickle does not fill the sparkline).
         var floor: Double
+        /// How intervals merge when the strip is too narrow for one sample each (p95 keeps the worst).
+        var combine: Downsample.Combine = .mean
     }
 
     static func pulses(_ state: ConsoleState) -> [Pulse] {
@@ -27,7 +29,7 @@ enum TrendStripRenderer {
             Pulse(label: "err", value: currentErrors.map(Format.percent) ?? "—", series: errors,
                   role: currentErrors.map { Roles.errorRate($0) == .mainForeground ? .statusOK : Roles.errorRate($0) } ?? .statusOK,
                   floor: 0.05),
-            Pulse(label: "p95", value: (p95.last ?? nil).map(Format.latency) ?? "—", series: p95, role: .title, floor: 10),
+            Pulse(label: "p95", value: (p95.last ?? nil).map(Format.latency) ?? "—", series: p95, role: .title, floor: 10, combine: .maximum),
             Pulse(label: "$/h", value: Format.money((spend.last ?? nil).map { String($0) }), series: spend, role: .spendBarMid,
                   floor: 0.01),
         ]
@@ -48,8 +50,10 @@ enum TrendStripRenderer {
             x = grid.write(TextFit.fit(pulse.value, width: 7, alignment: .right), row: row, column: x, role: .mainForeground, bold: true)
             let sparkWidth = start + cellWidth - 1 - (x + 1)
             guard sparkWidth > 0 else { continue }
-            let top = max(pulse.floor, pulse.series.compactMap { $0 }.max() ?? 0)
-            grid.write(Sparkline.render(pulse.series, width: sparkWidth, style: style, maximum: top), row: row, column: x + 1, role: pulse.role)
+            // The whole window at any width: merged intervals where there are fewer samples than intervals.
+            let series = Downsample.fit(pulse.series, to: sparkWidth * style.valuesPerCell, combine: pulse.combine)
+            let top = max(pulse.floor, series.compactMap { $0 }.max() ?? 0)
+            grid.write(Sparkline.render(series, width: sparkWidth, style: style, maximum: top), row: row, column: x + 1, role: pulse.role)
         }
     }
 }
