@@ -3,17 +3,21 @@ import Foundation
 // MARK: Live events
 
 public struct ControlEvent: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable, CaseIterable { case call, guardrailHit, health, adminChange, policyDecision }
+    /// `trend` carries the newest trend buckets (every few seconds); a console that predates it
+    /// cannot decode the line and skips it.
+    public enum Kind: String, Codable, Sendable, CaseIterable { case call, guardrailHit, health, adminChange, policyDecision, trend }
     public var kind: Kind
     public var call: CallRow?
     public var guardrailHit: GuardrailHitRow?
     public var health: HealthRow?
     public var adminChange: AdminChangeRow?
     public var policyDecision: PolicyDecisionRow?
+    public var trend: TrendHistory?
     public init(
         kind: Kind, call: CallRow? = nil, guardrailHit: GuardrailHitRow? = nil, health: HealthRow? = nil,
-        adminChange: AdminChangeRow? = nil, policyDecision: PolicyDecisionRow? = nil
+        adminChange: AdminChangeRow? = nil, policyDecision: PolicyDecisionRow? = nil, trend: TrendHistory? = nil
     ) {
+        self.trend = trend
         self.kind = kind
         self.call = call
         self.guardrailHit = guardrailHit

@@ -35,6 +35,8 @@ public struct ControlMessage: Codable, Sendable, Equatable {
     public var agents: [AgentRow]?
     /// Answer to `replicas`: the cluster's registry (or this process alone on a single node).
     public var replicas: ReplicaRoster?
+    /// Answer to `trends`: the last 15 minutes in 10-second buckets (newer daemons only).
+    public var trends: TrendHistory?
     public var commandResult: CommandResult?
     public var error: ControlError?
     public var event: ControlEvent?
@@ -80,7 +82,7 @@ public struct ControlMessage: Codable, Sendable, Equatable {
 
 /// What a `query` asks for; the `result` carries the member of the same name.
 public enum ControlQuery: String, Codable, Sendable, CaseIterable {
-    case status, providers, spend, keys, aliases, guardrails, agents, replicas
+    case status, providers, spend, keys, aliases, guardrails, agents, replicas, trends
 }
 
 public struct ControlError: Codable, Sendable, Equatable, Error {

@@ -64,6 +64,7 @@ public struct CellStyler: Sendable {
         let role: ThemeRole = selected ? .rowSelectedBackground : .mainBackground
         let color = theme.color(for: role)
         let luminance = (299 * Int(color.red) + 587 * Int(color.green) + 114 * Int(color.blue)) / 1000
+        if depth == .direct { return luminance < 128 ? 0xFFFFFF : 0x000000 }
         return luminance < 128 ? (depth == .basic8 ? 7 : 15) : 0
     }
 }

@@ -23,8 +23,12 @@ public final class Terminal {
     /// What the terminal supports, before a monochrome theme is taken into account.
     public let depth: ColorDepth
 
+    /// Whether mouse reports are on (`--no-mouse` keeps the terminal's own selection working).
+    public private(set) var mouse = false
+
     /// Starts curses on the controlling terminal. Throws when stdin or stdout is not a tty.
-    public init(theme: Theme) throws(TerminalError) {
+    /// `mouse` asks for clicks and the wheel (the terminal may not report them).
+    public init(theme: Theme, mouse: Bool = true) throws(TerminalError) {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw TerminalError(description: "aam console needs a terminal (stdin and stdout must be a tty); use `aam status` or the admin API from scripts")
         }
@@ -43,7 +47,8 @@ public final class Terminal {
             colors = start_color() == OK
             if colors { _ = use_default_colors() }
         }
-        depth = ColorDepth(colors: Int(aam_colors()), hasColors: colors)
+        depth = ColorDepth(colors: Int(aam_colors()), hasColors: colors, rgb: colors && aam_has_rgb() != 0)
+        if mouse { self.mouse = aam_enable_mouse() != 0 }
         styler = CellStyler(theme: theme, depth: depth)
         pairs = ColorPairTable(capacity: Int(aam_color_pairs()))
         applyBackground()
@@ -78,6 +83,10 @@ public final class Terminal {
         switch kind {
         case OK: return KeyCodeMap.input(isKeyCode: false, value: value)
         case KEY_CODE_YES:
+            if Int32(bitPattern: value) == aam_key_mouse() {
+                var row: Int32 = 0, column: Int32 = 0
+                return MouseReport.input(kind: aam_read_mouse(&row, &column), row: Int(row), column: Int(column))
+            }
             let input = KeyCodeMap.input(isKeyCode: true, value: value)
             if input == .resize { onScreen = nil }
             return input
@@ -137,7 +146,14 @@ public final class Terminal {
         var pairNumber: Int32 = 0
         if let foreground = style.foreground, let background = style.background {
             let (number, isNew) = pairs.pair(foreground: foreground, background: background)
-            if isNew { _ = init_pair(Int16(number), Int16(foreground), Int16(background)) }
+            if isNew {
+                // Direct colors are 24-bit values: only the extended call takes them.
+                if depth == .direct {
+                    _ = aam_init_extended_pair(Int32(number), Int32(foreground), Int32(background))
+                } else {
+                    _ = init_pair(Int16(number), Int16(foreground), Int16(background))
+                }
+            }
             pairNumber = Int32(number)
         }
         attributeCache[style] = (attrs, pairNumber)

@@ -1,3 +1,4 @@
+import AAMConsole
 import CNcurses
 
 /// One thing the operator did at the keyboard (or the terminal did to us), as the console
@@ -9,6 +10,20 @@ public enum TerminalInput: Sendable, Hashable {
     case enter, escape, tab, backTab, backspace, delete
     /// The window changed size: redraw everything at the new size.
     case resize
+    /// A mouse press or wheel notch (only when the mouse is on).
+    case mouse(MouseEvent)
+}
+
+/// Pure translation of a curses mouse report (`aam_read_mouse`'s kind and position).
+public enum MouseReport {
+    public static func input(kind: Int32, row: Int, column: Int) -> TerminalInput? {
+        switch kind {
+        case 1: .mouse(MouseEvent(.press, row: row, column: column))
+        case 4: .mouse(MouseEvent(.wheelUp, row: row, column: column))
+        case 5: .mouse(MouseEvent(.wheelDown, row: row, column: column))
+        default: nil
+        }
+    }
 }
 
 /// Pure translation of what `wget_wch` returned into a `TerminalInput`, testable without a

@@ -35,6 +35,34 @@ static inline int aam_read_key(WINDOW *w, unsigned int *ch) {
     *ch = (unsigned int)value;
     return kind;
 }
+// The mouse: presses of the first button and the wheel, reported at once (no click timer).
+// Returns whether the terminal reports mouse events at all.
+static inline int aam_enable_mouse(void) {
+    mmask_t wanted = BUTTON1_PRESSED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+        | BUTTON5_PRESSED
+#endif
+        ;
+    mouseinterval(0);
+    return mousemask(wanted, NULL) != 0;
+}
+// After KEY_MOUSE: 1 press, 4 wheel up, 5 wheel down, 0 anything else (release, motion).
+static inline int aam_read_mouse(int *y, int *x) {
+    MEVENT event;
+    if (getmouse(&event) != OK) return 0;
+    *y = event.y; *x = event.x;
+    if (event.bstate & BUTTON1_PRESSED) return 1;
+    if (event.bstate & BUTTON4_PRESSED) return 4;
+#ifdef BUTTON5_PRESSED
+    if (event.bstate & BUTTON5_PRESSED) return 5;
+#endif
+    return 0;
+}
+static inline int aam_key_mouse(void) { return KEY_MOUSE; }
+// 24-bit color: whether the terminal description says it takes RGB values as colors
+// (the `RGB` capability of the *-direct entries), and extended pairs for them.
+static inline int aam_has_rgb(void) { return tigetflag("RGB") > 0 || COLORS >= 0x1000000; }
+static inline int aam_init_extended_pair(int pair, int fg, int bg) { return init_extended_pair(pair, fg, bg); }
 static inline void aam_background(WINDOW *w, attr_t attrs, int pair) {
     wbkgdset(w, (chtype)(attrs | COLOR_PAIR(pair) | ' '));
 }

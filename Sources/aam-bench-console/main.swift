@@ -48,6 +48,18 @@ for index in 0..<eventCount {
 // The console's side.
 var state = ConsoleState(now: start, timeZone: TimeZone(identifier: "UTC")!, screenSize: size)
 state.connection = .connected(nil)
+// Console v2: the daemon's 15-minute trend history, so every frame draws the trend strip
+// (BENCH_TRENDS=0 leaves it out, to compare).
+let withTrends = ProcessInfo.processInfo.environment["BENCH_TRENDS"] != "0"
+if withTrends {
+    let first = Int(start.timeIntervalSince1970) / 10 - 89
+    state.trends.fold(TrendHistory(intervalSeconds: 10, capacity: 90, buckets: (0..<90).map { step in
+        TrendBucket(
+            start: Date(timeIntervalSince1970: Double((first + step) * 10)), requests: 20_000 + step * 13 % 700, errors: step % 7,
+            p95Ms: Double(200 + step * 31 % 400), spendUSD: "0.\(100 + step)",
+            deployments: Dictionary(uniqueKeysWithValues: providers.map { ("\($0)-east", DeploymentTrend(attempts: 6_000, errors: step % 3, p95Ms: 250)) }))
+    }))
+}
 var framing = ControlFraming()
 let decoder = JSONDecoder()
 decoder.dateDecodingStrategy = .iso8601
@@ -106,7 +118,7 @@ print("  simulated: \(Int(targetRate)) events/s for \(fmt(simulatedSeconds)) s, 
 print("  CPU total            \(fmt(totalSeconds * 1000)) ms")
 print("  framing + decode     \(fmt(decodeSeconds * 1e6 / Double(applied), 2)) µs/event")
 print("  apply                \(fmt(applySeconds * 1e6 / Double(applied), 2)) µs/event")
-print("  render (Live view)   \(fmt(perFrame * 1000, 2)) ms/frame")
+print("  render (Live view)   \(fmt(perFrame * 1000, 2)) ms/frame (trend strip \(withTrends ? "on" : "off"))")
 print("  capacity             \(Int(1 / perEvent)) events/s on one core (framing + decode + apply, no frames)")
 print("  capacity at 10 fps   \(Int((1 - perFrame * framesPerSecond) / perEvent)) events/s on one core")
 print("  CPU at 2,000 ev/s    \(fmt(cpuAtTarget * 100, 2)) % of one core (target < 10 %)")

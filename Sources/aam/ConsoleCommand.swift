@@ -9,13 +9,16 @@ struct ConsoleCommand: AsyncParsableCommand {
         commandName: "console", abstract: "Open the operator console (live calls, spend, providers, guardrails, keys, aliases).")
 
     @Option(help: "The daemon's control socket (aamd --control-socket).") var socket: String = "./aam-data/control.sock"
-    @Option(help: "Console theme (a name from the themes folder; `t` cycles them).") var theme: String = "dark"
+    @Option(help: "Console theme (a name from the themes folder; `t` cycles them). Default dark; mono when NO_COLOR is set.")
+    var theme: String?
+    @Flag(name: .customLong("no-mouse"), help: "Leave the mouse to the terminal (its own selection); no clicks or wheel in the console.")
+    var noMouse = false
     @Option(name: .customLong("themes-dir"), help: "Folder of *.theme files (default: AAM_THEMES_DIR, ./themes, the checkout's themes).")
     var themesDir: String?
 
     func run() async throws {
         do {
-            try await Self.open(socket: socket, theme: theme, themesDir: themesDir)
+            try await Self.open(socket: socket, theme: theme, themesDir: themesDir, mouse: !noMouse)
         } catch let error as CLIError {
             FileHandle.standardError.write(Data("aam console: \(error)\n".utf8))
             throw ExitCode(2)
@@ -23,11 +26,19 @@ struct ConsoleCommand: AsyncParsableCommand {
     }
 
     /// Opens the console on `socket` until the operator quits (also used by `aam demo`).
-    static func open(socket: String, theme: String, themesDir: String?) async throws {
+    /// `theme` nil: `dark`, or `mono` under `NO_COLOR` (`TerminalConventions`).
+    static func open(socket: String, theme: String?, themesDir: String?, mouse: Bool) async throws {
+        let environment = ProcessInfo.processInfo.environment
         let themes = ConsoleThemes(themesDir: themesDir)
-        let initial = try themes.load(theme)
+        let initial = try themes.load(TerminalConventions.initialTheme(requested: theme, environment: environment))
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw CLIError("needs a terminal (stdin and stdout must be a tty); scripts can use `aam status` or the admin API")
+        }
+        // COLORTERM=truecolor: curses draws 24-bit colors only through a `-direct` description.
+        if let direct = TerminalConventions.directTerminal(
+            term: environment["TERM"], environment: environment, exists: { TerminalConventions.terminfoExists($0, environment: environment) })
+        {
+            setenv("TERM", direct, 1)
         }
         let inbox = ConsoleInbox()
         let link = ConsoleLink(path: socket, inbox: inbox)
@@ -37,7 +48,7 @@ struct ConsoleCommand: AsyncParsableCommand {
             link.close()
         }
         do {
-            try await ConsoleScreenLoop(themes: themes, initialTheme: initial, link: link, inbox: inbox).runOnOwnThread()
+            try await ConsoleScreenLoop(themes: themes, initialTheme: initial, link: link, inbox: inbox, mouse: mouse).runOnOwnThread()
         } catch let error as TerminalError {
             throw CLIError(error.description)
         }

@@ -13,6 +13,8 @@ struct ConsoleScreenLoop {
     let initialTheme: (theme: Theme, warnings: [String])
     let link: ConsoleLink
     let inbox: ConsoleInbox
+    /// Clicks and the wheel (off with `--no-mouse`).
+    let mouse: Bool
     /// Coalesced redraws: a frame at most this often, however many events arrive.
     static let frameInterval: Duration = .milliseconds(100)
     /// How long a key read waits when nothing needs drawing (also the inbox latency).
@@ -37,9 +39,10 @@ struct ConsoleScreenLoop {
 
     private func run() throws {
         let signals = TerminalSignals()
-        let terminal = try Terminal(theme: initialTheme.theme)
+        let terminal = try Terminal(theme: initialTheme.theme, mouse: mouse)
         defer { terminal.stop() }
         var state = ConsoleState(now: Date(), screenSize: Self.size(of: terminal), themeName: initialTheme.theme.name, themeNames: themes.names)
+        state.glyphs = GlyphSet(for: initialTheme.theme)
         if let warning = initialTheme.warnings.first {
             state.notify("theme: \(warning)" + (initialTheme.warnings.count > 1 ? " (+\(initialTheme.warnings.count - 1) more)" : ""), isError: true)
         }
@@ -73,6 +76,10 @@ struct ConsoleScreenLoop {
                 terminal.invalidate()
                 state.resize(to: Self.size(of: terminal))
             }
+            if case .mouse(let event) = input {
+                guard execute(state.handle(mouse: event), state: &state, terminal: terminal) else { return }
+                continue
+            }
             guard let key = input.consoleKey else { continue }
             guard execute(state.handle(key: key), state: &state, terminal: terminal) else { return }
         }
@@ -89,6 +96,7 @@ struct ConsoleScreenLoop {
                 do {
                     let loaded = try themes.load(name)
                     terminal.setTheme(loaded.theme)
+                    state.glyphs = GlyphSet(for: loaded.theme)
                     if let warning = loaded.warnings.first { state.notify("theme: \(warning)", isError: true) }
                 } catch {
                     state.notify("\(error)", isError: true)
@@ -112,7 +120,9 @@ extension TerminalInput {
         case .character(let character): .character(character)
         case .up: .up
         case .down: .down
-        case .left, .right: nil
+        case .left: .left
+        case .right: .right
+        case .mouse: nil
         case .pageUp: .pageUp
         case .pageDown: .pageDown
         case .home: .home

@@ -27,7 +27,8 @@ enum ControlStatus {
             let header = ["DEPLOYMENT", "ALIAS", "PROVIDER", "STATE", "ERR%", "P50", "P95", "INFL", "DRAINED"]
             var rows = [header]
             for row in providers {
-                var state = row.state
+                // The console's words (`ProviderHealthWord`), not the breaker's state names.
+                var state = ProviderHealthWord(row).rawValue
                 if row.cooldownRemainingSeconds > 0 { state += " \(Int(row.cooldownRemainingSeconds.rounded(.up)))s" }
                 let drained = row.providerDrained ? "provider" : row.deploymentDrained ? "yes" : "-"
                 rows.append([

@@ -23,7 +23,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Requests per second sent by the traffic generator (0 for none).") var rate: Double = 4
     @Option(help: "Stop after this many seconds (0 runs until Ctrl-C).") var duration: Double = 0
     @Flag(name: .customLong("no-console"), help: "Print a live summary instead of opening the console.") var noConsole = false
-    @Option(help: "Console theme.") var theme: String = "dark"
+    @Option(help: "Console theme (default dark; mono when NO_COLOR is set).") var theme: String?
+    @Flag(name: .customLong("no-mouse"), help: "Leave the mouse to the terminal (no clicks or wheel in the console).") var noMouse = false
 
     /// The console needs a terminal; scripted runs (`--duration`) keep the plain summary.
     var opensConsole: Bool { !noConsole && duration == 0 && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 }
@@ -97,7 +98,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
             if console {
                 do {
-                    try await ConsoleCommand.open(socket: options.controlSocket, theme: theme, themesDir: nil)
+                    try await ConsoleCommand.open(socket: options.controlSocket, theme: theme, themesDir: nil, mouse: !noMouse)
                 } catch {
                     await gateway.stop()
                     throw error

@@ -121,6 +121,7 @@ enum Fixtures {
         state.agents = agents
         state.policyDecisions = decisions
         state.replicas = cluster
+        state.trends.fold(trends)
         for call in calls { state.calls.append(call) }
         state.view = view
         return state

@@ -22,7 +22,9 @@ struct ControlCLITests {
             #expect(out.contains("daemon aamd \(ControlSocketService.daemonVersion) pid \(getpid()) listening 127.0.0.1:"), "\(out)")
             #expect(out.contains("providers 2, deployments 2, aliases 1, keys 1"), "\(out)")
             #expect(out.contains("DEPLOYMENT  ALIAS  PROVIDER  STATE"), "\(out)")
-            #expect(out.contains("chat-a      chat   sim-a     closed"), "\(out)")
+            // The console's health words (`ProviderHealthWord`), not the breaker's "closed".
+            #expect(out.contains("chat-a      chat   sim-a     healthy"), "\(out)")
+            #expect(!out.contains("closed"), "\(out)")
             #expect(out.contains("alias chat [weighted] chat-a(w1 p0) chat-b(w1 p0)"), "\(out)")
         }
     }

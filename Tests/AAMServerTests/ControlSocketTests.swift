@@ -183,6 +183,26 @@ struct ControlSocketTests {
         }
     }
 
+    @Test func theTrendsQueryHasTheWindowAndSubscribersGetTrendEvents() async throws {
+        try await Self.run(configure: { $0.controlSocketSettings.trendPushInterval = .milliseconds(200) }) { f in
+            let client = try await connectControl(f.gateway)
+            defer { client.close() }
+            for _ in 0..<3 { #expect(try await f.chat().status == 200) }
+            // A console attaching now sees the calls in the window at once.
+            let history = try #require(try await client.query(.trends).trends)
+            #expect(history.intervalSeconds == 10 && history.capacity == 90 && history.buckets.count == 90)
+            #expect(history.buckets.suffix(2).reduce(0) { $0 + $1.requests } == 3, "\(history.buckets.suffix(2))")
+            #expect(history.buckets.suffix(2).contains { $0.deployments?["chat-a"] != nil || $0.deployments?["chat-b"] != nil })
+            #expect(history.buckets.suffix(2).contains { Double($0.spendUSD) ?? 0 > 0 }, "priced calls spend")
+            // Subscribed, it gets the newest buckets on the ticker.
+            try await client.subscribe()
+            let event = try await firstEvent(client) { $0.event?.kind == .trend }
+            let pushed = try #require(event.event?.trend)
+            #expect(pushed.buckets.count == 2 && pushed.buckets.last?.start == history.buckets.last?.start
+                || pushed.buckets.last?.start ?? .distantPast > history.buckets.last?.start ?? .distantFuture)
+        }
+    }
+
     @Test func aSlowSubscriberMissesEventsWithoutSlowingTheDaemonOrOthers() async throws {
         try await Self.run(configure: { $0.controlSocketSettings.subscriberBuffer = 32 }) { f in
             // The slow one subscribes, then stops reading.
@@ -215,7 +235,8 @@ struct ControlSocketTests {
             var sawTheCall = false
             while let message = try await slow.readMessage(timeout: 10) {
                 if message.type == .missed { missed += message.missed ?? 0 }
-                if message.type == .event { events += 1 }
+                // Trend events come from the session's own ticker, not the bus: not part of the burst.
+                if message.type == .event, message.event?.kind != .trend { events += 1 }
                 if message.event?.call?.requestId == requestID {
                     sawTheCall = true
                     break

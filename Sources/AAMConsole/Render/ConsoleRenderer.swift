@@ -11,7 +11,8 @@ public enum ConsoleRenderer {
             return grid
         }
         drawHeader(state, into: &grid)
-        let body = BodyArea(top: 1, height: ConsoleLayout.bodyHeight(size), width: size.width)
+        TrendStripRenderer.draw(state, row: ConsoleLayout.trendStripRow, into: &grid)
+        let body = BodyArea(top: ConsoleLayout.bodyTop, height: ConsoleLayout.bodyHeight(size), width: size.width)
         switch state.view {
         case .live: LiveViewRenderer.draw(state, in: body, into: &grid)
         case .spend: SpendViewRenderer.draw(state, in: body, into: &grid)
@@ -45,25 +46,43 @@ public enum ConsoleRenderer {
         }
     }
 
-    static func drawHeader(_ state: ConsoleState, into grid: inout ScreenGrid) {
-        grid.fill(row: 0, role: .title)
-        var x = grid.write(" AAM ", row: 0, column: 0, role: .title, bold: true)
-        // Narrow terminals drop each tab's trailing space, then shorten the other tabs' titles,
-        // so every view's number stays visible.
-        let start = x
-        func width(pad: String, short: Bool) -> Int {
+    /// Where each view's tab sits on the header row (the mouse clicks them, the header draws them).
+    struct TabSpan: Equatable {
+        var view: ConsoleView
+        var start: Int
+        var text: String
+        var end: Int { start + DisplayWidth.of(text) }
+    }
+
+    static let brand = " AAM "
+
+    /// Narrow terminals drop each tab's trailing space, then shorten the other tabs' titles, so
+    /// every view's number stays visible.
+    static func tabSpans(current: ConsoleView, width: Int) -> [TabSpan] {
+        let start = DisplayWidth.of(brand)
+        func total(pad: String, short: Bool) -> Int {
             ConsoleView.allCases.reduce(start) { total, view in
-                let title = short && view != state.view ? view.shortTitle : view.title
+                let title = short && view != current ? view.shortTitle : view.title
                 return total + DisplayWidth.of(" \(view.number) \(title)\(pad)")
             }
         }
-        let pad = width(pad: " ", short: false) <= grid.width ? " " : ""
-        let short = width(pad: pad, short: false) > grid.width
-        for view in ConsoleView.allCases {
-            let current = view == state.view
-            let title = short && !current ? view.shortTitle : view.title
-            x = grid.write(" \(view.number) \(title)\(pad)", row: 0, column: x, role: current ? .title : .muted,
-                           selected: current, bold: current)
+        let pad = total(pad: " ", short: false) <= width ? " " : ""
+        let short = total(pad: pad, short: false) > width
+        var x = start
+        return ConsoleView.allCases.map { view in
+            let title = short && view != current ? view.shortTitle : view.title
+            let span = TabSpan(view: view, start: x, text: " \(view.number) \(title)\(pad)")
+            x = span.end
+            return span
+        }
+    }
+
+    static func drawHeader(_ state: ConsoleState, into grid: inout ScreenGrid) {
+        grid.fill(row: 0, role: .title)
+        var x = grid.write(brand, row: 0, column: 0, role: .title, bold: true)
+        for span in tabSpans(current: state.view, width: grid.width) {
+            let current = span.view == state.view
+            x = grid.write(span.text, row: 0, column: span.start, role: current ? .title : .muted, selected: current, bold: current)
         }
         if let daemon = state.daemon {
             let label = "aamd \(daemon.version) "

@@ -67,10 +67,12 @@ public enum Format {
     public static func compact(_ value: Int) -> String { compact(Double(value)) }
 
     /// A decimal USD string as "$0.0042", "$12.34", "$1.2k"; "—" when absent or not a number.
+    /// A cost too small for four decimals is "<$0.0001", never "$0.0000" (a cheap call is not free).
     public static func money(_ decimal: String?) -> String {
         guard let decimal, let value = Double(decimal) else { return "—" }
         switch abs(value) {
         case 0: return "$0"
+        case ..<0.00005: return value > 0 ? "<$0.0001" : "-<$0.0001"
         case ..<0.1: return String(format: "$%.4f", value)
         case ..<1000: return String(format: "$%.2f", value)
         default: return "$" + compact(value)

@@ -25,13 +25,16 @@ enum GuardrailsViewRenderer {
         let counterHeight = ConsoleLayout.guardrailCounterRows(body: body.height) + 1
         let columns = counterColumns(width: body.width)
         let sparkWidth = columns.widths[4]
-        ListRenderer.draw(summary.counters, columns: columns, position: state.position(for: .guardrails), body: body,
-                          into: &grid, height: counterHeight, empty: "no guardrail hits since the daemon started") { counter in
+        let style = SparkStyle.simple(state.glyphs)
+        ListRenderer.draw(state.guardrailCounters, columns: columns, position: state.position(for: .guardrails), body: body,
+                          into: &grid, height: counterHeight, sort: state.sortMark(for: .guardrails),
+                          empty: "no guardrail hits since the daemon started") { counter in
             let series = Array(counter.perMinute.suffix(sparkWidth))
             return [
                 [Segment(counter.detector)], [Segment(counter.scope, .muted)], [Segment(counter.action)],
                 [Segment(Format.compact(counter.total), .guardrailHit, bold: true)],
-                [Segment(Blocks.sparkline(series), series.contains { $0 > 0 } ? .guardrailHit : .muted)],
+                [Segment(Sparkline.render(series.map { Double($0) }, width: series.count, style: style),
+                         series.contains { $0 > 0 } ? .guardrailHit : .muted)],
             ]
         }
         let titleRow = body.top + counterHeight

@@ -13,7 +13,7 @@ enum KeysViewRenderer {
     static func draw(_ state: ConsoleState, in body: BodyArea, into grid: inout ScreenGrid) {
         let empty = state.filter.isEmpty ? "no keys" : "no keys match the filter \"\(state.filter)\""
         ListRenderer.draw(state.keyRows, columns: columns(width: body.width), position: state.position(for: .keys),
-                          body: body, into: &grid, empty: empty) { cells($0, now: state.now) }
+                          body: body, into: &grid, sort: state.sortMark(for: .keys), empty: empty) { cells($0, now: state.now) }
     }
 
     static func cells(_ key: KeyRow, now: Date) -> [[Segment]] {

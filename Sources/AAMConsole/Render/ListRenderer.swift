@@ -2,11 +2,12 @@
 enum ListRenderer {
     static func draw<Row>(
         _ rows: [Row], columns: TableColumns, position: ListPosition, body: BodyArea, into grid: inout ScreenGrid,
-        top: Int? = nil, height: Int? = nil, showSelection: Bool = true, empty: String, cells: (Row) -> [[Segment]]
+        top: Int? = nil, height: Int? = nil, showSelection: Bool = true, sort: TableColumns.SortMark? = nil, empty: String,
+        cells: (Row) -> [[Segment]]
     ) {
         let top = top ?? body.top
         let height = height ?? body.height
-        columns.drawHeader(into: &grid, row: top)
+        columns.drawHeader(into: &grid, row: top, sort: sort)
         let visible = max(0, height - 1)
         guard !rows.isEmpty else {
             if visible > 1 { grid.write(empty, row: top + 2, column: 2, role: .muted) }
@@ -18,11 +19,8 @@ enum ListRenderer {
             guard index < rows.count else { break }
             columns.drawRow(cells(rows[index]), into: &grid, row: top + 1 + line, selected: showSelection && index == position.selected)
         }
-        if rows.count > visible {
-            // Where we are in a long list, on the header's right edge.
-            let marker = " \(position.selected + 1)/\(rows.count) "
-            grid.write(marker, row: top, column: grid.width - DisplayWidth.of(marker) - 1, role: .muted)
-        }
+        // Where we are in a long list is on the status line (`StatusLineRenderer`): written on
+        // the header's right edge it covered the last column's title ("Gu 12/2000").
     }
 }
 

@@ -15,7 +15,7 @@ enum LiveViewRenderer {
         let rows = state.liveRows
         let empty = state.filter.isEmpty ? "waiting for calls…" : "no calls match the filter \"\(state.filter)\""
         ListRenderer.draw(rows, columns: columns(width: body.width), position: state.position(for: .live), body: body,
-                          into: &grid, empty: empty) { cells($0, state: state) }
+                          into: &grid, sort: state.sortMark(for: .live), empty: empty) { cells($0, state: state) }
     }
 
     static func cells(_ call: CallRow, state: ConsoleState) -> [[Segment]] {

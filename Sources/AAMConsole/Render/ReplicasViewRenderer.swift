@@ -17,10 +17,11 @@ enum ReplicasViewRenderer {
 
     static func draw(_ state: ConsoleState, in body: BodyArea, into grid: inout ScreenGrid) {
         drawCell(summary(state.replicas), into: &grid, row: body.top, column: 1, width: body.width - 2)
-        let rows = state.replicas?.replicas ?? []
+        let rows = state.replicaRows
         let empty = state.replicas == nil ? "waiting for the daemon's answer" : "the registry has not been read yet"
         ListRenderer.draw(rows, columns: columns(width: body.width), position: state.position(for: .replicas),
-                          body: BodyArea(top: body.top + 1, height: body.height - 2, width: body.width), into: &grid, empty: empty) {
+                          body: BodyArea(top: body.top + 1, height: body.height - 2, width: body.width), into: &grid,
+                          sort: state.sortMark(for: .replicas), empty: empty) {
             cells($0, now: state.now)
         }
         if let index = state.selectedIndex(in: .replicas) {

@@ -5,12 +5,27 @@ import Foundation
 enum StatusLineRenderer {
     static func draw(_ state: ConsoleState, row: Int, into grid: inout ScreenGrid) {
         grid.fill(row: row, role: .border)
+        if let palette = state.palette {
+            // The command line takes the status line while it is open (as k9s's prompt).
+            let x = grid.write(":", row: row, column: 1, role: .keyHint, bold: true)
+            grid.write(palette.text + "▏", row: row, column: x, limit: grid.width - 1, role: .keyHint, bold: true)
+            return
+        }
         var parts: [[Segment]] = [connection(state)]
         if case .connected = state.connection, let daemon = state.daemon {
             parts.append([Segment("aamd \(daemon.version) pid \(daemon.pid)", .muted)])
         }
         if case .connected = state.connection, let cluster = state.status?.cluster { parts.append(clusterHealth(cluster)) }
         parts.append([Segment("\(Format.compact(state.eventRate)) ev/s", .mainForeground)])
+        if state.view != .help {
+            // Counted once: on a sorted Live view each count sorts the ring.
+            let count = state.itemCount(for: state.view)
+            let visible = state.visibleItemRows(for: state.view)
+            if count > visible {
+                let selected = state.position(for: state.view).clamped(count: count, visible: visible).selected
+                parts.append([Segment("row \(selected + 1)/\(count)", .muted)])
+            }
+        }
         if state.missedEvents > 0 { parts.append([Segment("missed \(state.missedEvents) events", .statusCooldown, bold: true)]) }
         if state.isPaused {
             parts.append([Segment("PAUSED", .statusCooldown, bold: true), Segment(" +\(state.eventsWhilePaused) new", .muted)])
@@ -69,6 +84,18 @@ enum StatusLineRenderer {
         }
     }
 
+    /// While the palette is open: what the typed command does, or what Tab would complete to.
+    static func paletteHints(_ palette: CommandPalette) -> [(String, String)] {
+        let (word, _) = palette.parts
+        if palette.text.contains(" "), let command = PaletteCommands.command(named: word) {
+            var hints: [(String, String)] = [(":" + command.name, command.help)]
+            if !palette.candidates.isEmpty { hints.append(("Tab", palette.candidates.prefix(12).joined(separator: " "))) }
+            return hints
+        }
+        if palette.candidates.isEmpty { return [("Esc", "no such command")] }
+        return [("Tab", palette.candidates.prefix(16).joined(separator: " ")), ("Enter", "run"), ("Esc", "close")]
+    }
+
     static func hints(_ state: ConsoleState) -> [(String, String)] {
         switch state.overlay {
         case .confirm?: return [("y", "yes"), ("n/Esc", "no")]
@@ -77,6 +104,7 @@ enum StatusLineRenderer {
         case .detail?: return [("j/k", "previous / next call"), ("Esc/Enter", "close")]
         case nil: break
         }
+        if let palette = state.palette { return paletteHints(palette) }
         if state.isEditingFilter { return [("type", "to filter"), ("Enter", "keep"), ("Esc", "clear")] }
         return [("1-\(ConsoleView.allCases.count)", "views")] + KeyBindings.hints(in: state.view).map { ($0.hintKey, $0.hint ?? "") }
     }

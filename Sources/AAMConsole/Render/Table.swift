@@ -53,12 +53,28 @@ struct TableColumns {
         self.starts = starts
     }
 
-    func drawHeader(into grid: inout ScreenGrid, row: Int) {
+    /// The column a view is sorted by and the glyph that says which way.
+    struct SortMark: Equatable {
+        var column: Int
+        var glyph: Character
+    }
+
+    func drawHeader(into grid: inout ScreenGrid, row: Int, sort: SortMark? = nil) {
         grid.fill(row: row, role: .muted)
         for (index, column) in columns.enumerated() {
-            grid.write(TextFit.fit(column.title, width: widths[index], alignment: column.alignment), row: row,
-                       column: starts[index], role: .muted, bold: true)
+            var title = column.title
+            if let sort, sort.column == index {
+                // The mark always shows: the title gives way to it in a narrow column.
+                title = TextFit.fit(title, width: max(0, widths[index] - 1)).trimmingTrailingSpaces() + String(sort.glyph)
+            }
+            grid.write(TextFit.fit(title, width: widths[index], alignment: column.alignment), row: row,
+                       column: starts[index], role: sort?.column == index ? .keyHint : .muted, bold: true)
         }
+    }
+
+    /// The column under screen column `x` (nil in a margin or past the last column).
+    func column(at x: Int) -> Int? {
+        widths.indices.first { starts[$0] <= x && x < starts[$0] + widths[$0] + 1 }
     }
 
     /// Draws one row of cells; a selected row is filled on the selection background.
@@ -68,6 +84,14 @@ struct TableColumns {
             drawCell(segments, into: &grid, row: row, column: starts[index], width: widths[index],
                      alignment: columns[index].alignment, selected: selected)
         }
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var text = self
+        while text.last == " " { text.removeLast() }
+        return text
     }
 }
 

@@ -3,7 +3,7 @@
 public enum ConsoleKey: Sendable, Hashable {
     /// A printable character (letters, digits, punctuation, space).
     case character(Character)
-    case up, down, home, end
+    case up, down, left, right, home, end
     case enter, escape, tab, backTab
     case pageUp, pageDown
     case backspace, delete
@@ -17,6 +17,8 @@ public enum ConsoleKey: Sendable, Hashable {
         case .character(let character): String(character)
         case .up: "↑"
         case .down: "↓"
+        case .left: "←"
+        case .right: "→"
         case .home: "Home"
         case .end: "End"
         case .enter: "Enter"

@@ -15,7 +15,9 @@ extension ConsoleState {
     /// The effect that sends `query`.
     mutating func send(_ query: ControlQuery) -> ConsoleEffect {
         lastQueried[query] = now
-        return .send(.query(query, id: takeMessageId()))
+        let id = takeMessageId()
+        if query == .trends { trendsQueryId = id }
+        return .send(.query(query, id: id))
     }
 
     mutating func askDrain(deploymentOnly: Bool) -> [ConsoleEffect] {

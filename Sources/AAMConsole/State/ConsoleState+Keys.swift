@@ -9,6 +9,7 @@ extension ConsoleState {
             return [.redraw]
         }
         if let overlay { return handle(key: key, over: overlay) }
+        if palette != nil { return editPalette(with: key) }
         if isEditingFilter { return editFilter(with: key) }
         guard let action = KeyBindings.action(for: key, in: view) else { return [] }
         return perform(action)
@@ -56,12 +57,16 @@ extension ConsoleState {
         case .removeDeployment: return askRemoveDeployment()
         case .fallbackEarlier: return moveFallback(by: -1)
         case .fallbackLater: return moveFallback(by: 1)
+        case .cycleSort: return cycleSort()
+        case .reverseSort: return reverseSort()
+        case .openPalette: return openPalette()
         }
     }
 
     mutating func show(_ target: ConsoleView) -> [ConsoleEffect] {
         view = target
         isEditingFilter = false
+        palette = nil
         isDirty = true
         var effects: [ConsoleEffect] = [.redraw]
         if let query = target.query, case .connected = connection { effects.append(send(query)) }

@@ -95,6 +95,12 @@ extension ConsoleState {
     }
 
     private mutating func absorb(_ event: ControlEvent) {
+        if event.kind == .trend {
+            // The daemon's own ticker, not traffic: kept out of the event counts and rate.
+            if let trend = event.trend { trends.fold(trend) }
+            isDirty = true
+            return
+        }
         eventsReceived += 1
         meter.record(at: now)
         switch event.kind {
@@ -125,6 +131,8 @@ extension ConsoleState {
         case .policyDecision:
             guard let decision = event.policyDecision else { return }
             absorb(decision)
+        case .trend:
+            break  // folded above
         case .adminChange:
             guard let change = event.adminChange else { return }
             statusMessage = StatusMessage(text: "\(change.actor): \(change.action) \(change.target)", isError: false, at: now)
@@ -145,7 +153,7 @@ extension ConsoleState {
 
     /// New calls come in on top; a selection below the top stays on the same call.
     private mutating func keepSelectionOnSameCall(after call: CallRow) {
-        guard var position = positions[.live], position.selected > 0, rowFilter.matches(call) else { return }
+        guard sorts[.live] == nil, var position = positions[.live], position.selected > 0, rowFilter.matches(call) else { return }
         position.selected += 1
         position.offset += 1
         positions[.live] = position
@@ -175,6 +183,7 @@ extension ConsoleState {
         if let guardrails = message.guardrails { self.guardrails = guardrails }
         if let agents = message.agents { self.agents = agents }
         if let replicas = message.replicas { self.replicas = replicas }
+        if let trends = message.trends { self.trends.fold(trends) }
         isDirty = true
     }
 
@@ -191,6 +200,7 @@ extension ConsoleState {
     }
 
     private mutating func fail(id: Int?, error: ControlError?) -> [ConsoleEffect] {
+        if let id, id == trendsQueryId, error?.code == .unknownQuery { return [] }  // an older daemon: no trends
         let command = id.flatMap { pendingCommands.removeValue(forKey: $0) }
         let reason = error.map { "\($0.code): \($0.message)" } ?? "unknown error"
         say(command.map { "\($0.summary) failed: \(reason)" } ?? reason, error: true)

@@ -18,23 +18,36 @@ extension ConsoleState {
     /// The current filter as a matcher.
     public var rowFilter: RowFilter { RowFilter(filter) }
 
-    /// Live rows, newest first: the frozen ones while paused, filtered.
+    /// Live rows, newest first (or as sorted): the frozen ones while paused, filtered.
     public var liveRows: [CallRow] {
         let rows = frozenCalls ?? calls.newestFirst
         let filter = rowFilter
-        return filter.isEmpty ? rows : rows.filter(filter.matches)
+        return (filter.isEmpty ? rows : rows.filter(filter.matches)).sorted(by: sorts[.live], columns: SortColumns.live)
     }
 
-    /// Providers rows passing the filter.
+    /// Providers rows passing the filter, as sorted.
     public var providerRows: [ProviderRow] {
         let filter = rowFilter
-        return filter.isEmpty ? providers : providers.filter(filter.matches)
+        return (filter.isEmpty ? providers : providers.filter(filter.matches)).sorted(by: sorts[.providers], columns: SortColumns.providers)
     }
 
-    /// Keys rows passing the filter.
+    /// Keys rows passing the filter, as sorted.
     public var keyRows: [KeyRow] {
         let filter = rowFilter
-        return filter.isEmpty ? keys : keys.filter(filter.matches)
+        return (filter.isEmpty ? keys : keys.filter(filter.matches)).sorted(by: sorts[.keys], columns: SortColumns.keys)
+    }
+
+    /// Agents rows (workloads), as sorted.
+    public var agentRows: [AgentRow] { agents.sorted(by: sorts[.agents], columns: SortColumns.agents) }
+
+    /// Guardrail counters, as sorted.
+    public var guardrailCounters: [GuardrailSummary.Counter] {
+        (guardrails?.counters ?? []).sorted(by: sorts[.guardrails], columns: SortColumns.guardrails)
+    }
+
+    /// Replicas of the registry, as sorted.
+    public var replicaRows: [ReplicaStatusRow] {
+        (replicas?.replicas ?? []).sorted(by: sorts[.replicas], columns: SortColumns.replicas)
     }
 
     /// Spend scopes depth-first (children in the order the daemon sent them).
@@ -42,7 +55,7 @@ extension ConsoleState {
         let ids = Set(spend.map(\.id))
         var children: [String: [SpendRow]] = [:]
         var roots: [SpendRow] = []
-        for row in spend {
+        for row in spend.sorted(by: sorts[.spend], columns: SortColumns.spend) {
             if let parent = row.parent, ids.contains(parent), parent != row.id {
                 children[parent, default: []].append(row)
             } else {
@@ -78,11 +91,11 @@ extension ConsoleState {
         case .live: liveRows.count
         case .spend: spendTree.count
         case .providers: providerRows.count
-        case .guardrails: guardrails?.counters.count ?? 0
+        case .guardrails: guardrailCounters.count
         case .keys: keyRows.count
         case .aliases: aliasItems.count
         case .agents: agents.count
-        case .replicas: replicas?.replicas.count ?? 0
+        case .replicas: replicaRows.count
         case .help: max(1, HelpContent.lines.count - visibleItemRows(for: .help) + 1)  // scroll positions
         }
     }
@@ -94,7 +107,8 @@ extension ConsoleState {
         case .guardrails: return ConsoleLayout.guardrailCounterRows(body: body)
         case .agents: return ConsoleLayout.agentRows(body: body)
         case .help: return body
-        case .providers: return max(1, body - 2)  // the last row explains the selected deployment
+        case .spend: return max(1, body - 2)  // the last row projects the selected scope's budgets
+        case .providers: return max(1, body - 3)  // the last two rows explain the selected deployment
         case .replicas: return max(1, body - 3)  // a summary above the header, the selected replica below
         default: return max(1, body - 1)
         }
@@ -114,10 +128,17 @@ extension ConsoleState {
     public var selectedAliasItem: AliasItem? { selectedIndex(in: .aliases).map { aliasItems[$0] } }
 }
 
-/// Where things go on screen: one header row, the body, a status line and a key-hint line.
+/// Where things go on screen: the tabs, the trend strip, the body, a status line and a
+/// key-hint line.
 public enum ConsoleLayout {
-    /// Rows between the header and the status line.
-    public static func bodyHeight(_ size: ScreenSize) -> Int { max(0, size.height - 3) }
+    /// The first row of a view's body: below the tabs and the trend strip.
+    public static let bodyTop = 2
+
+    /// The row of the trend strip (requests/s, errors, p95, spend/h).
+    public static let trendStripRow = 1
+
+    /// Rows between the trend strip and the status line.
+    public static func bodyHeight(_ size: ScreenSize) -> Int { max(0, size.height - 4) }
 
     /// The Guardrails view gives its top part to the counters (with their column header) and
     /// the rest to recent hits.

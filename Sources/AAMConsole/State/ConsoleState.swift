@@ -111,12 +111,24 @@ public struct ConsoleState: Sendable {
     public var policyDecisions: [PolicyDecisionRow] = []
     /// Replicas view: the cluster's registry as the daemon last read it (nil until queried).
     public var replicas: ReplicaRoster?
+    /// The daemon's trend history (header strip and per-view sparklines), folded from the
+    /// `trends` answer and `trend` events; empty with a daemon that keeps none.
+    public var trends = TrendWindow()
+
+    // Sorting and the command palette.
+    /// Sort column and direction per view (`s`, `S`, a click on a column header); none: the
+    /// daemon's order.
+    public var sorts: [ConsoleView: SortOrder] = [:]
+    /// The `:` command line while it is open; it takes keys before the view.
+    public var palette: CommandPalette?
 
     // Look.
     /// The theme in use; `t` moves to the next of `themeNames`.
     public var themeName: String
     /// Themes `t` cycles through.
     public var themeNames: [String]
+    /// Characters for trends: ASCII when the theme is monochrome (the app sets it with the theme).
+    public var glyphs: GlyphSet = .unicode
 
     // Environment, injected.
     /// The injected clock (relative times, countdowns, the event rate); set by `tick(now:)`.
@@ -133,6 +145,9 @@ public struct ConsoleState: Sendable {
     var nextMessageId = 1
     var pendingCommands: [Int: ControlCommand] = [:]
     var lastQueried: [ControlQuery: Date] = [:]
+    /// The id of the last `trends` query: a daemon older than console v2 refuses it, which only
+    /// means there is no history to show (not an error for the operator).
+    var trendsQueryId: Int?
     static let recentGuardrailHitsKept = 200
     static let recentPolicyDecisionsKept = 200
 

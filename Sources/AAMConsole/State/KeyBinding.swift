@@ -12,6 +12,8 @@ public enum ConsoleAction: Sendable, Hashable {
     case rotateKey, revokeKey
     case weightUp, weightDown, promptWeight, addDeployment, removeDeployment
     case fallbackEarlier, fallbackLater
+    case cycleSort, reverseSort
+    case openPalette
 }
 
 /// One row of the key-binding table: the keys, where they work (nil: everywhere), what they do
@@ -56,8 +58,9 @@ public enum KeyBindings {
     public static let table: [KeyBinding] = [
         // Everywhere.
         KeyBinding([c("1"), c("2"), c("3"), c("4"), c("5"), c("6"), c("7"), c("8"), c("9")], .show(.live), "switch to view N (numbered in the header)"),
-        KeyBinding([.tab], .nextView, "next view"),
-        KeyBinding([.backTab], .previousView, "previous view"),
+        KeyBinding([.tab, .right], .nextView, "next view"),
+        KeyBinding([.backTab, .left], .previousView, "previous view"),
+        KeyBinding([c(":")], .openPalette, "command palette (:providers, :drain NAME, :filter TEXT, …; Tab completes)", hint: "cmd"),
         KeyBinding([c("?")], .show(.help), "help (this screen)", hint: "help"),
         KeyBinding([c("k"), .up], .moveUp, "move up"),
         KeyBinding([c("j"), .down], .moveDown, "move down"),
@@ -67,6 +70,8 @@ public enum KeyBindings {
         KeyBinding([c("G"), .end], .bottom, "last row"),
         KeyBinding([c("/")], in: [.live, .providers, .keys], .startFilter, "filter rows (alias, provider, key prefix, status, scope)", hint: "filter"),
         KeyBinding([.escape], .cancel, "close the overlay, or clear the filter"),
+        KeyBinding([c("s")], .cycleSort, "sort by the next column (marked ▲/▼ in the header; a click on a header too)"),
+        KeyBinding([c("S")], .reverseSort, "reverse the sort"),
         KeyBinding([c("t")], .cycleTheme, "next theme", hint: "theme"),
         KeyBinding([c("q")], .quit, "quit", hint: "quit"),
         // Live.

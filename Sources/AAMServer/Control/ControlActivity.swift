@@ -5,7 +5,8 @@ import Synchronization
 
 /// The live figures the control socket reports that the rest of the daemon does not keep:
 /// call and error counts since start, p50/p95 per deployment, guardrail hits over the last
-/// hour, spend trend per scope. Fed by one bus subscriber (`ControlSocketService`), read by
+/// hour, spend trend per scope, and the trend history of the last 15 minutes (`TrendRing`).
+/// Fed by one bus subscriber (`ControlSocketService`), read by
 /// queries; one short lock, never held across an await.
 final class ControlActivity: Sendable {
     private struct State: Sendable {
@@ -15,6 +16,9 @@ final class ControlActivity: Sendable {
         var guardrails = GuardrailActivity()
         var spend = SpendActivity()
         var policy = PolicyActivity()
+        var trends = TrendRing()
+        /// Deployments seen drained at the last observation (nil before the first one).
+        var drained: Set<String>?
     }
 
     private let state = Mutex(State())
@@ -24,7 +28,14 @@ final class ControlActivity: Sendable {
     func record(_ event: GatewayEvent) {
         if case .policyDecision(let requestId, let evidence) = event {
             let row = ControlEventMapper.decisionRow(evidence, requestId: requestId)
-            state.withLock { $0.policy.record(row) }
+            state.withLock { state in
+                state.policy.record(row)
+                state.trends.recordDecision(spiffeId: evidence.spiffeId, allowed: evidence.decision == "allow", at: evidence.at)
+            }
+            return
+        }
+        if case .health(let transition) = event, transition.to == .open {
+            state.withLock { $0.trends.markCooldown(deployment: transition.deploymentID, at: transition.at) }
             return
         }
         guard case .call(let call) = event else { return }
@@ -35,7 +46,31 @@ final class ControlActivity: Sendable {
             state.latency.record(call.attempts, at: finished)
             state.guardrails.record(call, finishedAt: finished)
             state.spend.record(call, finishedAt: finished)
+            state.trends.record(call, finishedAt: finished)
         }
+    }
+
+    /// Notes which deployments are drained now (directly or through their provider): those
+    /// that were not at the previous observation get a drain marker in the trend history.
+    /// The first observation only sets the baseline (a drain older than the daemon began
+    /// nothing here).
+    func observeDrained(_ drained: Set<String>, at now: Date) {
+        state.withLock { state in
+            if let previous = state.drained {
+                for deployment in drained.subtracting(previous) { state.trends.markDrain(deployment: deployment, at: now) }
+            }
+            state.drained = drained
+        }
+    }
+
+    /// The whole trend window (the `trends` query).
+    func trendHistory(at now: Date) -> TrendHistory {
+        state.withLock { $0.trends.history(at: now) }
+    }
+
+    /// The newest `count` trend buckets (a `trend` event).
+    func latestTrends(count: Int, at now: Date) -> TrendHistory {
+        state.withLock { $0.trends.latest(count: count, at: now) }
     }
 
     var counts: (calls: Int, errors: Int) { state.withLock { ($0.calls, $0.errors) } }
@@ -83,6 +118,7 @@ enum ControlEventMapper {
             return ControlEvent(kind: .adminChange, adminChange: AdminChangeRow(time: now, actor: actor, action: action, target: target))
         case .policyDecision(let requestId, let evidence):
             return ControlEvent(kind: .policyDecision, policyDecision: decisionRow(evidence, requestId: requestId))
+        // `trend` events come from the session's own ticker (`ControlSession.pumpTrends`), not the bus.
         case .modelUnpriced, .spoolAlarm, .evidenceAnchor:
             return nil
         }

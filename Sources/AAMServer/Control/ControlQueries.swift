@@ -26,8 +26,15 @@ struct ControlQueries: Sendable {
         case .guardrails: message.guardrails = activity.guardrailSummary(at: now)
         case .agents: message.agents = agents(at: now)
         case .replicas: message.replicas = replicas(at: now)
+        case .trends: message.trends = activity.trendHistory(at: now)
         }
         return message
+    }
+
+    /// Deployments that take no new calls because they or their provider are drained.
+    func drainedDeployments() -> Set<String> {
+        let state = runtime.snapshots.snapshot.state
+        return Set(state.deployments.values.filter { $0.drained || state.providers[$0.provider]?.drained == true }.map(\.id))
     }
 
     func status() -> StatusView {

@@ -15,6 +15,9 @@ public struct ControlSocketSettings: Sendable {
     public var subscriberBuffer = 4096
     /// Unreadable messages tolerated on one connection before it is closed.
     public var maxBadMessages = 16
+    /// How often a subscriber gets a `trend` event (the newest trend buckets), and how often
+    /// the daemon looks for newly drained deployments to mark in the trend history.
+    public var trendPushInterval: Duration = .seconds(2)
 
     public init() {}
 }
@@ -223,7 +226,11 @@ struct ControlSession: Sendable {
             let subscription = context.bus.subscribe(bufferSize: context.settings.subscriberBuffer)
             context.subscribers.add(1)
             pump = Task { [context, writer] in
-                await ControlSession.pumpEvents(subscription, context: context, writer: writer)
+                await withDiscardingTaskGroup { group in
+                    group.addTask { await ControlSession.pumpTrends(context: context, writer: writer) }
+                    await ControlSession.pumpEvents(subscription, context: context, writer: writer)
+                    group.cancelAll()
+                }
             }
         }
 
@@ -253,6 +260,20 @@ struct ControlSession: Sendable {
                 }
                 guard let mapped = ControlEventMapper.event(event, at: context.clock.now()) else { continue }
                 try await writer.send(.event(mapped))
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// Sends the newest two trend buckets (the one just closed, with its final figures, and the
+    /// one in progress) every `trendPushInterval` until cancelled or the peer is gone.
+    static func pumpTrends(context: ControlSocketContext, writer: ControlLineWriter) async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: context.settings.trendPushInterval)
+                let trend = context.queries.activity.latestTrends(count: 2, at: context.clock.now())
+                try await writer.send(.event(ControlEvent(kind: .trend, trend: trend)))
             } catch {
                 return
             }

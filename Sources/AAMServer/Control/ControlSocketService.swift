@@ -64,6 +64,14 @@ public struct ControlSocketService: Service {
         // Subscribe before binding so no call finishing meanwhile is missing from the figures.
         let feed = bus.subscribe(bufferSize: 16_384)
         defer { feed.cancel() }
+        // Drains change the configuration, not the bus's call feed: look for them on a timer.
+        let drainWatch = Task { [context] in
+            while !Task.isCancelled {
+                context.queries.activity.observeDrained(context.queries.drainedDeployments(), at: context.clock.now())
+                try? await Task.sleep(for: context.settings.trendPushInterval)
+            }
+        }
+        defer { drainWatch.cancel() }
         guard let server = try await bind() else {
             await withGracefulShutdownHandler {
                 for await event in feed.events.cancelOnGracefulShutdown() { activity.record(event) }

@@ -35,6 +35,11 @@ final class TmuxSession: Sendable {
         Self.run(["-L", server, "capture-pane", "-p", "-t", session]).output
     }
 
+    /// The visible screen with its colors and attributes as escape sequences (`capture-pane -e`).
+    func captureWithEscapes() -> String {
+        Self.run(["-L", server, "capture-pane", "-e", "-p", "-t", session]).output
+    }
+
     /// Sends tmux key names (`Enter`, `Escape`, `Down`, `BTab`, `q` …), one argument each.
     func send(_ keys: String...) {
         _ = Self.run(["-L", server, "send-keys", "-t", session] + keys)
@@ -43,6 +48,15 @@ final class TmuxSession: Sendable {
     /// Types text literally.
     func type(_ text: String) {
         _ = Self.run(["-L", server, "send-keys", "-t", session, "-l", text])
+    }
+
+    /// Clicks the left button at a cell (0-based), as the terminal reports it to the program in
+    /// the pane: the X10 mouse sequence `ESC [ M b x y` (what `tmux-256color`'s `kmous` names)
+    /// for the press, then the release, sent as raw bytes in one write (as a terminal sends a
+    /// quick click; split in two writes, curses held the press until the release came).
+    func click(row: Int, column: Int) {
+        let bytes = [0, 3].flatMap { button in [0x1B, 0x5B, 0x4D, 32 + button, 33 + column, 33 + row] }.map { String(format: "%02x", $0) }
+        _ = Self.run(["-L", server, "send-keys", "-t", session, "-H"] + bytes)
     }
 
     /// Resizes the window: the command in it gets SIGWINCH, as when an operator drags the terminal.
