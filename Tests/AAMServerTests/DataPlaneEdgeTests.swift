@@ -237,7 +237,11 @@ struct DataPlaneEdgeTests {
                 }
                 return sent
             }
-            for byte in head.prefix(20) { try await stalling.write([byte]) }
+            // On a starved run the idle timeout can cut this client before its 20th byte: that is
+            // the behaviour under test too, so a write into the cut connection ends the loop.
+            for byte in head.prefix(20) {
+                do { try await stalling.write([byte]) } catch { break }
+            }
 
             // Meanwhile other clients are served, several times over.
             for _ in 0..<3 {

@@ -134,7 +134,10 @@ final class TmuxSession: Sendable {
     /// `waitUntilExit` was seen to hang with the client left a zombie. Output goes to a file.
     @discardableResult
     static func run(_ arguments: [String]) -> (status: Int32, output: String) {
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AAM_") && $0.key != "TMUX" }
+        // Color conventions are the test's to set (in its command): `swift test` exports
+        // NO_COLOR to the test process, which would start every console on the mono theme.
+        let unset: Set<String> = ["TMUX", "NO_COLOR", "COLORTERM", "FORCE_COLOR", "CLICOLOR", "CLICOLOR_FORCE"]
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AAM_") && !unset.contains($0.key) }
         environment["LANG"] = "C.UTF-8"
         environment["LC_ALL"] = "C.UTF-8"
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("aam-tmux-\(Identifiers.random(10)).out").path
