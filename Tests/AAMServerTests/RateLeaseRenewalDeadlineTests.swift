@@ -49,7 +49,13 @@ struct RateLeaseRenewalDeadlineTests {
         #expect(answer == nil)
         // Degraded as soon as the call's wait ends. Without the renewal deadline the renewal
         // would still hang in the store (it answers after 600 s) and the key would not be.
-        // No bound on the wall time: a full parallel run starved this test's timers for 70 s.
+        // No bound on the wall time: a full parallel run starved this test's timers for 70 s, and
+        // then the call's own wait can end just before the renewal's deadline fires, so the
+        // degradation is awaited (the store still hangs: only the deadline can bring it).
+        let degradedBy = ContinuousClock.now + .seconds(60)
+        while !governance.isRateLimitDegraded(requests), ContinuousClock.now < degradedBy {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         #expect(governance.isRateLimitDegraded(requests), "cut off from the database: limited locally at its share")
 
         // The database answers again: the next renewal restores the cluster's limit.
