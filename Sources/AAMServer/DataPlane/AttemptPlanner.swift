@@ -191,9 +191,7 @@ struct AttemptOutcome {
     }
 
     mutating func failed(status: Int?, errorClass: ErrorCode, outcome: UpstreamOutcome) {
-        trace.record.attempts.append(.init(
-            deployment: deployment.id, provider: deployment.provider, status: status, errorClass: errorClass.rawValue,
-            latencyMs: CallTrace.milliseconds(ContinuousClock.now - started)))
+        trace.recordAttempt(deployment, status: status, errorClass: errorClass, since: started)
         finishHealth(outcome)
     }
 

@@ -49,6 +49,14 @@ final class CallTrace: @unchecked Sendable {
         record.projectId = key.projectId
     }
 
+    /// One upstream attempt on `deployment`, begun at `start`: what it answered (`status`, nil
+    /// when nothing came) and why it failed (`errorClass`, nil when it served the call).
+    func recordAttempt(_ deployment: Deployment, status: Int?, errorClass: ErrorCode?, since start: ContinuousClock.Instant) {
+        record.attempts.append(.init(
+            deployment: deployment.id, provider: deployment.provider, status: status, errorClass: errorClass?.rawValue,
+            latencyMs: Self.milliseconds(ContinuousClock.now - start)))
+    }
+
     func served(by deployment: Deployment) {
         record.provider = deployment.provider
         record.deployment = deployment.id

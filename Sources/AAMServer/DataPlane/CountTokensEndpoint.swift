@@ -21,7 +21,7 @@ struct CountTokensEndpoint: Sendable {
             guard scan.member("messages")?.kind == .array else {
                 throw GatewayError.invalidRequest("messages: Field required (an array)", param: "messages", code: .missingRequiredParameter)
             }
-            guard ModelsEndpoint.visibleAliases(caller, runtime: runtime).contains(alias) else { throw GatewayError.modelNotFound(alias) }
+            guard ModelsEndpoint.isVisible(alias, to: caller, runtime: runtime) else { throw GatewayError.modelNotFound(alias) }
             var fields = HTTPFields()
             fields[Responses.requestIDField] = context.requestID
             fields[Self.countKindField] = "estimated"

@@ -54,9 +54,7 @@ struct EmbeddingsEndpoint: ModelCallEndpoint {
     ) async throws -> Response? {
         let trace = call.trace
         func recordAttempt(_ errorClass: ErrorCode?) {
-            trace.record.attempts.append(.init(
-                deployment: deployment.id, provider: provider.name, status: response.status, errorClass: errorClass?.rawValue,
-                latencyMs: CallTrace.milliseconds(ContinuousClock.now - call.attemptStart)))
+            trace.recordAttempt(deployment, status: response.status, errorClass: errorClass, since: call.attemptStart)
         }
         let body: [UInt8]
         do {

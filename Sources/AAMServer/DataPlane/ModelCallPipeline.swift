@@ -31,9 +31,11 @@ struct ModelCallPipeline<Endpoint: ModelCallEndpoint>: Sendable {
             var inbound = try endpoint.read(try await BodyReader.read(request, limit: runtime.settings.maxBodyBytes))
             trace.record.alias = inbound.alias
             trace.record.streamed = inbound.streamed
+            // Read once: redaction by the request guardrails rewrites texts, never the caps.
+            let outputCap = inbound.outputCap(runtime)
             try await ModelAccess.authorize(
                 alias: inbound.alias, caller: caller,
-                size: .init(snapshot: caller.snapshot, bodyBytes: inbound.body.count, maxOutputTokens: inbound.outputCap(runtime)),
+                size: .init(snapshot: caller.snapshot, bodyBytes: inbound.body.count, maxOutputTokens: outputCap),
                 runtime: runtime, trace: trace)
             try refuseUnservable(inbound.alias, snapshot: caller.snapshot)
             let guardrails = runtime.guardrails.engine(for: caller.key, in: caller.snapshot)
@@ -42,10 +44,10 @@ struct ModelCallPipeline<Endpoint: ModelCallEndpoint>: Sendable {
             }
             let limitHeaders = try await GovernanceGate.admit(
                 runtime: runtime, key: caller.key, snapshot: caller.snapshot, alias: inbound.alias, bodyBytes: inbound.body.count,
-                maxOutputTokens: inbound.outputCap(runtime), trace: trace)
+                maxOutputTokens: outputCap, trace: trace)
             let clientHeaders = request.headers.map { ($0.name.canonicalName, $0.value) }
             var response = try await attempt(
-                inbound, caller: caller, clientHeaders: clientHeaders, trace: trace, requestID: context.requestID,
+                inbound, outputCap: outputCap, caller: caller, clientHeaders: clientHeaders, trace: trace, requestID: context.requestID,
                 responseGuardrails: guardrails.flatMap { $0.isActive(.response) ? $0 : nil })
             response.headers.append(contentsOf: limitHeaders)
             return response
@@ -76,13 +78,13 @@ struct ModelCallPipeline<Endpoint: ModelCallEndpoint>: Sendable {
     }
 
     /// Tries deployments in the planner's order until one answers, and relays that answer.
-    func attempt(
-        _ inbound: Endpoint.Inbound, caller: AuthenticatedCaller, clientHeaders: [(String, String)], trace: CallTrace, requestID: String,
+    private func attempt(
+        _ inbound: Endpoint.Inbound, outputCap: Int?, caller: AuthenticatedCaller, clientHeaders: [(String, String)], trace: CallTrace, requestID: String,
         responseGuardrails: GuardrailEngine? = nil
     ) async throws -> Response {
         let snapshot = caller.snapshot
         let endpoint = self.endpoint
-        let size = DeploymentAdmission.CallSize(promptTokens: inbound.estimatedPromptTokens, maxOutputTokens: inbound.outputCap(runtime))
+        let size = DeploymentAdmission.CallSize(promptTokens: inbound.estimatedPromptTokens, maxOutputTokens: outputCap)
         var planner = AttemptPlanner(
             runtime: runtime, snapshot: snapshot, primary: inbound.alias, estimatedPromptTokens: inbound.estimatedPromptTokens,
             requiredRegion: caller.key.requiredRegion, accepts: { endpoint.serves($0) })

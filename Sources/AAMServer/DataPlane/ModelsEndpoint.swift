@@ -10,13 +10,21 @@ struct ModelsEndpoint: Sendable {
     /// The aliases a call could use (`ModelAccess`): allowed by the key's scope chain and, for a
     /// workload, by its AgentPolicy `models.allow` (budgets aside).
     static func visibleAliases(_ caller: AuthenticatedCaller, runtime: GatewayRuntime) -> [String] {
-        let aliases = caller.snapshot.aliases(visibleTo: caller.key)
-        guard let workload = caller.workload else { return aliases }
-        let engine = runtime.policies.engine
+        caller.snapshot.aliases(visibleTo: caller.key).filter { policyAllows($0, caller: caller, runtime: runtime) }
+    }
+
+    /// Whether one alias is in `visibleAliases` (the same rules, decided for that alias alone).
+    static func isVisible(_ alias: String, to caller: AuthenticatedCaller, runtime: GatewayRuntime) -> Bool {
+        caller.snapshot.aliasNames.contains(alias) && caller.snapshot.allows(caller.key, alias: alias)
+            && policyAllows(alias, caller: caller, runtime: runtime)
+    }
+
+    /// A workload's AgentPolicy `models.allow` (a key without a workload has none).
+    private static func policyAllows(_ alias: String, caller: AuthenticatedCaller, runtime: GatewayRuntime) -> Bool {
+        guard let workload = caller.workload else { return true }
         let context = DecisionContext(time: runtime.clock.now(), environment: workload.registration.environment)
-        return aliases.filter {
-            engine.decide(DecisionRequest(identity: workload.spiffeID, action: .modelCall(alias: $0, spend: nil), context: context)).isAllowed
-        }
+        return runtime.policies.engine.decide(
+            DecisionRequest(identity: workload.spiffeID, action: .modelCall(alias: alias, spend: nil), context: context)).isAllowed
     }
 
     /// One model object (`{"id":…,"object":"model",…}`).
@@ -43,7 +51,7 @@ struct ModelsEndpoint: Sendable {
         let alias = context.parameters.getCatchAll().joined(separator: "/").removingPercentEncoding ?? ""
         do throws(GatewayError) {
             let caller = try await AuthenticatedCaller(request: request, context: context, runtime: runtime, allowXAPIKey: true)
-            guard Self.visibleAliases(caller, runtime: runtime).contains(alias) else { throw .modelNotFound(alias) }
+            guard Self.isVisible(alias, to: caller, runtime: runtime) else { throw .modelNotFound(alias) }
             var fields = HTTPFields()
             fields[Responses.requestIDField] = context.requestID
             return Responses.json(Array(Self.modelObject(alias).utf8), headers: fields)

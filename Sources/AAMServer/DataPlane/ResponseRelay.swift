@@ -28,9 +28,7 @@ struct ResponseRelay: Sendable {
     }
 
     private func recordAttempt(status: Int?, errorClass: ErrorCode?, since start: ContinuousClock.Instant) {
-        trace.record.attempts.append(.init(
-            deployment: deployment.id, provider: deployment.provider, status: status, errorClass: errorClass?.rawValue,
-            latencyMs: CallTrace.milliseconds(ContinuousClock.now - start)))
+        trace.recordAttempt(deployment, status: status, errorClass: errorClass, since: start)
     }
 
     private func headers(contentType: String) -> HTTPFields {

@@ -1,4 +1,5 @@
 import AAMCore
+import AAMProviders
 import AsyncHTTPClient
 import Logging
 import NIOCore
@@ -30,7 +31,8 @@ public final class HTTPUpstreamTransport: UpstreamTransport {
         outbound.method = .POST
         for (name, value) in request.headers { outbound.headers.add(name: name, value: value) }
         if let credential {
-            let field = UpstreamCredentialHeader.field(for: provider.wireProtocol, credential: credential)
+            // The vendor's dialect names the one header that carries its credential.
+            let field = provider.wireProtocol.dialect.credentialField(credential)
             outbound.headers.replaceOrAdd(name: field.name, value: field.value)
         }
         outbound.body = .bytes(ByteBuffer(bytes: request.body))

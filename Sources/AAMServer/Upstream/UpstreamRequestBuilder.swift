@@ -5,10 +5,6 @@ import AAMProviders
 /// headers from the vendor's dialect (credential excluded: the transport adds it), body from the
 /// (inbound, upstream) bridge.
 enum UpstreamRequestBuilder {
-    static func wire(of provider: ProviderConfig) -> WireProtocol {
-        provider.wireProtocol.dialect.chatWire
-    }
-
     static func chat(
         _ inbound: InboundRequest, inboundWire: WireProtocol, deployment: Deployment, provider: ProviderConfig,
         clientHeaders: [(String, String)], timeoutMs: Int

@@ -1,4 +1,5 @@
 import AAMCore
+import AAMProviders
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -71,7 +72,8 @@ public final class NIOUpstreamTransport: UpstreamTransport {
         headers.add(name: "host", value: target.hostHeader)
         for (name, value) in request.headers { headers.add(name: name, value: value) }
         if let credential {
-            let field = UpstreamCredentialHeader.field(for: provider.wireProtocol, credential: credential)
+            // The vendor's dialect names the one header that carries its credential.
+            let field = provider.wireProtocol.dialect.credentialField(credential)
             headers.replaceOrAdd(name: field.name, value: field.value)
         }
         headers.replaceOrAdd(name: "content-length", value: String(request.body.count))
