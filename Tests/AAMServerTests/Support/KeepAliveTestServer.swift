@@ -17,10 +17,8 @@ final class KeepAliveTestServer: Sendable {
 
     final class Shared: Sendable {
         struct State {
-            var accepted = 0
             var requests = 0
             var answer = Answer.ok
-            var children: [ObjectIdentifier: any Channel] = [:]
             var hosts: [String] = []
             /// Sent as `Keep-Alive:` on every answer when set (e.g. `timeout=2`).
             var keepAliveHeader: String?
@@ -30,40 +28,31 @@ final class KeepAliveTestServer: Sendable {
 
     let port: Int
     let shared: Shared
+    let connections: AcceptedConnections
     private let channel: any Channel
 
-    private init(port: Int, shared: Shared, channel: any Channel) {
+    private init(port: Int, shared: Shared, connections: AcceptedConnections, channel: any Channel) {
         self.port = port
         self.shared = shared
+        self.connections = connections
         self.channel = channel
     }
 
     static func start(tls: NIOSSLContext? = nil) async throws -> KeepAliveTestServer {
         let shared = Shared()
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { child in
-                child.eventLoop.makeCompletedFuture {
-                    if let tls { try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try child.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try child.pipeline.syncOperations.addHandler(Handler(shared: shared))
-                    let key = ObjectIdentifier(child)
-                    shared.state.withLock {
-                        $0.accepted += 1
-                        $0.children[key] = child
-                    }
-                    child.closeFuture.whenComplete { _ in shared.state.withLock { _ = $0.children.removeValue(forKey: key) } }
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        guard let port = channel.localAddress?.port else { throw HarnessError("test server has no port") }
-        return KeepAliveTestServer(port: port, shared: shared, channel: channel)
+        let connections = AcceptedConnections()
+        let (channel, port) = try await LoopbackTestServer.bind(connections: connections) { child in
+            if let tls { try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+            try child.pipeline.syncOperations.configureHTTPServerPipeline()
+            try child.pipeline.syncOperations.addHandler(Handler(shared: shared))
+        }
+        return KeepAliveTestServer(port: port, shared: shared, connections: connections, channel: channel)
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
-    var acceptedConnections: Int { shared.state.withLock { $0.accepted } }
+    var acceptedConnections: Int { connections.accepted }
     var requests: Int { shared.state.withLock { $0.requests } }
-    var openConnections: Int { shared.state.withLock { $0.children.count } }
+    var openConnections: Int { connections.open.count }
     var hostHeaders: [String] { shared.state.withLock { $0.hosts } }
 
     func setAnswer(_ answer: Answer) {
@@ -76,8 +65,7 @@ final class KeepAliveTestServer: Sendable {
 
     /// Closes every accepted connection and returns once they are closed on this side.
     func closeAllConnections() async {
-        let children = shared.state.withLock { Array($0.children.values) }
-        for child in children { try? await child.close() }
+        await connections.closeAll()
     }
 
     func stop() async {

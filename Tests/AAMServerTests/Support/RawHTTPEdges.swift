@@ -263,48 +263,37 @@ final class ScriptedVendor: Sendable {
 
     final class Shared: Sendable {
         struct State {
-            var accepted = 0
             var requests: [String] = []
             var script: [Answer] = []
-            var children: [ObjectIdentifier: any Channel] = [:]
         }
         let state = Mutex(State())
     }
 
     let port: Int
     let shared: Shared
+    let connections: AcceptedConnections
     private let channel: any Channel
 
-    private init(port: Int, shared: Shared, channel: any Channel) {
+    private init(port: Int, shared: Shared, connections: AcceptedConnections, channel: any Channel) {
         self.port = port
         self.shared = shared
+        self.connections = connections
         self.channel = channel
     }
 
     static func start() async throws -> ScriptedVendor {
         let shared = Shared()
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { child in
-                child.eventLoop.makeCompletedFuture {
-                    // Requests are decoded; answers are written as raw bytes (no encoder).
-                    try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder()))
-                    try child.pipeline.syncOperations.addHandler(Handler(shared: shared))
-                    let key = ObjectIdentifier(child)
-                    shared.state.withLock {
-                        $0.accepted += 1
-                        $0.children[key] = child
-                    }
-                    child.closeFuture.whenComplete { _ in shared.state.withLock { _ = $0.children.removeValue(forKey: key) } }
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        guard let port = channel.localAddress?.port else { throw HarnessError("vendor has no port") }
-        return ScriptedVendor(port: port, shared: shared, channel: channel)
+        let connections = AcceptedConnections()
+        let (channel, port) = try await LoopbackTestServer.bind(connections: connections) { child in
+            // Requests are decoded; answers are written as raw bytes (no encoder).
+            try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder()))
+            try child.pipeline.syncOperations.addHandler(Handler(shared: shared))
+        }
+        return ScriptedVendor(port: port, shared: shared, connections: connections, channel: channel)
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
-    var acceptedConnections: Int { shared.state.withLock { $0.accepted } }
+    var acceptedConnections: Int { connections.accepted }
     /// The bodies of the requests received, in order.
     var requestBodies: [String] { shared.state.withLock { $0.requests } }
 
@@ -318,7 +307,7 @@ final class ScriptedVendor: Sendable {
     /// be sure the gateway noticed, instead of racing the FIN's delivery. False when that did
     /// not happen within `timeout`.
     func hangUpIdleConnections(timeout: Duration = .seconds(30)) async -> Bool {
-        let children = shared.state.withLock { Array($0.children.values) }
+        let children = connections.open
         for child in children { try? await child.close(mode: .output) }
         return await Self.closed(children, within: timeout)
     }
@@ -326,7 +315,7 @@ final class ScriptedVendor: Sendable {
     /// Returns once every open connection is closed at both ends (the gateway closed its end
     /// after a hang-up); false when that did not happen within `timeout`.
     func awaitNoOpenConnections(timeout: Duration = .seconds(30)) async -> Bool {
-        await Self.closed(shared.state.withLock { Array($0.children.values) }, within: timeout)
+        await Self.closed(connections.open, within: timeout)
     }
 
     private final class Once: Sendable {
@@ -354,8 +343,7 @@ final class ScriptedVendor: Sendable {
 
     /// Closes every accepted connection and returns once they are closed on this side.
     func closeAllConnections() async {
-        let children = shared.state.withLock { Array($0.children.values) }
-        for child in children { try? await child.close() }
+        await connections.closeAll()
     }
 
     func stop() async {
