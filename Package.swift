@@ -89,6 +89,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "AAMControlProtocol", swiftSettings: swiftSettings),
+        // The git revision stamped at build time (Plugins/BuildRevision); only the executables
+        // import it, so a new commit relinks them instead of recompiling the server.
+        .target(name: "AAMBuildInfo", dependencies: ["AAMCore"], swiftSettings: swiftSettings, plugins: ["BuildRevision"]),
+        .plugin(name: "BuildRevision", capability: .buildTool()),
         .target(name: "AAMConsole", dependencies: ["AAMControlProtocol"], swiftSettings: swiftSettings),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
         .target(name: "AAMTerminal", dependencies: ["CNcurses", "AAMConsole"], swiftSettings: swiftSettings),
@@ -123,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "aamd",
             dependencies: [
-                "AAMServer",
+                "AAMServer", "AAMBuildInfo",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -133,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "aam",
             dependencies: [
-                "AAMServer", "AAMConfig", "AAMControlProtocol", "AAMConsole", "AAMTerminal",
+                "AAMServer", "AAMConfig", "AAMControlProtocol", "AAMConsole", "AAMTerminal", "AAMBuildInfo",
                 // `aam demo` runs the fake MCP server and mints its agent's JWT-SVIDs.
                 "AAMTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,3 +1,5 @@
+import AAMBuildInfo
+import AAMCore
 import ArgumentParser
 
 /// `aam`: the operator CLI.
@@ -6,6 +8,7 @@ struct AAM: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aam",
         abstract: "Agent Access Manager operator CLI.",
+        version: BuildIdentity.stamped.versionLine(program: "aam"),
         subcommands: [
             DemoCommand.self, StatusCommand.self, ConfigCommand.self, KeysCommand.self, ProvidersCommand.self,
             MasterKeyCommand.self, AuditCommand.self, ConsoleCommand.self, PolicyCommand.self, MCPCommand.self,

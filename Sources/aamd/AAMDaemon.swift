@@ -1,3 +1,4 @@
+import AAMBuildInfo
 import AAMConfig
 import AAMCore
 import AAMSecrets
@@ -11,7 +12,8 @@ import NIOPosix
 /// `aamd`: the AAM daemon (data plane, admin API). Flags override the config file's `server:` section.
 @main
 struct AAMDaemon: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "aamd", abstract: "Agent Access Manager daemon.")
+    static let configuration = CommandConfiguration(
+        commandName: "aamd", abstract: "Agent Access Manager daemon.", version: BuildIdentity.stamped.versionLine(program: "aamd"))
 
     @Option(help: "Declarative YAML config (providers, deployments, aliases, scopes, workloads, policies, MCP servers); re-applied on SIGHUP.")
     var config: String?
@@ -110,6 +112,7 @@ struct AAMDaemon: AsyncParsableCommand {
         do {
             let master = try MasterKey.fromEnvironment(environment)
             var options = DaemonOptions(masterKey: master, environment: environment)
+            options.build = .stamped
             var fileSettings = ServerSettings()
             if let config {
                 do {

@@ -19,6 +19,8 @@ public struct DaemonOptions: Sendable {
     /// Control socket limits (connections, hello timeout, subscriber queue).
     public var controlSocketSettings = ControlSocketSettings()
     public var logLevel = "info"
+    /// Which build this is (`aam_build_info` on /metrics); `aamd` sets the stamped one.
+    public var build = BuildIdentity()
     public var logFormat = "text"
     public var masterKey: MasterKey
     public var adminToken: SecretValue?

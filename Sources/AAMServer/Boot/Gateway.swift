@@ -187,7 +187,7 @@ public final class Gateway: Sendable {
             runtime: runtime,
             sources: .init(
                 evidenceBacklog: { [evidenceBacklog] in evidenceBacklog.current }, siemSinks: { siem.sinkStats },
-                droppedEvents: { [writer] in [("call_writer", writer.droppedEvents), ("siem", siem.droppedEvents)] }))
+                droppedEvents: { [writer] in [("call_writer", writer.droppedEvents), ("siem", siem.droppedEvents)] }, build: options.build))
     }
 
     /// Loads, validates and applies the config file (at start and on SIGHUP).

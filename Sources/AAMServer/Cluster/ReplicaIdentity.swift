@@ -19,7 +19,7 @@ public struct ReplicaIdentity: Sendable, Hashable {
     public let startedAt: Date
     public var listen: String
 
-    public static let softwareVersion = "aamd 0.14"
+    public static let softwareVersion = "aamd \(BuildIdentity.releaseVersion)"
     /// Longest accepted `--replica-id` (it lands in logs, metrics and the registry).
     public static let maxIdLength = 128
 

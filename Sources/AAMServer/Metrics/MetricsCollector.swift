@@ -15,6 +15,8 @@ public final class MetricsCollector: Service, Sendable {
         var siemSinks: @Sendable () -> [SIEMSinkStats]
         /// Bus subscribers other than this one, with their drop counts.
         var droppedEvents: @Sendable () -> [(subscriber: String, count: Int)]
+        /// What runs (`aam_build_info`).
+        var build = BuildIdentity()
     }
 
     private struct State {
@@ -73,7 +75,7 @@ public final class MetricsCollector: Service, Sendable {
         scrape.evidenceQuarantined = backlog.quarantinedCount
         scrape.quarantineRecords = backlog.quarantineRecords
         let metrics = state.withLock { $0.metrics }
-        return metrics.render(scrape) + clusterGauges(at: now)
+        return metrics.render(scrape) + clusterGauges(at: now) + sources.build.prometheusFamily
     }
 
     /// A replica's view of the cluster (only once it has synced with a shared database): the
