@@ -4,7 +4,9 @@ import Foundation
 /// The control socket's framing and decoding, what `aamd` and `aam` read from each other.
 ///
 /// Invariants: the lines are the same however the bytes are cut into reads; decoding a line
-/// never traps; a decoded message encodes to one line that decodes to the same message.
+/// never traps; the call-event fast path (`CallEventLine`) decodes every line as `JSONDecoder`
+/// alone does (or steps aside); a decoded message encodes to one line that decodes to the same
+/// message.
 enum ControlTarget {
     static let target = FuzzTarget.control
 
@@ -28,7 +30,10 @@ enum ControlTarget {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         for line in reference ?? [] {
-            guard let message = ControlFraming.decode(line, with: decoder) else { continue }
+            let decoded = ControlFraming.decode(line, with: decoder)
+            let foundation = ControlFraming.decodeWithFoundation(line, with: decoder)
+            try check(decoded == foundation, target, "the fast path read a line differently from JSONDecoder: \(excerpt(line, limit: 300))")
+            guard let message = decoded else { continue }
             let encoded: [UInt8]
             do { encoded = try ControlFraming.encode(message) } catch {
                 throw InvariantViolation(target.rawValue, "a decoded message does not encode: \(error)")
