@@ -5,6 +5,8 @@
 public struct ServerSettings: Sendable, Equatable {
     /// `HOST:PORT` of the data plane and admin API listener.
     public var listen: String?
+    /// `HOST:PORT` or `PORT` of the admin API and `/metrics` listener (`--admin-listen`).
+    public var adminListen: String?
     /// `sqlite:PATH` or `postgres://USER[:PASS]@HOST:PORT/DB`.
     public var database: String?
     /// Path of the local control socket.

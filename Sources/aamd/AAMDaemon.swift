@@ -21,6 +21,11 @@ struct AAMDaemon: AsyncParsableCommand {
     @Option(help: "Data plane and admin API address, HOST:PORT (default 127.0.0.1:8080).")
     var listen: String?
 
+    @Option(
+        name: .customLong("admin-listen"),
+        help: "The admin API and /metrics on their own address, HOST:PORT or PORT (= 127.0.0.1:PORT); the --listen address then serves no admin route.")
+    var adminListen: String?
+
     @Option(help: "sqlite:PATH (default sqlite:./aam-data/aam.db), memory, or postgres://… (also AAM_DATABASE_URL).")
     var database: String?
 
@@ -126,6 +131,13 @@ struct AAMDaemon: AsyncParsableCommand {
             options.allowLoopbackUpstreams = allowLoopbackUpstreams || fileSettings.allowLoopbackUpstreams == true
             if let value = listen ?? fileSettings.listen {
                 (options.host, options.port) = try DaemonOptions.parseListen(value)
+            }
+            if let value = adminListen ?? fileSettings.adminListen {
+                let address = try ListenAddress.parseAdminListen(value)
+                guard address.port == 0 || address.port != options.port else {
+                    throw StartupError("--admin-listen must use another port than --listen (\(options.port))")
+                }
+                options.adminListen = address
             }
             if let value = database ?? fileSettings.database { options.database = value }
             if let replicaId {

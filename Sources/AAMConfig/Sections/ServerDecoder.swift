@@ -5,12 +5,17 @@ enum ServerDecoder {
     static let fields = [
         "listen", "database", "controlSocket", "maxBodyBytes", "logLevel", "logFormat",
         "trustBundles", "jwtAudience", "mtlsListen", "tlsCert", "tlsKey", "allowLoopbackUpstreams",
+        "adminListen",
     ]
 
     static func decode(_ node: Node, path: FieldPath, context: DecodingContext) -> ServerSettings {
         var settings = ServerSettings()
         guard let reader = MappingReader(node, path: path, context: context, fields: fields) else { return settings }
         settings.listen = reader.string("listen").flatMap { checkListen($0, context: context) }
+        // A bare port is loopback (`--admin-listen`); checked in full when aamd applies it.
+        settings.adminListen = reader.string("adminListen").flatMap {
+            $0.text.allSatisfy(\.isNumber) ? $0.text : checkListen($0, example: "127.0.0.1:9090", context: context)
+        }
         settings.database = reader.string("database").flatMap { checkDatabase($0, context: context) }
         settings.controlSocket = reader.string("controlSocket")?.text
         settings.maxBodyBytes = reader.int("maxBodyBytes", .atLeast(1))

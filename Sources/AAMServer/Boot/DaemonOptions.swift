@@ -7,6 +7,9 @@ import Foundation
 public struct DaemonOptions: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
+    /// `--admin-listen`: the admin API and `/metrics` on their own listener (the data listener
+    /// then serves none of them); nil serves everything on `--listen`.
+    public var adminListen: ListenAddress?
     public var database = "sqlite:./aam-data/aam.db"
     public var configPath: String?
     public var controlSocket = "./aam-data/control.sock"

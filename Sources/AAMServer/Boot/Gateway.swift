@@ -23,6 +23,8 @@ public final class Gateway: Sendable {
     let boundPort = Mutex<Int?>(nil)
     /// The mTLS listener's bound port (`--mtls-listen`), once running.
     let mtlsPort = Mutex<Int?>(nil)
+    /// The admin listener's bound port (`--admin-listen`), once running.
+    let adminBoundPort = Mutex<Int?>(nil)
     let readyFlag = Atomic<Bool>(false)
     let serviceGroup = Mutex<ServiceGroup?>(nil)
     /// `GET /metrics`: event-fed counters plus gauges read at scrape time.
@@ -229,37 +231,36 @@ public final class Gateway: Sendable {
             listen: { [self, options] in "\(options.host):\(port ?? options.port)" })
     }
 
-    /// The routes both listeners serve.
-    func makeRouter() -> Router<GatewayContext> {
+    /// The routes of a listener: by default what the data listener serves (the mTLS listener
+    /// serves the same), see `dataSurface`.
+    func makeRouter(surface: RouteSurface? = nil) -> Router<GatewayContext> {
         GatewayRouter.build(
             runtime: runtime, admin: AdminAuth(token: options.adminToken), calls: callStore,
             ready: { [self] in readyFlag.load(ordering: .relaxed) }, metrics: metrics, siem: siem, siemSettings: options.siem,
-            cluster: clusterView)
+            cluster: clusterView, surface: surface ?? dataSurface)
     }
 
-    /// The Hummingbird application serving the data plane and admin API.
-    func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
-        let router = GatewayRouter.build(
-            runtime: runtime, admin: AdminAuth(token: options.adminToken), calls: callStore,
-            ready: { [self] in readyFlag.load(ordering: .relaxed) }, metrics: metrics, siem: siem, siemSettings: options.siem,
-            cluster: clusterView)
-        return Application(
-            router: router,
+    /// The Hummingbird application serving the data plane (and the admin API without `--admin-listen`).
+    func makeApplication(startup: ListenerStartup) -> some ApplicationProtocol {
+        Application(
+            router: makeRouter(),
             server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(options.dataPlane.clientIdleTimeoutSeconds * 1000)))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             onServerRunning: { [self] channel in
                 let port = channel.localAddress?.port ?? 0
                 boundPort.withLock { $0 = port }
                 readyFlag.store(true, ordering: .relaxed)
-                await onRunning(port)
+                await startup.bound(.dataPlane, port: port)
             },
             logger: runtime.logger)
     }
 
     /// Runs until a graceful shutdown: SIGTERM/SIGINT when `handleSignals`, or cancellation.
-    /// In-flight calls finish; the call record writer drains last.
+    /// In-flight calls finish; the call record writer drains last. `onRunning` gets the data
+    /// port once every HTTP listener (data, and admin with `--admin-listen`) is bound.
     public func run(handleSignals: Bool = true, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let application = makeApplication(onRunning: onRunning)
+        let startup = ListenerStartup(expectsAdmin: options.adminListen != nil, onRunning: onRunning)
+        let application = makeApplication(startup: startup)
         // Services stop in reverse order: the governance snapshot is written last, after the
         // listener has drained and the call record writer has flushed.
         var services: [any Service] = [
@@ -302,6 +303,8 @@ public final class Gateway: Sendable {
             await shutdown()
             throw error
         }
+        // Last, so it stops first: admin calls end before the data listener drains.
+        if let admin = makeAdminApplication(startup: startup) { services.append(admin) }
         let group = ServiceGroup(
             configuration: .init(
                 // A service that returns (the HTTP server after draining) must not cancel the

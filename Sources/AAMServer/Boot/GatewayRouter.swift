@@ -3,14 +3,28 @@ import AAMProviders
 import HTTPTypes
 import Hummingbird
 
-/// Assembles every route: data plane, admin API, health.
+/// Assembles the routes of one listener: data plane, admin API (with `/metrics`), health; which
+/// of them is the listener's `RouteSurface`.
 enum GatewayRouter {
     static func build(
         runtime: GatewayRuntime, admin: AdminAuth, calls: any CallRecordStore, ready: @escaping @Sendable () -> Bool,
-        metrics: MetricsCollector? = nil, siem: SIEMExporter? = nil, siemSettings: SIEMSettings = SIEMSettings(), cluster: ClusterView? = nil
+        metrics: MetricsCollector? = nil, siem: SIEMExporter? = nil, siemSettings: SIEMSettings = SIEMSettings(), cluster: ClusterView? = nil,
+        surface: RouteSurface = .all
     ) -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
-        router.add(middleware: JSONNotFoundMiddleware())
+        router.add(middleware: JSONNotFoundMiddleware(fixedRouteMethods: JSONNotFoundMiddleware.fixedRouteMethods(of: surface)))
+        if surface.servesDataPlane { registerDataPlane(on: router, runtime: runtime) }
+        registerHealth(on: router, runtime: runtime, ready: ready, cluster: cluster)
+        if surface.servesAdmin {
+            registerAdmin(
+                on: router, runtime: runtime, admin: admin, calls: calls, metrics: metrics, siem: siem, siemSettings: siemSettings,
+                cluster: cluster)
+        }
+        return router
+    }
+
+    /// `/v1/*` and the MCP gateway.
+    private static func registerDataPlane(on router: Router<GatewayContext>, runtime: GatewayRuntime) {
         let chat = ChatEndpoint(runtime: runtime, wire: .openAIChat)
         let messages = ChatEndpoint(runtime: runtime, wire: .anthropicMessages)
         let embeddings = EmbeddingsEndpoint(runtime: runtime)
@@ -26,6 +40,12 @@ enum GatewayRouter {
         router.post("mcp/:server") { request, context in await mcp.handle(request, context: context) }
         router.delete("mcp/:server") { request, context in await mcp.endSession(request, context: context) }
         router.get("mcp/:server") { _, context in MCPEndpoint.noStream(context) }
+    }
+
+    /// `/healthz` and `/readyz`, on every listener (load balancers probe the data port, monitoring the admin port).
+    private static func registerHealth(
+        on router: Router<GatewayContext>, runtime: GatewayRuntime, ready: @escaping @Sendable () -> Bool, cluster: ClusterView?
+    ) {
         router.get("healthz") { _, _ in Responses.json(Array(#"{"status":"ok"}"#.utf8)) }
         router.get("readyz") { _, _ in
             guard ready() else { return Responses.json(Array(#"{"status":"starting"}"#.utf8), status: .serviceUnavailable) }
@@ -39,6 +59,13 @@ enum GatewayRouter {
                 status: status, replica: cluster.identity?.id, configVersion: reading.appliedVersion,
                 configStaleSeconds: (stale * 10).rounded() / 10, feedError: reading.lastError.map { _ in "the shared database is not reachable" }))
         }
+    }
+
+    /// `/admin/*` and `/metrics`.
+    private static func registerAdmin(
+        on router: Router<GatewayContext>, runtime: GatewayRuntime, admin: AdminAuth, calls: any CallRecordStore, metrics: MetricsCollector?,
+        siem: SIEMExporter?, siemSettings: SIEMSettings, cluster: ClusterView?
+    ) {
         AdminRoutes(runtime: runtime, auth: admin, calls: calls).register(on: router)
         ReplicaAdmin.register(
             on: router, routes: AdminRoutes(runtime: runtime, auth: admin, calls: calls),
@@ -46,7 +73,6 @@ enum GatewayRouter {
         if let metrics { MetricsRoutes.register(on: router, metrics: metrics) }
         QuarantineAdmin.register(on: router, routes: AdminRoutes(runtime: runtime, auth: admin, calls: calls), writer: runtime.evidence)
         if let siem { SIEMAdmin.register(on: router, routes: AdminRoutes(runtime: runtime, auth: admin, calls: calls), exporter: siem, settings: siemSettings) }
-        return router
     }
 }
 
@@ -65,13 +91,16 @@ struct ReadinessReport: Encodable, Sendable {
 struct JSONNotFoundMiddleware: RouterMiddleware {
     typealias Context = GatewayContext
 
+    /// The fixed paths this listener serves, with their methods (for 405 and its `Allow` header).
+    var fixedRouteMethods: [String: String] = Self.fixedRouteMethods
+
     func handle(_ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
             let shape: ErrorShape = request.uri.path.hasPrefix("/v1/messages") ? .anthropic : .openAI
             // The router reports a known path with the wrong method as "not found"; say 405.
-            let allowed = Self.fixedRouteMethods[request.uri.path]
+            let allowed = fixedRouteMethods[request.uri.path]
             var extra = HTTPFields()
             let gatewayError: GatewayError
             if error.status == .methodNotAllowed || allowed != nil {
@@ -90,4 +119,16 @@ struct JSONNotFoundMiddleware: RouterMiddleware {
         "/v1/messages/count_tokens": "POST",
         "/healthz": "GET", "/readyz": "GET", "/metrics": "GET",
     ]
+
+    /// The fixed paths a listener of `surface` serves: on a split data listener `/metrics` is
+    /// an unknown path (404), not a wrong method.
+    static func fixedRouteMethods(of surface: RouteSurface) -> [String: String] {
+        fixedRouteMethods.filter { path, _ in
+            switch path {
+            case "/healthz", "/readyz": true
+            case "/metrics": surface.servesAdmin
+            default: surface.servesDataPlane
+            }
+        }
+    }
 }
