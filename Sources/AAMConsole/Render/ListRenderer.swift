@@ -1,10 +1,10 @@
 /// The common shape of the list views: a column header, then the rows around the selection.
 enum ListRenderer {
-    static func draw<Row>(
-        _ rows: [Row], columns: TableColumns, position: ListPosition, body: BodyArea, into grid: inout ScreenGrid,
+    static func draw<Rows: RandomAccessCollection>(
+        _ rows: Rows, columns: TableColumns, position: ListPosition, body: BodyArea, into grid: inout ScreenGrid,
         top: Int? = nil, height: Int? = nil, showSelection: Bool = true, sort: TableColumns.SortMark? = nil, empty: String,
-        cells: (Row) -> [[Segment]]
-    ) {
+        cells: (Rows.Element) -> [[Segment]]
+    ) where Rows.Index == Int {
         let top = top ?? body.top
         let height = height ?? body.height
         columns.drawHeader(into: &grid, row: top, sort: sort)

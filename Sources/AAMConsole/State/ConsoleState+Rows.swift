@@ -19,10 +19,11 @@ extension ConsoleState {
     public var rowFilter: RowFilter { RowFilter(filter) }
 
     /// Live rows, newest first (or as sorted): the frozen ones while paused, filtered.
-    public var liveRows: [CallRow] {
-        let rows = frozenCalls ?? calls.newestFirst
+    public var liveRows: LiveRows {
         let filter = rowFilter
-        return (filter.isEmpty ? rows : rows.filter(filter.matches)).sorted(by: sorts[.live], columns: SortColumns.live)
+        if frozenCalls == nil, filter.isEmpty, sorts[.live] == nil { return LiveRows(newestFirstIn: calls) }
+        let rows = frozenCalls ?? calls.newestFirst
+        return LiveRows((filter.isEmpty ? rows : rows.filter(filter.matches)).sorted(by: sorts[.live], columns: SortColumns.live))
     }
 
     /// Providers rows passing the filter, as sorted.
