@@ -38,9 +38,14 @@ final class ControlConnection: Sendable {
     /// 10 frames a second, so 10 ms is unseen; at 2,000 events/s it turns ~2,000 reads into ~100).
     static let newsPauseMicroseconds: UInt32 = 10_000
 
-    init(socket: UnixStreamSocket, path: String) {
+    /// Takes the news of each read at once on the reader thread, instead of `events` (see
+    /// `ControlClient.connect(newsSink:)`).
+    private let newsSink: ControlNewsSink?
+
+    init(socket: UnixStreamSocket, path: String, newsSink: ControlNewsSink? = nil) {
         self.socket = socket
         self.path = path
+        self.newsSink = newsSink
         (events, eventSink) = AsyncStream.makeStream(of: ControlMessage.self, bufferingPolicy: .bufferingNewest(Self.eventBuffer))
     }
 
@@ -151,18 +156,22 @@ final class ControlConnection: Sendable {
                 failure = .badReply("a line longer than \(ControlProtocol.maxLineBytes) bytes")
                 break reading
             }
-            var news = false
+            var news: [ControlMessage] = []
+            var sawNews = false
             for line in lines where !line.isEmpty {
                 // A message this version cannot decode (e.g. a newer kind) is skipped, not fatal.
                 guard let message = ControlFraming.decode(line, with: decoder) else { continue }
-                news = deliver(message) || news
+                sawNews = deliver(message, news: &news) || sawNews
+            }
+            if !news.isEmpty {
+                if let newsSink { newsSink(news) } else { for message in news { push(message) } }
             }
             // A live feed arrives as a trickle of one event per write: reading each on its own
             // costs a `recv` and a consumer wake-up per event. After news, a short pause lets the
             // next ones gather in the socket buffer; a read that filled the buffer means a backlog,
             // so no pause then. Only news starts a pause, so a request/answer conversation
             // without a subscription never waits; with one, an answer waits at most the pause.
-            if news, count < buffer.count { usleep(Self.newsPauseMicroseconds) }
+            if sawNews, count < buffer.count { usleep(Self.newsPauseMicroseconds) }
         }
         finish(failure)
         // Under both locks: no write or shutdown can race with the number being reused.
@@ -174,14 +183,15 @@ final class ControlConnection: Sendable {
         }
     }
 
-    /// Routes one message; true when it was news for the consumer (not an answer).
-    private func deliver(_ message: ControlMessage) -> Bool {
+    /// Routes one message (the consumer's news into `news`, in order); true when it was an
+    /// event or a `missed` (which start the reader's pause), false for an answer.
+    private func deliver(_ message: ControlMessage, news: inout [ControlMessage]) -> Bool {
         switch message.type {
         case .hello:
             _ = answerHello(message)
             return false
         case .event, .missed:
-            push(message)
+            news.append(message)
             return true
         default:
             if let id = message.id {
@@ -190,7 +200,7 @@ final class ControlConnection: Sendable {
             }
             // An error without an id answers the hello while none has come (refusals such as
             // permission_denied come before it), else it is news for the consumer.
-            if !answerHello(message) { push(message) }
+            if !answerHello(message) { news.append(message) }
             return false
         }
     }

@@ -29,12 +29,19 @@ final class ConsoleInbox: Sendable {
     init(capacity: Int = 50_000) { self.capacity = capacity }
 
     func post(_ item: ConsoleInbound) {
+        post(contentsOf: CollectionOfOne(item))
+    }
+
+    /// Posts items in order under one lock (a socket read's worth of events).
+    func post(contentsOf items: some Collection<ConsoleInbound>) {
         contents.withLock { contents in
-            if contents.items.count >= capacity {
-                contents.items.removeFirst(contents.items.count / 2)
-                contents.dropped += capacity / 2
+            for item in items {
+                if contents.items.count >= capacity {
+                    contents.items.removeFirst(contents.items.count / 2)
+                    contents.dropped += capacity / 2
+                }
+                contents.items.append(item)
             }
-            contents.items.append(item)
         }
     }
 
@@ -75,12 +82,15 @@ final class ConsoleLink: Sendable {
             inbox.post(.connecting)
             let reason: String
             do {
-                let client = try await ControlClient.connect(path: path, peer: "aam console")
+                let client = try await ControlClient.connect(path: path, peer: "aam console") { [inbox] news in
+                    inbox.post(contentsOf: news.map(ConsoleInbound.message))
+                }
                 current.withLock { $0 = client }
                 delay = Self.firstRetryDelay
                 inbox.post(.connected(client.daemon))
                 await withTaskCancellationHandler {
-                    await Self.forward(client.events, to: inbox)
+                    // The news goes straight to the inbox (above); `events` only says when the connection ends.
+                    for await _ in client.events {}
                 } onCancel: {
                     client.close()
                 }
@@ -93,28 +103,6 @@ final class ConsoleLink: Sendable {
             inbox.post(.lost(reason: reason, retryAt: Date().addingTimeInterval(delay)))
             try? await Task.sleep(for: .seconds(delay))
             delay = min(delay * 2, Self.maxRetryDelay)
-        }
-    }
-
-    /// How long the forwarder lets events pile up in the client's buffer once it has caught up.
-    static let batchWindow: Duration = .milliseconds(20)
-
-    /// Moves messages from the client's stream into the inbox in batches. Waking for every
-    /// event costs a thread hand-off each (2,000 a second under load); once the stream runs dry
-    /// (`next()` had to wait), a short pause lets the next events gather so the following
-    /// `next()` calls return at once. The screen draws at 10 frames a second, so 20 ms is unseen.
-    static func forward(_ events: AsyncStream<ControlMessage>, to inbox: ConsoleInbox) async {
-        let clock = ContinuousClock()
-        var iterator = events.makeAsyncIterator()
-        while true {
-            let asked = clock.now
-            guard let message = await iterator.next() else { return }
-            inbox.post(.message(message))
-            // A `next()` that returned from the buffer takes well under 100 µs; one that waited
-            // for the reader means the buffer is empty: pause before asking again.
-            if clock.now - asked > .microseconds(100) {
-                try? await Task.sleep(for: batchWindow)
-            }
         }
     }
 

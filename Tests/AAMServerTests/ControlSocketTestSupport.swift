@@ -8,12 +8,14 @@ import Glibc
 
 /// Connects a `ControlClient` to a harness's control socket, retrying while the socket is
 /// still being bound (the HTTP listener is ready first), until a deadline.
-func connectControl(_ harness: GatewayHarness, peer: String = "control-test", deadline: Duration = .seconds(10)) async throws -> ControlClient {
+func connectControl(
+    _ harness: GatewayHarness, peer: String = "control-test", deadline: Duration = .seconds(10), newsSink: ControlNewsSink? = nil
+) async throws -> ControlClient {
     let clock = ContinuousClock()
     let end = clock.now + deadline
     while true {
         do {
-            return try await ControlClient.connect(path: harness.controlSocketPath, peer: peer)
+            return try await ControlClient.connect(path: harness.controlSocketPath, peer: peer, newsSink: newsSink)
         } catch ControlClientError.noSocket, ControlClientError.daemonNotListening {
             guard clock.now < end else { throw HarnessError("the control socket never came up at \(harness.controlSocketPath)") }
             try await Task.sleep(for: .milliseconds(20))
