@@ -48,6 +48,11 @@ enum GeminiWire {
     /// The events of `streamGenerateContent?alt=sse`: one per word, the function call in one
     /// piece (Gemini never splits its arguments), the last with `finishReason` and usage.
     static func streamEvents(model: String, id: String, reply: FakeReply) -> [String] {
+        streamResponses(model: model, id: id, reply: reply).map(event)
+    }
+
+    /// The `GenerateContentResponse`s of a stream, compact.
+    static func streamResponses(model: String, id: String, reply: FakeReply) -> [String] {
         var parts = reply.textPieces.map { #"{"text":\#(JSONText.string($0))}"# }
         if let call = reply.toolCall { parts.append(functionCallPart(call)) }
         if parts.isEmpty { parts = [#"{"text":""}"#] }
@@ -56,14 +61,13 @@ enum GeminiWire {
             let last = index == parts.count - 1
             let finish = last ? #","finishReason":"\#(finishReason(reply))""# : ""
             let candidate = #"{"content":{"parts":[\#(part)],"role":"model"}\#(finish),"index":0}"#
-            return event(envelope(candidate, usage: last ? usage(reply) : running, model: model, id: id))
+            return envelope(candidate, usage: last ? usage(reply) : running, model: model, id: id)
         }
     }
 
     /// A JSON array of the same responses: what `streamGenerateContent` sends without `alt=sse`.
     static func streamArray(model: String, id: String, reply: FakeReply) -> String {
-        let chunks = streamEvents(model: model, id: id, reply: reply).map { String($0.dropFirst(6).dropLast(4)) }
-        return "[" + chunks.joined(separator: ",\r\n") + "]"
+        "[" + streamResponses(model: model, id: id, reply: reply).joined(separator: ",\r\n") + "]"
     }
 
     // MARK: Safety blocks
