@@ -146,6 +146,22 @@ import Testing
         #expect(anthropic["stop_reason"] == "tool_use")
     }
 
+    /// Gemini 3 refuses a function call sent back without its `thoughtSignature`; the clients'
+    /// APIs have no field for it, so it rides in the tool-call id and comes back from there.
+    @Test func aThoughtSignatureRoundTripsThroughTheToolCallID() throws {
+        let signature = "AY89a18+OcFus5wr5bW5xN6zZ4aUiCyhgmg6HE2YjtYDV/dwZ5oZlZHeTmiUKv34qq0="  // valid base64 with + and /
+        let answer = Self.bytes(#"{"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{"city":"Paris"}},"thoughtSignature":"\#(signature)"}]},"finishReason":"STOP"}],"responseId":"r9"}"#)
+        let completion = try WireJSON.parse(try GeminiAnswers.openAI(answer, responseModel: "fast").body)
+        let id = try #require(completion["choices"]?.arrayValue?.first?["message"]?["tool_calls"]?.arrayValue?.first?["id"]?.stringValue)
+        #expect(id.hasPrefix("call_r9_0__thought__"))
+        #expect(id.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }, "an id Anthropic would also accept")
+        let next = Self.bytes(#"{"model":"m","messages":[{"role":"user","content":"Weather?"},{"role":"assistant","tool_calls":[{"id":"\#(id)","type":"function","function":{"name":"get_weather","arguments":"{}"}}]},{"role":"tool","tool_call_id":"\#(id)","content":"sunny"}]}"#)
+        let request = try WireJSON.parse(try GeminiDialect().bridge(from: .openAIChat).requestBody(next, scan: try JSONObjectScanner(next), upstreamModel: "g", stream: false))
+        let part = request["contents"]?.arrayValue?[1]["parts"]?.arrayValue?.first
+        #expect(part?["thoughtSignature"]?.stringValue == signature)
+        #expect(request["contents"]?.arrayValue?[2]["parts"]?.arrayValue?.first?["functionResponse"]?["name"] == "get_weather")
+    }
+
     @Test func aSafetyBlockIsAClearErrorNotAnEmptySuccess() throws {
         let blocked = try Fixture.bytes("gemini/prompt-blocked.json")
         #expect(throws: UpstreamContentBlocked(message: "The Gemini upstream blocked the prompt (promptFeedback.blockReason: SAFETY).", usage: TokenUsage(promptTokens: 12))) {

@@ -28,7 +28,9 @@ struct GeminiRequestBuilder {
     /// A model function call, remembered by `id` for the result that answers it.
     mutating func functionCall(id: String, name: String, arguments: WireJSON) -> WireJSON {
         functionNames[id] = name
-        return ["functionCall": ["name": .string(name), "args": arguments]]
+        var part: WireJSONObject = ["functionCall": ["name": .string(name), "args": arguments]]
+        if let signature = GeminiResponse.thoughtSignature(inCallID: id) { part["thoughtSignature"] = .string(signature) }
+        return .object(part)
     }
 
     /// The result of call `id`; `result` is the tool's output (an object as is, anything else

@@ -1,4 +1,5 @@
 import AAMCore
+import Foundation
 
 /// One `GenerateContentResponse` (a whole answer, or one stream chunk) read into what both
 /// inbound APIs need: candidate 0's text and function calls, its finish reason, the usage and
@@ -9,6 +10,8 @@ struct GeminiResponse {
         var name: String
         /// `args` as JSON (an object; `{}` when absent).
         var arguments: WireJSON
+        /// The part's `thoughtSignature`: Gemini 3 refuses the next turn unless it comes back.
+        var thoughtSignature: String?
     }
 
     var responseID: String?
@@ -46,7 +49,9 @@ struct GeminiResponse {
             } else if let call = try part.optionalObject("functionCall") {
                 let arguments = call.value("args") ?? .object(WireJSONObject())
                 guard arguments.objectValue != nil else { throw call.mismatch("args", expected: "an object", got: arguments) }
-                functionCalls.append(FunctionCall(id: try call.optionalString("id"), name: try call.string("name"), arguments: arguments))
+                functionCalls.append(FunctionCall(
+                    id: try call.optionalString("id"), name: try call.string("name"), arguments: arguments,
+                    thoughtSignature: try part.optionalString("thoughtSignature")))
             }
             // inlineData, executableCode, …: no form in either inbound API.
         }
@@ -103,11 +108,28 @@ struct GeminiResponse {
         return "The Gemini upstream blocked the answer (finishReason: \(finishReason ?? "SAFETY"))."
     }
 
-    /// A tool-call id for a call Gemini sent without one: unique within the conversation,
-    /// since the next request names the function back by it.
+    /// The tool-call id the client sees: Gemini's id, or one unique within the conversation
+    /// (the next request names the function back by it). A thought signature rides along in
+    /// it (`…__thought__<base64url>`): neither client API has a field for it, clients send ids
+    /// back verbatim, and Gemini 3 refuses a function call returned without its signature.
     static func callID(_ call: FunctionCall, responseID: String?, index: Int) -> String {
-        if let id = call.id, !id.isEmpty { return id }
-        return "call_" + (responseID.map { $0 + "_" } ?? "") + String(index)
+        var id = call.id.flatMap { $0.isEmpty ? nil : $0 } ?? "call_" + (responseID.map { $0 + "_" } ?? "") + String(index)
+        if let signature = call.thoughtSignature, !signature.isEmpty {
+            // base64url without padding keeps the id to [A-Za-z0-9_-] (Anthropic's id rule).
+            id += signatureMarker + String(signature.map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 }.filter { $0 != "=" })
+        }
+        return id
+    }
+
+    static let signatureMarker = "__thought__"
+
+    /// The thought signature a tool-call id carries (`callID`), in Gemini's base64.
+    static func thoughtSignature(inCallID id: String) -> String? {
+        guard let range = id.range(of: signatureMarker, options: .backwards) else { return nil }
+        var signature = String(id[range.upperBound...].map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
+        guard !signature.isEmpty else { return nil }
+        while signature.utf8.count % 4 != 0 { signature += "=" }
+        return signature
     }
 }
 
