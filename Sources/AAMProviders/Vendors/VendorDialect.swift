@@ -7,7 +7,8 @@ import Foundation
 /// Why one type per vendor: these facts used to be spread over the request builder, the
 /// transport and the error policy, so adding a vendor meant touching about six files. Now a
 /// vendor is one type in `Vendors/` plus one row in `ProviderProtocol.dialect`; its body format
-/// is a `WireBridge` (new only if the vendor speaks a new format).
+/// is a `WireBridge`: a `WireBridges` row when it speaks an inbound API's format
+/// (`NativeWireDialect`), else its own bridges in its own folder (`Vendors/Gemini/`).
 public protocol VendorDialect: Sendable {
     /// How requests from the inbound API `inbound` are translated for this vendor, and its
     /// answers back (`NativeWireDialect` takes it from `WireBridges`; a vendor with a body
@@ -27,7 +28,7 @@ public protocol VendorDialect: Sendable {
     func credentialField(_ credential: SecretValue) -> (name: String, value: String)
     /// Headers the vendor requires beyond the content type. `clientHeaders` are the inbound
     /// request's (lowercase names); a dialect forwards only the ones it names, and only when
-    /// the client spoke the vendor's own API (`inbound == chatWire`).
+    /// the client spoke the vendor's own API (`inbound == NativeWireDialect.chatWire`).
     func requiredHeaders(inbound: WireProtocol, clientHeaders: [(String, String)], configured: [String: String]) -> [(String, String)]
     /// The message of a vendor error body, nil when it cannot be read.
     func errorMessage(_ body: [UInt8]) -> String?
