@@ -198,8 +198,13 @@ struct GeminiProviderTests {
 
     @Test func embeddingsGoThroughBatchEmbedContents() async throws {
         try await withSetup { setup in
+            let subscription = setup.gateway.gateway.runtime.bus.subscribe()
+            defer { subscription.cancel() }
             let reply = try await setup.gateway.call("/v1/embeddings", key: setup.key, json: #"{"model":"g-embed","input":["one","two"],"dimensions":4}"#)
             #expect(reply.status == 200, "\(reply.text)")
+            let record = try await GatewayHarness.record(try #require(reply.header("x-request-id")), on: subscription)
+            #expect(record.promptTokens == 2)
+            #expect(record.usageEstimated, "Gemini reports no embeddings usage: the record says it is an estimate")
             let json = try reply.json()
             let data = try #require(json["data"] as? [[String: Any]])
             #expect(data.count == 2)

@@ -45,7 +45,8 @@ public protocol VendorDialect: Sendable {
     func embeddingsBody(_ body: [UInt8], scan: JSONObjectScanner, upstreamModel: String) throws(TranslationError) -> [UInt8]
     /// The client's OpenAI embeddings answer and its usage, from the vendor's 2xx body
     /// (`request` is the client's body): by default the body as it came and its `usage`.
-    func embeddingsAnswer(_ body: [UInt8], request: [UInt8], responseModel: String) throws(TranslationError) -> (body: [UInt8], usage: TokenUsage?)
+    /// `estimated`: the vendor reports no usage, so it is the gateway's estimate.
+    func embeddingsAnswer(_ body: [UInt8], request: [UInt8], responseModel: String) throws(TranslationError) -> (body: [UInt8], usage: TokenUsage?, estimated: Bool)
 }
 
 /// A vendor whose chat endpoint speaks one of the inbound APIs (OpenAI chat, Anthropic
@@ -76,9 +77,9 @@ extension VendorDialect {
         JSONSplicer.splice(body, scan: scan, replacing: ["model": JSONSplicer.quoted(upstreamModel)])
     }
 
-    public func embeddingsAnswer(_ body: [UInt8], request: [UInt8], responseModel: String) throws(TranslationError) -> (body: [UInt8], usage: TokenUsage?) {
+    public func embeddingsAnswer(_ body: [UInt8], request: [UInt8], responseModel: String) throws(TranslationError) -> (body: [UInt8], usage: TokenUsage?, estimated: Bool) {
         guard (try? JSONObjectScanner(body)) != nil else { throw TranslationError(message: "response body: not a JSON object") }
-        return (body, ResponseTranslator.usage(fromOpenAIResponse: body))
+        return (body, ResponseTranslator.usage(fromOpenAIResponse: body), false)
     }
 
     public func requiredHeaders(inbound: WireProtocol, clientHeaders: [(String, String)], configured: [String: String]) -> [(String, String)] {

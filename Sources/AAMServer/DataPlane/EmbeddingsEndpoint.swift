@@ -67,7 +67,7 @@ struct EmbeddingsEndpoint: ModelCallEndpoint {
             return nil
         }
         // The vendor's answer in OpenAI's shape (as it came, for an OpenAI-shaped vendor).
-        guard let (answer, usage) = try? provider.wireProtocol.dialect.embeddingsAnswer(
+        guard let (answer, usage, estimated) = try? provider.wireProtocol.dialect.embeddingsAnswer(
             body, request: inbound.body, responseModel: deployment.upstreamModel) else {
             recordAttempt(.upstreamInvalidResponse)
             return nil
@@ -75,7 +75,12 @@ struct EmbeddingsEndpoint: ModelCallEndpoint {
         recordAttempt(nil)
         trace.served(by: deployment)
         trace.markFirstByte()
-        trace.finish(status: 200, outcome: .success, usage: usage, bus: runtime.bus)
+        if estimated, let usage {
+            // The vendor reports none: the record says the counts are the gateway's estimate.
+            trace.finish(status: 200, outcome: .success, settled: .init(usage: usage, estimated: true), bus: runtime.bus)
+        } else {
+            trace.finish(status: 200, outcome: .success, usage: usage, bus: runtime.bus)
+        }
         var fields = HTTPFields()
         fields[Responses.requestIDField] = call.requestID
         fields[Responses.providerField] = provider.name

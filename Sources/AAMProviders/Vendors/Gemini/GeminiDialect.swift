@@ -61,8 +61,9 @@ public struct GeminiDialect: VendorDialect {
         try GeminiEmbeddings.requestBody(body, upstreamModel: GeminiDialect.modelName(upstreamModel))
     }
 
-    public func embeddingsAnswer(_ body: [UInt8], request: [UInt8], responseModel: String) throws(TranslationError) -> (body: [UInt8], usage: TokenUsage?) {
-        try GeminiEmbeddings.answer(body, request: request, responseModel: responseModel)
+    public func embeddingsAnswer(_ body: [UInt8], request: [UInt8], responseModel: String) throws(TranslationError) -> (body: [UInt8], usage: TokenUsage?, estimated: Bool) {
+        let (answer, usage) = try GeminiEmbeddings.answer(body, request: request, responseModel: responseModel)
+        return (answer, usage, true)  // Gemini reports no usage for embeddings
     }
 
     /// `gemini-2.0-flash` and `models/gemini-2.0-flash` name the same model.
