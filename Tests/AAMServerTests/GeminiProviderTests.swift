@@ -163,6 +163,9 @@ struct GeminiProviderTests {
             let events = sseEvents(streamed.text)
             #expect(events.count == 1)
             #expect(events.first?.data.contains(#""code":"content_filter""#) == true)
+            let streamedRecord = try await GatewayHarness.record(try #require(streamed.header("x-request-id")), on: subscription)
+            #expect(streamedRecord.errorClass == "content_filter")
+            #expect(streamedRecord.outcome == .rejected)
         }
     }
 
