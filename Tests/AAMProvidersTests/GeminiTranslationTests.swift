@@ -91,6 +91,16 @@ import Testing
         #expect(refusal(#"{"model":"m","messages":[{"role":"tool","tool_call_id":"nope","content":"x"}]}"#) == "messages[0].tool_call_id")
         #expect(refusal(#"{"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/y.png"}}]}]}"#) == "messages[0].content[0].image_url.url")
         #expect(refusal(#"{"model":"m","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"web_search"}]}"#) == "tools[0].type")
+        #expect(refusal(#"{"model":"m","messages":[{"role":"user","content":"hi"}],"reasoning_effort":"extreme"}"#) == "reasoning_effort")
+    }
+
+    @Test func reasoningEffortAndThinkingBecomeAThinkingBudget() throws {
+        let openAI = Self.bytes(#"{"model":"m","messages":[{"role":"user","content":"hi"}],"reasoning_effort":"medium"}"#)
+        let fromOpenAI = try WireJSON.parse(try GeminiDialect().bridge(from: .openAIChat).requestBody(openAI, scan: try JSONObjectScanner(openAI), upstreamModel: "g", stream: false))
+        #expect(fromOpenAI["generationConfig"] == WireJSON.literal(#"{"thinkingConfig":{"thinkingBudget":8192}}"#))
+        let anthropic = Self.bytes(#"{"model":"m","max_tokens":4000,"thinking":{"type":"enabled","budget_tokens":2048},"messages":[{"role":"user","content":"hi"}]}"#)
+        let fromAnthropic = try WireJSON.parse(try GeminiDialect().bridge(from: .anthropicMessages).requestBody(anthropic, scan: try JSONObjectScanner(anthropic), upstreamModel: "g", stream: false))
+        #expect(fromAnthropic["generationConfig"] == WireJSON.literal(#"{"maxOutputTokens":4000,"thinkingConfig":{"thinkingBudget":2048}}"#))
     }
 
     @Test func anAnthropicConversationWithToolUseBecomesContents() throws {

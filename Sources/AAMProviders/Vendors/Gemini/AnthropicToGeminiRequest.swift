@@ -3,7 +3,8 @@
 /// `system` -> `systemInstruction`; `user` turns -> role `user` (text, base64 images,
 /// `tool_result` -> `functionResponse` named by the `tool_use` it answers); `assistant` turns ->
 /// role `model` (text, `tool_use` -> `functionCall`; thinking blocks dropped); `max_tokens`,
-/// `temperature`, `top_p`, `top_k`, `stop_sequences` -> `generationConfig`; custom tools ->
+/// `temperature`, `top_p`, `top_k`, `stop_sequences`, `thinking.budget_tokens` (when enabled) ->
+/// `generationConfig`; custom tools ->
 /// `functionDeclarations`; `tool_choice` -> `toolConfig`. Server tools are refused;
 /// `metadata` and `stream` have no Gemini form.
 enum AnthropicToGeminiRequest {
@@ -69,6 +70,9 @@ enum AnthropicToGeminiRequest {
                 throw .field("stop_sequences[\(i)]", "expected a string, got \(stop.typeName)")
             }
             builder.generationConfig["stopSequences"] = .array(stops)
+        }
+        if let thinking = try request.optionalObject("thinking"), try thinking.string("type") == "enabled" {
+            builder.generationConfig["thinkingConfig"] = ["thinkingBudget": .int(try thinking.optionalInt("budget_tokens") ?? 1024)]
         }
         for tool in try request.objects("tools") {
             if let type = try tool.optionalString("type"), type != "custom" {

@@ -43,6 +43,11 @@ struct GeminiRequestBuilder {
         return ["functionResponse": ["name": .string(name), "response": response]]
     }
 
+    /// OpenAI `reasoning_effort` -> Gemini `thinkingBudget` tokens: the budgets of Google's
+    /// own OpenAI compatibility layer (https://ai.google.dev/gemini-api/docs/openai, "none"
+    /// turns thinking off); `minimal` takes `low`'s budget. Gemini 2.5 and 3 both take a budget.
+    static let thinkingBudgets: [String: Int] = ["none": 0, "minimal": 1024, "low": 1024, "medium": 8192, "high": 24576]
+
     /// A tool's text output as JSON: the object it encodes, else the text.
     static func toolOutput(_ text: String) -> WireJSON {
         if let parsed = try? WireJSON.parse(text), parsed.objectValue != nil { return parsed }

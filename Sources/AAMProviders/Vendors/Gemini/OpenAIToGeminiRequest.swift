@@ -5,7 +5,8 @@
 /// user turn (the function's name found by `tool_call_id`); `max_completion_tokens`/`max_tokens`,
 /// `temperature`, `top_p`, `stop`, `seed`, penalties -> `generationConfig`; `response_format` ->
 /// `responseMimeType` (+ `responseJsonSchema`); `tools` -> `functionDeclarations`;
-/// `tool_choice` -> `toolConfig`. `n > 1` and non-function tools are refused; `stream`,
+/// `tool_choice` -> `toolConfig`; `reasoning_effort` -> `thinkingConfig.thinkingBudget`
+/// (`GeminiRequestBuilder.thinkingBudgets`). `n > 1` and non-function tools are refused; `stream`,
 /// `stream_options`, `user`, `parallel_tool_calls`, `logit_bias` have no Gemini form (the URL
 /// decides streaming).
 enum OpenAIToGeminiRequest {
@@ -55,6 +56,12 @@ enum OpenAIToGeminiRequest {
         if let value = try request.optionalNumber("presence_penalty") { builder.generationConfig["presencePenalty"] = value }
         if let value = try request.optionalNumber("frequency_penalty") { builder.generationConfig["frequencyPenalty"] = value }
         if let seed = try request.optionalInt("seed") { builder.generationConfig["seed"] = .int(seed) }
+        if let effort = try request.optionalString("reasoning_effort") {
+            guard let budget = GeminiRequestBuilder.thinkingBudgets[effort] else {
+                throw .field("reasoning_effort", "expected 'none', 'minimal', 'low', 'medium' or 'high', got '\(effort)'")
+            }
+            builder.generationConfig["thinkingConfig"] = ["thinkingBudget": .int(budget)]
+        }
         try responseFormat(request, into: &builder)
 
         for tool in try request.objects("tools") {
