@@ -30,6 +30,11 @@ public indirect enum FakeBehaviour: Sendable, Hashable {
     /// `200 text/event-stream` whose body is exactly `chunks`, written one after the other, then
     /// a clean end: for hostile streams (an endless line, absurd usage counts).
     case rawStream([String])
+    /// The vendor's safety system blocks: with `afterEvents` nil the prompt (Gemini
+    /// `promptFeedback.blockReason: SAFETY`, no candidate), else the answer after that many
+    /// stream events (a candidate with `finishReason: SAFETY`; a plain answer has no content).
+    /// Only Gemini has this form; the other vendors answer Azure's 400 content-filter refusal.
+    case safetyBlock(afterEvents: Int?)
 
     /// `429` with `retry-after` and the vendor's rate-limit headers (OpenAI
     /// `x-ratelimit-reset-requests`, Anthropic `anthropic-ratelimit-requests-reset`, Azure

@@ -41,6 +41,8 @@ struct FakeExchange: Sendable {
             }
         case .garbage:
             return garbage()
+        case .safetyBlock(let afterEvents):
+            return safetyBlock(afterEvents: afterEvents)
         case .rawStream(let chunks):
             return Self.streamResponse(headers: successHeaders(inputTokens: 0, outputTokens: 0), events: chunks, channel: channel) { _ in .write }
         }
@@ -145,6 +147,9 @@ struct FakeExchange: Sendable {
         case .anthropic:
             rendered = AnthropicWire.error(error, now: Date())
             rendered.headers.append(("request-id", "req_fake" + FakeIDs.padded(sequence)))
+        case .gemini:
+            rendered = GeminiWire.error(error)
+            rendered.headers.append(("server", "scaffolding on HTTPServer2"))
         }
         rendered.headers.append(contentsOf: extraHeaders)
         return rendered
@@ -157,6 +162,7 @@ struct FakeExchange: Sendable {
         case .azure: AzureWire.successHeaders(sequence: sequence, tokens: inputTokens + outputTokens)
         case .anthropic:
             AnthropicWire.successHeaders(sequence: sequence, inputTokens: inputTokens, outputTokens: outputTokens, now: Date())
+        case .gemini: GeminiWire.successHeaders(sequence: sequence)
         }
     }
 
@@ -185,6 +191,8 @@ struct FakeExchange: Sendable {
                 "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\n\n",
                 "event: content_block_delta\ndata: this is not json\n\n",
             ]
+        case .gemini:
+            events = [GeminiWire.event(#"{"candidates": [{"content": {"parts": [{"text": "Hel"#), GeminiWire.event("this is not json")]
         }
         return Self.streamResponse(headers: headers, events: events, channel: channel) { _ in .write }
     }

@@ -9,9 +9,20 @@ enum FakeRoute: Sendable, Equatable {
     /// Anything else under `/openai/`: Azure answers 404 "Resource not found".
     case azureUnknown
     case anthropicMessages
+    /// Gemini `POST /v1beta/models/{model}:generateContent` (`stream` false) or
+    /// `:streamGenerateContent` (`sse`: with `alt=sse`, else one JSON array).
+    case geminiGenerate(model: String, stream: Bool, sse: Bool)
+    /// Gemini `:embedContent` (`batch` false) or `:batchEmbedContents`.
+    case geminiEmbed(model: String, batch: Bool)
+    /// Any other `/v1beta/` path or model method: Gemini's 404.
+    case geminiUnknown
     case unknown
 
-    init(method: String, path: String) {
+    init(method: String, path: String, query: String? = nil) {
+        if path.hasPrefix("/v1beta/") {
+            self = Self.gemini(method: method, path: path, query: query)
+            return
+        }
         switch (method, path) {
         case ("POST", "/v1/chat/completions"): self = .openAIChat
         case ("POST", "/v1/embeddings"): self = .openAIEmbeddings
@@ -19,6 +30,21 @@ enum FakeRoute: Sendable, Equatable {
         case ("POST", "/v1/messages"): self = .anthropicMessages
         default:
             self = Self.azure(method: method, path: path)
+        }
+    }
+
+    /// `/v1beta/models/{model}:{method}`.
+    private static func gemini(method: String, path: String, query: String?) -> FakeRoute {
+        let rest = path.dropFirst("/v1beta/models/".count)
+        guard method == "POST", path.hasPrefix("/v1beta/models/"), let colon = rest.lastIndex(of: ":") else { return .geminiUnknown }
+        let model = String(rest[..<colon])
+        switch rest[rest.index(after: colon)...] {
+        case "generateContent": return .geminiGenerate(model: model, stream: false, sse: false)
+        case "streamGenerateContent":
+            return .geminiGenerate(model: model, stream: true, sse: FakeUpstreamResponder.queryValue("alt", in: query) == "sse")
+        case "embedContent": return .geminiEmbed(model: model, batch: false)
+        case "batchEmbedContents": return .geminiEmbed(model: model, batch: true)
+        default: return .geminiUnknown
         }
     }
 

@@ -12,6 +12,10 @@ import NIOCore
 ///   `…/embeddings`; `api-key: KEY`; no `api-version` gives Azure's 404.
 /// - Anthropic: `POST /v1/messages` (JSON or SSE); `x-api-key: KEY` and `anthropic-version`
 ///   required. `GET /v1/models` with `x-api-key` answers in Anthropic's shape.
+/// - Gemini: `POST /v1beta/models/{model}:generateContent`, `:streamGenerateContent?alt=sse`
+///   (`data:` events of whole `GenerateContentResponse`s; a JSON array without `alt=sse`),
+///   `:embedContent`, `:batchEmbedContents`; `x-goog-api-key: KEY` (none: 403
+///   `PERMISSION_DENIED`, a wrong one: 400 `API_KEY_INVALID`); unknown body members are a 400.
 ///
 /// Replies are deterministic (see `FakeReply`): "Hello from fake-openai model MODEL: ECHO",
 /// a `{"city":"Paris","unit":"celsius"}` tool call when tools are declared and the user asks

@@ -19,7 +19,7 @@ struct FakeUpstreamResponder: HTTPResponder {
     func respond(to request: Request, context: FakeUpstreamContext) async throws -> Response {
         let method = request.method.rawValue
         let path = request.uri.path
-        let route = FakeRoute(method: method, path: path)
+        let route = FakeRoute(method: method, path: path, query: request.uri.query)
         if let fast, route == .openAIChat || route == .anthropicMessages {
             return try await fast.answer(route: route, request: request, apiKey: apiKey)
         }
@@ -70,6 +70,7 @@ struct FakeUpstreamResponder: HTTPResponder {
         case .openAIChat, .openAIEmbeddings: .openAI
         case .azureChat, .azureEmbeddings, .azureUnknown: .azure
         case .anthropicMessages: .anthropic
+        case .geminiGenerate, .geminiEmbed, .geminiUnknown: .gemini
         case .models, .unknown:
             headers[FakeHeaderNames.xAPIKey] != nil && headers[.authorization] == nil ? .anthropic : .openAI
         }
@@ -83,6 +84,8 @@ struct FakeUpstreamResponder: HTTPResponder {
             return headers[FakeHeaderNames.apiKey] ?? bearerToken(headers)
         case .anthropic:
             return headers[FakeHeaderNames.xAPIKey]
+        case .gemini:
+            return headers[FakeHeaderNames.googAPIKey]
         }
     }
 
@@ -103,6 +106,8 @@ struct FakeUpstreamResponder: HTTPResponder {
             return .notFound(message: dialect == .anthropic ? "Not Found" : "Invalid URL (\(method) \(path))")
         case .azureUnknown:
             return .notFound(message: "Resource not found")
+        case .geminiUnknown:
+            return .notFound(message: "Method not found.")
         case .azureChat, .azureEmbeddings:
             if Self.queryValue("api-version", in: query) == nil {
                 return .notFound(message: "Resource not found")
@@ -110,6 +115,8 @@ struct FakeUpstreamResponder: HTTPResponder {
         default:
             break
         }
+        // Gemini also takes the key as `?key=`; the gateway must never put it in a URL.
+        if dialect == .gemini, Self.queryValue("key", in: query) != nil { return .badRequest(message: "AAM fake: the API key was sent in the URL") }
         guard let presented = Self.presentedKey(dialect: dialect, headers: headers) else { return .missingAPIKey }
         guard presented == apiKey else { return .invalidAPIKey }
         if route == .anthropicMessages, headers[FakeHeaderNames.anthropicVersion] == nil {

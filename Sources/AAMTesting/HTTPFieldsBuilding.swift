@@ -9,6 +9,7 @@ enum FakeHeaderNames {
     static let xAPIKey = FieldName("x-api-key")!
     static let apiKey = FieldName("api-key")!
     static let anthropicVersion = FieldName("anthropic-version")!
+    static let googAPIKey = FieldName("x-goog-api-key")!
 }
 
 extension HTTPFields {

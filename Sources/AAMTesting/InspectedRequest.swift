@@ -51,7 +51,19 @@ struct InspectedRequest: Sendable {
                 if case .azureEmbeddings(let deployment) = route { self.model = deployment }
                 self.rejection = .badRequest(message: Self.openAIUnparsable)
             }
-        case .models, .azureUnknown, .unknown:
+        case .geminiGenerate(let model, let stream, _):
+            self.model = model
+            switch GeminiRequestCheck.chat(body, model: model, stream: stream) {
+            case .accepted(let chat): self.chat = chat
+            case .refused(let rejection): self.rejection = rejection
+            }
+        case .geminiEmbed(let model, let batch):
+            self.model = model
+            switch GeminiRequestCheck.embeddings(body, model: model, batch: batch) {
+            case .accepted(let embeddings): self.embeddings = embeddings
+            case .refused(let rejection): self.rejection = rejection
+            }
+        case .models, .azureUnknown, .geminiUnknown, .unknown:
             break
         }
     }

@@ -17,12 +17,16 @@ extension FakeExchange {
         switch route {
         case .openAIChat, .azureChat, .anthropicMessages:
             return chatAnswer()
+        case .geminiGenerate(_, _, let sse):
+            return geminiAnswer(sse: sse)
+        case .geminiEmbed(_, let batch):
+            return geminiEmbeddings(batch: batch)
         case .openAIEmbeddings, .azureEmbeddings:
             return embeddingsAnswer()
         case .models:
             let body = dialect == .anthropic ? AnthropicWire.models(models) : OpenAIWire.models(models)
             return .document(RenderedResponse(status: 200, headers: successHeaders(inputTokens: 0, outputTokens: 0), body: body))
-        case .azureUnknown, .unknown:
+        case .azureUnknown, .geminiUnknown, .unknown:
             return .document(renderError(.notFound(message: "Resource not found"), extraHeaders: []))
         }
     }
@@ -52,7 +56,40 @@ extension FakeExchange {
             return .document(RenderedResponse(status: 200, headers: headers, body: AnthropicWire.message(id: id, model: model, reply: reply)))
         case (.anthropic, true):
             return .stream(headers: headers, events: AnthropicWire.streamEvents(id: id, model: model, reply: reply))
+        case (.gemini, _):
+            return geminiAnswer(sse: true)
         }
+    }
+
+    /// The request's reply as Gemini puts it.
+    func geminiReply() -> FakeReply {
+        let chat = inspected.chat ?? ChatRequestSummary(
+            model: nil, stream: false, includeUsage: false, firstToolName: nil, lastUserText: "",
+            endsWithUserTurn: false, promptBytes: 0, maxTokens: nil, anthropicProblem: nil
+        )
+        return FakeReply.make(vendor: vendorLabel, model: inspected.model ?? "unknown", request: chat, sequence: sequence, preambleBeforeToolCall: false)
+    }
+
+    private func geminiAnswer(sse: Bool) -> PlannedAnswer {
+        let model = inspected.model ?? "unknown"
+        let reply = geminiReply()
+        let id = GeminiWire.responseID(sequence)
+        let headers = successHeaders(inputTokens: reply.promptTokens, outputTokens: reply.completionTokens)
+        guard inspected.wantsStream else {
+            return .document(RenderedResponse(status: 200, headers: headers, body: GeminiWire.response(model: model, id: id, reply: reply)))
+        }
+        guard sse else {
+            return .document(RenderedResponse(status: 200, headers: headers, body: GeminiWire.streamArray(model: model, id: id, reply: reply)))
+        }
+        return .stream(headers: headers, events: GeminiWire.streamEvents(model: model, id: id, reply: reply))
+    }
+
+    private func geminiEmbeddings(batch: Bool) -> PlannedAnswer {
+        let request = inspected.embeddings ?? EmbeddingsRequestSummary(model: nil, inputs: [], dimensions: nil, base64: false)
+        let dimensions = max(1, request.dimensions ?? EmbeddingVectors.defaultDimensions)
+        let vectors = request.inputs.map { GeminiWire.embedding(EmbeddingVectors.vector(for: $0, dimensions: dimensions)) }
+        let body = batch ? #"{"embeddings":[\#(vectors.joined(separator: ","))]}"# : #"{"embedding":\#(vectors.first ?? "{}")}"#
+        return .document(RenderedResponse(status: 200, headers: successHeaders(inputTokens: 0, outputTokens: 0), body: JSONPrettyPrinter.indent(body, by: 2)))
     }
 
     private func embeddingsAnswer() -> PlannedAnswer {
@@ -73,6 +110,7 @@ extension FakeExchange {
         case .openAI: "fake-openai model"
         case .azure: "fake-azure deployment"
         case .anthropic: "fake-anthropic model"
+        case .gemini: "fake-gemini model"
         }
     }
 }

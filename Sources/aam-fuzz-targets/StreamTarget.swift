@@ -15,6 +15,8 @@ enum StreamTarget {
         let events = ((try? parser.append(input)) ?? []) + parser.finish()
         try drive("AnthropicToOpenAIStream", AnthropicToOpenAIStream(responseModel: "m", clientRequestedUsage: true, created: 0), events, json: true)
         try drive("OpenAIToAnthropicStream", OpenAIToAnthropicStream(responseModel: "m"), events, json: true)
+        try drive("GeminiToOpenAIStream", GeminiToOpenAIStream(responseModel: "m", clientRequestedUsage: true, created: 0), events, json: true)
+        try drive("GeminiToAnthropicStream", GeminiToAnthropicStream(responseModel: "m"), events, json: true)
         try drive("AnthropicPassthroughStream", AnthropicPassthroughStream(), events, json: false)
         try drive("OpenAIPassthroughStream", OpenAIPassthroughStream(clientRequestedUsage: false), events, json: false)
         try fastPassthrough(input)

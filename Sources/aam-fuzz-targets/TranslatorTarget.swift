@@ -40,6 +40,25 @@ enum TranslatorTarget {
         try produced("EmbeddingsCodec.replacingModel", try? EmbeddingsCodec.replacingModel(in: input, with: model))
         try produced("EmbeddingsCodec.replacingResponseModel", try? EmbeddingsCodec.replacingResponseModel(in: input, with: model))
         _ = UpstreamErrorReader.read(input)
+        try gemini(input)
+    }
+
+    /// Gemini's bridges (both inbound APIs) and embeddings, through their public faces.
+    static func gemini(_ input: [UInt8]) throws(InvariantViolation) {
+        let dialect = GeminiDialect()
+        for wire in [WireProtocol.openAIChat, .anthropicMessages] {
+            let bridge = dialect.bridge(from: wire)
+            if let scan = try? JSONObjectScanner(input) {
+                try produced("Gemini request from \(wire)", try? bridge.requestBody(input, scan: scan, upstreamModel: model, stream: true))
+                try produced("Gemini embeddings request", try? dialect.embeddingsBody(input, scan: scan, upstreamModel: model))
+            }
+            if let answer = try? bridge.responseBody(input, responseModel: model) {
+                try produced("Gemini answer to \(wire)", answer.body)
+                try usage("Gemini answer to \(wire)", answer.usage)
+            }
+        }
+        _ = dialect.isCredentialRefusal(status: 400, body: input)
+        _ = dialect.errorMessage(input)
     }
 
     /// A translator's output, when it produced one, is a single valid JSON object.

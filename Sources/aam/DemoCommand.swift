@@ -38,17 +38,25 @@ struct DemoCommand: AsyncParsableCommand {
         // The CRM the agent's tools live on: a fake MCP server in this process, on loopback.
         let crm: FakeMCPServer
         do { crm = try await FakeMCPServer.start() } catch { throw CLIError("cannot start the demo's MCP server on 127.0.0.1: \(error)") }
+        // The simulated Gemini route: the Gemini fake in this process, on loopback.
+        let gemini: DemoGemini
+        do { gemini = try await DemoGemini.start() } catch {
+            await crm.stop()
+            throw CLIError("cannot start the demo's Gemini fake on 127.0.0.1: \(error)")
+        }
         do {
-            try await run(secrets: secrets, agent: agent, crm: crm)
+            try await run(secrets: secrets, agent: agent, crm: crm, gemini: gemini)
         } catch {
             await crm.stop()
+            await gemini.stop()
             throw error
         }
         await crm.stop()
+        await gemini.stop()
         print("demo stopped")
     }
 
-    private func run(secrets: DemoSecrets, agent: DemoAgentIdentity, crm: FakeMCPServer) async throws {
+    private func run(secrets: DemoSecrets, agent: DemoAgentIdentity, crm: FakeMCPServer, gemini: DemoGemini) async throws {
         var environment = ProcessInfo.processInfo.environment
         environment["AAM_DEMO_KEY"] = secrets.demoKey
         environment["AAM_ADMIN_TOKEN"] = secrets.adminToken
@@ -85,6 +93,10 @@ struct DemoCommand: AsyncParsableCommand {
             var iterator = started.makeAsyncIterator()
             guard let boundPort = await iterator.next() else { return }
             let base = "http://127.0.0.1:\(boundPort)"
+            do { try await gemini.register(base: base, adminToken: secrets.adminToken) } catch {
+                // The rest of the demo does not need it.
+                FileHandle.standardError.write(Data("aam demo: no Gemini route: \(error)\n".utf8))
+            }
             if !console {
                 DemoBanner.print(base: base, secrets: secrets, dataDir: dataDir, agentToken: agent.tokenPath)
                 group.addTask { await summary.run() }

@@ -6,10 +6,10 @@ import Testing
     @Test func descriptionNamesFileLineColumnAndField() {
         let error = ConfigError(
             file: "bad.yaml", line: 7, column: 15, field: "providers[1].protocol",
-            message: "unknown protocol 'opena' (expected one of openai, anthropic, azure-openai, simulated)")
+            message: "unknown protocol 'opena' (expected one of openai, anthropic, azure-openai, gemini, simulated)")
         #expect(
             error.description
-                == "bad.yaml:7:15: providers[1].protocol: unknown protocol 'opena' (expected one of openai, anthropic, azure-openai, simulated)"
+                == "bad.yaml:7:15: providers[1].protocol: unknown protocol 'opena' (expected one of openai, anthropic, azure-openai, gemini, simulated)"
         )
     }
 

@@ -16,7 +16,7 @@ import Testing
         #expect(dialect.chatURL(Self.provider(.openai, base: "https://api.openai.com"), upstreamModel: "gpt-4o") == "https://api.openai.com/v1/chat/completions")
         #expect(dialect.chatURL(Self.provider(.openai, base: "http://127.0.0.1:11434/v1/"), upstreamModel: "llama") == "http://127.0.0.1:11434/v1/chat/completions")
         #expect(dialect.embeddingsURL(Self.provider(.openai, base: "https://api.openai.com/"), upstreamModel: "e") == "https://api.openai.com/v1/embeddings")
-        #expect(dialect.chatWire == .openAIChat)
+        #expect((dialect as? any NativeWireDialect)?.chatWire == .openAIChat)
     }
 
     @Test func azurePutsTheDeploymentInThePathEncodedAndTheVersionInTheQuery() {
@@ -33,7 +33,7 @@ import Testing
         #expect(dialect.chatURL(Self.provider(.anthropic, base: "https://api.anthropic.com"), upstreamModel: "claude") == "https://api.anthropic.com/v1/messages")
         #expect(dialect.embeddingsURL(Self.provider(.anthropic, base: "https://api.anthropic.com"), upstreamModel: "claude") == nil)
         #expect(!dialect.servesEmbeddings)
-        #expect(dialect.chatWire == .anthropicMessages)
+        #expect((dialect as? any NativeWireDialect)?.chatWire == .anthropicMessages)
     }
 
     @Test func eachVendorCarriesTheCredentialInItsOwnHeader() {

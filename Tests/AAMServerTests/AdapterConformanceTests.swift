@@ -4,13 +4,13 @@ import Foundation
 import Testing
 
 /// One conformance suite over every provider adapter (openai, azure-openai, anthropic,
-/// simulated) and both inbound APIs, plain and streamed, over real loopback HTTP.
+/// simulated, gemini) and both inbound APIs, plain and streamed, over real loopback HTTP.
 @Suite("Adapter conformance", .serialized)
 struct AdapterConformanceTests {
     static let upstreamKey = "sk-upstream-secret-abc123"
-    static let aliases = ["via-openai", "via-azure", "via-anthropic", "via-simulated"]
+    static let aliases = ["via-openai", "via-azure", "via-anthropic", "via-simulated", "via-gemini"]
     /// The provider protocol behind each alias above, in order: a new vendor adds a row here.
-    static let protocols = ["openai", "azure-openai", "anthropic", "simulated"]
+    static let protocols = ["openai", "azure-openai", "anthropic", "simulated", "gemini"]
 
     /// Adding a vendor protocol without its conformance row fails here.
     @Test func everyProviderProtocolHasARow() {
@@ -29,7 +29,7 @@ struct AdapterConformanceTests {
         ["/v1/chat/completions", "/v1/messages"].flatMap { inbound in [false, true].map { Case(alias: alias, inbound: inbound, stream: $0) } }
     }
 
-    /// Sets up the four providers against one fake vendor.
+    /// Sets up the providers against one fake vendor.
     static func configure(_ gateway: GatewayHarness, fake: FakeUpstream) async throws -> String {
         try await gateway.addProvider("p-openai", protocol: "openai", baseURL: fake.baseURL, credential: upstreamKey)
         try await gateway.addProvider("p-azure", protocol: "azure-openai", baseURL: fake.baseURL, credential: upstreamKey, extra: #""apiVersion":"2024-10-21""#)
@@ -39,6 +39,8 @@ struct AdapterConformanceTests {
         try await gateway.addDeployment(alias: "via-azure", provider: "p-azure", model: "gpt-4o")
         try await gateway.addDeployment(alias: "via-anthropic", provider: "p-anthropic", model: "claude-sonnet-4-20250514")
         try await gateway.addDeployment(alias: "via-simulated", provider: "p-simulated", model: "sim-model")
+        try await gateway.addProvider("p-gemini", protocol: "gemini", baseURL: fake.baseURL, credential: upstreamKey)
+        try await gateway.addDeployment(alias: "via-gemini", provider: "p-gemini", model: "gemini-2.0-flash")
         return try await gateway.issueKey().secret
     }
 
@@ -99,6 +101,7 @@ struct AdapterConformanceTests {
                 // The vendor got the sealed credential, never the client's virtual key.
                 let received = try #require(await fake.receivedRequests().last)
                 let presented = received.header("authorization") ?? received.header("x-api-key") ?? received.header("api-key")
+                    ?? received.header("x-goog-api-key")
                 #expect(presented?.contains(Self.upstreamKey) == true)
                 #expect(!received.headers.contains { $0.value.contains(key) })
                 #expect(!received.bodyText.contains(testCase.alias), "the alias must be replaced by the upstream model")

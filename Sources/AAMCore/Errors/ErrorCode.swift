@@ -41,6 +41,8 @@ extension ErrorCode {
     public static let embeddingsNotSupported = ErrorCode(rawValue: "embeddings_not_supported")
     /// A request or response guardrail blocked the call (also in-band in a stream).
     public static let guardrailBlocked = ErrorCode(rawValue: "guardrail_blocked")
+    /// The upstream's safety system blocked the prompt or the answer (Azure's spelling).
+    public static let contentFiltered = ErrorCode(rawValue: "content_filter")
     /// The upstream refused the request itself (a 4xx another deployment would repeat).
     public static let upstreamRejectedRequest = ErrorCode(rawValue: "upstream_rejected_request")
 

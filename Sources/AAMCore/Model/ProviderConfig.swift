@@ -7,6 +7,8 @@ public enum ProviderProtocol: String, Sendable, Codable, CaseIterable {
     case anthropic
     /// Azure OpenAI: deployment URLs, `api-version` query, `api-key` header.
     case azureOpenAI = "azure-openai"
+    /// Google Gemini API: `generateContent`, `x-goog-api-key` header.
+    case gemini
     /// The built-in deterministic vendor used by the demo and load tests (no network).
     case simulated
 }

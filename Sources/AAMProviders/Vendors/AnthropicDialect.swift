@@ -2,7 +2,7 @@ import AAMCore
 
 /// Anthropic Messages: `/v1/messages`, an `x-api-key` header, a required `anthropic-version`,
 /// and no embeddings API.
-public struct AnthropicDialect: VendorDialect {
+public struct AnthropicDialect: NativeWireDialect {
     public init() {}
 
     /// The API version sent when neither the client (on `/v1/messages`) nor the provider's

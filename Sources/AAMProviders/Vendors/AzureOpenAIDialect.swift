@@ -2,7 +2,7 @@ import AAMCore
 
 /// Azure OpenAI: the model is a deployment in the URL, the API version a query parameter, and
 /// the credential an `api-key` header.
-public struct AzureOpenAIDialect: VendorDialect {
+public struct AzureOpenAIDialect: NativeWireDialect {
     public init() {}
 
     public var chatWire: WireProtocol { .openAIChat }

@@ -2,7 +2,7 @@ import AAMCore
 
 /// Any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, OpenRouter, …): `/v1/chat/completions`,
 /// `/v1/embeddings`, a bearer token.
-public struct OpenAIDialect: VendorDialect {
+public struct OpenAIDialect: NativeWireDialect {
     public init() {}
 
     public var chatWire: WireProtocol { .openAIChat }

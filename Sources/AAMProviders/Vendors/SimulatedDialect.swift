@@ -2,7 +2,7 @@ import AAMCore
 
 /// The built-in simulated vendor (demo, load tests): answered in process, no network. Its URLs
 /// only name the provider for logs; it speaks OpenAI chat and embeddings.
-public struct SimulatedDialect: VendorDialect {
+public struct SimulatedDialect: NativeWireDialect {
     public init() {}
 
     public var chatWire: WireProtocol { .openAIChat }

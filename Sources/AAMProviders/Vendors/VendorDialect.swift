@@ -7,14 +7,20 @@ import Foundation
 /// Why one type per vendor: these facts used to be spread over the request builder, the
 /// transport and the error policy, so adding a vendor meant touching about six files. Now a
 /// vendor is one type in `Vendors/` plus one row in `ProviderProtocol.dialect`; its body format
-/// is a `WireBridge` (new only if the vendor speaks a new format).
+/// is a `WireBridge`: a `WireBridges` row when it speaks an inbound API's format
+/// (`NativeWireDialect`), else its own bridges in its own folder (`Vendors/Gemini/`).
 public protocol VendorDialect: Sendable {
-    /// The body format of the vendor's chat endpoint.
-    var chatWire: WireProtocol { get }
-    /// The vendor has an OpenAI-shaped embeddings endpoint (`embeddingsURL` is non-nil).
+    /// How requests from the inbound API `inbound` are translated for this vendor, and its
+    /// answers back (`NativeWireDialect` takes it from `WireBridges`; a vendor with a body
+    /// format of its own, such as Gemini, names its own bridges).
+    func bridge(from inbound: WireProtocol) -> any WireBridge
+    /// The vendor has an embeddings endpoint (`embeddingsURL` is non-nil).
     var servesEmbeddings: Bool { get }
     /// The chat endpoint for `upstreamModel` at `provider`.
     func chatURL(_ provider: ProviderConfig, upstreamModel: String) -> String
+    /// The chat endpoint for a plain (`stream` false) or streamed call: the same as
+    /// `chatURL(_:upstreamModel:)` unless the vendor streams on another URL (Gemini).
+    func chatURL(_ provider: ProviderConfig, upstreamModel: String, stream: Bool) -> String
     /// The embeddings endpoint, nil when the vendor has none.
     func embeddingsURL(_ provider: ProviderConfig, upstreamModel: String) -> String?
     /// The one header (lowercase name) that carries the vendor credential: the only place a
@@ -22,15 +28,60 @@ public protocol VendorDialect: Sendable {
     func credentialField(_ credential: SecretValue) -> (name: String, value: String)
     /// Headers the vendor requires beyond the content type. `clientHeaders` are the inbound
     /// request's (lowercase names); a dialect forwards only the ones it names, and only when
-    /// the client spoke the vendor's own API (`inbound == chatWire`).
+    /// the client spoke the vendor's own API (`inbound == NativeWireDialect.chatWire`).
     func requiredHeaders(inbound: WireProtocol, clientHeaders: [(String, String)], configured: [String: String]) -> [(String, String)]
     /// The message of a vendor error body, nil when it cannot be read.
     func errorMessage(_ body: [UInt8]) -> String?
     /// The vendor's "the prompt does not fit" refusal, which a larger-context alias may still serve.
     func isContextLengthError(_ body: [UInt8]) -> Bool
+    /// The vendor refused the gateway's credential with a status other than 401/403 (Gemini
+    /// answers a wrong API key with `400 API_KEY_INVALID`): never the client's fault.
+    func isCredentialRefusal(status: Int, body: [UInt8]) -> Bool
+    /// The health outcome of a vendor error when its body says more than its status and
+    /// headers (`classified`): a credential refusal in a 400, a retry delay in the body.
+    func outcome(_ classified: UpstreamOutcome, status: Int, body: [UInt8], receivedAt: Date) -> UpstreamOutcome
+    /// The upstream embeddings body for an OpenAI `/v1/embeddings` request (`scan` is its
+    /// top-level scan): by default the same body with `model` replaced.
+    func embeddingsBody(_ body: [UInt8], scan: JSONObjectScanner, upstreamModel: String) throws(TranslationError) -> [UInt8]
+    /// The client's OpenAI embeddings answer and its usage, from the vendor's 2xx body
+    /// (`request` is the client's body): by default the body as it came and its `usage`.
+    /// `estimated`: the vendor reports no usage, so it is the gateway's estimate.
+    func embeddingsAnswer(_ body: [UInt8], request: [UInt8], responseModel: String) throws(TranslationError) -> (body: [UInt8], usage: TokenUsage?, estimated: Bool)
+}
+
+/// A vendor whose chat endpoint speaks one of the inbound APIs (OpenAI chat, Anthropic
+/// Messages): its bridges are the `WireBridges` rows for that format.
+public protocol NativeWireDialect: VendorDialect {
+    /// The body format of the vendor's chat endpoint.
+    var chatWire: WireProtocol { get }
+}
+
+extension NativeWireDialect {
+    public func bridge(from inbound: WireProtocol) -> any WireBridge {
+        WireBridges.bridge(from: inbound, to: chatWire)
+    }
 }
 
 extension VendorDialect {
+    public func chatURL(_ provider: ProviderConfig, upstreamModel: String, stream: Bool) -> String {
+        chatURL(provider, upstreamModel: upstreamModel)
+    }
+
+    public func isCredentialRefusal(status: Int, body: [UInt8]) -> Bool { false }
+
+    public func outcome(_ classified: UpstreamOutcome, status: Int, body: [UInt8], receivedAt: Date) -> UpstreamOutcome {
+        classified
+    }
+
+    public func embeddingsBody(_ body: [UInt8], scan: JSONObjectScanner, upstreamModel: String) throws(TranslationError) -> [UInt8] {
+        JSONSplicer.splice(body, scan: scan, replacing: ["model": JSONSplicer.quoted(upstreamModel)])
+    }
+
+    public func embeddingsAnswer(_ body: [UInt8], request: [UInt8], responseModel: String) throws(TranslationError) -> (body: [UInt8], usage: TokenUsage?, estimated: Bool) {
+        guard (try? JSONObjectScanner(body)) != nil else { throw TranslationError(message: "response body: not a JSON object") }
+        return (body, ResponseTranslator.usage(fromOpenAIResponse: body), false)
+    }
+
     public func requiredHeaders(inbound: WireProtocol, clientHeaders: [(String, String)], configured: [String: String]) -> [(String, String)] {
         []
     }
@@ -51,6 +102,7 @@ extension ProviderProtocol {
         case .openai: OpenAIDialect()
         case .azureOpenAI: AzureOpenAIDialect()
         case .anthropic: AnthropicDialect()
+        case .gemini: GeminiDialect()
         case .simulated: SimulatedDialect()
         }
     }
@@ -68,6 +120,12 @@ enum VendorURL {
         var base = base
         while base.hasSuffix("/") { base.removeLast() }
         return base
+    }
+
+    /// `https://host` -> `https://host/v1beta`; a base that already ends in a version stays.
+    static func versioned(_ base: String, version: String) -> String {
+        let base = trimmed(base)
+        return base.hasSuffix("/" + version) ? base : base + "/" + version
     }
 
     /// One path segment (a model or deployment name), `/` included, percent-encoded.

@@ -92,7 +92,7 @@ enum ProviderRules {
             guard let version = provider.apiVersion, !version.isEmpty else {
                 throw AdminError("is required for azure-openai", field: "apiVersion")
             }
-        case .openai, .anthropic:
+        case .openai, .anthropic, .gemini:
             try AdminValidation.baseURL(provider.baseURL, outbound: outbound)
             if provider.apiVersion != nil { throw AdminError("applies to azure-openai only", field: "apiVersion") }
         }

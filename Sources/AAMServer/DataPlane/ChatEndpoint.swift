@@ -37,7 +37,7 @@ struct ChatEndpoint: ModelCallEndpoint {
         _ response: UpstreamResponse, inbound: InboundRequest, deployment: Deployment, provider: ProviderConfig, call: RelayCall
     ) async throws -> Response? {
         let relay = ResponseRelay(
-            runtime: runtime, inboundWire: wire, upstreamWire: provider.wireProtocol.dialect.chatWire, inbound: inbound,
+            runtime: runtime, inboundWire: wire, bridge: provider.wireProtocol.dialect.bridge(from: wire), inbound: inbound,
             deployment: deployment, trace: call.trace, requestID: call.requestID, totalTimeoutMs: call.timeoutMs,
             guardrails: call.responseGuardrails)
         return try await relay.relay(response, attemptStart: call.attemptStart)

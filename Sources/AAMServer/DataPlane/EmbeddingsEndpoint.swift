@@ -42,7 +42,7 @@ struct EmbeddingsEndpoint: ModelCallEndpoint {
     func upstreamRequest(
         _ inbound: InboundEmbeddingsRequest, deployment: Deployment, provider: ProviderConfig, clientHeaders: [(String, String)], timeoutMs: Int
     ) throws(GatewayError) -> UpstreamRequest {
-        guard let request = UpstreamRequestBuilder.embeddings(inbound, deployment: deployment, provider: provider, timeoutMs: timeoutMs) else {
+        guard let request = try UpstreamRequestBuilder.embeddings(inbound, deployment: deployment, provider: provider, timeoutMs: timeoutMs) else {
             throw Self.noEmbeddingsDeployment(deployment.alias)
         }
         return request
@@ -66,19 +66,26 @@ struct EmbeddingsEndpoint: ModelCallEndpoint {
             recordAttempt(.upstreamBodyFailed)
             return nil
         }
-        guard (try? JSONObjectScanner(body)) != nil else {
+        // The vendor's answer in OpenAI's shape (as it came, for an OpenAI-shaped vendor).
+        guard let (answer, usage, estimated) = try? provider.wireProtocol.dialect.embeddingsAnswer(
+            body, request: inbound.body, responseModel: deployment.upstreamModel) else {
             recordAttempt(.upstreamInvalidResponse)
             return nil
         }
         recordAttempt(nil)
         trace.served(by: deployment)
         trace.markFirstByte()
-        trace.finish(status: 200, outcome: .success, usage: ResponseTranslator.usage(fromOpenAIResponse: body), bus: runtime.bus)
+        if estimated, let usage {
+            // The vendor reports none: the record says the counts are the gateway's estimate.
+            trace.finish(status: 200, outcome: .success, settled: .init(usage: usage, estimated: true), bus: runtime.bus)
+        } else {
+            trace.finish(status: 200, outcome: .success, usage: usage, bus: runtime.bus)
+        }
         var fields = HTTPFields()
         fields[Responses.requestIDField] = call.requestID
         fields[Responses.providerField] = provider.name
         fields[Responses.deploymentField] = deployment.id
-        return Responses.json(body, headers: fields)
+        return Responses.json(answer, headers: fields)
     }
 }
 

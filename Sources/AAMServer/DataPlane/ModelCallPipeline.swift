@@ -124,8 +124,11 @@ struct ModelCallPipeline<Endpoint: ModelCallEndpoint>: Sendable {
             }
             guard (200..<300).contains(response.status) else {
                 let errorBody = (try? await response.body.collect(limit: 1 << 20)) ?? []
-                let outcome = UpstreamOutcome.classify(status: response.status, receivedAt: runtime.clock.now()) { response.header($0) }
+                let receivedAt = runtime.clock.now()
                 let dialect = provider.wireProtocol.dialect
+                let outcome = dialect.outcome(
+                    UpstreamOutcome.classify(status: response.status, receivedAt: receivedAt) { response.header($0) },
+                    status: response.status, body: errorBody, receivedAt: receivedAt)
                 // The vendor's message must not repeat the provider's credential in any encoding.
                 let secrets = credential.map { [$0.revealForTransport()] } ?? []
                 switch UpstreamErrorPolicy.verdict(status: response.status, body: errorBody, secrets: secrets, dialect: dialect) {

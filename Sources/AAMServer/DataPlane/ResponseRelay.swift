@@ -11,7 +11,8 @@ import NIOCore
 struct ResponseRelay: Sendable {
     let runtime: GatewayRuntime
     let inboundWire: WireProtocol
-    let upstreamWire: WireProtocol
+    /// How this (inbound, upstream) pair translates (`VendorDialect.bridge(from:)`).
+    let bridge: any WireBridge
     let inbound: InboundRequest
     let deployment: Deployment
     let trace: CallTrace
@@ -72,6 +73,16 @@ struct ResponseRelay: Sendable {
         let usage: TokenUsage?
         do {
             (output, usage) = try bridge.responseBody(bytes, responseModel: deployment.upstreamModel)
+        } catch let blocked as UpstreamContentBlocked {
+            // The vendor's safety system withheld the answer: the client is told so (400
+            // `content_filter`), no other deployment is tried, and what the vendor billed is.
+            recordAttempt(status: response.status, errorClass: .contentFiltered, since: attemptStart)
+            trace.served(by: deployment)
+            let error = GatewayError(status: 400, type: .invalidRequestError, code: .contentFiltered, message: blocked.message)
+            trace.finish(status: error.status, outcome: .rejected, errorClass: error.code, usage: blocked.usage, bus: runtime.bus)
+            var fields = headers(contentType: Responses.jsonContentType)
+            fields[.contentType] = nil
+            return Responses.error(error, shape: inboundWire == .anthropicMessages ? .anthropic : .openAI, requestID: requestID, extra: fields)
         } catch {
             recordAttempt(status: response.status, errorClass: .upstreamInvalidResponse, since: attemptStart)
             return nil
@@ -100,9 +111,6 @@ struct ResponseRelay: Sendable {
     }
 
     // MARK: Streams
-
-    /// How this (inbound, upstream) pair translates (`WireBridges`).
-    private var bridge: any WireBridge { WireBridges.bridge(from: inboundWire, to: upstreamWire) }
 
     private func makeStreamState(body: UpstreamBody) -> StreamState {
         let bridge = self.bridge

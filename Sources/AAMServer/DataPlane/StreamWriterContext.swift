@@ -56,8 +56,12 @@ struct StreamWriterContext: Sendable {
                 // very last write is recorded with the outcome it was about to get.)
                 recordGuardrails(state, hits: &hits)
                 if !state.pending.isEmpty { trace.markFirstByte() }
-                // A stream that ended early (`failure`) settles at least what was delivered.
-                trace.finish(status: 200, outcome: failure == nil ? .success : .truncated, errorClass: failure,
+                // A stream that ended early (`failure`) settles at least what was delivered. A
+                // vendor's safety block before any content (the translator's in-band
+                // `content_filter` error, Gemini) is a refusal, not a broken stream.
+                let blocked = failure == .upstreamStreamError && state.upstreamError?.type == ErrorCode.contentFiltered.rawValue
+                trace.finish(status: 200, outcome: blocked ? .rejected : failure == nil ? .success : .truncated,
+                             errorClass: blocked ? .contentFiltered : failure,
                              settled: state.settlement(completed: failure == nil, promptEstimate: promptEstimate), bus: runtime.bus)
                 action = machine.handle(.recorded(durable: await trace.makeDurable()))
             case .writeTail, .withholdTail:

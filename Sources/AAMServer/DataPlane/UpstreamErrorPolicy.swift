@@ -13,6 +13,9 @@ enum UpstreamErrorPolicy {
 
     /// `secrets`: the provider's credential (and anything else the message must not repeat).
     static func verdict(status: Int, body: [UInt8], secrets: [String], dialect: any VendorDialect) -> Verdict {
+        // A credential refusal in another status (Gemini's `400 API_KEY_INVALID`) is the
+        // gateway's problem, never the client's.
+        if dialect.isCredentialRefusal(status: status, body: body) { return .retry(errorClass: .upstreamAuthFailed) }
         switch status {
         case 429: return .retry(errorClass: .rateLimited)
         case 408, 409, 425, 500...599: return .retry(errorClass: status == 529 ? .overloaded : .upstreamStatus(status))

@@ -10,7 +10,7 @@ enum UpstreamRequestBuilder {
         clientHeaders: [(String, String)], timeoutMs: Int
     ) throws(GatewayError) -> UpstreamRequest {
         let dialect = provider.wireProtocol.dialect
-        let bridge = WireBridges.bridge(from: inboundWire, to: dialect.chatWire)
+        let bridge = dialect.bridge(from: inboundWire)
         let body: [UInt8]
         do {
             body = try bridge.requestBody(inbound.body, scan: inbound.scan, upstreamModel: deployment.upstreamModel, stream: inbound.stream)
@@ -22,17 +22,23 @@ enum UpstreamRequestBuilder {
         headers.append(contentsOf: dialect.requiredHeaders(inbound: inboundWire, clientHeaders: clientHeaders, configured: provider.headers))
         for (name, value) in provider.headers { headers.append((name.lowercased(), value)) }
         return UpstreamRequest(
-            url: dialect.chatURL(provider, upstreamModel: deployment.upstreamModel), headers: headers, body: body, stream: inbound.stream,
+            url: dialect.chatURL(provider, upstreamModel: deployment.upstreamModel, stream: inbound.stream), headers: headers, body: body, stream: inbound.stream,
             timeoutMs: timeoutMs)
     }
 
-    /// An OpenAI-shaped embeddings request; nil when the provider's vendor has no embeddings API
-    /// (the planner never offers one: `VendorDialect.servesEmbeddings`).
+    /// The vendor's embeddings request (`VendorDialect.embeddingsBody`); nil when the provider's
+    /// vendor has no embeddings API (the planner never offers one: `VendorDialect.servesEmbeddings`).
     static func embeddings(
         _ inbound: InboundEmbeddingsRequest, deployment: Deployment, provider: ProviderConfig, timeoutMs: Int
-    ) -> UpstreamRequest? {
-        guard let url = provider.wireProtocol.dialect.embeddingsURL(provider, upstreamModel: deployment.upstreamModel) else { return nil }
-        let body = JSONSplicer.splice(inbound.body, scan: inbound.scan, replacing: ["model": JSONSplicer.quoted(deployment.upstreamModel)])
+    ) throws(GatewayError) -> UpstreamRequest? {
+        let dialect = provider.wireProtocol.dialect
+        guard let url = dialect.embeddingsURL(provider, upstreamModel: deployment.upstreamModel) else { return nil }
+        let body: [UInt8]
+        do {
+            body = try dialect.embeddingsBody(inbound.body, scan: inbound.scan, upstreamModel: deployment.upstreamModel)
+        } catch {
+            throw .invalidRequest(error.message, param: error.param)
+        }
         var headers: [(String, String)] = [("content-type", "application/json")]
         for (name, value) in provider.headers { headers.append((name.lowercased(), value)) }
         return UpstreamRequest(url: url, headers: headers, body: body, stream: false, timeoutMs: timeoutMs)

@@ -3,6 +3,7 @@ enum WireDialect: Sendable {
     case openAI
     case azure
     case anthropic
+    case gemini
 }
 
 /// A fully rendered non-streaming answer: status, headers (in order) and body text.
