@@ -7,18 +7,19 @@ import Foundation
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Daemon health, providers and aliases.")
     @OptionGroup var admin: AdminOptions
-    @Option(help: "Control socket path; by default ./aam-data/control.sock when it exists, else the admin API is used.")
+    @Option(
+        help: "Control socket path; by default AAM_CONTROL_SOCKET, else ./aam-data/control.sock or /run/aam/control.sock when it exists, else the admin API is used.")
     var socket: String?
 
     func run() async throws {
-        let path = socket ?? ControlStatus.defaultSocket
-        if socket != nil || FileManager.default.fileExists(atPath: path) {
+        if let path = ControlSocketLocator.locate(explicit: socket) {
             do {
                 try await ControlStatus.run(path: path)
                 return
             } catch let error as ControlClientError {
-                // An explicit --socket must work; a stale default socket falls back to the admin API.
-                guard socket == nil else {
+                // An explicit --socket (or AAM_CONTROL_SOCKET) must work; a stale default socket
+                // falls back to the admin API.
+                guard socket == nil, ProcessInfo.processInfo.environment["AAM_CONTROL_SOCKET"] == nil else {
                     FileHandle.standardError.write(Data("aam status: \(error)\n".utf8))
                     throw ExitCode(1)
                 }

@@ -8,7 +8,8 @@ struct ConsoleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "console", abstract: "Open the operator console (live calls, spend, providers, guardrails, keys, aliases).")
 
-    @Option(help: "The daemon's control socket (aamd --control-socket).") var socket: String = "./aam-data/control.sock"
+    @Option(help: "The daemon's control socket (aamd --control-socket); by default AAM_CONTROL_SOCKET, else ./aam-data/control.sock or /run/aam/control.sock, whichever exists.")
+    var socket: String?
     @Option(help: "Console theme (a name from the themes folder; `t` cycles them). Default dark; mono when NO_COLOR is set.")
     var theme: String?
     @Flag(name: .customLong("no-mouse"), help: "Leave the mouse to the terminal (its own selection); no clicks or wheel in the console.")
@@ -18,7 +19,9 @@ struct ConsoleCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            try await Self.open(socket: socket, theme: theme, themesDir: themesDir, mouse: !noMouse)
+            // None found: the development path, so the error names where it looked first.
+            let path = ControlSocketLocator.locate(explicit: socket) ?? ControlSocketLocator.development
+            try await Self.open(socket: path, theme: theme, themesDir: themesDir, mouse: !noMouse)
         } catch let error as CLIError {
             FileHandle.standardError.write(Data("aam console: \(error)\n".utf8))
             throw ExitCode(2)

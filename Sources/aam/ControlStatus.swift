@@ -4,7 +4,6 @@ import Foundation
 /// `aam status` over the control socket: who the daemon is, its counters, and one line per
 /// deployment with health, latency and drain state.
 enum ControlStatus {
-    static let defaultSocket = "./aam-data/control.sock"
 
     /// Connects, queries and prints. Throws `ControlClientError` with the operator-facing reason.
     static func run(path: String) async throws {

@@ -15,7 +15,8 @@ struct AAMDaemon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aamd", abstract: "Agent Access Manager daemon.", version: BuildIdentity.stamped.versionLine(program: "aamd"))
 
-    @Option(help: "Declarative YAML config (providers, deployments, aliases, scopes, workloads, policies, MCP servers); re-applied on SIGHUP.")
+    @Option(
+        help: "Declarative YAML config (providers, deployments, aliases, scopes, workloads, policies, MCP servers); re-applied on SIGHUP. Default under systemd: $CONFIGURATION_DIRECTORY/aam.yaml if it exists.")
     var config: String?
 
     @Option(help: "Data plane and admin API address, HOST:PORT (default 127.0.0.1:8080).")
@@ -26,10 +27,10 @@ struct AAMDaemon: AsyncParsableCommand {
         help: "The admin API and /metrics on their own address, HOST:PORT or PORT (= 127.0.0.1:PORT); the --listen address then serves no admin route.")
     var adminListen: String?
 
-    @Option(help: "sqlite:PATH (default sqlite:./aam-data/aam.db), memory, or postgres://… (also AAM_DATABASE_URL).")
+    @Option(help: "sqlite:PATH (default sqlite:./aam-data/aam.db; under systemd sqlite:$STATE_DIRECTORY/aam.db), memory, or postgres://… (also AAM_DATABASE_URL).")
     var database: String?
 
-    @Option(name: .customLong("control-socket"), help: "Control socket path (default ./aam-data/control.sock).")
+    @Option(name: .customLong("control-socket"), help: "Control socket path (default ./aam-data/control.sock; under systemd $RUNTIME_DIRECTORY/control.sock); \"\" for none.")
     var controlSocket: String?
 
     @Option(name: .customLong("control-group"), help: "A group whose members may use the control socket (besides this user and root).")
@@ -118,6 +119,8 @@ struct AAMDaemon: AsyncParsableCommand {
             let master = try MasterKey.fromEnvironment(environment)
             var options = DaemonOptions(masterKey: master, environment: environment)
             options.build = .stamped
+            // A service's config file (/etc/aam/aam.yaml under systemd) applies without --config.
+            let config = self.config ?? ServiceDirectories(environment: environment).existingConfigFile()
             var fileSettings = ServerSettings()
             if let config {
                 do {

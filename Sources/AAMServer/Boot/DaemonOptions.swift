@@ -50,6 +50,11 @@ public struct DaemonOptions: Sendable {
     public init(masterKey: MasterKey, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.masterKey = masterKey
         self.environment = environment
+        // Under systemd: /var/lib/aam, /run/aam; else ./aam-data (flags and AAM_DATABASE_URL win).
+        let directories = ServiceDirectories(environment: environment)
+        database = directories.database
+        controlSocket = directories.controlSocket
+        evidence.defaultFolder = directories.state
         if let token = environment["AAM_ADMIN_TOKEN"], !token.isEmpty {
             adminToken = SecretValue(token)
         } else if let path = environment["AAM_ADMIN_TOKEN_FILE"], let data = FileManager.default.contents(atPath: path) {

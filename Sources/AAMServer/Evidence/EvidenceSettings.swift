@@ -21,6 +21,9 @@ public struct EvidenceSettings: Sendable {
     /// The spool directory. Nil: `spool/` next to the SQLite database, `./aam-data/spool-HOST-PORT-DB`
     /// for Postgres, and no spool at all for `memory` (records go straight to the in-memory store).
     public var spoolDirectory: String?
+    /// The folder of the Postgres spools' default (`ServiceDirectories.state`: `./aam-data`,
+    /// `/var/lib/aam` under systemd).
+    public var defaultFolder = ServiceDirectories.development
     /// The undrained backlog's hard limit (default 1 GiB). At it (less a small reserve for calls
     /// already admitted), new calls are refused with 503 `evidence_unavailable`: evidence is
     /// never dropped silently. The alarm event fires at 80 %.
@@ -42,7 +45,7 @@ public struct EvidenceSettings: Sendable {
             // One spool per database, so that daemons on different databases (parallel tests
             // on scratch databases) never contend for the same directory.
             let name = Self.spoolName(forPostgres: database)
-            return "./aam-data/spool" + (name.isEmpty ? "" : "-" + name)
+            return defaultFolder + "/spool" + (name.isEmpty ? "" : "-" + name)
         }
         return nil
     }
