@@ -54,7 +54,7 @@ struct ConsoleScreenLoop {
                 switch item {
                 case .connecting: state.connecting()
                 case .connected(let daemon): effects += state.connected(to: daemon)
-                case .message(let message): effects += state.apply(message)
+                case .messages(let messages): for message in messages { effects += state.apply(message) }
                 case .reply(let request, let reply): effects += state.answer(to: request, with: reply)
                 case .failed(let request, let error): effects += state.requestFailed(request, error: error)
                 case .lost(let reason, let retryAt): state.connectionLost(reason: reason, retryAt: retryAt)
