@@ -211,6 +211,8 @@ struct AAMDaemon: AsyncParsableCommand {
             let (host, database) = (options.host, options.database.hasPrefix("sqlite:") ? options.database : "configured")
             try await gateway.run { port in
                 logger.notice("aamd listening", metadata: ["address": "\(host):\(port)", "database": "\(database)"])
+                // Under systemd (Type=notify): started means every listener is bound.
+                SystemdNotifier.notify("READY=1\nSTATUS=listening on \(host):\(port)")
             }
         } catch let error as StartupError {
             FileHandle.standardError.write(Data("aamd: \(error.message)\n".utf8))

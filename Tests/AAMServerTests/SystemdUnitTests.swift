@@ -1,6 +1,10 @@
 import AAMCore
+import AAMServer
 import AAMSecrets
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 /// packaging/systemd/aamd.service: checked by `systemd-analyze verify` and `security`, and its
@@ -54,6 +58,7 @@ import Testing
         #expect(settings["ExecReload"] == ["/bin/kill -HUP $MAINPID"])
         #expect(settings["DynamicUser"] == ["yes"] && settings["StateDirectory"] == ["aam"] && settings["RuntimeDirectory"] == ["aam"])
         #expect(settings["ConfigurationDirectory"] == ["aam"] && settings["ProtectSystem"] == ["strict"])
+        #expect(settings["Type"] == ["notify"])
 
         // A scratch tree standing in for /etc, /var/lib, /run and the credentials directory.
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("aam-unit-\(Identifiers.random(10))")
@@ -95,13 +100,19 @@ import Testing
         var command = try #require(settings["ExecStart"]?.first).split(separator: " ").map { expand(String($0)) }
         #expect(command.removeFirst() == "/usr/local/bin/aamd")
         command = command.map { $0.hasPrefix("127.0.0.1:") ? "127.0.0.1:0" : $0 }
+        // Type=notify: systemd's notification socket, played by this test.
+        let notifications = try NotifySocket(path: root.appendingPathComponent("notify.sock").path)
+        defer { notifications.close() }
+        environment["NOTIFY_SOCKET"] = notifications.path
         let daemon = try ProcessRunner("aamd", arguments: command, environment: environment, directory: root, loopbackUpstreams: false)
         func port(of line: String?) throws -> Int {
             let address = try #require(line?.split(separator: " ").first { $0.hasPrefix("address=") }, "\(daemon.allOutput)")
             return try #require(address.split(separator: ":").last.flatMap { Int($0) })
         }
         let adminPort = try port(of: await daemon.firstLine(containing: "aamd admin API listening"))
-        _ = try port(of: await daemon.firstLine(containing: "aamd listening"))
+        let dataPort = try port(of: await daemon.firstLine(containing: "aamd listening"))
+        let ready = await notifications.receive(timeout: .seconds(30))
+        #expect(ready == "READY=1\nSTATUS=listening on 127.0.0.1:\(dataPort)", "\(daemon.allOutput)")
         // The admin token came from the credentials directory.
         let providers = try await AdminListenerTests.send(.GET, "http://127.0.0.1:\(adminPort)/admin/providers", token: secrets["admin-token"])
         #expect(providers.status == 200 && providers.text.contains(#""name":"sim""#), "\(providers.text)")
@@ -144,5 +155,46 @@ import Testing
             settings[String(whole[..<equals]), default: []].append(String(whole[whole.index(after: equals)...]))
         }
         return settings
+    }
+}
+
+/// A Unix datagram socket standing in for systemd's `$NOTIFY_SOCKET`. Reads happen on a
+/// Dispatch thread (a blocking `recv` must not hold a cooperative thread).
+final class NotifySocket: Sendable {
+    let path: String
+    private let descriptor: Int32
+
+    init(path: String) throws {
+        self.path = path
+        descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw HarnessError("socket: errno \(errno)") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw HarnessError("path too long: \(path)") }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0 else { throw HarnessError("bind \(path): errno \(errno)") }
+    }
+
+    /// The next datagram, or nil after `timeout`.
+    func receive(timeout: Duration) async -> String? {
+        var limit = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        let descriptor = descriptor
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                let count = recv(descriptor, &buffer, buffer.count, 0)
+                continuation.resume(returning: count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : nil)
+            }
+        }
+    }
+
+    func close() {
+        _ = Glibc.close(descriptor)
+        unlink(path)
     }
 }
