@@ -119,6 +119,13 @@ struct AAMDaemon: AsyncParsableCommand {
             let master = try MasterKey.fromEnvironment(environment)
             var options = DaemonOptions(masterKey: master, environment: environment)
             options.build = .stamped
+            // A token file that was named but cannot be read must not quietly turn the admin API
+            // off (a LoadCredential= typo, a wrong mode).
+            if options.adminToken == nil, let path = environment["AAM_ADMIN_TOKEN_FILE"], !path.isEmpty,
+                (environment["AAM_ADMIN_TOKEN"] ?? "").isEmpty
+            {
+                throw StartupError("cannot read an admin token from AAM_ADMIN_TOKEN_FILE=\(path) (missing, unreadable or empty)")
+            }
             // A service's config file (/etc/aam/aam.yaml under systemd) applies without --config.
             let config = self.config ?? ServiceDirectories(environment: environment).existingConfigFile()
             var fileSettings = ServerSettings()

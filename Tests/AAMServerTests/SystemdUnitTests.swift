@@ -127,6 +127,23 @@ import Testing
         #expect(!daemon.allOutput.contains(secrets["admin-token"]!) && !daemon.allOutput.contains(secrets["master-key"]!))
     }
 
+    @Test func anAdminTokenFileThatCannotBeReadStopsTheStart() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aam-unit-\(Identifiers.random(10))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let empty = directory.appendingPathComponent("admin-token").path
+        try "\n".write(toFile: empty, atomically: true, encoding: .utf8)
+        for path in [directory.appendingPathComponent("missing").path, empty] {
+            let daemon = try ProcessRunner(
+                "aamd", arguments: ["--database", "memory", "--listen", "127.0.0.1:0", "--control-socket", ""],
+                environment: ["AAM_MASTER_KEY": MasterKey.generateBase64(), "AAM_ADMIN_TOKEN_FILE": path])
+            #expect(await daemon.waitForExit() == 2, "\(daemon.allOutput)")
+            #expect(
+                daemon.allOutput.contains("aamd: cannot read an admin token from AAM_ADMIN_TOKEN_FILE=\(path) (missing, unreadable or empty)"),
+                "\(daemon.allOutput)")
+        }
+    }
+
     // MARK: Helpers
 
     /// A copy of the unit, rewritten by `edit`, in a scratch directory (the file keeps its name:
