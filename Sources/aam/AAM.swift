@@ -1,6 +1,7 @@
 import AAMBuildInfo
 import AAMCore
 import ArgumentParser
+import Foundation
 
 /// `aam`: the operator CLI.
 @main
@@ -17,8 +18,11 @@ struct AAM: AsyncParsableCommand {
 
 /// Where the admin API is and how to authenticate to it.
 struct AdminOptions: ParsableArguments {
-    @Option(help: "Admin API base URL.")
-    var url: String = "http://127.0.0.1:8080"
+    @Option(name: .customLong("url"), help: "Admin API base URL (default: $AAM_URL, else http://127.0.0.1:8080).")
+    var urlOption: String?
+
+    /// `--url`, else `AAM_URL`, else the daemon's default address.
+    var url: String { urlOption ?? ProcessInfo.processInfo.environment["AAM_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://127.0.0.1:8080" }
 
     @Option(name: .customLong("token-env"), help: "Environment variable holding the admin token.")
     var tokenEnv: String = "AAM_ADMIN_TOKEN"

@@ -37,7 +37,7 @@ struct AdminClient {
             request.headers.add(name: "content-type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
         }
-        let response = try await OutboundHTTP.shared.execute(request, timeout: timeout)
+        let response = try await AdminReachability.execute(request, baseURL: baseURL, timeout: timeout)
         let body = try await response.body.collect(upTo: 16 << 20)
         return Reply(status: Int(response.status.code), body: Array(body.readableBytesView))
     }

@@ -141,7 +141,7 @@ struct MCPCommand: AsyncParsableCommand {
     {
         let reply: AdminClient.Reply
         do { reply = try await AdminClient(options: admin).send(method, path, json: json) } catch {
-            FileHandle.standardError.write(Data("aam mcp \(verb): cannot reach the admin API at \(admin.url): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("aam mcp \(verb): \(error)\n".utf8))
             throw ExitCode(1)
         }
         guard (200..<300).contains(reply.status) else {

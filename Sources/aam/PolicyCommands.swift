@@ -128,7 +128,7 @@ enum PolicyHTTP {
         request.headers.add(name: "x-aam-operator", value: CLIOperator.name)
         request.headers.add(name: "content-type", value: contentType)
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await OutboundHTTP.shared.execute(request, timeout: .seconds(30))
+        let response = try await AdminReachability.execute(request, baseURL: admin.url, timeout: .seconds(30))
         let collected = try await response.body.collect(upTo: 16 << 20)
         return AdminClient.Reply(status: Int(response.status.code), body: Array(collected.readableBytesView))
     }
