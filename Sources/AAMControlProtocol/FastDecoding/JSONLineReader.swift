@@ -201,8 +201,8 @@ struct JSONLineReader {
         } else if (0xDC00...0xDFFF).contains(scalar) {
             throw Unsupported()
         }
-        guard let unicode = Unicode.Scalar(scalar) else { throw Unsupported() }
-        decoded.append(contentsOf: UTF8.encode(unicode)!)
+        guard let unicode = Unicode.Scalar(scalar), let encoded = UTF8.encode(unicode) else { throw Unsupported() }
+        decoded.append(contentsOf: encoded)
     }
 
     private mutating func hexQuad() throws -> UInt32 {
