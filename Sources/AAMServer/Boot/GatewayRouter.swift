@@ -31,6 +31,8 @@ enum GatewayRouter {
         let models = ModelsEndpoint(runtime: runtime)
         router.post("v1/chat/completions") { request, context in await chat.handle(request, context: context) }
         router.post("v1/messages") { request, context in await messages.handle(request, context: context) }
+        let responses = ResponsesEndpoint(runtime: runtime)
+        router.post("v1/responses") { request, context in await responses.handle(request, context: context) }
         router.post("v1/embeddings") { request, context in await embeddings.handle(request, context: context) }
         router.get("v1/models") { request, context in await models.handle(request, context: context) }
         router.get("v1/models/**") { request, context in await models.handleOne(request, context: context) }
@@ -116,7 +118,7 @@ struct JSONNotFoundMiddleware: RouterMiddleware {
     /// The methods of the fixed data-plane and health paths (for 405 and its `Allow` header).
     static let fixedRouteMethods: [String: String] = [
         "/v1/chat/completions": "POST", "/v1/messages": "POST", "/v1/embeddings": "POST", "/v1/models": "GET",
-        "/v1/messages/count_tokens": "POST",
+        "/v1/messages/count_tokens": "POST", "/v1/responses": "POST",
         "/healthz": "GET", "/readyz": "GET", "/metrics": "GET",
     ]
 

@@ -21,6 +21,9 @@ struct ResponseRelay: Sendable {
     var totalTimeoutMs: Int = 600_000
     /// Set when the caller's response guardrails do something (the engine is active for responses).
     var guardrails: GuardrailEngine?
+    /// Set when the client speaks the Responses API: the (guardrailed) chat answer is rewritten
+    /// into this `response` object last (`ResponsesEndpoint`).
+    var responsesFront: ResponseObject?
 
     func relay(_ response: UpstreamResponse, attemptStart: ContinuousClock.Instant) async throws -> Response? {
         inbound.stream
@@ -106,6 +109,12 @@ struct ResponseRelay: Sendable {
             }
             body = result.body ?? output
         }
+        if let responsesFront {
+            guard let translated = try? ChatToResponsesAnswer.translate(body, as: responsesFront) else {
+                throw GatewayError.upstreamFailed(status: 502, message: "The upstream answer could not be read as a chat completion.")
+            }
+            body = translated
+        }
         trace.finish(status: 200, outcome: .success, usage: usage, bus: runtime.bus)
         return Response(status: .ok, headers: headers(contentType: Responses.jsonContentType), body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
@@ -115,15 +124,17 @@ struct ResponseRelay: Sendable {
     private func makeStreamState(body: UpstreamBody) -> StreamState {
         let bridge = self.bridge
         let translator = bridge.streamTranslator(responseModel: deployment.upstreamModel, clientRequestedUsage: inbound.clientRequestedUsage)
+        let front = responsesFront.map(ChatToResponsesStream.init(response:))
         if let guardrails {
             // Response guardrails rewrite text deltas: event by event, never the byte-level fast path.
             return StreamState(translator: translator, body: body,
-                               guardrail: GuardrailStreamFilter(engine: guardrails, wire: inboundWire, windowBytes: runtime.settings.guardrailWindowBytes))
+                               guardrail: GuardrailStreamFilter(engine: guardrails, wire: inboundWire, windowBytes: runtime.settings.guardrailWindowBytes),
+                               front: front)
         }
         if let fast = bridge.fastPassthrough(clientRequestedUsage: inbound.clientRequestedUsage) {
-            return StreamState(fast: fast, body: body)
+            return StreamState(fast: fast, body: body, front: front)
         }
-        return StreamState(translator: translator, body: body)
+        return StreamState(translator: translator, body: body, front: front)
     }
 
     private func relayStream(_ response: UpstreamResponse, attemptStart: ContinuousClock.Instant) async throws -> Response? {

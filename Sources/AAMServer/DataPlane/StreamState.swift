@@ -15,13 +15,35 @@ final class StreamState: @unchecked Sendable {
     private var translator: (any StreamTranslator)?
     /// Response guardrails over the client-bound events (translator path only).
     private var guardrail: GuardrailStreamFilter?
+    /// The client speaks the Responses API: every client-bound chat byte is rewritten last.
+    private var front: ChatToResponsesStream?
     let body: UpstreamBody
-    var pending: [UInt8] = []
+    private(set) var pending: [UInt8] = []
 
-    init(translator: any StreamTranslator, body: UpstreamBody, guardrail: GuardrailStreamFilter? = nil) {
+    init(translator: any StreamTranslator, body: UpstreamBody, guardrail: GuardrailStreamFilter? = nil, front: ChatToResponsesStream? = nil) {
         self.translator = translator
         self.body = body
         self.guardrail = guardrail
+        self.front = front
+    }
+
+    /// Queues client-bound chat bytes (through the Responses front when there is one).
+    func deliver(_ bytes: [UInt8]) {
+        if front != nil {
+            pending.append(contentsOf: front?.translate(bytes) ?? [])
+        } else {
+            pending.append(contentsOf: bytes)
+        }
+    }
+
+    /// Drops what is pending (the stream's end) and ends it with `chatError` instead.
+    func replaceEnd(withChatError chatError: [UInt8], code: ErrorCode, message: String) {
+        pending.removeAll(keepingCapacity: true)
+        if front != nil {
+            pending.append(contentsOf: front?.failure(code: code.rawValue, message: message) ?? [])
+        } else {
+            pending.append(contentsOf: chatError)
+        }
     }
 
     /// A response guardrail blocked: the in-band error is pending, stop reading upstream.
@@ -31,15 +53,16 @@ final class StreamState: @unchecked Sendable {
     private func emit(_ bytes: [UInt8]) throws {
         // Optional chaining mutates in place (no copy of the filter's buffers, no force unwrap).
         if let filtered = try guardrail?.process(bytes) {
-            pending.append(contentsOf: filtered)
+            deliver(filtered)
         } else {
-            pending.append(contentsOf: bytes)
+            deliver(bytes)
         }
     }
 
-    init(fast: OpenAIFastPassthrough, body: UpstreamBody) {
+    init(fast: OpenAIFastPassthrough, body: UpstreamBody, front: ChatToResponsesStream? = nil) {
         self.fast = fast
         self.body = body
+        self.front = front
     }
 
     var emittedContent: Bool { fast?.emittedContent ?? translator?.emittedContent ?? false }
@@ -57,7 +80,7 @@ final class StreamState: @unchecked Sendable {
 
     func feed(_ chunk: ByteBuffer) throws {
         if fast != nil {
-            pending.append(contentsOf: try fast?.feed(chunk.readableBytesView) ?? [])
+            deliver(try fast?.feed(chunk.readableBytesView) ?? [])
             return
         }
         for event in try parser.append(chunk.readableBytesView) {
@@ -68,12 +91,12 @@ final class StreamState: @unchecked Sendable {
     /// The upstream ended: flush what the parser still holds and the translator's trailer.
     func finishUpstream() throws {
         if fast != nil {
-            pending.append(contentsOf: try fast?.finish() ?? [])
+            deliver(try fast?.finish() ?? [])
             return
         }
         for event in parser.finish() { try emit(try translator?.translate(event) ?? []) }
         try emit(translator?.finish() ?? [])
-        if let tail = guardrail?.finish() { pending.append(contentsOf: tail) }
+        if let tail = guardrail?.finish() { deliver(tail) }
     }
 
     func takePending() -> [UInt8] {

@@ -49,7 +49,7 @@ struct StreamWriterContext: Sendable {
                     action = machine.handle(.clientGone)
                 }
             case .end(let failure, let inBandError):
-                if let failure, inBandError { state.pending.append(contentsOf: self.inBandError(failure)) }
+                if let failure, inBandError { state.deliver(self.inBandError(failure)) }
                 // The record is finished before the stream's last bytes (its terminating event, or
                 // the in-band error) go out, and in strict mode is durable first: a client that saw
                 // the end of a stream can rely on its record. (So a client vanishing during that
@@ -67,8 +67,9 @@ struct StreamWriterContext: Sendable {
             case .writeTail, .withholdTail:
                 if action == .withholdTail {
                     // Not recorded: withhold the end and say why, in-band.
-                    _ = state.takePending()
-                    state.pending.append(contentsOf: inBandError(.evidenceUnavailable, message: GatewayError.evidenceUnavailable.message))
+                    state.replaceEnd(
+                        withChatError: inBandError(.evidenceUnavailable, message: GatewayError.evidenceUnavailable.message),
+                        code: .evidenceUnavailable, message: GatewayError.evidenceUnavailable.message)
                 }
                 do {
                     try await flush(state, to: &writer)
