@@ -5,7 +5,7 @@ import Testing
 
 /// What `PolicyLoader` builds from a policy text: the model the engine compiles.
 @Suite struct PolicyLoaderTests {
-    /// `sample-data/policies/finance-analyst-readonly.yaml`, the seed's example as PRODUCT.md writes it.
+    /// `sample-data/policies/finance-analyst-readonly.yaml`, the AgentPolicy example docs/AGENTS-AND-MCP.md shows.
     static var samplePath: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("sample-data/policies/finance-analyst-readonly.yaml").path

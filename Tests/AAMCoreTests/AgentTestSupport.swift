@@ -16,10 +16,10 @@ enum AgentFixtures {
         do { return try Money(parsing: text) } catch { fatalError("bad test amount \(text)") }
     }
 
-    /// The `audit.record` of PRODUCT.md's example, as its verdicts carry it.
+    /// The `audit.record` of the AgentPolicy example (docs/AGENTS-AND-MCP.md), as its verdicts carry it.
     static let financeAudit = AuditSelection([.identity, .policy, .action, .outcome])
 
-    /// PRODUCT.md's example, as written (the loader test proves the YAML gives exactly this).
+    /// The AgentPolicy example (sample-data/policies/finance-analyst-readonly.yaml), as written (the loader test proves the YAML gives exactly this).
     static func financeAnalystReadonly(version: Int = 1, mode: PolicyMode = .enforce) -> AgentPolicy {
         AgentPolicy(
             name: "finance-analyst-readonly", version: version, subject: .exact(analyst), mode: mode,

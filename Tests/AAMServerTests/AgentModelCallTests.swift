@@ -180,7 +180,7 @@ import Testing
         }
     }
 
-    /// `audit.record: [identity, policy, action, outcome]` (PRODUCT.md's example): the stored
+    /// `audit.record: [identity, policy, action, outcome]` (the AgentPolicy example in docs/AGENTS-AND-MCP.md): the stored
     /// record and the published decision carry the floor (which includes the model and, on the
     /// record, the latency) and nothing the list leaves out; a listed `cost` is added to the
     /// record's copy when the call ends.

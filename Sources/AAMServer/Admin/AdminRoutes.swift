@@ -4,7 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// The admin API (`/admin/...`, INTERFACES.md): JSON in camelCase, errors in the OpenAI shape
+/// The admin API (`/admin/...`, docs/ADMIN-API.md): JSON in camelCase, errors in the OpenAI shape
 /// naming the field, never a secret in any response except a key's one-time issuance.
 struct AdminRoutes: Sendable {
     let runtime: GatewayRuntime

@@ -105,7 +105,7 @@ extension ConfigRegistry {
         }
     }
 
-    /// A key naming a scope that does not exist yet creates it empty (INTERFACES.md), but a team
+    /// A key naming a scope that does not exist yet creates it empty (docs/ADMIN-API.md), but a team
     /// or project that exists under another org is refused.
     static func ensureScopes(orgId: String, teamId: String?, projectId: String?, in state: inout ConfigState) throws(AdminError)
         -> [(EntityKind, String)]

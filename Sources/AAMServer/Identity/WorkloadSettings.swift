@@ -1,4 +1,4 @@
-/// `aamd` workload-identity settings (INTERFACES.md "Agent control plane").
+/// `aamd` workload-identity settings (docs/AGENTS-AND-MCP.md).
 public struct WorkloadSettings: Sendable {
     /// `--trust-bundles DIR`: one SPIFFE bundle per trust domain, `DIR/TRUST_DOMAIN.json`.
     public var trustBundleDirectory: String?
