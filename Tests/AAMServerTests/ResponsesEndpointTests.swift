@@ -100,6 +100,9 @@ struct ResponsesEndpointTests {
                 (#"{"model":"via-openai","input":"hi","previous_response_id":"resp_123"}"#, "previous_response_id"),
                 (#"{"model":"via-anthropic","input":[{"type":"reasoning","id":"rs_1","summary":[]}]}"#, "input[0].type"),
                 (#"{"model":"via-openai","input":[{"role":"user","content":[{"type":"input_audio","input_audio":{}}]}]}"#, "input[0].content[0].type"),
+                (#"{"model":"via-openai","input":"hi","max_output_tokens":100000001}"#, "max_output_tokens"),
+                (#"{"model":"via-openai","input":"hi","max_output_tokens":"many"}"#, "max_output_tokens"),
+                (#"{"model":"via-openai","input":"hi","tools":[{"type":"file_search","vector_store_ids":["vs_1"]}]}"#, "tools[0].type"),
             ]
             for (body, param) in refused {
                 let reply = try await gateway.call("/v1/responses", key: key, json: body)

@@ -42,7 +42,7 @@ public struct ChatToResponsesStream: Sendable {
         do {
             events = try parser.append(bytes)
         } catch {
-            fail(code: "upstream_stream_failed", message: "A stream event was too large to relay.", into: &out)
+            fail(code: ErrorCode.upstreamStreamFailed.rawValue, message: "A stream event was too large to relay.", into: &out)
             return out
         }
         for event in events { handle(event, into: &out) }
@@ -63,7 +63,7 @@ public struct ChatToResponsesStream: Sendable {
         guard case .object(let chunk)? = try? WireJSON.parse(event.data, context: "stream event") else { return }
         if let error = chunk["error"]?.objectValue {
             start(into: &out)
-            fail(code: error["code"]?.stringValue ?? error["type"]?.stringValue ?? "upstream_error",
+            fail(code: error["code"]?.stringValue ?? error["type"]?.stringValue ?? ErrorCode.upstreamError.rawValue,
                  message: error["message"]?.stringValue ?? "The upstream stream failed.", into: &out)
             return
         }

@@ -25,7 +25,8 @@ struct ResponsesEndpoint: ModelCallEndpoint {
     }
 
     func read(_ body: [UInt8]) throws(GatewayError) -> ResponsesInbound {
-        _ = try RequestPreamble.read(body)
+        let (scan, _) = try RequestPreamble.read(body)
+        try Self.checkOutputCap(scan, body: body)
         let chatBody: [UInt8]
         do {
             chatBody = try ResponsesRequestTranslator.chatBody(body)
@@ -35,6 +36,23 @@ struct ResponsesEndpoint: ModelCallEndpoint {
         return ResponsesInbound(
             chat: try chat.read(chatBody), responseID: ResponseObject.newID(),
             createdAt: Int(runtime.clock.now().timeIntervalSince1970), echo: ResponsesEcho.from(body))
+    }
+
+    /// `max_output_tokens` is bounded like chat's caps, and a 400 names it (not the chat field
+    /// it becomes): it feeds budgets and limits.
+    static func checkOutputCap(_ scan: JSONObjectScanner, body: [UInt8]) throws(GatewayError) {
+        let name = "max_output_tokens"
+        switch scan.integer(name, in: body) {
+        case .value(let value) where value > RequestBounds.maxOutputTokens:
+            throw .invalidRequest(
+                "Invalid '\(name)': integer above maximum value. Expected a value <= \(RequestBounds.maxOutputTokens), but got \(value) instead.",
+                param: name, code: .integerAboveMaxValue)
+        case .value(let value) where value < 0:
+            throw .invalidRequest("Invalid '\(name)': integer below minimum value. Expected a value >= 0, but got \(value) instead.", param: name, code: .integerBelowMinValue)
+        case .wrongType where scan.member(name)?.kind != .null:
+            throw .invalidRequest("Invalid type for '\(name)': expected a non-negative integer.", param: name, code: .invalidType)
+        case .value, .absent, .wrongType: return
+        }
     }
 
     func screen(_ inbound: ResponsesInbound, with engine: GuardrailEngine, trace: CallTrace) throws(GatewayError) -> ResponsesInbound {
