@@ -118,6 +118,32 @@ struct ResponsesEndpointTests {
         }
     }
 
+    /// A vendor that hangs up mid-stream: the client gets `error` + `response.failed` (never a
+    /// `response.completed`), the record says truncated, for OpenAI and Anthropic upstreams.
+    @Test(arguments: ["via-openai", "via-anthropic"])
+    func upstreamDisconnectEndsWithErrorAndFailed(_ alias: String) async throws {
+        let fake = try await FakeUpstream.start(apiKey: AdapterConformanceTests.upstreamKey)
+        defer { Task { await fake.stop() } }
+        try await withGateway { gateway in
+            let key = try await AdapterConformanceTests.configure(gateway, fake: fake)
+            let subscription = gateway.gateway.runtime.bus.subscribe()
+            defer { subscription.cancel() }
+            await fake.enqueue(.disconnectMidStream(afterEvents: 4), path: alias == "via-openai" ? "/v1/chat/completions" : "/v1/messages")
+            let reply = try await gateway.call("/v1/responses", key: key, json: #"{"model":"\#(alias)","stream":true,"input":"tell me a long story"}"#)
+            #expect(reply.status == 200)
+            let events = sseEvents(reply.text).filter { $0.event != nil }
+            #expect(events.contains { $0.event == "response.output_text.delta" }, "content before the failure reached the client")
+            #expect(events.suffix(2).map(\.event) == ["error", "response.failed"], "\(reply.text)")
+            #expect(!events.contains { $0.event == "response.completed" })
+            let code = Self.string(events[events.count - 2].data, "code")
+            #expect(["upstream_stream_failed", "upstream_stream_truncated"].contains(code ?? ""))
+            let record = try await GatewayHarness.record(try #require(reply.header("x-request-id")), on: subscription)
+            #expect(record.outcome == .truncated)
+            #expect(record.errorClass == code)
+            #expect(record.endpoint == "/v1/responses")
+        }
+    }
+
     static func string(_ data: String, _ key: String) -> String? {
         (try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any])?[key] as? String
     }
