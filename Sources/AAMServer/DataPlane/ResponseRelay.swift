@@ -118,12 +118,13 @@ struct ResponseRelay: Sendable {
         if let guardrails {
             // Response guardrails rewrite text deltas: event by event, never the byte-level fast path.
             return StreamState(translator: translator, body: body,
-                               guardrail: GuardrailStreamFilter(engine: guardrails, wire: inboundWire, windowBytes: runtime.settings.guardrailWindowBytes))
+                               guardrail: GuardrailStreamFilter(engine: guardrails, wire: inboundWire, windowBytes: runtime.settings.guardrailWindowBytes),
+                               reader: bridge.eventReader())
         }
         if let fast = bridge.fastPassthrough(clientRequestedUsage: inbound.clientRequestedUsage) {
             return StreamState(fast: fast, body: body)
         }
-        return StreamState(translator: translator, body: body)
+        return StreamState(translator: translator, body: body, reader: bridge.eventReader())
     }
 
     private func relayStream(_ response: UpstreamResponse, attemptStart: ContinuousClock.Instant) async throws -> Response? {

@@ -10,16 +10,18 @@ final class StreamState: @unchecked Sendable {
     // mutation happens in place (an enum payload would be copied, and its buffers with it).
     /// Same-protocol OpenAI: byte-level pass-through.
     private var fast: OpenAIFastPassthrough?
-    /// Everything else: SSE events through a translator.
-    private var parser = SSEParser()
+    /// Everything else: the vendor's events (SSE, or Bedrock's event stream) through a translator.
+    private var reader: any UpstreamEventReader
     private var translator: (any StreamTranslator)?
     /// Response guardrails over the client-bound events (translator path only).
     private var guardrail: GuardrailStreamFilter?
     let body: UpstreamBody
     var pending: [UInt8] = []
 
-    init(translator: any StreamTranslator, body: UpstreamBody, guardrail: GuardrailStreamFilter? = nil) {
+    init(translator: any StreamTranslator, body: UpstreamBody, guardrail: GuardrailStreamFilter? = nil,
+         reader: any UpstreamEventReader = SSEEventReader()) {
         self.translator = translator
+        self.reader = reader
         self.body = body
         self.guardrail = guardrail
     }
@@ -40,6 +42,7 @@ final class StreamState: @unchecked Sendable {
     init(fast: OpenAIFastPassthrough, body: UpstreamBody) {
         self.fast = fast
         self.body = body
+        self.reader = SSEEventReader()
     }
 
     var emittedContent: Bool { fast?.emittedContent ?? translator?.emittedContent ?? false }
@@ -60,7 +63,7 @@ final class StreamState: @unchecked Sendable {
             pending.append(contentsOf: try fast?.feed(chunk.readableBytesView) ?? [])
             return
         }
-        for event in try parser.append(chunk.readableBytesView) {
+        for event in try reader.append(chunk.readableBytesView) {
             try emit(try translator?.translate(event) ?? [])
         }
     }
@@ -71,7 +74,7 @@ final class StreamState: @unchecked Sendable {
             pending.append(contentsOf: try fast?.finish() ?? [])
             return
         }
-        for event in parser.finish() { try emit(try translator?.translate(event) ?? []) }
+        for event in try reader.finish() { try emit(try translator?.translate(event) ?? []) }
         try emit(translator?.finish() ?? [])
         if let tail = guardrail?.finish() { pending.append(contentsOf: tail) }
     }
