@@ -53,7 +53,9 @@ let package = Package(
             dependencies: ["AAMCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "AAMProviders", dependencies: ["AAMCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "AAMProviders", dependencies: ["AAMCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
         .target(
             name: "AAMConfig",
             dependencies: ["AAMCore", .product(name: "Yams", package: "Yams")],

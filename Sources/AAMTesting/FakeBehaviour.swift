@@ -35,6 +35,21 @@ public indirect enum FakeBehaviour: Sendable, Hashable {
     /// stream events (a candidate with `finishReason: SAFETY`; a plain answer has no content).
     /// Only Gemini has this form; the other vendors answer Azure's 400 content-filter refusal.
     case safetyBlock(afterEvents: Int?)
+    /// Bedrock: a stream whose frame number `afterEvents` has a wrong message CRC (the frames
+    /// before it are intact). Elsewhere: a stream cut after that many events.
+    case corruptStreamChecksum(afterEvents: Int)
+    /// Bedrock: `afterEvents` frames, then an exception frame (`:message-type exception`) of
+    /// `type` (`throttlingException`, `modelStreamErrorException`, `validationException`) and
+    /// the end. Elsewhere: a stream cut after that many events.
+    case streamException(afterEvents: Int, type: String, message: String)
+
+    /// Bedrock's `429 ModelNotReadyException` (the model is being loaded): a raw status with
+    /// its `x-amzn-ErrorType`.
+    public static var bedrockModelNotReady: FakeBehaviour {
+        .status(
+            429, body: #"{"message":"Model is not ready to serve inference requests. The AWS SDK will automatically retry the operation."}"#,
+            headers: ["x-amzn-ErrorType": "ModelNotReadyException" + BedrockWire.errorTypeNamespace])
+    }
 
     /// `429` with `retry-after` and the vendor's rate-limit headers (OpenAI
     /// `x-ratelimit-reset-requests`, Anthropic `anthropic-ratelimit-requests-reset`, Azure

@@ -16,6 +16,7 @@ struct FakeExchange: Sendable {
 
     /// Answers according to `behaviour`.
     func answer(with behaviour: FakeBehaviour, models: [String]) async throws -> Response {
+        if let streamed = try await bedrockStream(with: behaviour) { return streamed }
         switch behaviour {
         case .normal:
             return send(plannedAnswer(models: models), gapMilliseconds: 0, cutAfterEvents: nil)
@@ -43,6 +44,9 @@ struct FakeExchange: Sendable {
             return garbage()
         case .safetyBlock(let afterEvents):
             return safetyBlock(afterEvents: afterEvents)
+        case .corruptStreamChecksum(let afterEvents), .streamException(let afterEvents, _, _):
+            // Only Bedrock's framing has checksums and exception frames: elsewhere, a cut stream.
+            return send(plannedAnswer(models: models), gapMilliseconds: 0, cutAfterEvents: max(0, afterEvents))
         case .rawStream(let chunks):
             return Self.streamResponse(headers: successHeaders(inputTokens: 0, outputTokens: 0), events: chunks, channel: channel) { _ in .write }
         }
@@ -150,6 +154,9 @@ struct FakeExchange: Sendable {
         case .gemini:
             rendered = GeminiWire.error(error)
             rendered.headers.append(("server", "scaffolding on HTTPServer2"))
+        case .bedrock:
+            let (status, type, message) = BedrockWire.error(error)
+            rendered = BedrockWire.errorResponse(status: status, type: type, message: message, sequence: sequence)
         }
         rendered.headers.append(contentsOf: extraHeaders)
         return rendered
@@ -163,6 +170,7 @@ struct FakeExchange: Sendable {
         case .anthropic:
             AnthropicWire.successHeaders(sequence: sequence, inputTokens: inputTokens, outputTokens: outputTokens, now: Date())
         case .gemini: GeminiWire.successHeaders(sequence: sequence)
+        case .bedrock: [("x-amzn-RequestId", BedrockWire.requestID(sequence))]
         }
     }
 
@@ -191,6 +199,8 @@ struct FakeExchange: Sendable {
                 "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\n\n",
                 "event: content_block_delta\ndata: this is not json\n\n",
             ]
+        case .bedrock:
+            events = []  // a Bedrock stream's garbage is binary (`bedrockStream`)
         case .gemini:
             events = [GeminiWire.event(#"{"candidates": [{"content": {"parts": [{"text": "Hel"#), GeminiWire.event("this is not json")]
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The vendor endpoint a request addresses, decided from method and path alone.
 enum FakeRoute: Sendable, Equatable {
     case openAIChat
@@ -16,11 +18,20 @@ enum FakeRoute: Sendable, Equatable {
     case geminiEmbed(model: String, batch: Bool)
     /// Any other `/v1beta/` path or model method: Gemini's 404.
     case geminiUnknown
+    /// Bedrock `POST /model/{modelId}/converse` (`stream` false) or `/converse-stream`; the
+    /// model id percent-decoded.
+    case bedrockConverse(model: String, stream: Bool)
+    /// Any other `/model/` path: Bedrock's 404.
+    case bedrockUnknown
     case unknown
 
     init(method: String, path: String, query: String? = nil) {
         if path.hasPrefix("/v1beta/") {
             self = Self.gemini(method: method, path: path, query: query)
+            return
+        }
+        if path.hasPrefix("/model/") {
+            self = Self.bedrock(method: method, path: path)
             return
         }
         switch (method, path) {
@@ -45,6 +56,17 @@ enum FakeRoute: Sendable, Equatable {
         case "embedContent": return .geminiEmbed(model: model, batch: false)
         case "batchEmbedContents": return .geminiEmbed(model: model, batch: true)
         default: return .geminiUnknown
+        }
+    }
+
+    /// `/model/{modelId}/converse` and `/converse-stream` (the id is one encoded segment).
+    private static func bedrock(method: String, path: String) -> FakeRoute {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard method == "POST", parts.count == 4, let model = String(parts[2]).removingPercentEncoding, !model.isEmpty else { return .bedrockUnknown }
+        switch parts[3] {
+        case "converse": return .bedrockConverse(model: model, stream: false)
+        case "converse-stream": return .bedrockConverse(model: model, stream: true)
+        default: return .bedrockUnknown
         }
     }
 

@@ -17,6 +17,11 @@ import NIOCore
 ///   `:embedContent`, `:batchEmbedContents`; `x-goog-api-key: KEY` (none: 403
 ///   `PERMISSION_DENIED`, a wrong one: 400 `API_KEY_INVALID`); unknown body members are a 400.
 ///
+/// - Amazon Bedrock: `POST /model/{modelId}/converse` and `/converse-stream` (AWS event-stream
+///   frames with real CRCs); every request SigV4-verified with the secret of `apiKey`
+///   (`ACCESS_KEY_ID:SECRET`): a wrong signature is 403 `InvalidSignatureException`, a date more
+///   than five minutes off the fake's clock (``setClockOffset(seconds:)``) `Signature expired`.
+///
 /// Replies are deterministic (see `FakeReply`): "Hello from fake-openai model MODEL: ECHO",
 /// a `{"city":"Paris","unit":"celsius"}` tool call when tools are declared and the user asks
 /// about the weather, usage counts derived from the request's size.
@@ -36,6 +41,10 @@ import NIOCore
 public final class FakeUpstream: Sendable {
     /// Models listed by `GET /v1/models` unless others are given to ``start(apiKey:host:port:mode:models:)``.
     public static let defaultModels = ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small", "claude-sonnet-4-20250514"]
+
+    /// The access key id of the Bedrock credential when `apiKey` is a plain key (its secret):
+    /// a provider reaches the fake's Bedrock routes with `"\(bedrockAccessKeyID):\(apiKey)"`.
+    public static let bedrockAccessKeyID = "AKIAAAMFAKE0EXAMPLE0"
 
     /// The address the server listens on.
     public let host: String
@@ -70,6 +79,12 @@ public final class FakeUpstream: Sendable {
     /// Something went wrong before the fake was listening.
     public struct StartError: Error, CustomStringConvertible {
         public var description: String
+    }
+
+    /// Moves the fake's clock `seconds` away from the host's: Bedrock's SigV4 check refuses a
+    /// request signed more than five minutes off its clock (`Signature expired`).
+    public func setClockOffset(seconds: Double) async {
+        await state.setClockOffset(seconds)
     }
 
     // MARK: Lifecycle

@@ -30,7 +30,17 @@ struct FakeUpstreamResponder: HTTPResponder {
         let query = request.uri.query
         let dialect = Self.dialect(of: route, headers: headers)
         let inspected = InspectedRequest(route: route, body: body)
-        let refusal = refusal(route: route, method: method, path: path, dialect: dialect, headers: headers, query: query)
+        var refusal: FakeVendorError?
+        var denial: BedrockSignatureCheck.Denial?
+        if dialect == .bedrock {
+            // Bedrock checks the signature (with the secret) and its time before anything else.
+            denial = BedrockSignatureCheck.verify(
+                method: method, rawPath: path, query: query, host: request.head.authority, headers: headers, body: body, apiKey: apiKey,
+                now: Date().addingTimeInterval(await state.clockOffsetSeconds))
+            if route == .bedrockUnknown, denial == nil { refusal = .notFound(message: "Unknown operation") }
+        } else {
+            refusal = self.refusal(route: route, method: method, path: path, dialect: dialect, headers: headers, query: query)
+        }
 
         let sequence: Int
         let behaviour: FakeBehaviour
@@ -43,7 +53,7 @@ struct FakeUpstreamResponder: HTTPResponder {
                 body: body,
                 model: inspected.model
             )
-            (sequence, behaviour) = await state.admit(draft, consumeBehaviour: refusal == nil)
+            (sequence, behaviour) = await state.admit(draft, consumeBehaviour: refusal == nil && denial == nil)
         } else {
             sequence = await state.nextUnrecordedSequence()
             behaviour = .normal
@@ -55,6 +65,10 @@ struct FakeUpstreamResponder: HTTPResponder {
             apiVersion: Self.queryValue("api-version", in: query),
             channel: context.channel
         )
+        if let denial {
+            let rendered = BedrockWire.errorResponse(status: denial.status, type: denial.type, message: denial.message, sequence: sequence)
+            return .document(status: rendered.status, contentType: "application/json", headers: rendered.headers, body: rendered.body)
+        }
         if let refusal {
             return exchange.errorResponse(refusal)
         }
@@ -71,6 +85,7 @@ struct FakeUpstreamResponder: HTTPResponder {
         case .azureChat, .azureEmbeddings, .azureUnknown: .azure
         case .anthropicMessages: .anthropic
         case .geminiGenerate, .geminiEmbed, .geminiUnknown: .gemini
+        case .bedrockConverse, .bedrockUnknown: .bedrock
         case .models, .unknown:
             headers[FakeHeaderNames.xAPIKey] != nil && headers[.authorization] == nil ? .anthropic : .openAI
         }
@@ -86,6 +101,10 @@ struct FakeUpstreamResponder: HTTPResponder {
             return headers[FakeHeaderNames.xAPIKey]
         case .gemini:
             return headers[FakeHeaderNames.googAPIKey]
+        case .bedrock:
+            // The access key id of the SigV4 credential scope (never the secret, which is not sent).
+            guard let authorization = headers[.authorization], let range = authorization.range(of: "Credential=") else { return nil }
+            return String(authorization[range.upperBound...].prefix { $0 != "/" })
         }
     }
 

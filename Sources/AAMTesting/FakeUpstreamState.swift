@@ -22,6 +22,10 @@ actor FakeUpstreamState {
     private var waiters: [Int: Waiter] = [:]
     private var nextWaiterID = 0
     private var stopped = false
+    /// How far the fake's clock is from the host's (Bedrock's SigV4 time check).
+    private(set) var clockOffsetSeconds: Double = 0
+
+    func setClockOffset(_ seconds: Double) { clockOffsetSeconds = seconds }
 
     // MARK: Admission
 

@@ -63,7 +63,13 @@ struct InspectedRequest: Sendable {
             case .accepted(let embeddings): self.embeddings = embeddings
             case .refused(let rejection): self.rejection = rejection
             }
-        case .models, .azureUnknown, .geminiUnknown, .unknown:
+        case .bedrockConverse(let model, let stream):
+            self.model = model
+            switch BedrockRequestCheck.chat(body, model: model, stream: stream) {
+            case .accepted(let chat): self.chat = chat
+            case .refused(let rejection): self.rejection = rejection
+            }
+        case .models, .azureUnknown, .geminiUnknown, .bedrockUnknown, .unknown:
             break
         }
     }

@@ -21,12 +21,18 @@ extension FakeExchange {
             return geminiAnswer(sse: sse)
         case .geminiEmbed(_, let batch):
             return geminiEmbeddings(batch: batch)
+        case .bedrockConverse:
+            // A stream is written as binary frames by `bedrockStream`; this is the plain answer.
+            let reply = geminiReply()
+            return .document(RenderedResponse(
+                status: 200, headers: successHeaders(inputTokens: reply.promptTokens, outputTokens: reply.completionTokens),
+                body: BedrockWire.response(reply: reply, sequence: sequence)))
         case .openAIEmbeddings, .azureEmbeddings:
             return embeddingsAnswer()
         case .models:
             let body = dialect == .anthropic ? AnthropicWire.models(models) : OpenAIWire.models(models)
             return .document(RenderedResponse(status: 200, headers: successHeaders(inputTokens: 0, outputTokens: 0), body: body))
-        case .azureUnknown, .geminiUnknown, .unknown:
+        case .azureUnknown, .geminiUnknown, .bedrockUnknown, .unknown:
             return .document(renderError(.notFound(message: "Resource not found"), extraHeaders: []))
         }
     }
@@ -58,6 +64,9 @@ extension FakeExchange {
             return .stream(headers: headers, events: AnthropicWire.streamEvents(id: id, model: model, reply: reply))
         case (.gemini, _):
             return geminiAnswer(sse: true)
+        case (.bedrock, _):
+            let reply = geminiReply()
+            return .document(RenderedResponse(status: 200, headers: headers, body: BedrockWire.response(reply: reply, sequence: sequence)))
         }
     }
 
@@ -111,6 +120,7 @@ extension FakeExchange {
         case .azure: "fake-azure deployment"
         case .anthropic: "fake-anthropic model"
         case .gemini: "fake-gemini model"
+        case .bedrock: "fake-bedrock model"
         }
     }
 }

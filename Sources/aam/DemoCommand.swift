@@ -44,19 +44,28 @@ struct DemoCommand: AsyncParsableCommand {
             await crm.stop()
             throw CLIError("cannot start the demo's Gemini fake on 127.0.0.1: \(error)")
         }
+        // The simulated Bedrock route: the Bedrock fake in this process, on loopback.
+        let bedrock: DemoBedrock
+        do { bedrock = try await DemoBedrock.start() } catch {
+            await crm.stop()
+            await gemini.stop()
+            throw CLIError("cannot start the demo's Bedrock fake on 127.0.0.1: \(error)")
+        }
         do {
-            try await run(secrets: secrets, agent: agent, crm: crm, gemini: gemini)
+            try await run(secrets: secrets, agent: agent, crm: crm, gemini: gemini, bedrock: bedrock)
         } catch {
             await crm.stop()
             await gemini.stop()
+            await bedrock.stop()
             throw error
         }
         await crm.stop()
         await gemini.stop()
+        await bedrock.stop()
         print("demo stopped")
     }
 
-    private func run(secrets: DemoSecrets, agent: DemoAgentIdentity, crm: FakeMCPServer, gemini: DemoGemini) async throws {
+    private func run(secrets: DemoSecrets, agent: DemoAgentIdentity, crm: FakeMCPServer, gemini: DemoGemini, bedrock: DemoBedrock) async throws {
         var environment = ProcessInfo.processInfo.environment
         environment["AAM_DEMO_KEY"] = secrets.demoKey
         environment["AAM_ADMIN_TOKEN"] = secrets.adminToken
@@ -96,6 +105,9 @@ struct DemoCommand: AsyncParsableCommand {
             do { try await gemini.register(base: base, adminToken: secrets.adminToken) } catch {
                 // The rest of the demo does not need it.
                 FileHandle.standardError.write(Data("aam demo: no Gemini route: \(error)\n".utf8))
+            }
+            do { try await bedrock.register(base: base, adminToken: secrets.adminToken) } catch {
+                FileHandle.standardError.write(Data("aam demo: no Bedrock route: \(error)\n".utf8))
             }
             if !console {
                 DemoBanner.print(base: base, secrets: secrets, dataDir: dataDir, agentToken: agent.tokenPath)

@@ -4,13 +4,13 @@ import Foundation
 import Testing
 
 /// One conformance suite over every provider adapter (openai, azure-openai, anthropic,
-/// simulated, gemini) and both inbound APIs, plain and streamed, over real loopback HTTP.
+/// simulated, gemini, bedrock) and both inbound APIs, plain and streamed, over real loopback HTTP.
 @Suite("Adapter conformance", .serialized)
 struct AdapterConformanceTests {
     static let upstreamKey = "sk-upstream-secret-abc123"
-    static let aliases = ["via-openai", "via-azure", "via-anthropic", "via-simulated", "via-gemini"]
+    static let aliases = ["via-openai", "via-azure", "via-anthropic", "via-simulated", "via-gemini", "via-bedrock"]
     /// The provider protocol behind each alias above, in order: a new vendor adds a row here.
-    static let protocols = ["openai", "azure-openai", "anthropic", "simulated", "gemini"]
+    static let protocols = ["openai", "azure-openai", "anthropic", "simulated", "gemini", "bedrock"]
 
     /// Adding a vendor protocol without its conformance row fails here.
     @Test func everyProviderProtocolHasARow() {
@@ -41,6 +41,11 @@ struct AdapterConformanceTests {
         try await gateway.addDeployment(alias: "via-simulated", provider: "p-simulated", model: "sim-model")
         try await gateway.addProvider("p-gemini", protocol: "gemini", baseURL: fake.baseURL, credential: upstreamKey)
         try await gateway.addDeployment(alias: "via-gemini", provider: "p-gemini", model: "gemini-2.0-flash")
+        // Bedrock signs with the key's secret (the fake verifies it); the secret is never sent.
+        try await gateway.addProvider(
+            "p-bedrock", protocol: "bedrock", baseURL: fake.baseURL, credential: FakeUpstream.bedrockAccessKeyID + ":" + upstreamKey,
+            extra: #""region":"us-east-1""#)
+        try await gateway.addDeployment(alias: "via-bedrock", provider: "p-bedrock", model: "anthropic.claude-3-haiku-20240307-v1:0")
         return try await gateway.issueKey().secret
     }
 
@@ -100,9 +105,14 @@ struct AdapterConformanceTests {
             if testCase.alias != "via-simulated" {
                 // The vendor got the sealed credential, never the client's virtual key.
                 let received = try #require(await fake.receivedRequests().last)
-                let presented = received.header("authorization") ?? received.header("x-api-key") ?? received.header("api-key")
-                    ?? received.header("x-goog-api-key")
-                #expect(presented?.contains(Self.upstreamKey) == true)
+                if testCase.alias == "via-bedrock" {
+                    #expect(received.header("authorization")?.hasPrefix("AWS4-HMAC-SHA256 Credential=\(FakeUpstream.bedrockAccessKeyID)/") == true)
+                    #expect(!received.headers.contains { $0.value.contains(Self.upstreamKey) }, "a SigV4 secret is never sent")
+                } else {
+                    let presented = received.header("authorization") ?? received.header("x-api-key") ?? received.header("api-key")
+                        ?? received.header("x-goog-api-key")
+                    #expect(presented?.contains(Self.upstreamKey) == true)
+                }
                 #expect(!received.headers.contains { $0.value.contains(key) })
                 #expect(!received.bodyText.contains(testCase.alias), "the alias must be replaced by the upstream model")
             }

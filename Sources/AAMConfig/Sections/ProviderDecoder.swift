@@ -3,7 +3,8 @@ import Yams
 
 /// Decodes one item of `providers:`.
 ///
-/// `baseURL` is required except for `simulated` (which calls nothing); `credential` is optional
+/// `baseURL` is required except for `simulated` (which calls nothing) and `bedrock` (whose
+/// regional endpoint follows from the `region` it requires); `credential` is optional
 /// (an empty value, e.g. `${OLLAMA_API_KEY:-}` left unset, means none) and refused for
 /// `simulated`; `apiVersion` belongs to `azure-openai` only, `simulation` to `simulated` only.
 enum ProviderDecoder {
@@ -16,6 +17,9 @@ enum ProviderDecoder {
         let baseURL = readBaseURL(reader, wireProtocol: wireProtocol)
         let credential = readCredential(reader, wireProtocol: wireProtocol)
         let region = reader.string("region")?.text
+        if wireProtocol == .bedrock, region?.isEmpty != false, baseURL != nil {
+            reader.reportMissing("region", note: "required for protocol 'bedrock' (SigV4 signs with it), e.g. us-east-1")
+        }
         let headers = HeaderRules.read(reader)
         let apiVersion = readAPIVersion(reader, wireProtocol: wireProtocol)
         let simulation = readSimulation(reader, wireProtocol: wireProtocol)
@@ -42,6 +46,14 @@ enum ProviderDecoder {
 
     private static func readBaseURL(_ reader: MappingReader, wireProtocol: ProviderProtocol?) -> String? {
         guard let scalar = reader.string("baseURL") else {
+            if wireProtocol == .bedrock {
+                // The regional endpoint follows from `region`.
+                if let region = reader.string("region")?.text, !region.isEmpty { return ProviderProtocol.bedrockBaseURL(region: region) }
+                if !reader.context.hasReported(reader.path.child("region")) {
+                    reader.reportMissing("region", note: "required for protocol 'bedrock', e.g. us-east-1")
+                }
+                return nil
+            }
             if let wireProtocol, wireProtocol != .simulated, !reader.context.hasReported(reader.path.child("baseURL")) {
                 reader.reportMissing("baseURL", note: "required for protocol '\(wireProtocol.rawValue)'")
             }

@@ -29,6 +29,9 @@ extension ErrorCode {
     public static let credentialUnavailable = ErrorCode(rawValue: "credential_unavailable")
     /// The upstream refused the gateway's vendor credential (401/403).
     public static let upstreamAuthFailed = ErrorCode(rawValue: "upstream_auth_failed")
+    /// The upstream refused the request signature's time (AWS SigV4 `Signature expired`): the
+    /// gateway host's clock is off, not the credential.
+    public static let upstreamClockSkew = ErrorCode(rawValue: "upstream_clock_skew")
     /// The upstream answered 404 (wrong model or URL on that deployment).
     public static let upstreamNotFound = ErrorCode(rawValue: "upstream_not_found")
     /// The prompt does not fit the deployment's context (a larger alias may serve it).

@@ -9,8 +9,15 @@ public enum ProviderProtocol: String, Sendable, Codable, CaseIterable {
     case azureOpenAI = "azure-openai"
     /// Google Gemini API: `generateContent`, `x-goog-api-key` header.
     case gemini
+    /// Amazon Bedrock Runtime: Converse/ConverseStream, SigV4-signed with the provider's region.
+    case bedrock
     /// The built-in deterministic vendor used by the demo and load tests (no network).
     case simulated
+}
+
+extension ProviderProtocol {
+    /// Bedrock's regional endpoint, the base URL of a `bedrock` provider that names none.
+    public static func bedrockBaseURL(region: String) -> String { "https://bedrock-runtime.\(region).amazonaws.com" }
 }
 
 /// A vendor credential encrypted at rest with envelope encryption (see `AAMSecrets`).

@@ -17,10 +17,15 @@ public protocol WireBridge: Sendable {
     /// A byte-level pass-through for streams, where the two formats are one and no response
     /// guardrail has to rewrite events; nil where there is none.
     func fastPassthrough(clientRequestedUsage: Bool) -> OpenAIFastPassthrough?
+    /// How the vendor's stream is framed: server-sent events unless the vendor says otherwise
+    /// (Bedrock's binary event stream).
+    func eventReader() -> any UpstreamEventReader
 }
 
 extension WireBridge {
     public func fastPassthrough(clientRequestedUsage: Bool) -> OpenAIFastPassthrough? { nil }
+
+    public func eventReader() -> any UpstreamEventReader { SSEEventReader() }
 }
 
 /// The bridge registry: one row per (inbound, upstream) pair.

@@ -26,6 +26,15 @@ public protocol VendorDialect: Sendable {
     /// The one header (lowercase name) that carries the vendor credential: the only place a
     /// credential becomes a header, for every upstream client.
     func credentialField(_ credential: SecretValue) -> (name: String, value: String)
+    /// The headers that authenticate one request (`headers` are the ones it already carries,
+    /// `host` included where the transport sets it): `credentialField` unless the vendor signs
+    /// the whole request (Bedrock's SigV4, at `now`).
+    func credentialFields(
+        _ credential: SecretValue, provider: ProviderConfig, url: String, headers: [(String, String)], body: [UInt8], now: Date
+    ) -> [(name: String, value: String)]
+    /// The error class of a vendor refusal that says more than its status (Bedrock's
+    /// `Signature expired`: the host's clock, not the credential); nil for the status's own.
+    func refusalClass(status: Int, body: [UInt8]) -> ErrorCode?
     /// Headers the vendor requires beyond the content type. `clientHeaders` are the inbound
     /// request's (lowercase names); a dialect forwards only the ones it names, and only when
     /// the client spoke the vendor's own API (`inbound == NativeWireDialect.chatWire`).
@@ -69,6 +78,14 @@ extension VendorDialect {
 
     public func isCredentialRefusal(status: Int, body: [UInt8]) -> Bool { false }
 
+    public func credentialFields(
+        _ credential: SecretValue, provider: ProviderConfig, url: String, headers: [(String, String)], body: [UInt8], now: Date
+    ) -> [(name: String, value: String)] {
+        [credentialField(credential)]
+    }
+
+    public func refusalClass(status: Int, body: [UInt8]) -> ErrorCode? { nil }
+
     public func outcome(_ classified: UpstreamOutcome, status: Int, body: [UInt8], receivedAt: Date) -> UpstreamOutcome {
         classified
     }
@@ -103,6 +120,7 @@ extension ProviderProtocol {
         case .azureOpenAI: AzureOpenAIDialect()
         case .anthropic: AnthropicDialect()
         case .gemini: GeminiDialect()
+        case .bedrock: BedrockDialect()
         case .simulated: SimulatedDialect()
         }
     }

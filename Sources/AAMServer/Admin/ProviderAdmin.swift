@@ -95,6 +95,12 @@ enum ProviderRules {
         case .openai, .anthropic, .gemini:
             try AdminValidation.baseURL(provider.baseURL, outbound: outbound)
             if provider.apiVersion != nil { throw AdminError("applies to azure-openai only", field: "apiVersion") }
+        case .bedrock:
+            // SigV4 signs with the region; the endpoint follows from it unless given (a VPC endpoint).
+            guard let region = provider.region, !region.isEmpty else { throw AdminError("is required for bedrock (e.g. us-east-1)", field: "region") }
+            if provider.baseURL.isEmpty { provider.baseURL = ProviderProtocol.bedrockBaseURL(region: region) }
+            try AdminValidation.baseURL(provider.baseURL, outbound: outbound)
+            if provider.apiVersion != nil { throw AdminError("applies to azure-openai only", field: "apiVersion") }
         }
         if provider.wireProtocol != .simulated, provider.simulation != nil {
             throw AdminError("applies to simulated providers only", field: "simulation")

@@ -129,12 +129,12 @@ struct ResponseRelay: Sendable {
             // Response guardrails rewrite text deltas: event by event, never the byte-level fast path.
             return StreamState(translator: translator, body: body,
                                guardrail: GuardrailStreamFilter(engine: guardrails, wire: inboundWire, windowBytes: runtime.settings.guardrailWindowBytes),
-                               front: front)
+                               front: front, reader: bridge.eventReader())
         }
         if let fast = bridge.fastPassthrough(clientRequestedUsage: inbound.clientRequestedUsage) {
             return StreamState(fast: fast, body: body, front: front)
         }
-        return StreamState(translator: translator, body: body, front: front)
+        return StreamState(translator: translator, body: body, front: front, reader: bridge.eventReader())
     }
 
     private func relayStream(_ response: UpstreamResponse, attemptStart: ContinuousClock.Instant) async throws -> Response? {

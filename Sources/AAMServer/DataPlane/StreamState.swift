@@ -10,8 +10,8 @@ final class StreamState: @unchecked Sendable {
     // mutation happens in place (an enum payload would be copied, and its buffers with it).
     /// Same-protocol OpenAI: byte-level pass-through.
     private var fast: OpenAIFastPassthrough?
-    /// Everything else: SSE events through a translator.
-    private var parser = SSEParser()
+    /// Everything else: the vendor's events (SSE, or Bedrock's event stream) through a translator.
+    private var reader: any UpstreamEventReader
     private var translator: (any StreamTranslator)?
     /// Response guardrails over the client-bound events (translator path only).
     private var guardrail: GuardrailStreamFilter?
@@ -20,8 +20,10 @@ final class StreamState: @unchecked Sendable {
     let body: UpstreamBody
     private(set) var pending: [UInt8] = []
 
-    init(translator: any StreamTranslator, body: UpstreamBody, guardrail: GuardrailStreamFilter? = nil, front: ChatToResponsesStream? = nil) {
+    init(translator: any StreamTranslator, body: UpstreamBody, guardrail: GuardrailStreamFilter? = nil,
+         front: ChatToResponsesStream? = nil, reader: any UpstreamEventReader = SSEEventReader()) {
         self.translator = translator
+        self.reader = reader
         self.body = body
         self.guardrail = guardrail
         self.front = front
@@ -63,6 +65,7 @@ final class StreamState: @unchecked Sendable {
         self.fast = fast
         self.body = body
         self.front = front
+        self.reader = SSEEventReader()
     }
 
     var emittedContent: Bool { fast?.emittedContent ?? translator?.emittedContent ?? false }
@@ -83,7 +86,7 @@ final class StreamState: @unchecked Sendable {
             deliver(try fast?.feed(chunk.readableBytesView) ?? [])
             return
         }
-        for event in try parser.append(chunk.readableBytesView) {
+        for event in try reader.append(chunk.readableBytesView) {
             try emit(try translator?.translate(event) ?? [])
         }
     }
@@ -94,7 +97,7 @@ final class StreamState: @unchecked Sendable {
             deliver(try fast?.finish() ?? [])
             return
         }
-        for event in parser.finish() { try emit(try translator?.translate(event) ?? []) }
+        for event in try reader.finish() { try emit(try translator?.translate(event) ?? []) }
         try emit(translator?.finish() ?? [])
         if let tail = guardrail?.finish() { deliver(tail) }
     }

@@ -16,6 +16,7 @@ enum UpstreamErrorPolicy {
         // A credential refusal in another status (Gemini's `400 API_KEY_INVALID`) is the
         // gateway's problem, never the client's.
         if dialect.isCredentialRefusal(status: status, body: body) { return .retry(errorClass: .upstreamAuthFailed) }
+        if let refusal = dialect.refusalClass(status: status, body: body) { return .retry(errorClass: refusal) }
         switch status {
         case 429: return .retry(errorClass: .rateLimited)
         case 408, 409, 425, 500...599: return .retry(errorClass: status == 529 ? .overloaded : .upstreamStatus(status))
@@ -44,6 +45,13 @@ enum UpstreamErrorPolicy {
             return .rateLimitExceeded(message, retryAfterSeconds: retryAfter ?? 1)
         }
         if allTimeouts { return .upstreamFailed(status: 504, message: message, code: .upstreamTimeout) }
+        if attempts.contains(where: { $0.errorCode == .upstreamClockSkew }) {
+            // Not the vendor's fault nor the credential's: say which clock to fix.
+            return .upstreamFailed(
+                status: 502,
+                message: message + " The upstream refused the request signature's time: this gateway host's clock is off by more than 5 minutes (check NTP).",
+                code: .upstreamClockSkew)
+        }
         return .upstreamFailed(status: attempts.contains { $0.status != nil } ? 502 : 503, message: message)
     }
 }

@@ -1,5 +1,6 @@
 import AAMCore
 import AAMProviders
+import Foundation
 import AsyncHTTPClient
 import Logging
 import NIOCore
@@ -32,8 +33,10 @@ public final class HTTPUpstreamTransport: UpstreamTransport {
         for (name, value) in request.headers { outbound.headers.add(name: name, value: value) }
         if let credential {
             // The vendor's dialect names the one header that carries its credential.
-            let field = provider.wireProtocol.dialect.credentialField(credential)
-            outbound.headers.replaceOrAdd(name: field.name, value: field.value)
+            // (a signature over the request, for Bedrock).
+            let fields = provider.wireProtocol.dialect.credentialFields(
+                credential, provider: provider, url: request.url, headers: request.headers, body: request.body, now: Date())
+            for field in fields { outbound.headers.replaceOrAdd(name: field.name, value: field.value) }
         }
         outbound.body = .bytes(ByteBuffer(bytes: request.body))
         let response: HTTPClientResponse

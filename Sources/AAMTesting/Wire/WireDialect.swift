@@ -4,6 +4,7 @@ enum WireDialect: Sendable {
     case azure
     case anthropic
     case gemini
+    case bedrock
 }
 
 /// A fully rendered non-streaming answer: status, headers (in order) and body text.

@@ -1,5 +1,6 @@
 import AAMCore
 import AAMProviders
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -73,8 +74,11 @@ public final class NIOUpstreamTransport: UpstreamTransport {
         for (name, value) in request.headers { headers.add(name: name, value: value) }
         if let credential {
             // The vendor's dialect names the one header that carries its credential.
-            let field = provider.wireProtocol.dialect.credentialField(credential)
-            headers.replaceOrAdd(name: field.name, value: field.value)
+            // The vendor's dialect names the headers that carry its credential (a signature over
+            // the request, for Bedrock).
+            let fields = provider.wireProtocol.dialect.credentialFields(
+                credential, provider: provider, url: request.url, headers: headers.map { ($0.name, $0.value) }, body: request.body, now: Date())
+            for field in fields { headers.replaceOrAdd(name: field.name, value: field.value) }
         }
         headers.replaceOrAdd(name: "content-length", value: String(request.body.count))
         let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target.requestTarget, headers: headers)
