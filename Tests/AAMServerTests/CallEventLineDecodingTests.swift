@@ -27,7 +27,7 @@ struct CallEventLineDecodingTests {
             "plain", "quote \" and backslash \\ and slash /", "line\nbreak\ttab\r", "control \u{01}\u{1F}", "café", "emoji 🎉 (𝄞)",
             "", "sk-aam-AbCdEfGhIjKlMnOp",
         ]
-        let numbers: [Double] = [0, 12.5, 0.000_001, 1e-7, 123_456.789, 3, 1.0 / 3.0, 9_007_199_254_740_993]
+        let numbers: [Double] = [0, 12.5, 0.000_001, 1e-7, 123_456.789, 3, 1.0 / 3.0, 9_007_199_254_740_992]
         let times: [TimeInterval] = [0, 1_800_000_000, 1_861_920_000 /* 2029-01-01 */, 1_835_395_199 /* 2028-02-28 23:59:59 */, 1_835_395_200]
         var rows: [CallRow] = []
         for index in 0..<64 {
