@@ -88,13 +88,17 @@ struct ConverseStreamTranslator<Inner: StreamTranslator>: StreamTranslator {
             let index = try payload.optionalInt("contentBlockIndex") ?? 0
             let delta = try payload.object("delta")
             if let text = try delta.optionalString("text") {
-                if blocks[index] == nil {
+                let client: Int
+                if let opened = blocks[index] {
+                    client = opened
+                } else {
+                    client = open(index)
                     events.append(Self.event("content_block_start", [
-                        "type": "content_block_start", "index": .int(open(index)), "content_block": ["type": "text", "text": ""],
+                        "type": "content_block_start", "index": .int(client), "content_block": ["type": "text", "text": ""],
                     ]))
                 }
                 events.append(Self.event("content_block_delta", [
-                    "type": "content_block_delta", "index": .int(blocks[index]!), "delta": ["type": "text_delta", "text": .string(text)],
+                    "type": "content_block_delta", "index": .int(client), "delta": ["type": "text_delta", "text": .string(text)],
                 ]))
             } else if let use = try delta.optionalObject("toolUse") {
                 guard let client = blocks[index] else { throw .field("contentBlockDelta.delta.toolUse", "a tool input delta before its contentBlockStart") }
@@ -145,7 +149,8 @@ struct ConverseStreamTranslator<Inner: StreamTranslator>: StreamTranslator {
         stopped = true
         var events: [SSEEvent] = []
         for index in openBlocks.sorted() {
-            events.append(Self.event("content_block_stop", ["type": "content_block_stop", "index": .int(blocks[index]!)]))
+            guard let client = blocks[index] else { continue }  // every open block has its client index
+            events.append(Self.event("content_block_stop", ["type": "content_block_stop", "index": .int(client)]))
         }
         openBlocks.removeAll()
         var delta: WireJSONObject = ["type": "message_delta", "delta": ["stop_reason": .string(ConverseAnswers.anthropicStopReason(stopReason ?? "end_turn")), "stop_sequence": nil]]

@@ -30,9 +30,9 @@ public struct EventStreamMessage: Sendable, Equatable {
     /// The framed bytes, with real CRCs. Header order is sorted by name, so equal messages frame alike.
     public func encoded() -> [UInt8] {
         var headerBytes: [UInt8] = []
-        for name in headers.keys.sorted() {
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
             let nameBytes = Array(name.utf8)
-            let valueBytes = Array(headers[name]!.utf8)
+            let valueBytes = Array(value.utf8)
             headerBytes.append(UInt8(nameBytes.count))
             headerBytes += nameBytes
             headerBytes.append(7)  // string
