@@ -44,6 +44,10 @@ struct TrafficGenerator: Sendable {
         var bearer = key
         switch number % 20 {
         case 5: path = "/v1/messages"; body["max_tokens"] = 256
+        case 7:
+            // The Responses API (OpenAI's Agents SDK, `client.responses`), translated for every vendor.
+            path = "/v1/responses"
+            body = ["model": alias, "instructions": "Be brief.", "input": prompt, "stream": stream, "max_output_tokens": 256]
         case 9: path = "/v1/embeddings"; body = ["model": "embed", "input": prompt]
         case 13:
             body["tools"] = [["type": "function", "function": ["name": "get_weather", "parameters": ["type": "object", "properties": ["city": ["type": "string"]]]]]]

@@ -53,6 +53,9 @@ struct DemoAgentTrafficTests {
             throw error
         }
         try await store.close()
+        // The demo's own traffic includes the Responses API (every 20th call, from the 8th).
+        let responses = records.filter { $0.endpoint == "/v1/responses" }
+        #expect(responses.contains { $0.status == 200 && $0.outcome == .success }, "\(responses.map(Self.describe))")
         let agentRecords = records.filter { $0.policy?.spiffeId == Self.agent }
         let tools = agentRecords.filter { $0.endpoint == "/mcp/crm" }
         let read = tools.first { $0.upstreamModel == "get_account" && $0.policy?.decision == "allow" }
