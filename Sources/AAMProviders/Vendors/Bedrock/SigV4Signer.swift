@@ -81,8 +81,9 @@ public struct SigV4Signer: Sendable {
             let folded = value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
             merged[name.lowercased(), default: []].append(folded.trimmingCharacters(in: .whitespaces))
         }
-        let names = merged.keys.sorted()
-        let canonicalHeaders = names.map { "\($0):\(merged[$0]!.joined(separator: ","))\n" }.joined()
+        let sorted = merged.sorted { $0.key < $1.key }
+        let names = sorted.map(\.key)
+        let canonicalHeaders = sorted.map { "\($0.key):\($0.value.joined(separator: ","))\n" }.joined()
         let signedHeaders = names.joined(separator: ";")
         let request = [method, canonicalURI(path), canonicalQuery(query), canonicalHeaders, signedHeaders, payloadHash]
             .joined(separator: "\n")
