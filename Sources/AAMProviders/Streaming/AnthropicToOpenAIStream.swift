@@ -9,17 +9,12 @@ import Foundation
 /// usage chunk (`choices: []`, only if the client asked) and `data: [DONE]`. Pings, block stops
 /// and thinking deltas have no OpenAI form and produce nothing.
 public struct AnthropicToOpenAIStream: StreamTranslator {
-    private let responseModel: String
-    private let clientRequestedUsage: Bool
-    private let created: Int
-    private var id = "chatcmpl-aam"
-    private var roleSent = false
-    private var doneSent = false
+    private var writer: OpenAIChunkWriter
     /// Anthropic content block index -> OpenAI tool call index.
     private var toolIndexByBlock: [Int: Int] = [:]
     public private(set) var usage: TokenUsage?
     public private(set) var sawTerminalEvent = false
-    public private(set) var emittedContent = false
+    public var emittedContent: Bool { writer.emittedContent }
     public private(set) var outputBytes = 0
     public private(set) var upstreamError: UpstreamStreamError?
 
@@ -28,9 +23,7 @@ public struct AnthropicToOpenAIStream: StreamTranslator {
     ///   - clientRequestedUsage: the client's `stream_options.include_usage`.
     ///   - created: the `created` timestamp of every chunk; defaults to now.
     public init(responseModel: String, clientRequestedUsage: Bool, created: Int = Int(Date().timeIntervalSince1970)) {
-        self.responseModel = responseModel
-        self.clientRequestedUsage = clientRequestedUsage
-        self.created = created
+        writer = OpenAIChunkWriter(responseModel: responseModel, clientRequestedUsage: clientRequestedUsage, created: created)
     }
 
     public mutating func translate(_ event: SSEEvent) throws(TranslationError) -> [UInt8] {
@@ -39,7 +32,7 @@ public struct AnthropicToOpenAIStream: StreamTranslator {
         switch type {
         case "message_start":
             let message = try payload.object("message")
-            if let upstreamID = try message.optionalString("id") { id = ProtocolMappings.openAIID(fromAnthropic: upstreamID) }
+            if let upstreamID = try message.optionalString("id") { writer.id = ProtocolMappings.openAIID(fromAnthropic: upstreamID) }
             if let usageObject = try message.optionalObject("usage") {
                 usage = ProtocolMappings.usage(fromAnthropic: usageObject.object)
             }
@@ -105,45 +98,20 @@ public struct AnthropicToOpenAIStream: StreamTranslator {
 
     public mutating func finish() -> [UInt8] {
         // Never fake a terminator: without message_stop the server reports truncation instead.
-        sawTerminalEvent && !doneSent ? trailer() : []
+        sawTerminalEvent && !writer.doneSent ? trailer() : []
     }
 
     private mutating func count(_ output: String) {
         outputBytes = StreamOutputMeter.adding(outputBytes, output.utf8.count)
     }
 
-    // MARK: Chunks
+    // MARK: Chunks (the OpenAI side every translator to OpenAI shares)
 
-    private func chunk(choices: WireJSON, usage usageValue: WireJSON?) -> [UInt8] {
-        var object: WireJSONObject = [
-            "id": .string(id), "object": "chat.completion.chunk", "created": .int(created),
-            "model": .string(responseModel), "choices": choices,
-        ]
-        // OpenAI sends "usage": null on every chunk once include_usage is on.
-        if clientRequestedUsage { object["usage"] = usageValue ?? .null }
-        return SSEEvent.data(.object(object)).encoded()
-    }
-
-    private mutating func preamble() -> [UInt8] {
-        guard !roleSent else { return [] }
-        roleSent = true
-        let choice: WireJSON = ["index": 0, "delta": ["role": "assistant", "content": ""], "logprobs": nil, "finish_reason": nil]
-        return chunk(choices: [choice], usage: nil)
-    }
+    private mutating func preamble() -> [UInt8] { writer.preamble() }
 
     private mutating func contentChunk(_ delta: WireJSONObject, finishReason: WireJSON = nil) -> [UInt8] {
-        var out = preamble()
-        emittedContent = true
-        let choice: WireJSON = ["index": 0, "delta": .object(delta), "logprobs": nil, "finish_reason": finishReason]
-        out += chunk(choices: [choice], usage: nil)
-        return out
+        writer.content(delta, finishReason: finishReason)
     }
 
-    private mutating func trailer() -> [UInt8] {
-        doneSent = true
-        var out = preamble()
-        if clientRequestedUsage { out += chunk(choices: [], usage: ProtocolMappings.openAIUsage(usage ?? .zero)) }
-        out += SSEEvent.openAIDone.encoded()
-        return out
-    }
+    private mutating func trailer() -> [UInt8] { writer.trailer(usage: usage) }
 }

@@ -12,23 +12,18 @@ import Foundation
 /// server says so in-band). A prompt block, or a safety cut before any content, is an in-band
 /// `content_filter` error; a safety cut after content is `finish_reason: content_filter`.
 public struct GeminiToOpenAIStream: StreamTranslator {
-    private let responseModel: String
-    private let clientRequestedUsage: Bool
-    private let created: Int
-    private var id: String?
-    private var roleSent = false
-    private var doneSent = false
+    private var writer: OpenAIChunkWriter
+    /// The first chunk naming a `responseId` names the stream.
+    private var named = false
     private var toolCalls = 0
     public private(set) var usage: TokenUsage?
     public private(set) var sawTerminalEvent = false
-    public private(set) var emittedContent = false
+    public var emittedContent: Bool { writer.emittedContent }
     public private(set) var outputBytes = 0
     public private(set) var upstreamError: UpstreamStreamError?
 
     public init(responseModel: String, clientRequestedUsage: Bool, created: Int = Int(Date().timeIntervalSince1970)) {
-        self.responseModel = responseModel
-        self.clientRequestedUsage = clientRequestedUsage
-        self.created = created
+        writer = OpenAIChunkWriter(responseModel: responseModel, clientRequestedUsage: clientRequestedUsage, created: created)
     }
 
     public mutating func translate(_ event: SSEEvent) throws(TranslationError) -> [UInt8] {
@@ -40,7 +35,10 @@ public struct GeminiToOpenAIStream: StreamTranslator {
                 // The vendor's own status is passed through as the code, as it came.
                 message: error.message, type: GeminiResponse.errorType(error.status), code: error.status.map(ErrorCode.init(rawValue:)))
         }
-        if id == nil, let responseID = chunk.responseID { id = "chatcmpl-" + responseID }
+        if !named, let responseID = chunk.responseID {
+            writer.id = "chatcmpl-" + responseID
+            named = true
+        }
         if let reported = chunk.usage { usage = reported }
         if chunk.blockReason != nil { return blocked(chunk) }
         outputBytes = StreamOutputMeter.adding(outputBytes, chunk.thoughtBytes)
@@ -72,7 +70,7 @@ public struct GeminiToOpenAIStream: StreamTranslator {
 
     public mutating func finish() -> [UInt8] {
         // Never fake a terminator: without a finish reason the server reports truncation.
-        sawTerminalEvent && !doneSent ? trailer() : []
+        sawTerminalEvent && !writer.doneSent ? trailer() : []
     }
 
     /// Gemini refused the prompt or cut the answer before any content: the client's answer is
@@ -81,7 +79,7 @@ public struct GeminiToOpenAIStream: StreamTranslator {
     private mutating func blocked(_ chunk: GeminiResponse) -> [UInt8] {
         let message = GeminiResponse.blockMessage(promptBlockReason: chunk.blockReason, finishReason: chunk.finishReason)
         upstreamError = UpstreamStreamError(type: ErrorCode.contentFiltered.rawValue, message: message)
-        emittedContent = true
+        writer.emittedContent = true
         return StreamErrorEvent.openAI(message: message, type: .invalidRequestError, code: .contentFiltered)
     }
 
@@ -89,37 +87,13 @@ public struct GeminiToOpenAIStream: StreamTranslator {
         outputBytes = StreamOutputMeter.adding(outputBytes, output.utf8.count)
     }
 
-    // MARK: Chunks
+    // MARK: Chunks (the OpenAI side every translator to OpenAI shares)
 
-    private func chunk(choices: WireJSON, usage usageValue: WireJSON?) -> [UInt8] {
-        var object: WireJSONObject = [
-            "id": .string(id ?? "chatcmpl-aam"), "object": "chat.completion.chunk", "created": .int(created),
-            "model": .string(responseModel), "choices": choices,
-        ]
-        if clientRequestedUsage { object["usage"] = usageValue ?? .null }
-        return SSEEvent.data(.object(object)).encoded()
-    }
-
-    private mutating func preamble() -> [UInt8] {
-        guard !roleSent else { return [] }
-        roleSent = true
-        let choice: WireJSON = ["index": 0, "delta": ["role": "assistant", "content": ""], "logprobs": nil, "finish_reason": nil]
-        return chunk(choices: [choice], usage: nil)
-    }
+    private mutating func preamble() -> [UInt8] { writer.preamble() }
 
     private mutating func contentChunk(_ delta: WireJSONObject, finishReason: WireJSON = nil) -> [UInt8] {
-        var out = preamble()
-        emittedContent = true
-        let choice: WireJSON = ["index": 0, "delta": .object(delta), "logprobs": nil, "finish_reason": finishReason]
-        out += chunk(choices: [choice], usage: nil)
-        return out
+        writer.content(delta, finishReason: finishReason)
     }
 
-    private mutating func trailer() -> [UInt8] {
-        doneSent = true
-        var out = preamble()
-        if clientRequestedUsage { out += chunk(choices: [], usage: ProtocolMappings.openAIUsage(usage ?? .zero)) }
-        out += SSEEvent.openAIDone.encoded()
-        return out
-    }
+    private mutating func trailer() -> [UInt8] { writer.trailer(usage: usage) }
 }
