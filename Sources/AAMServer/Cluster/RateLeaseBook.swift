@@ -13,6 +13,12 @@ import Synchronization
 /// and entirely after `idleSeconds` without traffic. A call the allowance cannot hold waits
 /// for one renewal of its key (coalesced), then is admitted or refused with the bucket's own
 /// retry time.
+///
+/// Near empty, batches strand units: a replica that leased ahead for calls that never came
+/// holds units while another replica's calls are refused at the empty bucket (a loaded CI run
+/// served 50 of a 60-unit bucket that way). So once the bucket's last known remainder is
+/// under what every replica's batches could hold together (`scarce`), leases are taken one
+/// call at a time and anything beyond the next call goes back at the next tick.
 public actor RateLeaseBook {
     struct Track: Sendable {
         var limit: Int64
@@ -20,7 +26,9 @@ public actor RateLeaseBook {
         var burnPerSecond: Double = 0
         var lastActivity: Date
         var lastRenewal: Date = .distantPast
-        var inFlight: Task<RateLeaseAnswer?, Never>?
+        /// What the cluster's bucket had left at this replica's last renewal (unknown: full).
+        var bucketRemaining: Int64 = .max
+        var inFlight: Task<RateDemandOutcome, Never>?
     }
 
     private struct Admitted: Sendable {
@@ -75,16 +83,15 @@ public actor RateLeaseBook {
         }
     }
 
-    /// A charge the allowance could not hold: renew that key now. Returns the answer (nil when
-    /// the database could not be asked in time).
-    public func demand(_ charge: RateCharge) async -> RateLeaseAnswer? {
+    /// A charge the allowance could not hold: renew that key now.
+    public func demand(_ charge: RateCharge) async -> RateDemandOutcome {
         let now = clock.now()
         var track = tracks[charge.key] ?? Track(limit: charge.limitPerMinute, lastActivity: now)
         track.limit = charge.limitPerMinute
         track.lastActivity = now
         track.demand = max(track.demand, charge.cost)
         tracks[charge.key] = track
-        return (try? await withDeadline(Self.demandDeadline) { await self.runRenewal(charge.key, urgent: true) }) ?? nil ?? nil
+        return (try? await withDeadline(Self.demandDeadline) { await self.runRenewal(charge.key, urgent: true) }) ?? .unanswered
     }
 
     public func tick() async {
@@ -117,17 +124,35 @@ public actor RateLeaseBook {
         }
     }
 
-    private func runRenewal(_ key: RateLimitKey, urgent: Bool) async -> RateLeaseAnswer? {
+    private func runRenewal(_ key: RateLimitKey, urgent: Bool) async -> RateDemandOutcome {
         while let running = tracks[key]?.inFlight { _ = await running.value }
-        guard tracks[key] != nil else { return nil }
+        guard tracks[key] != nil else { return .covered }
         let task = Task { await self.renew(key, urgent: urgent) }
         tracks[key]?.inFlight = task
         return await task.value
     }
 
-    /// (want, returning) for one key now, or nil when nothing is needed.
-    static func plan(allowance: Int64, limit: Int64, demand: Int64, burnPerSecond: Double, idle: Bool, urgent: Bool) -> (want: Int64, returning: Int64)? {
+    /// Whether a bucket with `remaining` units is scarce for `replicas` replicas: under twice
+    /// what their batches (a twentieth of the limit each) could hold together.
+    static func isScarce(remaining: Int64, limit: Int64, replicas: Int) -> Bool {
+        let batch = Swift.max(limit / 20, 1)
+        let (together, overflow) = batch.multipliedReportingOverflow(by: Int64(Swift.max(replicas, 1)) * 2)
+        return remaining < (overflow ? .max : together)
+    }
+
+    /// (want, returning) for one key now, or nil when nothing is needed. A scarce bucket is
+    /// leased one call at a time: an urgent renewal takes only what the waiting call needs and
+    /// a tick takes nothing and gives back all but one call's worth.
+    static func plan(
+        allowance: Int64, limit: Int64, demand: Int64, burnPerSecond: Double, idle: Bool, urgent: Bool, scarce: Bool = false
+    ) -> (want: Int64, returning: Int64)? {
         if idle && !urgent { return allowance > 0 ? (0, allowance) : nil }
+        if scarce {
+            // Urgent: one call's worth even if the allowance holds some (a call admitted
+            // between the demand and this renewal may take it); the surplus goes back next tick.
+            if urgent { return demand > 0 ? (demand, 0) : nil }
+            return allowance > demand ? (0, allowance - demand) : nil
+        }
         let byRate = Int64(Swift.min(burnPerSecond * horizonSeconds, Double(Int64.max / 4)))
         let target = Swift.min(Swift.max(2 * demand, byRate), Swift.max(limit / 20, demand))
         if urgent || allowance < target / 2 || allowance < demand {
@@ -138,15 +163,16 @@ public actor RateLeaseBook {
         return nil
     }
 
-    private func renew(_ key: RateLimitKey, urgent: Bool) async -> RateLeaseAnswer? {
+    private func renew(_ key: RateLimitKey, urgent: Bool) async -> RateDemandOutcome {
         defer { tracks[key]?.inFlight = nil }
-        guard let track = tracks[key] else { return nil }
+        guard let track = tracks[key] else { return .covered }
         let now = clock.now()
         let allowance = governance.rateAllowance(key)
         guard let plan = Self.plan(
             allowance: allowance, limit: track.limit, demand: track.demand, burnPerSecond: track.burnPerSecond,
-            idle: now.timeIntervalSince(track.lastActivity) >= Self.idleSeconds, urgent: urgent)
-        else { return nil }
+            idle: now.timeIntervalSince(track.lastActivity) >= Self.idleSeconds, urgent: urgent,
+            scarce: Self.isScarce(remaining: track.bucketRemaining, limit: track.limit, replicas: liveReplicas()))
+        else { return .covered }
         // Units going back leave the allowance before the database hears of them.
         if plan.returning > 0 { governance.applyRateGrant(key, granted: -plan.returning, remaining: 0) }
         do {
@@ -158,11 +184,12 @@ public actor RateLeaseBook {
             }) else { throw RenewalTimedOut(deadline: renewalDeadline) }
             governance.applyRateGrant(key, granted: answer.granted, remaining: answer.remaining)
             tracks[key]?.lastRenewal = clock.now()
+            tracks[key]?.bucketRemaining = answer.remaining
             if governance.isRateLimitDegraded(key) {
                 governance.degradeRateLimit(key, share: nil)
                 logger.notice("rate lease renewed again; the limit is the cluster's once more", metadata: ["key": "\(key)"])
             }
-            return answer
+            return .answered(answer)
         } catch {
             // Cut off from the database: limit locally at this replica's share rather than
             // refuse every call once the allowance held is spent.
@@ -173,9 +200,20 @@ public actor RateLeaseBook {
                     "rate lease renewal failed; limiting locally at 1/\(share) of the limit until the database answers",
                     metadata: ["key": "\(key)", "reason": "\(error)"])
             }
-            return nil
+            return .unanswered
         }
     }
+}
+
+/// What a demand for more of a key's allowance came to.
+public enum RateDemandOutcome: Sendable, Equatable {
+    /// Nothing was asked: the allowance already holds the call (another call's renewal filled
+    /// it meanwhile). Try the admission again.
+    case covered
+    /// The database answered (`granted` may be 0: the bucket is empty).
+    case answered(RateLeaseAnswer)
+    /// The database could not be asked in time.
+    case unanswered
 }
 
 /// A rate lease renewal the database did not answer within `RateLeaseBook.renewalDeadline`.

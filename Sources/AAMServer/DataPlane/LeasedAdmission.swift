@@ -11,8 +11,10 @@ import Foundation
 /// again, and a rate limit whose allowance ran short waits for one renewal of that key
 /// (`RateLeaseBook.demand`); each budget and limit may need one, so at most
 /// `GovernanceGate.maxLeaseRounds` rounds. A rate renewal that fails degrades the key to
-/// local limiting (`RateLimiter.degrade`) and the call is tried again at once. Nothing waits
-/// while slices and allowances suffice. An admitted call is noted in both lease books.
+/// local limiting (`RateLimiter.degrade`) and the call is tried again at once; so is a call
+/// whose allowance another call's renewal filled while it waited (`covered`, or an empty
+/// bucket with units already here), which must not be refused while the units are there.
+/// Nothing waits while slices and allowances suffice. An admitted call is noted in both lease books.
 enum LeasedAdmission {
     static func admit(
         runtime: GatewayRuntime, requestId: String, chain: [ScopeBudgets], estimate: Spend, charges: [RateCharge]
@@ -33,10 +35,15 @@ enum LeasedAdmission {
                 else { return decision }
             case .rateLimited(.leaseShort(let charge)) where rounds < GovernanceGate.maxLeaseRounds:
                 rounds += 1
-                let answer = await runtime.rateLeases?.demand(charge)
-                if answer == nil, runtime.governance.isRateLimitDegraded(charge.key) { continue }
-                guard let answer else { return short(charge, wait: 1) }
-                if answer.granted == 0 { return short(charge, wait: max(answer.retryAfterSeconds, 0.001)) }
+                switch await runtime.rateLeases?.demand(charge) ?? .unanswered {
+                case .covered: continue
+                case .answered(let answer) where answer.granted == 0 && runtime.governance.rateAllowance(charge.key) < charge.cost:
+                    return short(charge, wait: max(answer.retryAfterSeconds, 0.001))
+                case .answered: continue
+                case .unanswered:
+                    if runtime.governance.isRateLimitDegraded(charge.key) { continue }
+                    return short(charge, wait: 1)
+                }
             case .rateLimited(.leaseShort(let charge)):
                 return short(charge, wait: 1)
             case .budgetExceeded, .rateLimited:
