@@ -194,6 +194,8 @@ let package = Package(
             name: "AAMServerTests",
             dependencies: [
                 "AAMServer", "AAMTesting", "AAMControlProtocol",
+                // OpenAPIDocumentTests reads docs/openapi.yaml.
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
