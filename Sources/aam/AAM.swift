@@ -12,6 +12,7 @@ struct AAM: AsyncParsableCommand {
         version: BuildIdentity.stamped.versionLine(program: "aam"),
         subcommands: [
             DemoCommand.self, StatusCommand.self, ConfigCommand.self, KeysCommand.self, ProvidersCommand.self,
+            DeploymentsCommand.self, AliasesCommand.self, UsageCommand.self, CallsCommand.self,
             MasterKeyCommand.self, AuditCommand.self, ConsoleCommand.self, PolicyCommand.self, MCPCommand.self,
         ])
 }

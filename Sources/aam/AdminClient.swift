@@ -70,14 +70,3 @@ struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ message: String) { description = message }
 }
-
-/// Prints JSON prettily (sorted keys) for humans and scripts alike.
-func printJSON(_ reply: AdminClient.Reply) {
-    guard let object = reply.json,
-        let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-    else {
-        print(reply.text)
-        return
-    }
-    print(String(decoding: data, as: UTF8.self))
-}

@@ -5,8 +5,11 @@ import ArgumentParser
 import Foundation
 
 struct StatusCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Daemon health, providers and aliases.")
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Daemon health, providers and aliases.",
+        discussion: "Over the control socket when there is one (no token needed), else over the admin API.")
     @OptionGroup var admin: AdminOptions
+    @OptionGroup var output: OutputOptions
     @Option(
         help: "Control socket path; by default AAM_CONTROL_SOCKET, else ./aam-data/control.sock or /run/aam/control.sock when it exists, else the admin API is used.")
     var socket: String?
@@ -14,7 +17,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         if let path = ControlSocketLocator.locate(explicit: socket) {
             do {
-                try await ControlStatus.run(path: path)
+                try await ControlStatus.run(path: path, json: output.isJSON)
                 return
             } catch let error as ControlClientError {
                 // An explicit --socket (or AAM_CONTROL_SOCKET) must work; a stale default socket
@@ -28,21 +31,20 @@ struct StatusCommand: AsyncParsableCommand {
         }
         let client = AdminClient(options: admin)
         let health = try await client.send(.GET, "/readyz")
-        print("daemon \(admin.url): \(health.status == 200 ? "ready" : "not ready (\(health.status))")")
         let providers = try await client.expect(.GET, "/admin/providers")
-        for provider in providers.json as? [[String: Any]] ?? [] {
-            let drained = (provider["drained"] as? Bool) == true ? " DRAINED" : ""
-            print("  provider \(provider["name"] ?? "?") [\(provider["protocol"] ?? "?")]\(drained) deployments: \((provider["deployments"] as? [String] ?? []).joined(separator: ", "))")
-        }
         let aliases = try await client.expect(.GET, "/admin/aliases")
-        for alias in aliases.json as? [[String: Any]] ?? [] {
-            print("  alias \(alias["name"] ?? "?") strategy=\(alias["strategy"] ?? "?") fallbacks=\((alias["fallbacks"] as? [String] ?? []).joined(separator: ","))")
+        if output.isJSON {
+            return printJSON(["url": admin.url, "ready": health.status == 200, "providers": providers.json ?? [], "aliases": aliases.json ?? []] as [String: Any])
         }
+        print("daemon \(admin.url): \(health.status == 200 ? "ready" : "not ready (\(health.status))")\n")
+        output.emit(providers, ProvidersCommand.columns, empty: "no providers")
+        print("")
+        output.emit(aliases, AliasesCommand.columns, empty: "no aliases")
     }
 }
 
 struct ConfigCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "config", abstract: "Config file tools.", subcommands: [Check.self])
+    static let configuration = CommandConfiguration(commandName: "config", abstract: "Config file tools (offline: no daemon needed).", subcommands: [Check.self])
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "check", abstract: "Validate a config file; errors name file, line and field.")
@@ -61,74 +63,10 @@ struct ConfigCommand: AsyncParsableCommand {
     }
 }
 
-struct KeysCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "Virtual keys.", subcommands: [Create.self, List.self, Revoke.self, Rotate.self])
-
-    struct Create: AsyncParsableCommand {
-        @OptionGroup var admin: AdminOptions
-        @Option var org: String
-        @Option var team: String?
-        @Option var project: String?
-        @Option var name: String?
-        @Option(help: "Allowed aliases, comma separated.") var models: String?
-
-        func run() async throws {
-            var body: [String: Any] = ["orgId": org]
-            if let team { body["teamId"] = team }
-            if let project { body["projectId"] = project }
-            if let name { body["name"] = name }
-            if let models { body["models"] = models.split(separator: ",").map(String.init) }
-            printJSON(try await AdminClient(options: admin).expect(.POST, "/admin/keys", json: body))
-        }
-    }
-
-    struct List: AsyncParsableCommand {
-        @OptionGroup var admin: AdminOptions
-        func run() async throws { printJSON(try await AdminClient(options: admin).expect(.GET, "/admin/keys")) }
-    }
-
-    struct Revoke: AsyncParsableCommand {
-        @OptionGroup var admin: AdminOptions
-        @Argument var id: String
-        func run() async throws { printJSON(try await AdminClient(options: admin).expect(.POST, "/admin/keys/\(id)/revoke")) }
-    }
-
-    struct Rotate: AsyncParsableCommand {
-        @OptionGroup var admin: AdminOptions
-        @Argument var id: String
-        @Option(help: "Seconds the old secret keeps working.") var grace: Int = 0
-        func run() async throws {
-            printJSON(try await AdminClient(options: admin).expect(.POST, "/admin/keys/\(id)/rotate", json: ["gracePeriodSeconds": grace]))
-        }
-    }
-}
-
-struct ProvidersCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "providers", abstract: "Upstream providers.", subcommands: [List.self, Drain.self, Undrain.self])
-
-    struct List: AsyncParsableCommand {
-        @OptionGroup var admin: AdminOptions
-        func run() async throws { printJSON(try await AdminClient(options: admin).expect(.GET, "/admin/providers")) }
-    }
-
-    struct Drain: AsyncParsableCommand {
-        @OptionGroup var admin: AdminOptions
-        @Argument var name: String
-        func run() async throws { printJSON(try await AdminClient(options: admin).expect(.POST, "/admin/providers/\(name)/drain")) }
-    }
-
-    struct Undrain: AsyncParsableCommand {
-        @OptionGroup var admin: AdminOptions
-        @Argument var name: String
-        func run() async throws { printJSON(try await AdminClient(options: admin).expect(.POST, "/admin/providers/\(name)/undrain")) }
-    }
-}
-
 struct MasterKeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "master-key", abstract: "Master key tools.", subcommands: [Generate.self, Rewrap.self])
+        commandName: "master-key", abstract: "Master key tools: generate one, re-wrap the stored credentials under a new one.",
+        subcommands: [Generate.self, Rewrap.self])
 
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a new random master key (base64 of 32 bytes).")

@@ -77,6 +77,7 @@ struct AuditCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List audit entries through the admin API, oldest first.")
         @OptionGroup var admin: AdminOptions
+        @OptionGroup var output: OutputOptions
         @Option(help: "Entries to show (1-1000).") var limit: Int = 100
         @Option(help: "Only entries after this sequence.") var after: Int64?
         @Option(help: "Exact actor, e.g. admin:1a2b3c4d.") var actor: String?
@@ -92,11 +93,10 @@ struct AuditCommand: AsyncParsableCommand {
             var components = URLComponents()
             components.queryItems = items
             let reply = try await AdminClient(options: admin).expect(.GET, "/admin/audit?" + (components.percentEncodedQuery ?? ""))
+            if output.isJSON { return printJSON(reply) }
             let page = reply.json as? [String: Any] ?? [:]
-            for entry in page["entries"] as? [[String: Any]] ?? [] {
-                let fields = ["sequence", "at", "actor", "action", "target"].map { entry[$0].map { "\($0)" } ?? "-" }
-                print(fields.joined(separator: "  "))
-            }
+            let columns: [CLITable.Column] = ["sequence", "at", "actor", "action", "target"].map { .init($0.uppercased(), field: $0) }
+            output.emit(page["entries"] as? [[String: Any]] ?? [], columns, empty: "no audit entries")
             if let next = page["next"] as? Int { print("more: aam audit list --after \(next)") }
         }
     }

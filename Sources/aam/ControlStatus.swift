@@ -5,14 +5,23 @@ import Foundation
 /// deployment with health, latency and drain state.
 enum ControlStatus {
 
-    /// Connects, queries and prints. Throws `ControlClientError` with the operator-facing reason.
-    static func run(path: String) async throws {
+    /// Connects, queries and prints (the report, or with `json` the three answers as one JSON
+    /// object). Throws `ControlClientError` with the operator-facing reason.
+    static func run(path: String, json: Bool = false) async throws {
         let client = try await ControlClient.connect(path: path, peer: "aam status")
         defer { client.close() }
         let status = try await client.query(.status).status
         let providers = try await client.query(.providers).providers ?? []
         let aliases = try await client.query(.aliases).aliases ?? []
         guard let status else { throw ControlClientError.badReply("status missing from the answer") }
+        if json {
+            struct Snapshot: Encodable { var status: StatusView; var providers: [ProviderRow]; var aliases: [AliasRow] }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            let data = try encoder.encode(Snapshot(status: status, providers: providers, aliases: aliases))
+            return print(String(decoding: data, as: UTF8.self))
+        }
         print(render(status: status, providers: providers, aliases: aliases, now: Date()), terminator: "")
     }
 
@@ -58,13 +67,6 @@ enum ControlStatus {
         return "\(total / 86_400)d \(total % 86_400 / 3_600)h"
     }
 
-    /// Left-aligned columns separated by two spaces.
-    static func table(_ rows: [[String]]) -> String {
-        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.map { row in
-            row.enumerated().map { column, cell in
-                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }.joined(separator: "\n") + "\n"
-    }
+    /// Left-aligned columns separated by two spaces (the header is the first row).
+    static func table(_ rows: [[String]]) -> String { CLITable.render(rows) }
 }

@@ -11,28 +11,39 @@ struct MCPCommand: AsyncParsableCommand {
         commandName: "mcp", abstract: "Upstream MCP servers the broker serves at /mcp/NAME, and their tool mappings.",
         subcommands: [List.self, Add.self, Map.self, Delete.self])
 
+    static let serverColumns: [CLITable.Column] = [
+        .init("NAME", field: "name"), .init("URL", field: "url"), .init("VERSION", field: "protocolVersion"),
+        .init("INJECTION") { CLITable.text(($0["injection"] as? [String: Any])?["type"]) },
+        .init("CREDENTIAL") { ($0["credentialSet"] as? Bool) == true ? CLITable.text($0["credentialFingerprint"] ?? "set") : "-" },
+        .init("TOOLS") { String(($0["tools"] as? [Any])?.count ?? 0) },
+    ]
+    static let toolColumns: [CLITable.Column] = [
+        .init("SERVER", field: "server"), .init("TOOL", field: "tool"), .init("RESOURCE", field: "resource"), .init("ACTION", field: "action"),
+        .init("ID FROM", field: "resourceIdFrom"),
+    ]
+
     static let injections = ["bearer", "header", "oauth-client-credentials", "token-exchange"]
     static let versions = ["2025-11-25", "2026-07-28"]
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the catalogued MCP servers and their tool mappings.")
         @OptionGroup var admin: AdminOptions
-        @Flag(help: "Print the admin API's JSON instead of a table.") var json = false
+        @OptionGroup var output: OutputOptions
+        // Before `-o json` existed; kept so scripts written against it still work.
+        @Flag(help: .hidden) var json = false
 
         func run() async throws {
             let reply = try await MCPCommand.send("list", admin, .GET, "/admin/mcp-servers")
-            if json { return printJSON(reply) }
+            if json || output.isJSON { return printJSON(reply) }
             let servers = reply.json as? [[String: Any]] ?? []
-            guard !servers.isEmpty else { return print("no MCP servers") }
-            for server in servers {
-                let injection = (server["injection"] as? [String: Any])?["type"] as? String ?? "?"
-                let credential = (server["credentialSet"] as? Bool) == true ? "credential \(server["credentialFingerprint"] as? String ?? "set")" : "no credential"
-                print("\(server["name"] as? String ?? "?")  \(server["url"] as? String ?? "?")  \(server["protocolVersion"] as? String ?? "?")  \(injection)  \(credential)")
-                for tool in server["tools"] as? [[String: Any]] ?? [] {
-                    let from = (tool["resourceIdFrom"] as? String).map { " (id from \($0))" } ?? ""
-                    print("  \(tool["tool"] as? String ?? "?") -> \(tool["resource"] as? String ?? "?") \(tool["action"] as? String ?? "?")\(from)")
-                }
+            output.emit(servers, MCPCommand.serverColumns, empty: "no MCP servers")
+            // The tool mappings, a second table under the servers' (a server maps several tools).
+            let tools = servers.flatMap { server in
+                (server["tools"] as? [[String: Any]] ?? []).map { $0.merging(["server": server["name"] ?? NSNull()]) { old, _ in old } }
             }
+            guard !tools.isEmpty else { return }
+            print("")
+            output.emit(tools, MCPCommand.toolColumns, empty: "")
         }
     }
 
@@ -69,20 +80,7 @@ struct MCPCommand: AsyncParsableCommand {
 
         /// The credential from the environment variable or file named on the command line.
         func credential() throws -> String {
-            if let credentialEnv {
-                guard let value = ProcessInfo.processInfo.environment[credentialEnv], !value.isEmpty else {
-                    throw CLIError("aam mcp add: --credential-env: the environment variable \(credentialEnv) is not set or empty")
-                }
-                return value
-            }
-            let path = credentialFile ?? ""
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw CLIError("aam mcp add: --credential-file: cannot read \(path)")
-            }
-            var value = String(decoding: data, as: UTF8.self)
-            if value.hasSuffix("\r\n") { value.removeLast(2) } else if value.hasSuffix("\n") { value.removeLast() }
-            guard !value.isEmpty else { throw CLIError("aam mcp add: --credential-file: \(path) is empty") }
-            return value
+            try CredentialSource.read(variable: credentialEnv, file: credentialFile, command: "aam mcp add")
         }
 
         func run() async throws {
@@ -151,9 +149,5 @@ struct MCPCommand: AsyncParsableCommand {
         return reply
     }
 
-    static func pathSegment(_ name: String) -> String {
-        var allowed = CharacterSet.urlPathAllowed
-        allowed.remove(charactersIn: "/")
-        return name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name
-    }
+    static func pathSegment(_ name: String) -> String { PathSegment.encode(name) }
 }

@@ -102,13 +102,23 @@ struct PolicyCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the policies in force with their version, mode and workload.")
         @OptionGroup var admin: AdminOptions
-        func run() async throws { printJSON(try await AdminClient(options: admin).expect(.GET, "/admin/policies")) }
+        @OptionGroup var output: OutputOptions
+        static let columns: [CLITable.Column] = [
+            .init("NAME", field: "name"), .init("VERSION", field: "version"), .init("MODE", field: "mode"), .init("WORKLOAD", field: "workload"),
+            .init("MODELS", field: "models"), .init("TOOLS", field: "tools"), .init("DAILY BUDGET USD", field: "dailyBudgetUSD"),
+            .init("UPDATED", field: "updatedAt"),
+        ]
+        func run() async throws {
+            output.emit(try await AdminClient(options: admin).expect(.GET, "/admin/policies"), Self.columns, empty: "no policies")
+        }
     }
 
     struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a policy.")
         @OptionGroup var admin: AdminOptions
-        @Argument var name: String
+        @Argument(help: "The policy's name.") var name: String
         func run() async throws {
             _ = try await AdminClient(options: admin).expect(.DELETE, "/admin/policies/\(name)")
             print("policy \(name) deleted")

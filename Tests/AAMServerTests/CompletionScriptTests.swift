@@ -20,7 +20,9 @@ import Testing
     func aamCompletesEverySubcommand(shell: String) async throws {
         let names = try await Self.subcommands(of: "aam")
         // The dump itself lists the operator's commands (and not an empty list everything would pass).
-        for expected in ["status", "keys", "providers", "console", "demo", "policy", "mcp", "audit", "config", "master-key"] {
+        for expected in [
+            "status", "keys", "providers", "deployments", "aliases", "usage", "calls", "console", "demo", "policy", "mcp", "audit", "config", "master-key",
+        ] {
             #expect(names.contains(expected), "aam --experimental-dump-help lacks \(expected): \(names)")
         }
         let run = try await ToolRun.run(Self.binary("aam"), ["--generate-completion-script", shell])
@@ -29,7 +31,7 @@ import Testing
             #expect(run.output.contains(name), "the \(shell) completion for aam does not name '\(name)'")
         }
         // Second-level commands too.
-        for nested in ["rotate", "revoke", "drain", "undrain", "verify"] {
+        for nested in ["rotate", "revoke", "drain", "undrain", "verify", "tail", "show"] {
             #expect(run.output.contains(nested), "the \(shell) completion for aam does not name '\(nested)'")
         }
         try await Self.checkSyntax(run.output, shell: shell)

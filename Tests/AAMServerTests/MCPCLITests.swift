@@ -70,12 +70,22 @@ import Testing
 
             let (listed, list) = try await aam(["list"], g)
             #expect(listed == 0, "\(list)")
-            #expect(list.contains("crm  http://127.0.0.1:9/mcp  2025-11-25  bearer  credential "), "\(list)")
-            #expect(list.contains("  get_account -> salesforce.accounts read (id from account.id)"), "\(list)")
-            #expect(list.contains("hr  http://127.0.0.1:9/mcp  2026-07-28  oauth-client-credentials"), "\(list)")
+            // The servers' table, a blank line, the tool mappings' table.
+            let tables = list.components(separatedBy: "\n\n")
+            #expect(tables.count == 2, "\(list)")
+            let servers = AAMCommandRun.table(tables[0])
+            #expect(servers.map { $0["NAME"] } == ["crm", "hr"], "\(list)")
+            #expect(servers.first?["URL"] == "http://127.0.0.1:9/mcp" && servers.first?["VERSION"] == "2025-11-25" && servers.first?["INJECTION"] == "bearer")
+            #expect(servers.first?["CREDENTIAL"] != "-" && servers.first?["TOOLS"] == "1", "\(list)")
+            #expect(servers.last?["VERSION"] == "2026-07-28" && servers.last?["INJECTION"] == "oauth-client-credentials", "\(list)")
+            #expect(
+                AAMCommandRun.table(tables.last ?? "")
+                    == [["SERVER": "crm", "TOOL": "get_account", "RESOURCE": "salesforce.accounts", "ACTION": "read", "ID FROM": "account.id"]], "\(list)")
             #expect(!list.contains(Self.secret) && !list.contains("client-secret-99"))
             let (_, json) = try await aam(["list", "--json"], g)
             #expect(json.contains("\"credentialSet\" : true"), "\(json)")
+            let (_, output) = try await aam(["list", "-o", "json"], g)
+            #expect(output == json, "-o json and the older --json print the same")
 
             // Changes are audited as made from the CLI.
             let audit = try await g.auditEntries().entries.filter { ($0["target"] as? String)?.hasSuffix(":crm") == true }
