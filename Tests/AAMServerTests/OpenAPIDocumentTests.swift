@@ -69,8 +69,9 @@ import Yams
                 (a.element.phase, a.offset) < (b.element.phase, b.offset)
             }.map(\.element)
             var succeeded = 0
+            var answers: [String: Any] = [:]  // operationId -> the JSON of its 2xx answer
             for operation in ordered {
-                let path = try document.examplePath(of: operation)
+                let path = try document.examplePath(of: operation, answers: answers)
                 let body = try document.exampleBody(of: operation)
                 let token = operation.isProtected(document) ? GatewayHarness.adminToken : nil
                 let reply = try await Self.send(operation.method, base + path, token: token, body: body)
@@ -84,7 +85,10 @@ import Yams
                     continue
                 }
                 let response = document.resolveObject(documented)
-                if (200..<300).contains(reply.status) { succeeded += 1 }
+                if (200..<300).contains(reply.status) {
+                    succeeded += 1
+                    if let id = operation.object["operationId"] as? String { answers[id] = try? JSONSerialization.jsonObject(with: Data(reply.bytes)) }
+                }
                 // The body is what the document says: the error component, or the success schema.
                 if let schema = ((response["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"] {
                     let value = try JSONSerialization.jsonObject(with: Data(reply.bytes), options: [.fragmentsAllowed])
@@ -238,12 +242,19 @@ struct OpenAPIDocument {
         return all.compactMap { ($0 as? [String: Any]).map(resolveObject) }
     }
 
-    /// The path with each parameter replaced by its example.
-    func examplePath(of operation: Operation) throws -> String {
+    /// The path with each parameter replaced by its example, or by what an earlier answer
+    /// holds where the parameter names one (`x-aam-example-from: "createKey#/id"`, for ids
+    /// the daemon makes up).
+    func examplePath(of operation: Operation, answers: [String: Any] = [:]) throws -> String {
         var path = operation.path
         for parameter in parameters(of: operation) where parameter["in"] as? String == "path" {
             let name = try #require(parameter["name"] as? String)
-            let example = try #require(parameter["example"] as? String, "\(operation): path parameter \(name) has no example")
+            var example = try #require(parameter["example"] as? String, "\(operation): path parameter \(name) has no example")
+            if let source = parameter["x-aam-example-from"] as? String {
+                let parts = source.split(separator: "#", maxSplits: 1).map(String.init)
+                let member = parts.count == 2 ? parts[1].split(separator: "/").last.map(String.init) : nil
+                if let member, let answer = answers[parts[0]] as? [String: Any], let value = answer[member] as? String { example = value }
+            }
             path = path.replacingOccurrences(of: "{\(name)}", with: example)
         }
         return path
