@@ -8,7 +8,7 @@ import Yams
 /// (an empty value, e.g. `${OLLAMA_API_KEY:-}` left unset, means none) and refused for
 /// `simulated`; `apiVersion` belongs to `azure-openai` only, `simulation` to `simulated` only.
 enum ProviderDecoder {
-    static let fields = ["name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation", "budgets"]
+    static let fields = ["name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation", "budgets", "tls", "proxy"]
 
     static func decode(_ node: Node, path: FieldPath, context: DecodingContext) -> DeclaredProvider? {
         guard let reader = MappingReader(node, path: path, context: context, fields: fields) else { return nil }
@@ -24,10 +24,12 @@ enum ProviderDecoder {
         let apiVersion = readAPIVersion(reader, wireProtocol: wireProtocol)
         let simulation = readSimulation(reader, wireProtocol: wireProtocol)
         let budgets = GovernanceDecoder.budgets(reader)
+        let tls = UpstreamEgressDecoder.tls(reader)
+        let proxy = UpstreamEgressDecoder.proxy(reader)
         guard let name else { return nil }
         let config = ProviderConfig(
             name: name.text, wireProtocol: wireProtocol ?? .openai, baseURL: baseURL ?? "", region: region,
-            headers: headers, apiVersion: apiVersion, simulation: simulation, budgets: budgets
+            headers: headers, apiVersion: apiVersion, simulation: simulation, budgets: budgets, tls: tls, proxy: proxy
         )
         return DeclaredProvider(name: name, config: config, credential: credential)
     }

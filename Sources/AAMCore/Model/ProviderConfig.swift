@@ -74,13 +74,21 @@ public struct ProviderConfig: Sendable, Hashable, Codable {
     /// Spending caps on everything served through this provider (a vendor account's monthly
     /// cap). Routing passes over its deployments while a budget cannot hold a call.
     public var budgets: [Budget]?
+    /// Extra CA roots and a client certificate for this vendor's connections (nil: system roots, no client certificate).
+    public var tls: UpstreamTLSSettings?
+    /// `http://HOST:PORT` to reach this vendor through that proxy, `none` to connect directly;
+    /// nil follows `HTTPS_PROXY`/`NO_PROXY` of aamd's environment (`EgressProxyRule`).
+    public var proxy: String?
 
     public init(
         name: String, wireProtocol: ProviderProtocol, baseURL: String, region: String? = nil,
         headers: [String: String] = [:], apiVersion: String? = nil, credential: SealedCredential? = nil,
-        drained: Bool = false, simulation: SimulationSettings? = nil, budgets: [Budget]? = nil
+        drained: Bool = false, simulation: SimulationSettings? = nil, budgets: [Budget]? = nil,
+        tls: UpstreamTLSSettings? = nil, proxy: String? = nil
     ) {
         self.budgets = budgets
+        self.tls = tls
+        self.proxy = proxy
         self.name = name
         self.wireProtocol = wireProtocol
         self.baseURL = baseURL

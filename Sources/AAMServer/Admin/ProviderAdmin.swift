@@ -3,7 +3,9 @@ import Foundation
 
 /// `POST /admin/providers` body.
 struct ProviderInput: Decodable, Sendable {
-    static let fields: Set<String> = ["name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation", "budgets"]
+    static let fields: Set<String> = [
+        "name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation", "budgets", "tls", "proxy",
+    ]
     var name: String
     var `protocol`: String
     var baseURL: String?
@@ -13,17 +15,22 @@ struct ProviderInput: Decodable, Sendable {
     var apiVersion: String?
     var simulation: SimulationSettings?
     var budgets: [BudgetInput]?
+    var tls: UpstreamTLSSettings?
+    var proxy: String?
 }
 
-/// `PATCH /admin/providers/NAME` body: every field optional (`"budgets": []` removes them all).
+/// `PATCH /admin/providers/NAME` body: every field optional (`"budgets": []` removes them all,
+/// `"tls": {}` the TLS files, `"proxy": ""` the proxy setting).
 struct ProviderPatch: Decodable, Sendable {
-    static let fields: Set<String> = ["baseURL", "region", "headers", "apiVersion", "simulation", "budgets"]
+    static let fields: Set<String> = ["baseURL", "region", "headers", "apiVersion", "simulation", "budgets", "tls", "proxy"]
     var baseURL: String?
     var region: String?
     var headers: [String: String]?
     var apiVersion: String?
     var simulation: SimulationSettings?
     var budgets: [BudgetInput]?
+    var tls: UpstreamTLSSettings?
+    var proxy: String?
 }
 
 /// What `GET /admin/providers` shows: never the credential, only whether one is set and its fingerprint.
@@ -39,6 +46,8 @@ struct ProviderView: Encodable, Sendable {
     var drained: Bool
     var simulation: SimulationSettings?
     var budgets: [BudgetInput]?
+    var tls: UpstreamTLSSettings?
+    var proxy: String?
     var deployments: [String]
     /// Live health of each deployment of this provider (state, reason, remaining cooldown, error rate).
     var health: [HealthSnapshot]
@@ -55,6 +64,8 @@ struct ProviderView: Encodable, Sendable {
         drained = provider.drained
         simulation = provider.simulation
         budgets = provider.budgets?.map(\.inputView)
+        tls = provider.tls
+        proxy = provider.proxy
         deployments = state.deployments.values.filter { $0.provider == provider.name }.map(\.id).sorted()
         let ids = deployments
         health = registry.map { registry in ids.map { registry.snapshot($0, at: now) } } ?? []
@@ -72,7 +83,8 @@ enum ProviderRules {
         var provider = ProviderConfig(
             name: input.name, wireProtocol: wire, baseURL: input.baseURL ?? "", region: input.region,
             headers: input.headers ?? [:], apiVersion: input.apiVersion, simulation: input.simulation,
-            budgets: try input.budgets.map { inputs throws(AdminError) in try GovernanceFields.budgets(inputs) })
+            budgets: try input.budgets.map { inputs throws(AdminError) in try GovernanceFields.budgets(inputs) },
+            tls: input.tls.flatMap { $0.isEmpty ? nil : $0 }, proxy: input.proxy)
         try check(&provider, outbound: outbound)
         if wire == .simulated, input.credential != nil {
             throw AdminError("a simulated provider takes no credential", field: "credential")
@@ -104,6 +116,18 @@ enum ProviderRules {
         }
         if provider.wireProtocol != .simulated, provider.simulation != nil {
             throw AdminError("applies to simulated providers only", field: "simulation")
+        }
+        // TLS files and the proxy: the files are read now, so a bad path fails the request.
+        do throws(UpstreamEgressProblem) {
+            if let tls = provider.tls {
+                guard tls.isEmpty || [tls.caFile, tls.clientCert, tls.clientKey].allSatisfy({ $0?.hasPrefix("/") != false }) else {
+                    throw UpstreamEgressProblem(field: "tls", message: "file paths must be absolute")
+                }
+                try UpstreamEgressRules.check(tls)
+            }
+            if let proxy = provider.proxy { try UpstreamEgressRules.checkProxy(proxy, outbound: outbound) }
+        } catch {
+            throw AdminError(error.message, field: error.field)
         }
     }
 
@@ -149,6 +173,8 @@ extension ConfigRegistry {
             if let apiVersion = patch.apiVersion { provider.apiVersion = apiVersion }
             if let simulation = patch.simulation { provider.simulation = simulation }
             if let budgets = patch.budgets { provider.budgets = budgets.isEmpty ? nil : try GovernanceFields.budgets(budgets) }
+            if let tls = patch.tls { provider.tls = tls.isEmpty ? nil : tls }
+            if let proxy = patch.proxy { provider.proxy = proxy.isEmpty ? nil : proxy }
             try ProviderRules.check(&provider, outbound: outbound)
             state.providers[name] = provider
             return (provider, [(.provider, name)])
