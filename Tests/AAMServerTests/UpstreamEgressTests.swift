@@ -202,6 +202,34 @@ struct UpstreamEgressTests {
         material.remove()
     }
 
+    @Test func theDaemonsHTTPSProxyEnvironmentCarriesProviderCalls() async throws {
+        let material = try Material()
+        let fake = try await FakeUpstream.start(apiKey: "fake-key")
+        let front = try await TLSFrontTestServer.start(tls: try material.vendorTLS(), backendPort: fake.port)
+        let proxy = try await ConnectTestProxy.start()
+        do {
+            try await withGateway(environment: ["HTTPS_PROXY": proxy.url, "NO_PROXY": "localhost"]) { gateway in
+                for (name, host) in [("via-proxy", "127.0.0.1"), ("exempt", "localhost")] {
+                    try await gateway.addProvider(
+                        name, protocol: "openai", baseURL: "https://\(host):\(front.port)", credential: "fake-key",
+                        extra: #""tls":{"caFile":"\#(material.vendorCert)"}"#)
+                    try await gateway.addDeployment(alias: name, provider: name, model: "gpt-4o-mini")
+                }
+                let key = try await gateway.issueKey().secret
+                for alias in ["via-proxy", "exempt"] {
+                    let reply = try await gateway.call(
+                        "/v1/chat/completions", key: key, json: #"{"model":"\#(alias)","messages":[{"role":"user","content":"hi"}]}"#)
+                    #expect(reply.status == 200, "\(alias): \(reply.text)")
+                }
+                #expect(proxy.connects == ["127.0.0.1:\(front.port)"], "only the call NO_PROXY does not exempt is tunnelled")
+            }
+        } catch { Issue.record(error) }
+        await proxy.stop()
+        await front.stop()
+        await fake.stop()
+        material.remove()
+    }
+
     // MARK: Settings
 
     @Test func noProxyMatchesHostSuffixesPortsAndStar() {
