@@ -194,6 +194,16 @@ struct UpstreamEgressTests {
                 #expect(untrusted.status == 503 && untrusted.text.contains("connection_error"), "\(untrusted.text)")
                 #expect(proxy.connects.count == 1, "no proxy for a provider without one")
                 #expect(await fake.requestCount() == 1, "nothing reached the vendor without its CA")
+                // PATCH applies to the very next call: `none` goes direct, `{}` drops the CA again.
+                let direct = try await gateway.adminOK(.PATCH, "/admin/providers/corp", json: #"{"proxy":"none"}"#)
+                #expect(direct["proxy"] as? String == "none")
+                #expect(try await gateway.call("/v1/chat/completions", key: key, json: chat).status == 200)
+                #expect(proxy.connects.count == 1)
+                try await gateway.adminOK(.PATCH, "/admin/providers/corp", json: #"{"tls":{},"proxy":""}"#)
+                let view2 = try await gateway.adminOK(.GET, "/admin/providers/corp")
+                #expect(view2["tls"] == nil && view2["proxy"] == nil)
+                #expect(try await gateway.call("/v1/chat/completions", key: key, json: chat).status == 503)
+                #expect(await fake.requestCount() == 2)
             }
         } catch { Issue.record(error) }
         await proxy.stop()
