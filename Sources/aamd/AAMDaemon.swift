@@ -15,7 +15,15 @@ import NIOPosix
 @main
 struct AAMDaemon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "aamd", abstract: "Agent Access Manager daemon.", version: BuildIdentity.stamped.versionLine(program: "aamd"))
+        commandName: "aamd", abstract: "Agent Access Manager daemon.",
+        discussion: """
+            Every option is also an environment variable (AAM_ and the flag in upper snake case: --max-body-bytes is \
+            AAM_MAX_BODY_BYTES, --database is AAM_DATABASE_URL) and a server: key of the config file (camelCase: \
+            maxBodyBytes). A flag wins over the environment, the environment over the file, the file over the default. \
+            Secrets come only from the environment: AAM_MASTER_KEY, AAM_ADMIN_TOKEN, AAM_SIEM_HEC_TOKEN, each also as \
+            ..._FILE naming a file that holds it. --print-config shows the effective settings and their sources.
+            """,
+        version: BuildIdentity.stamped.versionLine(program: "aamd"))
 
     @Option(
         help: "Declarative YAML config (providers, deployments, aliases, scopes, workloads, policies, MCP servers); re-applied on SIGHUP. Default under systemd: $CONFIGURATION_DIRECTORY/aam.yaml if it exists.")
@@ -71,7 +79,7 @@ struct AAMDaemon: AsyncParsableCommand {
     @Option(name: .customLong("siem-syslog-ca"), help: "PEM file of the CA that signs the syslog receiver's certificate.")
     var siemSyslogCA: String?
 
-    @Option(name: .customLong("siem-hec-url"), help: "Export security events to a Splunk HEC-shaped collector URL; token from AAM_SIEM_HEC_TOKEN.")
+    @Option(name: .customLong("siem-hec-url"), help: "Export security events to a Splunk HEC-shaped collector URL; token from AAM_SIEM_HEC_TOKEN or AAM_SIEM_HEC_TOKEN_FILE.")
     var siemHecURL: String?
 
     @Option(name: .customLong("durability"), help: "strict (default: a response completes only once its call record is fsynced) or batched (records flushed every --spool-flush-ms; kill -9 can lose that window).")

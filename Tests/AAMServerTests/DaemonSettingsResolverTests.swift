@@ -1,3 +1,4 @@
+import AAMSecrets
 import AAMServer
 import Foundation
 import Testing
@@ -138,5 +139,47 @@ import Testing
         #expect(report.contains("admin-token = ****  (source: env AAM_ADMIN_TOKEN)\n"))
         #expect(report.contains("listen = (unset)  (source: default)\n"))
         #expect(report.split(separator: "\n").count == DaemonSetting.all.count)
+    }
+
+    /// What the resolver picked is what the daemon runs with, whatever the source.
+    @Test func resolvedValuesReachTheOptions() throws {
+        let environment = [
+            "AAM_MASTER_KEY": MasterKey.generateBase64(), "AAM_MAX_BODY_BYTES": "4096", "AAM_SIEM_HEC_TOKEN_FILE": "/run/hec",
+            "AAM_DATABASE_URL": "postgres://env/aam", "AAM_ALLOW_LOOPBACK_UPSTREAMS": "true",
+        ]
+        let settings = try DaemonSettingsResolver.resolve(
+            flags: ["durability": "batched"], environment: environment,
+            file: ["listen": "127.0.0.1:9300", "database": "sqlite:file.db", "spoolFlushMs": "70", "siemSyslogTls": "true"],
+            defaults: DaemonOptions.settingDefaults(environment: [:], configFile: nil), readFile: { $0 == "/run/hec" ? "hec\n" : nil })
+        var options = DaemonOptions(masterKey: try DaemonOptions.masterKey(from: settings["master-key"].value), environment: [:])
+        try options.apply(settings)
+        #expect(options.dataPlane.maxBodyBytes == 4096)
+        #expect(options.host == "127.0.0.1" && options.port == 9300)
+        #expect(options.database == "postgres://env/aam")
+        #expect(options.evidence.durability == .batched)
+        #expect(options.evidence.flushIntervalMs == 70)
+        #expect(options.siem.syslogTLS)
+        #expect(options.allowLoopbackUpstreams)
+        #expect(options.siem.hecToken?.revealForTransport() == "hec")
+        #expect(options.adminToken == nil)
+        #expect(options.accessLog == .stdout)
+    }
+
+    @Test func aBadValueNamesWhereItCameFrom() throws {
+        func error(flags: [String: String] = [:], environment: [String: String] = [:], file: [String: String] = [:]) throws -> String? {
+            let settings = try DaemonSettingsResolver.resolve(
+                flags: flags, environment: environment, file: file, defaults: [:], readFile: { _ in nil })
+            var options = DaemonOptions(masterKey: try MasterKey(base64: MasterKey.generateBase64()), environment: [:])
+            do { try options.apply(settings) } catch { return error.message }
+            return nil
+        }
+        #expect(try error(flags: ["guardrail-window": "8"]) == "--guardrail-window must be between 16 and 65536")
+        #expect(try error(environment: ["AAM_GUARDRAIL_WINDOW": "8"]) == "--guardrail-window must be between 16 and 65536 (from AAM_GUARDRAIL_WINDOW)")
+        #expect(try error(file: ["guardrailWindow": "8"]) == "--guardrail-window must be between 16 and 65536 (from server.guardrailWindow)")
+        #expect(try error(environment: ["AAM_SIEM_SYSLOG_TLS": "maybe"]) == "--siem-syslog-tls must be true or false, got 'maybe' (from AAM_SIEM_SYSLOG_TLS)")
+        #expect(try error(environment: ["AAM_UPSTREAM_CLIENT": "curl"]) == "--upstream-client must be ahc or nio (from AAM_UPSTREAM_CLIENT)")
+        #expect(
+            try error(flags: ["listen": "127.0.0.1:9400"], environment: ["AAM_ADMIN_LISTEN": "9400"])
+                == "--admin-listen must use another port than --listen (9400)")
     }
 }

@@ -165,10 +165,12 @@ extension DaemonOptions {
             }
         case "tls-cert": workloads.tlsCertificatePath = value
         case "tls-key": workloads.tlsKeyPath = value
-        case "master-key": masterKey = try Self.masterKey(from: value)
+        // Required by `DaemonConfiguration` before these options exist; nil keeps the init's key.
+        case "master-key": if let value { masterKey = try Self.masterKey(from: value) }
         case "admin-token": adminToken = value.map { SecretValue($0) }
         case "siem-hec-token": siem.hecToken = value.map { SecretValue($0) }
-        default: preconditionFailure("aamd setting \(name) is in the table but never applied")
+        // A table entry without a case here: PrintConfigDaemonTests would exit 2 on it.
+        default: throw StartupError("internal error: aamd setting \(name) is not applied")
         }
     }
 

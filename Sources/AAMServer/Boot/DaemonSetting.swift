@@ -91,7 +91,7 @@ public struct DaemonSetting: Sendable, Hashable {
 
     /// The setting of that name (a programming error if there is none).
     public static func named(_ name: String) -> DaemonSetting {
-        guard let setting = all.first(where: { $0.name == name }) else { preconditionFailure("no aamd setting \(name)") }
+        guard let setting = all.first(where: { $0.name == name }) else { preconditionFailure("no aamd setting \(name)") }  // trap-ok: callers name settings by literals of this code, never by input
         return setting
     }
 }

@@ -25,7 +25,7 @@ public struct ResolvedDaemonSettings: Sendable, Equatable {
     public var entries: [(setting: DaemonSetting, resolved: ResolvedSetting)]
 
     public subscript(_ name: String) -> ResolvedSetting {
-        guard let entry = entries.first(where: { $0.setting.name == name }) else { preconditionFailure("no aamd setting \(name)") }
+        guard let entry = entries.first(where: { $0.setting.name == name }) else { preconditionFailure("no aamd setting \(name)") }  // trap-ok: callers name settings by literals of this code, never by input
         return entry.resolved
     }
 
