@@ -3,7 +3,7 @@ import Foundation
 
 /// `POST /admin/providers` body.
 struct ProviderInput: Decodable, Sendable {
-    static let fields: Set<String> = ["name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation", "budgets"]
+    static let fields: Set<String> = ["name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation", "budgets", "responsesAPI"]
     var name: String
     var `protocol`: String
     var baseURL: String?
@@ -13,17 +13,20 @@ struct ProviderInput: Decodable, Sendable {
     var apiVersion: String?
     var simulation: SimulationSettings?
     var budgets: [BudgetInput]?
+    /// `false`: the upstream only does chat completions (`ProviderConfig.responsesAPI`).
+    var responsesAPI: Bool?
 }
 
 /// `PATCH /admin/providers/NAME` body: every field optional (`"budgets": []` removes them all).
 struct ProviderPatch: Decodable, Sendable {
-    static let fields: Set<String> = ["baseURL", "region", "headers", "apiVersion", "simulation", "budgets"]
+    static let fields: Set<String> = ["baseURL", "region", "headers", "apiVersion", "simulation", "budgets", "responsesAPI"]
     var baseURL: String?
     var region: String?
     var headers: [String: String]?
     var apiVersion: String?
     var simulation: SimulationSettings?
     var budgets: [BudgetInput]?
+    var responsesAPI: Bool?
 }
 
 /// What `GET /admin/providers` shows: never the credential, only whether one is set and its fingerprint.
@@ -39,6 +42,7 @@ struct ProviderView: Encodable, Sendable {
     var drained: Bool
     var simulation: SimulationSettings?
     var budgets: [BudgetInput]?
+    var responsesAPI: Bool?
     var deployments: [String]
     /// Live health of each deployment of this provider (state, reason, remaining cooldown, error rate).
     var health: [HealthSnapshot]
@@ -55,6 +59,7 @@ struct ProviderView: Encodable, Sendable {
         drained = provider.drained
         simulation = provider.simulation
         budgets = provider.budgets?.map(\.inputView)
+        responsesAPI = provider.responsesAPI
         deployments = state.deployments.values.filter { $0.provider == provider.name }.map(\.id).sorted()
         let ids = deployments
         health = registry.map { registry in ids.map { registry.snapshot($0, at: now) } } ?? []
@@ -72,7 +77,8 @@ enum ProviderRules {
         var provider = ProviderConfig(
             name: input.name, wireProtocol: wire, baseURL: input.baseURL ?? "", region: input.region,
             headers: input.headers ?? [:], apiVersion: input.apiVersion, simulation: input.simulation,
-            budgets: try input.budgets.map { inputs throws(AdminError) in try GovernanceFields.budgets(inputs) })
+            budgets: try input.budgets.map { inputs throws(AdminError) in try GovernanceFields.budgets(inputs) },
+            responsesAPI: input.responsesAPI)
         try check(&provider, outbound: outbound)
         if wire == .simulated, input.credential != nil {
             throw AdminError("a simulated provider takes no credential", field: "credential")
@@ -104,6 +110,9 @@ enum ProviderRules {
         }
         if provider.wireProtocol != .simulated, provider.simulation != nil {
             throw AdminError("applies to simulated providers only", field: "simulation")
+        }
+        if provider.responsesAPI != nil, !ProviderConfig.protocolsWithResponsesAPI.contains(provider.wireProtocol) {
+            throw AdminError("applies to openai and azure-openai providers only (the others have no Responses endpoint)", field: "responsesAPI")
         }
     }
 
@@ -148,6 +157,7 @@ extension ConfigRegistry {
             if let headers = patch.headers { provider.headers = headers }
             if let apiVersion = patch.apiVersion { provider.apiVersion = apiVersion }
             if let simulation = patch.simulation { provider.simulation = simulation }
+            if let responsesAPI = patch.responsesAPI { provider.responsesAPI = responsesAPI }
             if let budgets = patch.budgets { provider.budgets = budgets.isEmpty ? nil : try GovernanceFields.budgets(budgets) }
             try ProviderRules.check(&provider, outbound: outbound)
             state.providers[name] = provider
