@@ -25,8 +25,8 @@ protocol ModelCallEndpoint: Sendable {
     /// Whether a provider's vendor can serve this request at all (embeddings: not Anthropic;
     /// a Responses call that needs server-side state: only a vendor with the Responses API).
     func serves(_ provider: ProviderConfig, _ inbound: Inbound) -> Bool
-    /// The error when the alias has no deployment that can serve this request at all; nil
-    /// when every vendor serves it (the attempt loop then explains an empty plan).
+    /// The error when the alias has no deployment that can serve this request at all (asked
+    /// only then); nil to let the attempt loop explain an empty plan.
     func unservable(_ inbound: Inbound) -> GatewayError?
     /// The request one deployment's provider expects.
     func upstreamRequest(

@@ -70,11 +70,10 @@ struct ModelCallPipeline<Endpoint: ModelCallEndpoint>: Sendable {
     /// A 400 before admission when no deployment of the alias can serve this endpoint (an
     /// embeddings call to an Anthropic-only alias), instead of an exhausted plan after it.
     private func refuseUnservable(_ inbound: Endpoint.Inbound, snapshot: ConfigSnapshot) throws(GatewayError) {
-        guard let error = endpoint.unservable(inbound) else { return }
         let servable = (snapshot.deploymentsByAlias[inbound.alias] ?? []).contains { deployment in
             snapshot.provider(named: deployment.provider).map { endpoint.serves($0, inbound) } ?? false
         }
-        if !servable { throw error }
+        if !servable, let error = endpoint.unservable(inbound) { throw error }
     }
 
     /// Tries deployments in the planner's order until one answers, and relays that answer.

@@ -47,21 +47,9 @@ struct ResponsesEndpoint: ModelCallEndpoint {
         case .wrongType: throw .invalidRequest("Invalid type for 'stream': expected a boolean.", param: "stream", code: .invalidType)
         }
         let maxOutputTokens: Int? = if case .value(let cap) = scan.integer("max_output_tokens", in: body) { cap } else { nil }
-        // The translation is made once per request body; a pass-through never reads it, but
-        // the planner must know whether a translated deployment could serve the call.
-        let translated: Result<InboundRequest, GatewayError>
-        do {
-            translated = .success(try chat.read(try ResponsesRequestTranslator.chatBody(body)))
-        } catch let error as TranslationError {
-            translated = .failure(.invalidRequest(error.message, param: error.param))
-        } catch let error as GatewayError {
-            translated = .failure(error)
-        } catch {
-            translated = .failure(.invalidRequest("Request body could not be read."))
-        }
         return ResponsesInbound(
             body: body, scan: scan, alias: alias, streamed: stream, maxOutputTokens: maxOutputTokens,
-            statefulField: Self.statefulField(scan, body: body), translated: translated,
+            statefulField: Self.statefulField(scan, body: body), translation: ResponsesTranslation(body),
             responseID: responseID, createdAt: createdAt, echo: ResponsesEcho.from(body))
     }
 
@@ -108,19 +96,19 @@ struct ResponsesEndpoint: ModelCallEndpoint {
     /// translation carries and that needs no server-side state.
     func serves(_ provider: ProviderConfig, _ inbound: ResponsesInbound) -> Bool {
         if provider.speaksResponsesAPI { return true }
-        guard inbound.statefulField == nil, case .success = inbound.translated else { return false }
+        guard inbound.statefulField == nil, case .success = inbound.translation.result else { return false }
         return true
     }
 
-    /// The 400 when no deployment of the alias can serve the call: the field that needs state
-    /// and the alias, or what the translation cannot carry.
+    /// The 400 when no deployment of the alias can serve the call (asked only then): the field
+    /// that needs state and the alias, or what the translation cannot carry.
     func unservable(_ inbound: ResponsesInbound) -> GatewayError? {
         if let field = inbound.statefulField {
             return .invalidRequest(
                 "\(field): model '\(inbound.alias)' has no deployment that serves the Responses API natively; its routes translate the Responses API to a chat-completions upstream and cannot keep server-side state; send the whole conversation in 'input' instead",
                 param: field)
         }
-        if case .failure(let error) = inbound.translated { return error }
+        if case .failure(let error) = inbound.translation.result { return error }
         return nil
     }
 
@@ -132,7 +120,7 @@ struct ResponsesEndpoint: ModelCallEndpoint {
                 inbound.body, scan: inbound.scan, stream: inbound.streamed, deployment: deployment, provider: provider,
                 clientHeaders: clientHeaders, timeoutMs: timeoutMs)
         }
-        return try chat.upstreamRequest(try inbound.translated.get(), deployment: deployment, provider: provider, clientHeaders: clientHeaders, timeoutMs: timeoutMs)
+        return try chat.upstreamRequest(try inbound.translation.result.get(), deployment: deployment, provider: provider, clientHeaders: clientHeaders, timeoutMs: timeoutMs)
     }
 
     func relay(
@@ -147,7 +135,7 @@ struct ResponsesEndpoint: ModelCallEndpoint {
                 guardrails: call.responseGuardrails)
             return try await relay.relay(response, attemptStart: call.attemptStart)
         }
-        let translated = try inbound.translated.get()
+        let translated = try inbound.translation.result.get()
         var relay = ResponseRelay(
             runtime: runtime, inboundWire: .openAIChat, bridge: provider.responsesBridge, inbound: .init(translated),
             deployment: deployment, trace: call.trace, requestID: call.requestID, totalTimeoutMs: call.timeoutMs,
@@ -170,8 +158,9 @@ struct ResponsesInbound: ModelCallRequest {
     let maxOutputTokens: Int?
     /// The first field that needs server-side state (`previous_response_id`, …), if any.
     let statefulField: String?
-    /// The chat request for a translated deployment, or the 400 the translation gives.
-    let translated: Result<InboundRequest, GatewayError>
+    /// The chat request for a translated deployment, or the 400 the translation gives; made
+    /// only when a translated deployment is considered.
+    let translation: ResponsesTranslation
     let responseID: String
     let createdAt: Int
     let echo: WireJSONObject
