@@ -213,6 +213,25 @@ struct ResponsesPassthroughTests {
         }
     }
 
+    /// The vendor's 429 on its Responses API (with its rate-limit headers) cools the deployment
+    /// like a chat 429 and, with nothing else to try, reaches the client as a 429.
+    @Test func aVendorRateLimitOnTheResponsesAPIIsAnUpstream429() async throws {
+        let fake = try await FakeUpstream.start(apiKey: Self.upstreamKey)
+        defer { Task { await fake.stop() } }
+        try await withGateway { gateway in
+            let key = try await Self.configure(gateway, fake: fake)
+            let subscription = gateway.gateway.runtime.bus.subscribe()
+            defer { subscription.cancel() }
+            await fake.enqueue(.rateLimited(retryAfterSeconds: 7), path: "/v1/responses")
+            let reply = try await gateway.call("/v1/responses", key: key, json: #"{"model":"via-openai","input":"hi"}"#)
+            #expect(reply.status == 429, "\(reply.text)")
+            #expect(try reply.errorCode() == "rate_limit_exceeded")
+            let record = try await GatewayHarness.record(try #require(reply.header("x-request-id")), on: subscription)
+            #expect(record.attempts.map(\.status) == [429])
+            #expect(record.outcome == .upstreamError)
+        }
+    }
+
     @Test func theProviderFlagOffTranslatesToChatAndRefusesState() async throws {
         let fake = try await FakeUpstream.start(apiKey: Self.upstreamKey)
         defer { Task { await fake.stop() } }
