@@ -330,9 +330,11 @@ struct ResponsesPassthroughTests {
             let provider = ProviderConfig(name: "p", wireProtocol: wire, baseURL: "https://example.test", apiVersion: "2024-10-21")
             #expect((wire.dialect.responsesURL(provider) != nil) == ProviderConfig.protocolsWithResponsesAPI.contains(wire), "\(wire)")
             #expect(provider.speaksResponsesAPI == ProviderConfig.protocolsWithResponsesAPI.contains(wire))
+            #expect((provider.responsesBridge is OpenAIResponsesPassthroughBridge) == provider.speaksResponsesAPI, "\(wire)")
             var off = provider
             off.responsesAPI = false
             #expect(!off.speaksResponsesAPI)
+            #expect(!(off.responsesBridge is OpenAIResponsesPassthroughBridge), "turned off: the chat bridge of the translated request")
         }
         let azure = ProviderConfig(name: "az", wireProtocol: .azureOpenAI, baseURL: "https://res.openai.azure.com/", apiVersion: "2024-10-21")
         #expect(azure.wireProtocol.dialect.responsesURL(azure) == "https://res.openai.azure.com/openai/v1/responses")
