@@ -17,6 +17,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var logLevel: String?
     /// `text` or `json`.
     public var logFormat: String?
+    /// Where the access log goes (`--access-log`): one of `ServerSettings.accessLogs`.
+    public var accessLog: String?
     /// Directory of SPIFFE trust bundles (`--trust-bundles`), as written (relative to the
     /// daemon's working directory, like `database` and `controlSocket`).
     public var trustBundles: String?
@@ -55,4 +57,6 @@ public struct ServerSettings: Sendable, Equatable {
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
     /// Accepted `logFormat` values.
     public static let logFormats = ["text", "json"]
+    /// Accepted `accessLog` values.
+    public static let accessLogs = ["stdout", "stderr", "off"]
 }

@@ -39,8 +39,11 @@ struct AAMDaemon: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
-    @Option(name: .customLong("log-format"), help: "text or json.")
+    @Option(name: .customLong("log-format"), help: "text or json (the diagnostic log and the access log).")
     var logFormat: String?
+
+    @Option(name: .customLong("access-log"), help: "One line per finished call (request id, key, alias, provider, status, latency, tokens, cost; never bodies or secrets): stdout (default), stderr or off.")
+    var accessLog: String?
 
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted (default 8388608).")
     var maxBodyBytes: Int?
@@ -158,6 +161,11 @@ struct AAMDaemon: AsyncParsableCommand {
             if let controlGroup { options.controlGroup = controlGroup }
             if let value = logLevel ?? fileSettings.logLevel { options.logLevel = value }
             if let value = logFormat ?? fileSettings.logFormat { options.logFormat = value }
+            let accessLogChoice = accessLog ?? fileSettings.accessLog ?? "stdout"
+            guard let destination = AccessLogDestination(parsing: accessLogChoice) else {
+                throw StartupError("--access-log must be stdout, stderr or off, got '\(accessLogChoice)'")
+            }
+            options.accessLog = destination
             if let value = maxBodyBytes ?? fileSettings.maxBodyBytes {
                 guard value > 0 else { throw StartupError("--max-body-bytes must be > 0") }
                 options.dataPlane.maxBodyBytes = value

@@ -91,6 +91,15 @@ import Testing
             #expect((snapshot["providers"] as? [[String: Any]])?.compactMap { $0["deployment"] as? String }.sorted() == ["fast-1", "slow-1"], "\(status.stdout)")
             #expect((snapshot["status"] as? [String: Any])?["deployments"] as? Int == 2)
 
+            // Without a control socket (none in the temporary directory it runs in), over the admin API.
+            let overAPI = try await aam(["status"], g)
+            let sections = overAPI.stdout.components(separatedBy: "\n\n")
+            #expect(sections.count == 3 && sections[0] == "daemon \(g.baseURL): ready", "\(overAPI.stdout)")
+            #expect(AAMCommandRun.table(sections.count == 3 ? sections[1] : "").map { $0["NAME"] } == ["sim", "vendor"], "\(overAPI.stdout)")
+            #expect(AAMCommandRun.table(sections.count == 3 ? sections[2] : "").map { $0["NAME"] } == ["fast", "slow"], "\(overAPI.stdout)")
+            let overAPIJSON = try #require(try await aam(["status", "-o", "json"], g).json() as? [String: Any])
+            #expect(overAPIJSON["ready"] as? Bool == true && (overAPIJSON["aliases"] as? [Any])?.count == 2, "\(overAPIJSON)")
+
             let deleted = try await aam(["deployments", "delete", "slow-1"], g)
             #expect(deleted.stdout == "deployment slow-1 deleted\n")
             _ = try await aam(["aliases", "set", "fast", "--fallbacks", ""], g)

@@ -5,7 +5,7 @@ enum ServerDecoder {
     static let fields = [
         "listen", "database", "controlSocket", "maxBodyBytes", "logLevel", "logFormat",
         "trustBundles", "jwtAudience", "mtlsListen", "tlsCert", "tlsKey", "allowLoopbackUpstreams",
-        "adminListen",
+        "adminListen", "accessLog",
     ]
 
     static func decode(_ node: Node, path: FieldPath, context: DecodingContext) -> ServerSettings {
@@ -24,6 +24,9 @@ enum ServerDecoder {
         }
         settings.logFormat = reader.string("logFormat").flatMap {
             checkChoice($0, ServerSettings.logFormats, what: "log format", context: context)
+        }
+        settings.accessLog = reader.string("accessLog").flatMap {
+            checkChoice($0, ServerSettings.accessLogs, what: "access log destination", context: context)
         }
         settings.trustBundles = reader.string("trustBundles")?.text
         settings.jwtAudience = reader.string("jwtAudience", required: reader.value("jwtAudience") != nil)?.text

@@ -24,6 +24,10 @@ public struct MetricsScrape: Sendable {
     /// Events each named bus subscriber lost because it fell behind.
     public var droppedEvents: [(subscriber: String, count: Int)]
     public var processStartTime: Date
+    /// CPU, memory and descriptors now (`process_*`); nil where they cannot be read.
+    public var process: ProcessStat?
+    /// Every configured budget's use in its current window (`aam_budget_*`).
+    public var budgets: [BudgetGauge] = []
     /// Evidence records quarantined since start (the database refused their content).
     public var evidenceQuarantined = 0
     /// Records in the quarantine now (kept until re-driven or discarded).
@@ -125,5 +129,7 @@ extension GatewayMetrics {
         }
         out.family("process_start_time_seconds", .gauge, help: "Start time of the process since the Unix epoch, in seconds.")
         out.sample("process_start_time_seconds", [], scrape.processStartTime.timeIntervalSince1970.rounded(.down))
+        scrape.process?.render(into: &out)
+        BudgetGauge.render(scrape.budgets, into: &out)
     }
 }

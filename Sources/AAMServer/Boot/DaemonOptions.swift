@@ -25,6 +25,9 @@ public struct DaemonOptions: Sendable {
     /// Which build this is (`aam_build_info` on /metrics); `aamd` sets the stamped one.
     public var build = BuildIdentity()
     public var logFormat = "text"
+    /// `--access-log`: one line per finished call, in `logFormat`. Off unless asked for (an
+    /// embedded gateway, the demo, tests); `aamd` defaults to stdout.
+    public var accessLog = AccessLogDestination.off
     public var masterKey: MasterKey
     public var adminToken: SecretValue?
     public var dataPlane = DataPlaneSettings()

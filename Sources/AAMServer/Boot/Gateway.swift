@@ -31,6 +31,8 @@ public final class Gateway: Sendable {
     public let metrics: MetricsCollector
     /// SIEM export (syslog, HEC); idle when no sink is configured.
     public let siem: SIEMExporter
+    /// The access log (`--access-log`), nil when off.
+    let accessLog: AccessLogService?
     /// The evidence spool's backlog for `/metrics` (empty until a spool reports here).
     let evidenceBacklog = EvidenceBacklogSlot()
     /// Anchors the evidence chain heads in the log and the SIEM stream (set once assembled).
@@ -185,11 +187,17 @@ public final class Gateway: Sendable {
         self.writer = runtime.evidence
         let siem = SIEMExporter(runtime: runtime, settings: options.siem, logger: logger)
         self.siem = siem
+        let accessLog = options.accessLog.fileDescriptor.map {
+            AccessLogService(bus: runtime.bus, json: options.logFormat == "json", writer: AccessLogWriter(descriptor: $0))
+        }
+        self.accessLog = accessLog
         self.metrics = MetricsCollector(
             runtime: runtime,
             sources: .init(
                 evidenceBacklog: { [evidenceBacklog] in evidenceBacklog.current }, siemSinks: { siem.sinkStats },
-                droppedEvents: { [writer] in [("call_writer", writer.droppedEvents), ("siem", siem.droppedEvents)] }, build: options.build))
+                droppedEvents: { [writer] in
+                    [("call_writer", writer.droppedEvents), ("siem", siem.droppedEvents)] + (accessLog.map { [("access_log", $0.droppedEvents)] } ?? [])
+                }, build: options.build))
     }
 
     /// Loads, validates and applies the config file (at start and on SIGHUP).
@@ -291,6 +299,8 @@ public final class Gateway: Sendable {
         services.insert(siem, at: 1)
         // Before the HTTP application, so it stops after it and counts its last calls.
         services.insert(metrics, at: services.count - 1)
+        // Likewise: the last calls' lines are written before it stops.
+        if let accessLog { services.insert(accessLog, at: services.count - 1) }
         // Before the HTTP application, so it stops after it (services stop in reverse order).
         if let control = try makeControlSocketService() { services.insert(control, at: services.count - 1) }
         if handleSignals, let path = options.configPath {

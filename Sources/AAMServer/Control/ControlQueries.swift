@@ -117,18 +117,12 @@ struct ControlQueries: Sendable {
         return rows
     }
 
-    /// A budget's committed spend in its current window: on one node the ledger's; on a
-    /// cluster what Postgres last said was settled plus what this replica holds and has not
-    /// reported (`ClusterSpendCache`), or this replica's alone until the first read. The window
-    /// shown is added to `shown`, for `refreshClusterWindows`.
+    /// A budget's committed spend in its current window (`GatewayRuntime.committedSpend`). The
+    /// window shown is added to `shown`, for `refreshClusterWindows`.
     func committed(_ budget: Budget, on scope: GovernanceScope, shown: inout [(BudgetKey, BudgetWindow)]) -> Spend {
-        // The window the ledger uses: cut on the governance clock (the database's on a cluster).
-        let counter = runtime.governance.usage(of: budget, on: scope, at: runtime.governanceClock.now())
-        let key = BudgetKey(scope: scope, budgetId: budget.id)
-        shown.append((key, counter.window))
-        guard runtime.budgetLeases != nil, let settled = runtime.clusterSpend.settled(key, counter.window) else { return counter.committed }
-        let local = runtime.governance.leaseView(key, window: counter.window)
-        return settled.adding(local.slice.localUse(of: local.counter))
+        let committed = runtime.committedSpend(budget, on: scope)
+        shown.append((committed.key, committed.window))
+        return committed.spend
     }
 
     /// Asks the cluster cache for fresh figures of the windows just shown (a no-op on one node).

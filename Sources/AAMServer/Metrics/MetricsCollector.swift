@@ -74,6 +74,8 @@ public final class MetricsCollector: Service, Sendable {
             processStartTime: startTime)
         scrape.evidenceQuarantined = backlog.quarantinedCount
         scrape.quarantineRecords = backlog.quarantineRecords
+        scrape.process = ProcessStatReader.read()
+        scrape.budgets = runtime.budgetGauges
         let metrics = state.withLock { $0.metrics }
         return metrics.render(scrape) + clusterGauges(at: now) + sources.build.prometheusFamily
     }
