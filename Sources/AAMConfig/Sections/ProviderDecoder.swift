@@ -10,7 +10,9 @@ import Yams
 /// `responsesAPI` (true/false) to the protocols that have a Responses endpoint (`openai`,
 /// `azure-openai`).
 enum ProviderDecoder {
-    static let fields = ["name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation", "budgets", "responsesAPI"]
+    static let fields = [
+        "name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation", "budgets", "responsesAPI", "tls", "proxy",
+    ]
 
     static func decode(_ node: Node, path: FieldPath, context: DecodingContext) -> DeclaredProvider? {
         guard let reader = MappingReader(node, path: path, context: context, fields: fields) else { return nil }
@@ -27,10 +29,12 @@ enum ProviderDecoder {
         let simulation = readSimulation(reader, wireProtocol: wireProtocol)
         let budgets = GovernanceDecoder.budgets(reader)
         let responsesAPI = readResponsesAPI(reader, wireProtocol: wireProtocol)
+        let tls = UpstreamEgressDecoder.tls(reader)
+        let proxy = UpstreamEgressDecoder.proxy(reader)
         guard let name else { return nil }
         let config = ProviderConfig(
             name: name.text, wireProtocol: wireProtocol ?? .openai, baseURL: baseURL ?? "", region: region,
-            headers: headers, apiVersion: apiVersion, simulation: simulation, budgets: budgets, responsesAPI: responsesAPI
+            headers: headers, apiVersion: apiVersion, simulation: simulation, budgets: budgets, responsesAPI: responsesAPI, tls: tls, proxy: proxy
         )
         return DeclaredProvider(name: name, config: config, credential: credential)
     }

@@ -88,14 +88,22 @@ public struct ProviderConfig: Sendable, Hashable, Codable {
     /// for an OpenAI-compatible server that only does chat completions (vLLM, Ollama, …):
     /// Responses calls are then translated to chat, like on every other vendor.
     public var responsesAPI: Bool?
+    /// Extra CA roots and a client certificate for this vendor's connections (nil: system roots, no client certificate).
+    public var tls: UpstreamTLSSettings?
+    /// `http://HOST:PORT` to reach this vendor through that proxy, `none` to connect directly;
+    /// nil follows `HTTPS_PROXY`/`NO_PROXY` of aamd's environment (`EgressProxyRule`).
+    public var proxy: String?
 
     public init(
         name: String, wireProtocol: ProviderProtocol, baseURL: String, region: String? = nil,
         headers: [String: String] = [:], apiVersion: String? = nil, credential: SealedCredential? = nil,
-        drained: Bool = false, simulation: SimulationSettings? = nil, budgets: [Budget]? = nil, responsesAPI: Bool? = nil
+        drained: Bool = false, simulation: SimulationSettings? = nil, budgets: [Budget]? = nil, responsesAPI: Bool? = nil,
+        tls: UpstreamTLSSettings? = nil, proxy: String? = nil
     ) {
         self.budgets = budgets
         self.responsesAPI = responsesAPI
+        self.tls = tls
+        self.proxy = proxy
         self.name = name
         self.wireProtocol = wireProtocol
         self.baseURL = baseURL

@@ -3,7 +3,9 @@ import Foundation
 
 /// `POST /admin/providers` body.
 struct ProviderInput: Decodable, Sendable {
-    static let fields: Set<String> = ["name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation", "budgets", "responsesAPI"]
+    static let fields: Set<String> = [
+        "name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation", "budgets", "responsesAPI", "tls", "proxy",
+    ]
     var name: String
     var `protocol`: String
     var baseURL: String?
@@ -15,11 +17,14 @@ struct ProviderInput: Decodable, Sendable {
     var budgets: [BudgetInput]?
     /// `false`: the upstream only does chat completions (`ProviderConfig.responsesAPI`).
     var responsesAPI: Bool?
+    var tls: UpstreamTLSSettings?
+    var proxy: String?
 }
 
-/// `PATCH /admin/providers/NAME` body: every field optional (`"budgets": []` removes them all).
+/// `PATCH /admin/providers/NAME` body: every field optional (`"budgets": []` removes them all,
+/// `"tls": {}` the TLS files, `"proxy": ""` the proxy setting).
 struct ProviderPatch: Decodable, Sendable {
-    static let fields: Set<String> = ["baseURL", "region", "headers", "apiVersion", "simulation", "budgets", "responsesAPI"]
+    static let fields: Set<String> = ["baseURL", "region", "headers", "apiVersion", "simulation", "budgets", "responsesAPI", "tls", "proxy"]
     var baseURL: String?
     var region: String?
     var headers: [String: String]?
@@ -27,6 +32,8 @@ struct ProviderPatch: Decodable, Sendable {
     var simulation: SimulationSettings?
     var budgets: [BudgetInput]?
     var responsesAPI: Bool?
+    var tls: UpstreamTLSSettings?
+    var proxy: String?
 }
 
 /// What `GET /admin/providers` shows: never the credential, only whether one is set and its fingerprint.
@@ -43,6 +50,8 @@ struct ProviderView: Encodable, Sendable {
     var simulation: SimulationSettings?
     var budgets: [BudgetInput]?
     var responsesAPI: Bool?
+    var tls: UpstreamTLSSettings?
+    var proxy: String?
     var deployments: [String]
     /// Live health of each deployment of this provider (state, reason, remaining cooldown, error rate).
     var health: [HealthSnapshot]
@@ -60,6 +69,8 @@ struct ProviderView: Encodable, Sendable {
         simulation = provider.simulation
         budgets = provider.budgets?.map(\.inputView)
         responsesAPI = provider.responsesAPI
+        tls = provider.tls
+        proxy = provider.proxy
         deployments = state.deployments.values.filter { $0.provider == provider.name }.map(\.id).sorted()
         let ids = deployments
         health = registry.map { registry in ids.map { registry.snapshot($0, at: now) } } ?? []
@@ -78,7 +89,7 @@ enum ProviderRules {
             name: input.name, wireProtocol: wire, baseURL: input.baseURL ?? "", region: input.region,
             headers: input.headers ?? [:], apiVersion: input.apiVersion, simulation: input.simulation,
             budgets: try input.budgets.map { inputs throws(AdminError) in try GovernanceFields.budgets(inputs) },
-            responsesAPI: input.responsesAPI)
+            responsesAPI: input.responsesAPI, tls: input.tls.flatMap { $0.isEmpty ? nil : $0 }, proxy: input.proxy)
         try check(&provider, outbound: outbound)
         if wire == .simulated, input.credential != nil {
             throw AdminError("a simulated provider takes no credential", field: "credential")
@@ -113,6 +124,18 @@ enum ProviderRules {
         }
         if provider.responsesAPI != nil, !ProviderConfig.protocolsWithResponsesAPI.contains(provider.wireProtocol) {
             throw AdminError("applies to openai and azure-openai providers only (the others have no Responses endpoint)", field: "responsesAPI")
+        }
+        // TLS files and the proxy: the files are read now, so a bad path fails the request.
+        do throws(UpstreamEgressProblem) {
+            if let tls = provider.tls {
+                guard tls.isEmpty || [tls.caFile, tls.clientCert, tls.clientKey].allSatisfy({ $0?.hasPrefix("/") != false }) else {
+                    throw UpstreamEgressProblem(field: "tls", message: "file paths must be absolute")
+                }
+                try UpstreamEgressRules.check(tls)
+            }
+            if let proxy = provider.proxy { try UpstreamEgressRules.checkProxy(proxy, outbound: outbound) }
+        } catch {
+            throw AdminError(error.message, field: error.field)
         }
     }
 
@@ -159,6 +182,8 @@ extension ConfigRegistry {
             if let simulation = patch.simulation { provider.simulation = simulation }
             if let responsesAPI = patch.responsesAPI { provider.responsesAPI = responsesAPI }
             if let budgets = patch.budgets { provider.budgets = budgets.isEmpty ? nil : try GovernanceFields.budgets(budgets) }
+            if let tls = patch.tls { provider.tls = tls.isEmpty ? nil : tls }
+            if let proxy = patch.proxy { provider.proxy = proxy.isEmpty ? nil : proxy }
             try ProviderRules.check(&provider, outbound: outbound)
             state.providers[name] = provider
             return (provider, [(.provider, name)])

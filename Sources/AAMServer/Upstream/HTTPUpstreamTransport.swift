@@ -5,6 +5,7 @@ import AsyncHTTPClient
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// Real vendors over HTTP(S) through one pooled AsyncHTTPClient.
 ///
@@ -13,8 +14,17 @@ import NIOHTTP1
 public final class HTTPUpstreamTransport: UpstreamTransport {
     let client: HTTPClient
 
-    public init(connectionsPerHost: Int = 512, connectTimeoutMs: Int = 5_000, idleTimeoutMs: Int = 120_000) {
+    /// - Parameters:
+    ///   - tls: roots and client certificate for `https` vendors (AsyncHTTPClient's default, the
+    ///     system's roots, when nil); a provider's `tls:` (`EgressRoutingTransport`).
+    ///   - proxy: an HTTP proxy every connection tunnels through with CONNECT.
+    public init(
+        connectionsPerHost: Int = 512, connectTimeoutMs: Int = 5_000, idleTimeoutMs: Int = 120_000,
+        tls: TLSConfiguration? = nil, proxy: HTTPClient.Configuration.Proxy? = nil
+    ) {
         self.client = OutboundHTTP.makeClient { configuration in
+            if let tls { configuration.tlsConfiguration = tls }
+            configuration.proxy = proxy
             configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
             // `read` is AsyncHTTPClient's idle timer: it fires on silence while waiting for the head
             // and between body chunks, which is exactly the stream idle-gap timeout.
@@ -48,6 +58,10 @@ public final class HTTPUpstreamTransport: UpstreamTransport {
             throw UpstreamFailure.connect(String(describing: error))
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as NIOSSLError {
+            throw UpstreamFailure.connect("TLS handshake failed: \(error)")
+        } catch let error as BoringSSLError {
+            throw UpstreamFailure.connect("TLS failed: \(error)")
         } catch {
             throw UpstreamFailure.connect(String(describing: type(of: error)))
         }

@@ -1,3 +1,7 @@
+import AsyncHTTPClient
+import Foundation
+import NIOSSL
+
 /// Which HTTP client carries vendor calls (`--upstream-client`, `AAM_UPSTREAM_CLIENT`).
 ///
 /// `nio`, the SwiftNIO client written for this job (`NIOUpstreamTransport`), is the default:
@@ -26,15 +30,27 @@ extension HTTPUpstreamTransport: OwnedUpstreamTransport {}
 extension NIOUpstreamTransport: OwnedUpstreamTransport {}
 
 extension DataPlaneSettings {
-    /// The vendor transport these settings ask for.
-    func makeUpstreamTransport() -> any OwnedUpstreamTransport {
-        switch upstreamClient {
-        case .asyncHTTPClient:
-            HTTPUpstreamTransport(
-                connectionsPerHost: upstreamConnectionsPerHost, connectTimeoutMs: upstreamConnectTimeoutMs, idleTimeoutMs: upstreamIdleTimeoutMs)
-        case .nio:
+    /// The vendor transport these settings ask for, wrapped so providers with `tls:` or a proxy
+    /// (`proxy:`, `HTTPS_PROXY`/`NO_PROXY` of `environment`) get a client of their own
+    /// (`EgressRoutingTransport`).
+    func makeUpstreamTransport(environment: [String: String] = ProcessInfo.processInfo.environment) -> any OwnedUpstreamTransport {
+        let settings = self
+        return EgressRoutingTransport(direct: makeDirectTransport(), rule: EgressProxyRule(environment: environment)) { tls, proxy in
+            settings.makeDirectTransport(tls: tls, proxy: proxy)
+        }
+    }
+
+    /// The client kind these settings name; a proxy always takes AsyncHTTPClient (CONNECT).
+    func makeDirectTransport(tls: TLSConfiguration? = nil, proxy: HTTPClient.Configuration.Proxy? = nil) -> any OwnedUpstreamTransport {
+        switch (upstreamClient, proxy) {
+        case (.nio, nil):
             NIOUpstreamTransport(
-                connectionsPerHost: upstreamConnectionsPerHost, connectTimeoutMs: upstreamConnectTimeoutMs, idleTimeoutMs: upstreamIdleTimeoutMs)
+                connectionsPerHost: upstreamConnectionsPerHost, connectTimeoutMs: upstreamConnectTimeoutMs, idleTimeoutMs: upstreamIdleTimeoutMs,
+                tlsConfiguration: tls)
+        case (.asyncHTTPClient, _), (.nio, _?):
+            HTTPUpstreamTransport(
+                connectionsPerHost: upstreamConnectionsPerHost, connectTimeoutMs: upstreamConnectTimeoutMs, idleTimeoutMs: upstreamIdleTimeoutMs,
+                tls: tls, proxy: proxy)
         }
     }
 }

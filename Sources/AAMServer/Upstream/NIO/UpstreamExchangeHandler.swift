@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// The body of a vendor's answer as the connection produces it: buffered up to a high-water
 /// mark, then the socket is not read until the consumer catches up.
@@ -53,6 +54,9 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
 
     private var state = State.idle
     private var context: ChannelHandlerContext?
+    /// The error that closed the connection before any exchange (a failed TLS handshake: an
+    /// unknown CA, a refused client certificate), told to the request that then finds it closed.
+    private var closedBy: String?
     /// Tells the consumer's callbacks of an earlier exchange apart from the current one.
     private var exchangeID: UInt64 = 0
     private var idleTimeout = TimeAmount.seconds(120)
@@ -87,7 +91,7 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
     /// Writes the request and waits for the head (`exchange.promise`).
     func start(_ exchange: UpstreamExchange) {
         guard let context, case .idle = state, context.channel.isActive else {
-            exchange.promise.fail(UpstreamRequestNotSent(reason: "the pooled connection was closed"))
+            exchange.promise.fail(UpstreamRequestNotSent(reason: closedBy ?? "the pooled connection was closed"))
             return
         }
         poolIdleTimer?.cancel()
@@ -221,10 +225,11 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if case .idle = state, closedBy == nil { closedBy = Self.describeClosing(error) }
         if case .awaitingHead(_, requestWritten: false) = state {
-            fail(UpstreamRequestNotSent(reason: Self.describe(error)), exchange: exchangeID)
+            fail(UpstreamRequestNotSent(reason: Self.describeClosing(error)), exchange: exchangeID)
         } else {
-            fail(UpstreamFailure.connect(Self.describe(error)), exchange: exchangeID)
+            fail(UpstreamFailure.connect(Self.describeClosing(error)), exchange: exchangeID)
         }
     }
 
@@ -289,6 +294,11 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
 
     static func describe(_ error: any Error) -> String {
         String(String(describing: error).prefix(200))
+    }
+
+    /// A TLS failure named as one (the vendor's certificate not trusted, a client certificate refused).
+    static func describeClosing(_ error: any Error) -> String {
+        error is NIOSSLError || error is BoringSSLError ? "TLS handshake failed: " + describe(error) : describe(error)
     }
 }
 
