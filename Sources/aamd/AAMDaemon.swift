@@ -9,11 +9,21 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// `aamd`: the AAM daemon (data plane, admin API). Flags override the config file's `server:` section.
+/// `aamd`: the AAM daemon (data plane, admin API). Every setting is a flag, an `AAM_…`
+/// environment variable and a `server:` key of the config file (`DaemonSetting.all`); a flag
+/// wins over the environment, the environment over the file, the file over the default.
 @main
 struct AAMDaemon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "aamd", abstract: "Agent Access Manager daemon.", version: BuildIdentity.stamped.versionLine(program: "aamd"))
+        commandName: "aamd", abstract: "Agent Access Manager daemon.",
+        discussion: """
+            Every option is also an environment variable (AAM_ and the flag in upper snake case: --max-body-bytes is \
+            AAM_MAX_BODY_BYTES, --database is AAM_DATABASE_URL) and a server: key of the config file (camelCase: \
+            maxBodyBytes). A flag wins over the environment, the environment over the file, the file over the default. \
+            Secrets come only from the environment: AAM_MASTER_KEY, AAM_ADMIN_TOKEN, AAM_SIEM_HEC_TOKEN, each also as \
+            ..._FILE naming a file that holds it. --print-config shows the effective settings and their sources.
+            """,
+        version: BuildIdentity.stamped.versionLine(program: "aamd"))
 
     @Option(
         help: "Declarative YAML config (providers, deployments, aliases, scopes, workloads, policies, MCP servers); re-applied on SIGHUP. Default under systemd: $CONFIGURATION_DIRECTORY/aam.yaml if it exists.")
@@ -69,7 +79,7 @@ struct AAMDaemon: AsyncParsableCommand {
     @Option(name: .customLong("siem-syslog-ca"), help: "PEM file of the CA that signs the syslog receiver's certificate.")
     var siemSyslogCA: String?
 
-    @Option(name: .customLong("siem-hec-url"), help: "Export security events to a Splunk HEC-shaped collector URL; token from AAM_SIEM_HEC_TOKEN.")
+    @Option(name: .customLong("siem-hec-url"), help: "Export security events to a Splunk HEC-shaped collector URL; token from AAM_SIEM_HEC_TOKEN or AAM_SIEM_HEC_TOKEN_FILE.")
     var siemHecURL: String?
 
     @Option(name: .customLong("durability"), help: "strict (default: a response completes only once its call record is fsynced) or batched (records flushed every --spool-flush-ms; kill -9 can lose that window).")
@@ -108,115 +118,49 @@ struct AAMDaemon: AsyncParsableCommand {
     @Flag(name: .customLong("allow-loopback-upstreams"), help: "Allow upstream URLs (providers, MCP servers, OAuth token endpoints, SIEM) on loopback, link-local or unspecified addresses (refused by default: an SSRF guard).")
     var allowLoopbackUpstreams = false
 
+    @Flag(name: .customLong("print-config"), help: "Print the effective settings (flags, AAM_… environment, config file, defaults; secrets masked) with their sources, and exit.")
+    var printConfig = false
+
+    /// The flags given, by `DaemonSetting.name`; a switch only when it is on (off is no choice).
+    var givenFlags: [String: String] {
+        let values: [(String, String?)] = [
+            ("config", config), ("listen", listen), ("admin-listen", adminListen), ("database", database),
+            ("control-socket", controlSocket), ("control-group", controlGroup), ("log-level", logLevel),
+            ("log-format", logFormat), ("access-log", accessLog), ("max-body-bytes", maxBodyBytes.map(String.init)),
+            ("client-idle-timeout", clientIdleTimeout.map { String($0) }), ("guardrail-window", guardrailWindow.map(String.init)),
+            ("upstream-client", upstreamClient), ("threads", threads.map(String.init)),
+            ("allow-loopback-upstreams", allowLoopbackUpstreams ? "true" : nil), ("replica-id", replicaId),
+            ("durability", durability), ("spool-dir", spoolDir), ("spool-max-bytes", spoolMaxBytes),
+            ("spool-flush-ms", spoolFlushMs.map(String.init)), ("anchor-interval", anchorInterval.map { String($0) }),
+            ("siem-syslog", siemSyslog), ("siem-syslog-tls", siemSyslogTLS ? "true" : nil), ("siem-syslog-ca", siemSyslogCA),
+            ("siem-hec-url", siemHecURL), ("trust-bundles", trustBundles), ("jwt-audience", jwtAudience),
+            ("mtls-listen", mtlsListen), ("tls-cert", tlsCert), ("tls-key", tlsKey),
+        ]
+        return Dictionary(uniqueKeysWithValues: values.compactMap { name, value in value.map { (name, $0) } })
+    }
+
     func run() async throws {
         // SIGHUP's default action ends the process. Until the config and trust-bundle reloaders
         // install their handlers (after the store is open), an early SIGHUP from a process
         // manager would kill the daemon mid-start; ignored, it is simply not acted on yet.
         signal(SIGHUP, SIG_IGN)
-        // Run Swift tasks on NIO's event loops: a request never hops between the cooperative
-        // pool and an event loop thread, which matters most when aamd is pinned to few cores.
-        if let threads, threads > 0 { NIOSingletons.groupLoopCountSuggestion = threads }
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let environment = ProcessInfo.processInfo.environment
         do {
-            let master = try MasterKey.fromEnvironment(environment)
-            var options = DaemonOptions(masterKey: master, environment: environment)
+            // One precedence for every setting: flag > AAM_… environment > config file > default.
+            let configuration = try DaemonConfiguration.load(flags: givenFlags, environment: environment)
+            if printConfig {
+                try configuration.options.validateSettings()
+                FileHandle.standardOutput.write(Data(EffectiveSettingsReport.render(configuration.settings).utf8))
+                return
+            }
+            var options = configuration.options
             options.build = .stamped
-            // A token file that was named but cannot be read must not quietly turn the admin API
-            // off (a LoadCredential= typo, a wrong mode).
-            if options.adminToken == nil, let path = environment["AAM_ADMIN_TOKEN_FILE"], !path.isEmpty,
-                (environment["AAM_ADMIN_TOKEN"] ?? "").isEmpty
-            {
-                throw StartupError("cannot read an admin token from AAM_ADMIN_TOKEN_FILE=\(path) (missing, unreadable or empty)")
+            // Run Swift tasks on NIO's event loops: a request never hops between the cooperative
+            // pool and an event loop thread, which matters most when aamd is pinned to few cores.
+            if let threads = configuration.settings["threads"].value.flatMap(Int.init), threads > 0 {
+                NIOSingletons.groupLoopCountSuggestion = threads
             }
-            // A service's config file (/etc/aam/aam.yaml under systemd) applies without --config.
-            let config = self.config ?? ServiceDirectories(environment: environment).existingConfigFile()
-            var fileSettings = ServerSettings()
-            if let config {
-                do {
-                    let outbound = OutboundURLPolicy(allowLoopback: allowLoopbackUpstreams)
-                    fileSettings = try ConfigLoader.load(path: config, environment: environment, outbound: outbound).server
-                } catch {
-                    throw StartupError("invalid config:\n\(error.description)")
-                }
-                options.configPath = config
-            }
-            options.allowLoopbackUpstreams = allowLoopbackUpstreams || fileSettings.allowLoopbackUpstreams == true
-            if let value = listen ?? fileSettings.listen {
-                (options.host, options.port) = try DaemonOptions.parseListen(value)
-            }
-            if let value = adminListen ?? fileSettings.adminListen {
-                let address = try ListenAddress.parseAdminListen(value)
-                guard address.port == 0 || address.port != options.port else {
-                    throw StartupError("--admin-listen must use another port than --listen (\(options.port))")
-                }
-                options.adminListen = address
-            }
-            if let value = database ?? fileSettings.database { options.database = value }
-            if let replicaId {
-                try ReplicaIdentity.validate(replicaId)
-                options.replicaId = replicaId
-            }
-            if let value = controlSocket ?? fileSettings.controlSocket { options.controlSocket = value }
-            if let controlGroup { options.controlGroup = controlGroup }
-            if let value = logLevel ?? fileSettings.logLevel { options.logLevel = value }
-            if let value = logFormat ?? fileSettings.logFormat { options.logFormat = value }
-            let accessLogChoice = accessLog ?? fileSettings.accessLog ?? "stdout"
-            guard let destination = AccessLogDestination(parsing: accessLogChoice) else {
-                throw StartupError("--access-log must be stdout, stderr or off, got '\(accessLogChoice)'")
-            }
-            options.accessLog = destination
-            if let value = maxBodyBytes ?? fileSettings.maxBodyBytes {
-                guard value > 0 else { throw StartupError("--max-body-bytes must be > 0") }
-                options.dataPlane.maxBodyBytes = value
-            }
-            if let guardrailWindow {
-                guard (16...65_536).contains(guardrailWindow) else { throw StartupError("--guardrail-window must be between 16 and 65536") }
-                options.dataPlane.guardrailWindowBytes = guardrailWindow
-            }
-            if let clientIdleTimeout {
-                guard clientIdleTimeout > 0 else { throw StartupError("--client-idle-timeout must be > 0") }
-                options.dataPlane.clientIdleTimeoutSeconds = clientIdleTimeout
-            }
-            if let upstreamClient {
-                guard let kind = UpstreamClientKind(parsing: upstreamClient) else { throw StartupError("--upstream-client must be ahc or nio") }
-                options.dataPlane.upstreamClient = kind
-            }
-            if let siemSyslog { try options.siem.setSyslogTarget(siemSyslog) }
-            options.siem.syslogTLS = siemSyslogTLS
-            options.siem.syslogCAFile = siemSyslogCA
-            options.siem.hecURL = siemHecURL
-            if let durability {
-                guard let mode = EvidenceSettings.Durability(rawValue: durability) else { throw StartupError("--durability must be strict or batched") }
-                options.evidence.durability = mode
-            }
-            if let spoolDir { options.evidence.spoolDirectory = spoolDir }
-            if let anchorInterval {
-                guard anchorInterval.isFinite, (1...86_400).contains(anchorInterval) else {
-                    throw StartupError("--anchor-interval must be 1 to 86400 seconds, got \(anchorInterval)")
-                }
-                options.anchors.intervalSeconds = anchorInterval
-            }
-            if let spoolMaxBytes {
-                guard let bytes = EvidenceSettings.parseBytes(spoolMaxBytes), bytes >= 1 << 20 else {
-                    throw StartupError("--spool-max-bytes must be at least 1M (bytes, or with K/M/G), got '\(spoolMaxBytes)'")
-                }
-                options.evidence.spoolMaxBytes = bytes
-            }
-            if let spoolFlushMs {
-                guard (1...10_000).contains(spoolFlushMs) else { throw StartupError("--spool-flush-ms must be between 1 and 10000") }
-                options.evidence.flushIntervalMs = spoolFlushMs
-            }
-            options.workloads.trustBundleDirectory = trustBundles ?? fileSettings.trustBundles
-            if let jwtAudience = jwtAudience ?? fileSettings.jwtAudience {
-                guard !jwtAudience.isEmpty else { throw StartupError("--jwt-audience must not be empty") }
-                options.workloads.jwtAudience = jwtAudience
-            }
-            if let mtlsListen = mtlsListen ?? fileSettings.mtlsListen { try options.workloads.setMTLSListen(mtlsListen) }
-            options.workloads.tlsCertificatePath = tlsCert ?? fileSettings.tlsCert
-            options.workloads.tlsKeyPath = tlsKey ?? fileSettings.tlsKey
-            guard Logger.Level(rawValue: options.logLevel) != nil else { throw StartupError("--log-level: unknown level '\(options.logLevel)'") }
-            guard ["text", "json"].contains(options.logFormat) else { throw StartupError("--log-format must be text or json") }
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
             LogSetup.bootstrap(level: options.logLevel, format: options.logFormat)
             let logger = Logger(label: "aamd")
             let gateway = try await Gateway.build(options: options, logger: logger)

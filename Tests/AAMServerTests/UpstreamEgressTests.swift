@@ -194,6 +194,44 @@ struct UpstreamEgressTests {
                 #expect(untrusted.status == 503 && untrusted.text.contains("connection_error"), "\(untrusted.text)")
                 #expect(proxy.connects.count == 1, "no proxy for a provider without one")
                 #expect(await fake.requestCount() == 1, "nothing reached the vendor without its CA")
+                // PATCH applies to the very next call: `none` goes direct, `{}` drops the CA again.
+                let direct = try await gateway.adminOK(.PATCH, "/admin/providers/corp", json: #"{"proxy":"none"}"#)
+                #expect(direct["proxy"] as? String == "none")
+                #expect(try await gateway.call("/v1/chat/completions", key: key, json: chat).status == 200)
+                #expect(proxy.connects.count == 1)
+                try await gateway.adminOK(.PATCH, "/admin/providers/corp", json: #"{"tls":{},"proxy":""}"#)
+                let view2 = try await gateway.adminOK(.GET, "/admin/providers/corp")
+                #expect(view2["tls"] == nil && view2["proxy"] == nil)
+                #expect(try await gateway.call("/v1/chat/completions", key: key, json: chat).status == 503)
+                #expect(await fake.requestCount() == 2)
+            }
+        } catch { Issue.record(error) }
+        await proxy.stop()
+        await front.stop()
+        await fake.stop()
+        material.remove()
+    }
+
+    @Test func theDaemonsHTTPSProxyEnvironmentCarriesProviderCalls() async throws {
+        let material = try Material()
+        let fake = try await FakeUpstream.start(apiKey: "fake-key")
+        let front = try await TLSFrontTestServer.start(tls: try material.vendorTLS(), backendPort: fake.port)
+        let proxy = try await ConnectTestProxy.start()
+        do {
+            try await withGateway(environment: ["HTTPS_PROXY": proxy.url, "NO_PROXY": "localhost"]) { gateway in
+                for (name, host) in [("via-proxy", "127.0.0.1"), ("exempt", "localhost")] {
+                    try await gateway.addProvider(
+                        name, protocol: "openai", baseURL: "https://\(host):\(front.port)", credential: "fake-key",
+                        extra: #""tls":{"caFile":"\#(material.vendorCert)"}"#)
+                    try await gateway.addDeployment(alias: name, provider: name, model: "gpt-4o-mini")
+                }
+                let key = try await gateway.issueKey().secret
+                for alias in ["via-proxy", "exempt"] {
+                    let reply = try await gateway.call(
+                        "/v1/chat/completions", key: key, json: #"{"model":"\#(alias)","messages":[{"role":"user","content":"hi"}]}"#)
+                    #expect(reply.status == 200, "\(alias): \(reply.text)")
+                }
+                #expect(proxy.connects == ["127.0.0.1:\(front.port)"], "only the call NO_PROXY does not exempt is tunnelled")
             }
         } catch { Issue.record(error) }
         await proxy.stop()

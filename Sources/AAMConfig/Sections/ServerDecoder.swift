@@ -5,7 +5,9 @@ enum ServerDecoder {
     static let fields = [
         "listen", "database", "controlSocket", "maxBodyBytes", "logLevel", "logFormat",
         "trustBundles", "jwtAudience", "mtlsListen", "tlsCert", "tlsKey", "allowLoopbackUpstreams",
-        "adminListen", "accessLog",
+        "adminListen", "accessLog", "controlGroup", "clientIdleTimeout", "guardrailWindow", "upstreamClient",
+        "threads", "replicaId", "durability", "spoolDir", "spoolMaxBytes", "spoolFlushMs", "anchorInterval",
+        "siemSyslog", "siemSyslogTls", "siemSyslogCa", "siemHecUrl",
     ]
 
     static func decode(_ node: Node, path: FieldPath, context: DecodingContext) -> ServerSettings {
@@ -33,16 +35,42 @@ enum ServerDecoder {
         settings.mtlsListen = reader.string("mtlsListen").flatMap { checkListen($0, example: "127.0.0.1:8443", context: context) }
         settings.tlsCert = reader.string("tlsCert")?.text
         settings.tlsKey = reader.string("tlsKey")?.text
-        if let scalar = reader.string("allowLoopbackUpstreams") {
-            switch scalar.text.lowercased() {
-            case "true": settings.allowLoopbackUpstreams = true
-            case "false": settings.allowLoopbackUpstreams = false
-            default: context.report(scalar.path, at: scalar.mark, "must be true or false")
-            }
-            // The sections after `server:` (providers, mcpServers) are checked under it.
-            if settings.allowLoopbackUpstreams == true { context.outbound.allowLoopback = true }
+        settings.allowLoopbackUpstreams = bool(reader, "allowLoopbackUpstreams", context: context)
+        // The sections after `server:` (providers, mcpServers) are checked under it.
+        if settings.allowLoopbackUpstreams == true { context.outbound.allowLoopback = true }
+        // The rest are checked here for shape; aamd checks their ranges when it applies them
+        // (the same messages as for the flags).
+        settings.controlGroup = reader.string("controlGroup")?.text
+        settings.clientIdleTimeout = reader.double("clientIdleTimeout", .atLeast(0))
+        settings.guardrailWindow = reader.int("guardrailWindow", .between(16, 65_536))
+        settings.upstreamClient = reader.string("upstreamClient").flatMap {
+            checkChoice($0, ServerSettings.upstreamClients, what: "upstream client", context: context)
         }
+        settings.threads = reader.int("threads", .atLeast(0))
+        settings.replicaId = reader.string("replicaId")?.text
+        settings.durability = reader.string("durability").flatMap {
+            checkChoice($0, ServerSettings.durabilities, what: "durability", context: context)
+        }
+        settings.spoolDir = reader.string("spoolDir")?.text
+        settings.spoolMaxBytes = reader.string("spoolMaxBytes")?.text
+        settings.spoolFlushMs = reader.int("spoolFlushMs", .between(1, 10_000))
+        settings.anchorInterval = reader.double("anchorInterval", .between(1, 86_400))
+        settings.siemSyslog = reader.string("siemSyslog")?.text
+        settings.siemSyslogTls = bool(reader, "siemSyslogTls", context: context)
+        settings.siemSyslogCa = reader.string("siemSyslogCa")?.text
+        settings.siemHecUrl = reader.string("siemHecUrl")?.text
         return settings
+    }
+
+    private static func bool(_ reader: MappingReader, _ key: String, context: DecodingContext) -> Bool? {
+        guard let scalar = reader.string(key) else { return nil }
+        switch scalar.text.lowercased() {
+        case "true": return true
+        case "false": return false
+        default:
+            context.report(scalar.path, at: scalar.mark, "must be true or false")
+            return nil
+        }
     }
 
     /// `HOST:PORT` with a port in 1...65535 (`[::1]:8080` for IPv6).

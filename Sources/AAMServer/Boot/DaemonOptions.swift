@@ -2,8 +2,9 @@ import AAMCore
 import AAMSecrets
 import Foundation
 
-/// Everything `aamd` needs to start, from flags, the config file's `server:` section and the
-/// environment (flags win over the file, the file over defaults).
+/// Everything `aamd` needs to start. `aamd` fills it through `DaemonConfiguration` (flags >
+/// environment > the config file's `server:` section > these defaults); an embedded gateway,
+/// the demo and tests set its fields directly.
 public struct DaemonOptions: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080

@@ -95,7 +95,7 @@ public final class Gateway: Sendable {
             callChain: stores.chain, appended: appendedContinuation, cluster: stores.cluster)
         await registry.attachAudit(auditLog)
         await registry.setOutboundPolicy(options.outboundURLPolicy)
-        let transport = options.dataPlane.makeUpstreamTransport()
+        let transport = options.dataPlane.makeUpstreamTransport(environment: options.environment)
         let runtime = GatewayRuntime(
             snapshots: holder, registry: registry, keys: keys, vault: vault, bus: bus, clock: clock, random: SystemRandomSource(),
             transport: transport, simulated: SimulatedTransport(), settings: options.dataPlane, logger: logger, health: health,
