@@ -1,9 +1,13 @@
-/// The two inbound/outbound wire protocols AAM speaks.
+/// The inbound/outbound wire protocols AAM speaks.
 public enum WireProtocol: String, Sendable, Codable {
     /// OpenAI Chat Completions (`POST /v1/chat/completions`).
     case openAIChat
     /// Anthropic Messages (`POST /v1/messages`).
     case anthropicMessages
+    /// OpenAI Responses (`POST /v1/responses`): passed through to an upstream that speaks it
+    /// (`VendorDialect.responsesURL`); to any other upstream the call is a chat request made
+    /// at the door (`ResponsesRequestTranslator`), so its bridges are the chat ones.
+    case openAIResponses
 }
 
 /// A request or response could not be read or translated.

@@ -11,6 +11,8 @@ struct FakeExchange: Sendable {
     var presentedKey: String?
     var apiVersion: String?
     var channel: any Channel
+    /// Responses API: how many stored turns precede this request (`previous_response_id`).
+    var priorTurns = 0
 
     // MARK: Behaviours
 

@@ -4,6 +4,10 @@ import Foundation
 enum FakeRoute: Sendable, Equatable {
     case openAIChat
     case openAIEmbeddings
+    /// `POST /v1/responses`: the Responses API (plain or typed SSE events, stored responses).
+    case openAIResponses
+    /// Azure's Responses API, `POST /openai/v1/responses` (deployment in the body's `model`).
+    case azureResponses
     /// `GET /v1/models`, answered in OpenAI's or Anthropic's shape depending on the auth header.
     case models
     case azureChat(deployment: String)
@@ -37,6 +41,7 @@ enum FakeRoute: Sendable, Equatable {
         switch (method, path) {
         case ("POST", "/v1/chat/completions"): self = .openAIChat
         case ("POST", "/v1/embeddings"): self = .openAIEmbeddings
+        case ("POST", "/v1/responses"): self = .openAIResponses
         case ("GET", "/v1/models"): self = .models
         case ("POST", "/v1/messages"): self = .anthropicMessages
         default:
@@ -73,6 +78,7 @@ enum FakeRoute: Sendable, Equatable {
     /// `/openai/deployments/{deployment}/chat/completions` and `/…/embeddings`.
     private static func azure(method: String, path: String) -> FakeRoute {
         guard path.hasPrefix("/openai/") else { return .unknown }
+        if method == "POST", path == "/openai/v1/responses" { return .azureResponses }
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
         guard method == "POST", parts.count >= 4, parts[0] == "openai", parts[1] == "deployments" else {
             return .azureUnknown

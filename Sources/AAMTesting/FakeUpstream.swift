@@ -7,9 +7,13 @@ import NIOCore
 /// Endpoints (see ``FakeVendorError`` for the error dialects):
 /// - OpenAI: `POST /v1/chat/completions` (JSON or SSE with `stream: true`, usage chunk with
 ///   `stream_options.include_usage`), `POST /v1/embeddings`, `GET /v1/models`;
-///   `Authorization: Bearer KEY`.
+///   `Authorization: Bearer KEY`. `POST /v1/responses`: the Responses API, plain or as typed
+///   SSE events in OpenAI's order (`ResponsesWire`); responses are stored (unless `store:
+///   false`), a `previous_response_id` continues one (the reply says `[turn N]`), an unknown one
+///   gets OpenAI's 400 `previous_response_not_found`.
 /// - Azure OpenAI: `POST /openai/deployments/{deployment}/chat/completions?api-version=…` and
-///   `…/embeddings`; `api-key: KEY`; no `api-version` gives Azure's 404.
+///   `…/embeddings`; `api-key: KEY`; no `api-version` gives Azure's 404. The Responses API on
+///   its v1 path, `POST /openai/v1/responses` (deployment in `model`, no `api-version`).
 /// - Anthropic: `POST /v1/messages` (JSON or SSE); `x-api-key: KEY` and `anthropic-version`
 ///   required. `GET /v1/models` with `x-api-key` answers in Anthropic's shape.
 /// - Gemini: `POST /v1beta/models/{model}:generateContent`, `:streamGenerateContent?alt=sse`

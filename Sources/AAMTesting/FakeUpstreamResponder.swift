@@ -42,6 +42,14 @@ struct FakeUpstreamResponder: HTTPResponder {
             refusal = self.refusal(route: route, method: method, path: path, dialect: dialect, headers: headers, query: query)
         }
 
+        // Responses API: a request continuing a stored response the fake does not hold is
+        // refused as OpenAI refuses it (and spends no scripted behaviour).
+        var priorTurns = 0
+        var unknownPrevious: String?
+        if refusal == nil, inspected.rejection == nil, let previous = inspected.responses?.previousResponseID {
+            if let turns = await state.storedTurns(of: previous) { priorTurns = turns } else { unknownPrevious = previous }
+        }
+
         let sequence: Int
         let behaviour: FakeBehaviour
         if fast == nil {
@@ -53,7 +61,7 @@ struct FakeUpstreamResponder: HTTPResponder {
                 body: body,
                 model: inspected.model
             )
-            (sequence, behaviour) = await state.admit(draft, consumeBehaviour: refusal == nil && denial == nil)
+            (sequence, behaviour) = await state.admit(draft, consumeBehaviour: refusal == nil && denial == nil && unknownPrevious == nil)
         } else {
             sequence = await state.nextUnrecordedSequence()
             behaviour = .normal
@@ -63,8 +71,16 @@ struct FakeUpstreamResponder: HTTPResponder {
             route: route, dialect: dialect, inspected: inspected, sequence: sequence,
             presentedKey: Self.presentedKey(dialect: dialect, headers: headers),
             apiVersion: Self.queryValue("api-version", in: query),
-            channel: context.channel
+            channel: context.channel,
+            priorTurns: priorTurns
         )
+        if let unknownPrevious {
+            return .document(status: 400, contentType: "application/json", headers: [("x-request-id", "req_fake" + FakeIDs.padded(sequence))], body: ResponsesWire.previousResponseNotFound(unknownPrevious))
+        }
+        if refusal == nil, let responses = inspected.responses, responses.store, inspected.rejection == nil,
+           behaviour == .normal || { if case .slowStream = behaviour { true } else { false } }() {
+            await state.storeResponse(FakeExchange.responseID(sequence), turns: priorTurns + 1)
+        }
         if let denial {
             let rendered = BedrockWire.errorResponse(status: denial.status, type: denial.type, message: denial.message, sequence: sequence)
             return .document(status: rendered.status, contentType: "application/json", headers: rendered.headers, body: rendered.body)
@@ -81,8 +97,8 @@ struct FakeUpstreamResponder: HTTPResponder {
     /// and Anthropic; an `x-api-key` without `Authorization` means an Anthropic client.
     static func dialect(of route: FakeRoute, headers: HTTPFields) -> WireDialect {
         switch route {
-        case .openAIChat, .openAIEmbeddings: .openAI
-        case .azureChat, .azureEmbeddings, .azureUnknown: .azure
+        case .openAIChat, .openAIEmbeddings, .openAIResponses: .openAI
+        case .azureChat, .azureEmbeddings, .azureResponses, .azureUnknown: .azure
         case .anthropicMessages: .anthropic
         case .geminiGenerate, .geminiEmbed, .geminiUnknown: .gemini
         case .bedrockConverse, .bedrockUnknown: .bedrock

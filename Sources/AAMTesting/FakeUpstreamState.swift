@@ -27,6 +27,12 @@ actor FakeUpstreamState {
 
     func setClockOffset(_ seconds: Double) { clockOffsetSeconds = seconds }
 
+    /// Responses API: stored response id -> how many turns its conversation holds.
+    private var storedResponses: [String: Int] = [:]
+
+    func storedTurns(of responseID: String) -> Int? { storedResponses[responseID] }
+    func storeResponse(_ responseID: String, turns: Int) { storedResponses[responseID] = turns }
+
     // MARK: Admission
 
     /// Records a request and picks its behaviour.

@@ -3,6 +3,8 @@
 struct InspectedRequest: Sendable {
     var chat: ChatRequestSummary?
     var embeddings: EmbeddingsRequestSummary?
+    /// A Responses API request (its chat facts are in `chat`).
+    var responses: ResponsesRequestSummary?
     /// The body's `model`, or the Azure deployment (Azure routes by URL, not body).
     var model: String?
     /// Set when the real vendor would answer 400 to this body.
@@ -34,6 +36,16 @@ struct InspectedRequest: Sendable {
                 self.rejection = chat.anthropicProblem.map { .badRequest(message: $0) }
             } catch {
                 self.rejection = .badRequest(message: "There was an issue with the format or content of your request.")
+            }
+        case .openAIResponses, .azureResponses:
+            do {
+                let responses = try ResponsesRequestSummary.parse(body)
+                self.responses = responses
+                self.chat = responses.chat
+                self.model = responses.chat.model
+                if responses.chat.model == nil { self.rejection = .badRequest(message: "Missing required parameter: 'model'.") }
+            } catch {
+                self.rejection = .badRequest(message: Self.openAIUnparsable)
             }
         case .openAIEmbeddings, .azureEmbeddings:
             do {

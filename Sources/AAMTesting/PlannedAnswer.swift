@@ -29,6 +29,8 @@ extension FakeExchange {
                 body: BedrockWire.response(reply: reply, sequence: sequence)))
         case .openAIEmbeddings, .azureEmbeddings:
             return embeddingsAnswer()
+        case .openAIResponses, .azureResponses:
+            return responsesAnswer()
         case .models:
             let body = dialect == .anthropic ? AnthropicWire.models(models) : OpenAIWire.models(models)
             return .document(RenderedResponse(status: 200, headers: successHeaders(inputTokens: 0, outputTokens: 0), body: body))
@@ -112,6 +114,24 @@ extension FakeExchange {
         )
         return .document(RenderedResponse(status: 200, headers: successHeaders(inputTokens: tokens, outputTokens: 0), body: body))
     }
+
+    /// A Responses API answer. A request continuing a stored response (`priorTurns` > 0)
+    /// gets a reply that says which turn it is (`[turn 2] …`), so a test sees the history reach
+    /// the vendor.
+    private func responsesAnswer() -> PlannedAnswer {
+        guard let request = inspected.responses else { return .document(renderError(.badRequest(message: InspectedRequest.openAIUnparsable), extraHeaders: [])) }
+        var chat = request.chat
+        if priorTurns > 0 { chat.lastUserText = "[turn \(priorTurns + 1)] " + chat.lastUserText }
+        let model = inspected.model ?? "unknown"
+        let reply = FakeReply.make(vendor: vendorLabel, model: model, request: chat, sequence: sequence, preambleBeforeToolCall: false)
+        let headers = successHeaders(inputTokens: reply.promptTokens, outputTokens: reply.completionTokens)
+        let envelope = ResponsesWire.Envelope(id: Self.responseID(sequence), model: model, previousResponseID: request.previousResponseID, store: request.store)
+        guard chat.stream else { return .document(RenderedResponse(status: 200, headers: headers, body: ResponsesWire.response(envelope, reply: reply))) }
+        return .stream(headers: headers, events: ResponsesWire.streamEvents(envelope, reply: reply))
+    }
+
+    /// The id of the response the fake makes for request `sequence`.
+    static func responseID(_ sequence: Int) -> String { "resp_fake" + FakeIDs.padded(sequence) }
 
     /// How the reply text names its author, e.g. "Hello from fake-openai model gpt-4o: …".
     private var vendorLabel: String {

@@ -97,12 +97,14 @@ struct ResponsesEndpointTests {
         try await withGateway { gateway in
             let key = try await AdapterConformanceTests.configure(gateway, fake: fake)
             let refused: [(String, String)] = [
-                (#"{"model":"via-openai","input":"hi","previous_response_id":"resp_123"}"#, "previous_response_id"),
+                // OpenAI and Azure deployments take these (pass-through); a translated route refuses them.
+                (#"{"model":"via-anthropic","input":"hi","previous_response_id":"resp_123"}"#, "previous_response_id"),
+                (#"{"model":"via-gemini","input":"hi","previous_response_id":"resp_123"}"#, "previous_response_id"),
                 (#"{"model":"via-anthropic","input":[{"type":"reasoning","id":"rs_1","summary":[]}]}"#, "input[0].type"),
-                (#"{"model":"via-openai","input":[{"role":"user","content":[{"type":"input_audio","input_audio":{}}]}]}"#, "input[0].content[0].type"),
+                (#"{"model":"via-bedrock","input":[{"role":"user","content":[{"type":"input_audio","input_audio":{}}]}]}"#, "input[0].content[0].type"),
                 (#"{"model":"via-openai","input":"hi","max_output_tokens":100000001}"#, "max_output_tokens"),
                 (#"{"model":"via-openai","input":"hi","max_output_tokens":"many"}"#, "max_output_tokens"),
-                (#"{"model":"via-openai","input":"hi","tools":[{"type":"file_search","vector_store_ids":["vs_1"]}]}"#, "tools[0].type"),
+                (#"{"model":"via-simulated","input":"hi","tools":[{"type":"file_search","vector_store_ids":["vs_1"]}]}"#, "tools[0].type"),
             ]
             for (body, param) in refused {
                 let reply = try await gateway.call("/v1/responses", key: key, json: body)
@@ -128,7 +130,9 @@ struct ResponsesEndpointTests {
             let key = try await AdapterConformanceTests.configure(gateway, fake: fake)
             let subscription = gateway.gateway.runtime.bus.subscribe()
             defer { subscription.cancel() }
-            await fake.enqueue(.disconnectMidStream(afterEvents: 4), path: alias == "via-openai" ? "/v1/chat/completions" : "/v1/messages")
+            // OpenAI passes the Responses stream through: its fourth event is still before the
+            // first text, so the cut comes two deltas later.
+            await fake.enqueue(.disconnectMidStream(afterEvents: alias == "via-openai" ? 6 : 4), path: alias == "via-openai" ? "/v1/responses" : "/v1/messages")
             let reply = try await gateway.call("/v1/responses", key: key, json: #"{"model":"\#(alias)","stream":true,"input":"tell me a long story"}"#)
             #expect(reply.status == 200)
             let events = sseEvents(reply.text).filter { $0.event != nil }

@@ -22,7 +22,8 @@ struct ResponsesGuardrailTests {
                     "/v1/responses", key: f.key, json: Self.body(alias, instructions: "Mail \(Self.email).", input: "write to \(Self.email)"))
                 #expect(reply.status == 200, "\(reply.text)")
             }
-            let sent = await f.received("/v1/chat/completions") + f.received("/v1/messages")
+            // `chat` (OpenAI) passes the Responses body through; `claude` gets it translated.
+            let sent = await f.received("/v1/responses") + f.received("/v1/messages")
             #expect(sent.count == 2)
             for body in sent {
                 #expect(!body.contains(Self.email), "\(body)")
@@ -38,7 +39,7 @@ struct ResponsesGuardrailTests {
             let reply = try await f.gateway.call("/v1/responses", key: f.key, json: body)
             #expect(reply.status == 400)
             #expect(try reply.errorCode() == "guardrail_blocked")
-            #expect(await f.received("/v1/chat/completions").isEmpty)
+            #expect(await f.received("/v1/responses").isEmpty)
         }
     }
 

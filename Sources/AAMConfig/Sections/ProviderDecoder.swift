@@ -6,9 +6,13 @@ import Yams
 /// `baseURL` is required except for `simulated` (which calls nothing) and `bedrock` (whose
 /// regional endpoint follows from the `region` it requires); `credential` is optional
 /// (an empty value, e.g. `${OLLAMA_API_KEY:-}` left unset, means none) and refused for
-/// `simulated`; `apiVersion` belongs to `azure-openai` only, `simulation` to `simulated` only.
+/// `simulated`; `apiVersion` belongs to `azure-openai` only, `simulation` to `simulated` only;
+/// `responsesAPI` (true/false) to the protocols that have a Responses endpoint (`openai`,
+/// `azure-openai`).
 enum ProviderDecoder {
-    static let fields = ["name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation", "budgets", "tls", "proxy"]
+    static let fields = [
+        "name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation", "budgets", "responsesAPI", "tls", "proxy",
+    ]
 
     static func decode(_ node: Node, path: FieldPath, context: DecodingContext) -> DeclaredProvider? {
         guard let reader = MappingReader(node, path: path, context: context, fields: fields) else { return nil }
@@ -24,12 +28,13 @@ enum ProviderDecoder {
         let apiVersion = readAPIVersion(reader, wireProtocol: wireProtocol)
         let simulation = readSimulation(reader, wireProtocol: wireProtocol)
         let budgets = GovernanceDecoder.budgets(reader)
+        let responsesAPI = readResponsesAPI(reader, wireProtocol: wireProtocol)
         let tls = UpstreamEgressDecoder.tls(reader)
         let proxy = UpstreamEgressDecoder.proxy(reader)
         guard let name else { return nil }
         let config = ProviderConfig(
             name: name.text, wireProtocol: wireProtocol ?? .openai, baseURL: baseURL ?? "", region: region,
-            headers: headers, apiVersion: apiVersion, simulation: simulation, budgets: budgets, tls: tls, proxy: proxy
+            headers: headers, apiVersion: apiVersion, simulation: simulation, budgets: budgets, responsesAPI: responsesAPI, tls: tls, proxy: proxy
         )
         return DeclaredProvider(name: name, config: config, credential: credential)
     }
@@ -89,6 +94,23 @@ enum ProviderDecoder {
             break
         }
         return scalar?.text
+    }
+
+    /// `responsesAPI: false` turns the Responses pass-through off for a chat-only
+    /// OpenAI-compatible server; only the protocols with a Responses endpoint take it.
+    private static func readResponsesAPI(_ reader: MappingReader, wireProtocol: ProviderProtocol?) -> Bool? {
+        guard let scalar = reader.string("responsesAPI") else { return nil }
+        if let wireProtocol, !ProviderConfig.protocolsWithResponsesAPI.contains(wireProtocol) {
+            reader.reportNotAllowed("responsesAPI", "only allowed for protocols 'openai' and 'azure-openai' (the others have no Responses endpoint)")
+            return nil
+        }
+        switch scalar.text {
+        case "true": return true
+        case "false": return false
+        default:
+            reader.context.report(scalar.path, at: scalar.mark, "expected true or false, got \(scalar.display)")
+            return nil
+        }
     }
 
     private static func readSimulation(_ reader: MappingReader, wireProtocol: ProviderProtocol?)

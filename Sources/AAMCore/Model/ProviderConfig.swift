@@ -15,6 +15,13 @@ public enum ProviderProtocol: String, Sendable, Codable, CaseIterable {
     case simulated
 }
 
+extension ProviderConfig {
+    /// The protocols whose vendors have a Responses API endpoint of their own, for validating
+    /// the `responsesAPI` setting (the endpoint itself is the dialect's
+    /// `VendorDialect.responsesURL`; a test holds the two together).
+    public static let protocolsWithResponsesAPI: Set<ProviderProtocol> = [.openai, .azureOpenAI]
+}
+
 extension ProviderProtocol {
     /// Bedrock's regional endpoint, the base URL of a `bedrock` provider that names none.
     public static func bedrockBaseURL(region: String) -> String { "https://bedrock-runtime.\(region).amazonaws.com" }
@@ -74,6 +81,13 @@ public struct ProviderConfig: Sendable, Hashable, Codable {
     /// Spending caps on everything served through this provider (a vendor account's monthly
     /// cap). Routing passes over its deployments while a budget cannot hold a call.
     public var budgets: [Budget]?
+    /// Whether the upstream serves the OpenAI Responses API (`POST /v1/responses`) itself, so
+    /// a Responses call passes through byte-faithfully (stored responses and
+    /// `previous_response_id` work as the vendor provides them). nil: the protocol's default
+    /// (on for `openai` and `azure-openai`, which have the endpoint; off elsewhere). `false`
+    /// for an OpenAI-compatible server that only does chat completions (vLLM, Ollama, …):
+    /// Responses calls are then translated to chat, like on every other vendor.
+    public var responsesAPI: Bool?
     /// Extra CA roots and a client certificate for this vendor's connections (nil: system roots, no client certificate).
     public var tls: UpstreamTLSSettings?
     /// `http://HOST:PORT` to reach this vendor through that proxy, `none` to connect directly;
@@ -83,10 +97,11 @@ public struct ProviderConfig: Sendable, Hashable, Codable {
     public init(
         name: String, wireProtocol: ProviderProtocol, baseURL: String, region: String? = nil,
         headers: [String: String] = [:], apiVersion: String? = nil, credential: SealedCredential? = nil,
-        drained: Bool = false, simulation: SimulationSettings? = nil, budgets: [Budget]? = nil,
+        drained: Bool = false, simulation: SimulationSettings? = nil, budgets: [Budget]? = nil, responsesAPI: Bool? = nil,
         tls: UpstreamTLSSettings? = nil, proxy: String? = nil
     ) {
         self.budgets = budgets
+        self.responsesAPI = responsesAPI
         self.tls = tls
         self.proxy = proxy
         self.name = name

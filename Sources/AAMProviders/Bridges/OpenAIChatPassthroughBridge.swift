@@ -21,7 +21,7 @@ public struct OpenAIChatPassthroughBridge: WireBridge {
         OpenAIPassthroughStream(clientRequestedUsage: clientRequestedUsage)
     }
 
-    public func fastPassthrough(clientRequestedUsage: Bool) -> OpenAIFastPassthrough? {
+    public func fastPassthrough(clientRequestedUsage: Bool) -> (any ByteStreamPassthrough)? {
         OpenAIFastPassthrough(clientRequestedUsage: clientRequestedUsage)
     }
 }

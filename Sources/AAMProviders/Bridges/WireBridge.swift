@@ -16,14 +16,14 @@ public protocol WireBridge: Sendable {
     func streamTranslator(responseModel: String, clientRequestedUsage: Bool) -> any StreamTranslator
     /// A byte-level pass-through for streams, where the two formats are one and no response
     /// guardrail has to rewrite events; nil where there is none.
-    func fastPassthrough(clientRequestedUsage: Bool) -> OpenAIFastPassthrough?
+    func fastPassthrough(clientRequestedUsage: Bool) -> (any ByteStreamPassthrough)?
     /// How the vendor's stream is framed: server-sent events unless the vendor says otherwise
     /// (Bedrock's binary event stream).
     func eventReader() -> any UpstreamEventReader
 }
 
 extension WireBridge {
-    public func fastPassthrough(clientRequestedUsage: Bool) -> OpenAIFastPassthrough? { nil }
+    public func fastPassthrough(clientRequestedUsage: Bool) -> (any ByteStreamPassthrough)? { nil }
 
     public func eventReader() -> any UpstreamEventReader { SSEEventReader() }
 }
@@ -34,8 +34,15 @@ public enum WireBridges {
         switch (inbound, upstream) {
         case (.openAIChat, .openAIChat): OpenAIChatPassthroughBridge()
         case (.anthropicMessages, .anthropicMessages): AnthropicMessagesPassthroughBridge()
+        case (.openAIResponses, .openAIResponses): OpenAIResponsesPassthroughBridge()
         case (.openAIChat, .anthropicMessages): OpenAIChatToAnthropicBridge()
         case (.anthropicMessages, .openAIChat): AnthropicToOpenAIChatBridge()
+        // A Responses call to an upstream without the Responses API became a chat request at
+        // the door (`ResponsesRequestTranslator`): the chat row carries it.
+        case (.openAIResponses, let upstream): bridge(from: .openAIChat, to: upstream)
+        // The vendors with a Responses endpoint (OpenAI, Azure) serve chat completions too,
+        // which is where chat and Messages calls go.
+        case (let inbound, .openAIResponses): bridge(from: inbound, to: .openAIChat)
         }
     }
 }

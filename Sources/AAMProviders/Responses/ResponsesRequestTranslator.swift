@@ -20,7 +20,7 @@ public enum ResponsesRequestTranslator {
     /// output a chat answer does not have, `truncation` `disabled` is the chat behaviour.
     static let ignored: Set<String> = ["store", "metadata", "include", "truncation"]
     /// Fields that need the vendor's server-side state.
-    static let stateful: Set<String> = ["previous_response_id", "conversation", "prompt"]
+    public static let stateful: Set<String> = ["previous_response_id", "conversation", "prompt"]
 
     /// The chat body for a Responses `body` (a JSON object).
     public static func chatBody(_ body: [UInt8]) throws(TranslationError) -> [UInt8] {

@@ -26,6 +26,8 @@ public enum RequestInspector {
             switch wire {
             case .openAIChat:
                 if let function = try tool.optionalObject("function") { toolNames.append(try function.string("name")) }
+            case .openAIResponses:
+                if let name = try tool.optionalString("name") { toolNames.append(name) }
             case .anthropicMessages:
                 toolNames.append(try tool.string("name"))
             }

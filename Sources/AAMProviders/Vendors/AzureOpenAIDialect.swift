@@ -16,6 +16,15 @@ public struct AzureOpenAIDialect: NativeWireDialect {
         deploymentURL(provider, upstreamModel: upstreamModel, operation: "embeddings")
     }
 
+    /// Azure serves the Responses API only on its OpenAI-compatible v1 surface,
+    /// `POST {endpoint}/openai/v1/responses`, with the deployment name as the body's `model`
+    /// and no deployment in the path; the v1 API takes no `api-version` (Microsoft Learn,
+    /// "Azure OpenAI Responses API", learn.microsoft.com/azure/ai-foundry/openai/how-to/responses,
+    /// and "API version lifecycle").
+    public func responsesURL(_ provider: ProviderConfig) -> String? {
+        VendorURL.trimmed(provider.baseURL) + "/openai/v1/responses"
+    }
+
     public func credentialField(_ credential: SecretValue) -> (name: String, value: String) {
         ("api-key", credential.revealForTransport())
     }

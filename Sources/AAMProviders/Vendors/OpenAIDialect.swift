@@ -16,6 +16,10 @@ public struct OpenAIDialect: NativeWireDialect {
         VendorURL.versioned(provider.baseURL) + "/embeddings"
     }
 
+    public func responsesURL(_ provider: ProviderConfig) -> String? {
+        VendorURL.versioned(provider.baseURL) + "/responses"
+    }
+
     public func credentialField(_ credential: SecretValue) -> (name: String, value: String) {
         ("authorization", "Bearer " + credential.revealForTransport())
     }

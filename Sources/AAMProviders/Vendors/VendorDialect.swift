@@ -23,6 +23,10 @@ public protocol VendorDialect: Sendable {
     func chatURL(_ provider: ProviderConfig, upstreamModel: String, stream: Bool) -> String
     /// The embeddings endpoint, nil when the vendor has none.
     func embeddingsURL(_ provider: ProviderConfig, upstreamModel: String) -> String?
+    /// The vendor's own Responses API endpoint (the model goes in the body), nil when it has
+    /// none: a Responses call is then translated to chat. A provider can still turn it off
+    /// (`ProviderConfig.responsesAPI`), see `ProviderConfig.speaksResponsesAPI`.
+    func responsesURL(_ provider: ProviderConfig) -> String?
     /// The one header (lowercase name) that carries the vendor credential: the only place a
     /// credential becomes a header, for every upstream client.
     func credentialField(_ credential: SecretValue) -> (name: String, value: String)
@@ -78,6 +82,8 @@ extension VendorDialect {
 
     public func isCredentialRefusal(status: Int, body: [UInt8]) -> Bool { false }
 
+    public func responsesURL(_ provider: ProviderConfig) -> String? { nil }
+
     public func credentialFields(
         _ credential: SecretValue, provider: ProviderConfig, url: String, headers: [(String, String)], body: [UInt8], now: Date
     ) -> [(name: String, value: String)] {
@@ -123,6 +129,21 @@ extension ProviderProtocol {
         case .bedrock: BedrockDialect()
         case .simulated: SimulatedDialect()
         }
+    }
+}
+
+extension ProviderConfig {
+    /// The provider's upstream speaks the Responses API itself (its dialect has the endpoint
+    /// and the provider did not turn it off): a Responses call passes through byte-faithfully,
+    /// and only such a provider can serve one that needs server-side state.
+    public var speaksResponsesAPI: Bool {
+        responsesAPI != false && wireProtocol.dialect.responsesURL(self) != nil
+    }
+
+    /// The bridge of a Responses call to this provider: the pass-through, or the chat bridge of
+    /// the request the door translated.
+    public var responsesBridge: any WireBridge {
+        speaksResponsesAPI ? WireBridges.bridge(from: .openAIResponses, to: .openAIResponses) : wireProtocol.dialect.bridge(from: .openAIChat)
     }
 }
 

@@ -4,7 +4,7 @@ import Foundation
 /// `POST /admin/providers` body.
 struct ProviderInput: Decodable, Sendable {
     static let fields: Set<String> = [
-        "name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation", "budgets", "tls", "proxy",
+        "name", "protocol", "baseURL", "credential", "region", "headers", "apiVersion", "simulation", "budgets", "responsesAPI", "tls", "proxy",
     ]
     var name: String
     var `protocol`: String
@@ -15,6 +15,8 @@ struct ProviderInput: Decodable, Sendable {
     var apiVersion: String?
     var simulation: SimulationSettings?
     var budgets: [BudgetInput]?
+    /// `false`: the upstream only does chat completions (`ProviderConfig.responsesAPI`).
+    var responsesAPI: Bool?
     var tls: UpstreamTLSSettings?
     var proxy: String?
 }
@@ -22,13 +24,14 @@ struct ProviderInput: Decodable, Sendable {
 /// `PATCH /admin/providers/NAME` body: every field optional (`"budgets": []` removes them all,
 /// `"tls": {}` the TLS files, `"proxy": ""` the proxy setting).
 struct ProviderPatch: Decodable, Sendable {
-    static let fields: Set<String> = ["baseURL", "region", "headers", "apiVersion", "simulation", "budgets", "tls", "proxy"]
+    static let fields: Set<String> = ["baseURL", "region", "headers", "apiVersion", "simulation", "budgets", "responsesAPI", "tls", "proxy"]
     var baseURL: String?
     var region: String?
     var headers: [String: String]?
     var apiVersion: String?
     var simulation: SimulationSettings?
     var budgets: [BudgetInput]?
+    var responsesAPI: Bool?
     var tls: UpstreamTLSSettings?
     var proxy: String?
 }
@@ -46,6 +49,7 @@ struct ProviderView: Encodable, Sendable {
     var drained: Bool
     var simulation: SimulationSettings?
     var budgets: [BudgetInput]?
+    var responsesAPI: Bool?
     var tls: UpstreamTLSSettings?
     var proxy: String?
     var deployments: [String]
@@ -64,6 +68,7 @@ struct ProviderView: Encodable, Sendable {
         drained = provider.drained
         simulation = provider.simulation
         budgets = provider.budgets?.map(\.inputView)
+        responsesAPI = provider.responsesAPI
         tls = provider.tls
         proxy = provider.proxy
         deployments = state.deployments.values.filter { $0.provider == provider.name }.map(\.id).sorted()
@@ -84,7 +89,7 @@ enum ProviderRules {
             name: input.name, wireProtocol: wire, baseURL: input.baseURL ?? "", region: input.region,
             headers: input.headers ?? [:], apiVersion: input.apiVersion, simulation: input.simulation,
             budgets: try input.budgets.map { inputs throws(AdminError) in try GovernanceFields.budgets(inputs) },
-            tls: input.tls.flatMap { $0.isEmpty ? nil : $0 }, proxy: input.proxy)
+            responsesAPI: input.responsesAPI, tls: input.tls.flatMap { $0.isEmpty ? nil : $0 }, proxy: input.proxy)
         try check(&provider, outbound: outbound)
         if wire == .simulated, input.credential != nil {
             throw AdminError("a simulated provider takes no credential", field: "credential")
@@ -116,6 +121,9 @@ enum ProviderRules {
         }
         if provider.wireProtocol != .simulated, provider.simulation != nil {
             throw AdminError("applies to simulated providers only", field: "simulation")
+        }
+        if provider.responsesAPI != nil, !ProviderConfig.protocolsWithResponsesAPI.contains(provider.wireProtocol) {
+            throw AdminError("applies to openai and azure-openai providers only (the others have no Responses endpoint)", field: "responsesAPI")
         }
         // TLS files and the proxy: the files are read now, so a bad path fails the request.
         do throws(UpstreamEgressProblem) {
@@ -172,6 +180,7 @@ extension ConfigRegistry {
             if let headers = patch.headers { provider.headers = headers }
             if let apiVersion = patch.apiVersion { provider.apiVersion = apiVersion }
             if let simulation = patch.simulation { provider.simulation = simulation }
+            if let responsesAPI = patch.responsesAPI { provider.responsesAPI = responsesAPI }
             if let budgets = patch.budgets { provider.budgets = budgets.isEmpty ? nil : try GovernanceFields.budgets(budgets) }
             if let tls = patch.tls { provider.tls = tls.isEmpty ? nil : tls }
             if let proxy = patch.proxy { provider.proxy = proxy.isEmpty ? nil : proxy }

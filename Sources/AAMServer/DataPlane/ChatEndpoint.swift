@@ -22,9 +22,9 @@ struct ChatEndpoint: ModelCallEndpoint {
     }
 
     /// Every vendor serves chat (translated when its protocol differs).
-    func serves(_ provider: ProviderConfig) -> Bool { true }
+    func serves(_ provider: ProviderConfig, _ inbound: InboundRequest) -> Bool { true }
 
-    func unservable(alias: String) -> GatewayError? { nil }
+    func unservable(_ inbound: InboundRequest) -> GatewayError? { nil }
 
     func upstreamRequest(
         _ inbound: InboundRequest, deployment: Deployment, provider: ProviderConfig, clientHeaders: [(String, String)], timeoutMs: Int
@@ -37,7 +37,7 @@ struct ChatEndpoint: ModelCallEndpoint {
         _ response: UpstreamResponse, inbound: InboundRequest, deployment: Deployment, provider: ProviderConfig, call: RelayCall
     ) async throws -> Response? {
         let relay = ResponseRelay(
-            runtime: runtime, inboundWire: wire, bridge: provider.wireProtocol.dialect.bridge(from: wire), inbound: inbound,
+            runtime: runtime, inboundWire: wire, bridge: provider.wireProtocol.dialect.bridge(from: wire), inbound: .init(inbound),
             deployment: deployment, trace: call.trace, requestID: call.requestID, totalTimeoutMs: call.timeoutMs,
             guardrails: call.responseGuardrails)
         return try await relay.relay(response, attemptStart: call.attemptStart)

@@ -31,9 +31,9 @@ struct EmbeddingsEndpoint: ModelCallEndpoint {
         return try InboundEmbeddingsRequest(body: body)
     }
 
-    func serves(_ provider: ProviderConfig) -> Bool { provider.wireProtocol.dialect.servesEmbeddings }
+    func serves(_ provider: ProviderConfig, _ inbound: InboundEmbeddingsRequest) -> Bool { provider.wireProtocol.dialect.servesEmbeddings }
 
-    func unservable(alias: String) -> GatewayError? { Self.noEmbeddingsDeployment(alias) }
+    func unservable(_ inbound: InboundEmbeddingsRequest) -> GatewayError? { Self.noEmbeddingsDeployment(inbound.alias) }
 
     static func noEmbeddingsDeployment(_ alias: String) -> GatewayError {
         .invalidRequest("Model '\(alias)' has no deployment that serves embeddings.", param: "model", code: .embeddingsNotSupported)

@@ -22,11 +22,12 @@ protocol ModelCallEndpoint: Sendable {
     func read(_ body: [UInt8]) throws(GatewayError) -> Inbound
     /// Request guardrails: the request with redacted texts, or a refusal.
     func screen(_ inbound: Inbound, with engine: GuardrailEngine, trace: CallTrace) throws(GatewayError) -> Inbound
-    /// Whether a provider's vendor can serve this endpoint at all (embeddings: not Anthropic).
-    func serves(_ provider: ProviderConfig) -> Bool
-    /// The error when the alias has no deployment this endpoint can use at all; nil when every
-    /// vendor serves the endpoint (the attempt loop then explains an empty plan).
-    func unservable(alias: String) -> GatewayError?
+    /// Whether a provider's vendor can serve this request at all (embeddings: not Anthropic;
+    /// a Responses call that needs server-side state: only a vendor with the Responses API).
+    func serves(_ provider: ProviderConfig, _ inbound: Inbound) -> Bool
+    /// The error when the alias has no deployment that can serve this request at all (asked
+    /// only then); nil to let the attempt loop explain an empty plan.
+    func unservable(_ inbound: Inbound) -> GatewayError?
     /// The request one deployment's provider expects.
     func upstreamRequest(
         _ inbound: Inbound, deployment: Deployment, provider: ProviderConfig, clientHeaders: [(String, String)], timeoutMs: Int

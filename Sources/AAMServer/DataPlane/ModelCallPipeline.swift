@@ -37,7 +37,7 @@ struct ModelCallPipeline<Endpoint: ModelCallEndpoint>: Sendable {
                 alias: inbound.alias, caller: caller,
                 size: .init(snapshot: caller.snapshot, bodyBytes: inbound.body.count, maxOutputTokens: outputCap),
                 runtime: runtime, trace: trace)
-            try refuseUnservable(inbound.alias, snapshot: caller.snapshot)
+            try refuseUnservable(inbound, snapshot: caller.snapshot)
             let guardrails = runtime.guardrails.engine(for: caller.key, in: caller.snapshot)
             if let guardrails, guardrails.isActive(.request) {
                 inbound = try endpoint.screen(inbound, with: guardrails, trace: trace)
@@ -69,12 +69,11 @@ struct ModelCallPipeline<Endpoint: ModelCallEndpoint>: Sendable {
 
     /// A 400 before admission when no deployment of the alias can serve this endpoint (an
     /// embeddings call to an Anthropic-only alias), instead of an exhausted plan after it.
-    private func refuseUnservable(_ alias: String, snapshot: ConfigSnapshot) throws(GatewayError) {
-        guard let error = endpoint.unservable(alias: alias) else { return }
-        let servable = (snapshot.deploymentsByAlias[alias] ?? []).contains { deployment in
-            snapshot.provider(named: deployment.provider).map(endpoint.serves) ?? false
+    private func refuseUnservable(_ inbound: Endpoint.Inbound, snapshot: ConfigSnapshot) throws(GatewayError) {
+        let servable = (snapshot.deploymentsByAlias[inbound.alias] ?? []).contains { deployment in
+            snapshot.provider(named: deployment.provider).map { endpoint.serves($0, inbound) } ?? false
         }
-        if !servable { throw error }
+        if !servable, let error = endpoint.unservable(inbound) { throw error }
     }
 
     /// Tries deployments in the planner's order until one answers, and relays that answer.
@@ -87,7 +86,7 @@ struct ModelCallPipeline<Endpoint: ModelCallEndpoint>: Sendable {
         let size = DeploymentAdmission.CallSize(promptTokens: inbound.estimatedPromptTokens, maxOutputTokens: outputCap)
         var planner = AttemptPlanner(
             runtime: runtime, snapshot: snapshot, primary: inbound.alias, estimatedPromptTokens: inbound.estimatedPromptTokens,
-            requiredRegion: caller.key.requiredRegion, accepts: { endpoint.serves($0) })
+            requiredRegion: caller.key.requiredRegion, accepts: { endpoint.serves($0, inbound) })
         while let (deployment, provider) = try await planner.next(trace: trace) {
             let timeout = snapshot.settings(for: deployment.alias).timeoutMs ?? runtime.settings.defaultTimeoutMs
             let upstreamRequest = try endpoint.upstreamRequest(

@@ -13,7 +13,8 @@ struct ResponseRelay: Sendable {
     let inboundWire: WireProtocol
     /// How this (inbound, upstream) pair translates (`VendorDialect.bridge(from:)`).
     let bridge: any WireBridge
-    let inbound: InboundRequest
+    /// What the relay needs of the client's request.
+    let inbound: RelayedRequest
     let deployment: Deployment
     let trace: CallTrace
     let requestID: String
@@ -24,6 +25,24 @@ struct ResponseRelay: Sendable {
     /// Set when the client speaks the Responses API: the (guardrailed) chat answer is rewritten
     /// into this `response` object last (`ResponsesEndpoint`).
     var responsesFront: ResponseObject?
+
+    /// The client's request as the relay sees it: streamed or not, whether it asked for usage
+    /// in the stream, and its size (the prompt estimate of a call the client left).
+    struct RelayedRequest: Sendable {
+        let stream: Bool
+        let clientRequestedUsage: Bool
+        let bodyBytes: Int
+
+        init(stream: Bool, clientRequestedUsage: Bool, bodyBytes: Int) {
+            self.stream = stream
+            self.clientRequestedUsage = clientRequestedUsage
+            self.bodyBytes = bodyBytes
+        }
+
+        init(_ inbound: InboundRequest) {
+            self.init(stream: inbound.stream, clientRequestedUsage: inbound.clientRequestedUsage, bodyBytes: inbound.body.count)
+        }
+    }
 
     func relay(_ response: UpstreamResponse, attemptStart: ContinuousClock.Instant) async throws -> Response? {
         inbound.stream
@@ -47,7 +66,7 @@ struct ResponseRelay: Sendable {
     // MARK: Plain
 
     /// The admission estimate's prompt tokens: what a call the client left is billed at least.
-    private var promptEstimate: Int { EarlyEndSettlement.promptEstimate(bodyBytes: inbound.body.count) }
+    private var promptEstimate: Int { EarlyEndSettlement.promptEstimate(bodyBytes: inbound.bodyBytes) }
 
     /// The client left after the upstream accepted the call (2xx head) and before anything was
     /// sent: the vendor bills the prompt, and so does the gateway (`EarlyEndSettlement`).

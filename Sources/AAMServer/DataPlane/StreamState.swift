@@ -8,8 +8,8 @@ final class StreamState: @unchecked Sendable {
     // finishes the stream; the two never run concurrently.
     // Exactly one of `fast` / `translator` is set. Optionals rather than an enum so that
     // mutation happens in place (an enum payload would be copied, and its buffers with it).
-    /// Same-protocol OpenAI: byte-level pass-through.
-    private var fast: OpenAIFastPassthrough?
+    /// Same protocol both sides (OpenAI chat, the Responses API): byte-level pass-through.
+    private var fast: (any ByteStreamPassthrough)?
     /// Everything else: the vendor's events (SSE, or Bedrock's event stream) through a translator.
     private var reader: any UpstreamEventReader
     private var translator: (any StreamTranslator)?
@@ -43,9 +43,29 @@ final class StreamState: @unchecked Sendable {
         pending.removeAll(keepingCapacity: true)
         if front != nil {
             pending.append(contentsOf: front?.failure(code: code.rawValue, message: message) ?? [])
+        } else if let numbered = responsesFailure(code: code, message: message) {
+            pending.append(contentsOf: numbered)
         } else {
             pending.append(contentsOf: chatError)
         }
+    }
+
+    /// Queues the gateway's own in-band error that ends the stream: `chatError` (in the chat
+    /// or Messages protocol; the Responses front translates it), or, on a Responses
+    /// pass-through, `error` + `response.failed` numbered on from the client's last event.
+    func deliverFailure(_ chatError: [UInt8], code: ErrorCode, message: String) {
+        if front == nil, let numbered = responsesFailure(code: code, message: message) {
+            pending.append(contentsOf: numbered)
+        } else {
+            deliver(chatError)
+        }
+    }
+
+    /// A Responses pass-through's numbered end: the guardrail filter renumbers what it passes,
+    /// so it knows the client's numbering when it is there; else the byte-level pass-through.
+    private func responsesFailure(code: ErrorCode, message: String) -> [UInt8]? {
+        if guardrail != nil, let numbered = guardrail?.responsesFailure(code: code.rawValue, message: message) { return numbered }
+        return fast?.inBandFailure(code: code.rawValue, message: message)
     }
 
     /// A response guardrail blocked: the in-band error is pending, stop reading upstream.
@@ -61,7 +81,7 @@ final class StreamState: @unchecked Sendable {
         }
     }
 
-    init(fast: OpenAIFastPassthrough, body: UpstreamBody, front: ChatToResponsesStream? = nil) {
+    init(fast: any ByteStreamPassthrough, body: UpstreamBody, front: ChatToResponsesStream? = nil) {
         self.fast = fast
         self.body = body
         self.front = front

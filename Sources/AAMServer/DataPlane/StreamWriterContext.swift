@@ -49,7 +49,9 @@ struct StreamWriterContext: Sendable {
                     action = machine.handle(.clientGone)
                 }
             case .end(let failure, let inBandError):
-                if let failure, inBandError { state.deliver(self.inBandError(failure)) }
+                if let failure, inBandError {
+                    state.deliverFailure(self.inBandError(failure), code: failure, message: truncationMessage(failure))
+                }
                 // The record is finished before the stream's last bytes (its terminating event, or
                 // the in-band error) go out, and in strict mode is durable first: a client that saw
                 // the end of a stream can rely on its record. (So a client vanishing during that
@@ -105,10 +107,16 @@ struct StreamWriterContext: Sendable {
         trace.markFirstByte()
     }
 
+    private func truncationMessage(_ reason: ErrorCode) -> String {
+        "The upstream stream from deployment '\(deployment.id)' ended before completion (\(reason)); the response is incomplete."
+    }
+
     private func inBandError(_ reason: ErrorCode, message explicit: String? = nil) -> [UInt8] {
-        let message = explicit ?? "The upstream stream from deployment '\(deployment.id)' ended before completion (\(reason)); the response is incomplete."
+        let message = explicit ?? truncationMessage(reason)
         switch inboundWire {
-        case .openAIChat: return StreamErrorEvent.openAI(message: message, type: .apiError, code: reason)
+        // A Responses pass-through ends with its own numbered events instead
+        // (`StreamState.deliverFailure`); the chat event is what a translated stream's front reads.
+        case .openAIChat, .openAIResponses: return StreamErrorEvent.openAI(message: message, type: .apiError, code: reason)
         case .anthropicMessages: return StreamErrorEvent.anthropic(type: .apiError, message: message)
         }
     }

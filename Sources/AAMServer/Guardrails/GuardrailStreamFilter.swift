@@ -43,19 +43,33 @@ struct GuardrailStreamFilter: Sendable {
     private(set) var blocked: GuardrailDecision?
     /// The text released with the block (what preceded the match), sent before the error.
     private var pendingBlockText: (Channel, String)?
+    /// The client speaks the Responses API and the vendor too: its typed events have their own
+    /// filter (`ResponsesGuardrailStreamFilter`).
+    private var responses: ResponsesGuardrailStreamFilter?
 
     init(engine: GuardrailEngine, wire: WireProtocol, windowBytes: Int = 256) {
         self.engine = engine
         self.wire = wire
         self.windowBytes = windowBytes
+        if wire == .openAIResponses { responses = ResponsesGuardrailStreamFilter(engine: engine, windowBytes: windowBytes) }
     }
 
     /// Every decision so far (final once the stream ended), channel by channel.
-    var decisions: [GuardrailDecision] { channels.flatMap { redactors[$0]?.decisions ?? [] } }
+    var decisions: [GuardrailDecision] { responses?.decisions ?? channels.flatMap { redactors[$0]?.decisions ?? [] } }
+
+    /// A Responses stream's `error` + `response.failed` in the client's numbering; nil for the
+    /// other protocols (their error event is not numbered).
+    func responsesFailure(code: String, message: String) -> [UInt8]? {
+        responses?.failure(code: code, message: message)
+    }
 
     /// Takes client-bound bytes; returns the bytes to send instead. Throws when an event is
     /// larger than the parser accepts (the stream then ends with its in-band error).
     mutating func process(_ bytes: [UInt8]) throws(SSEEventTooLarge) -> [UInt8] {
+        if responses != nil {
+            defer { blocked = responses?.blocked }
+            return try responses?.process(bytes) ?? []
+        }
         guard blocked == nil else { return [] }
         var out: [UInt8] = []
         for event in try parser.append(bytes) where blocked == nil { handle(event, into: &out) }
@@ -64,6 +78,10 @@ struct GuardrailStreamFilter: Sendable {
 
     /// The stream ended: whatever the parser and the redactors still hold.
     mutating func finish() -> [UInt8] {
+        if responses != nil {
+            defer { blocked = responses?.blocked }
+            return responses?.finish() ?? []
+        }
         guard blocked == nil else { return [] }
         var out: [UInt8] = []
         for event in parser.finish() where blocked == nil { handle(event, into: &out) }
@@ -75,6 +93,8 @@ struct GuardrailStreamFilter: Sendable {
         switch wire {
         case .openAIChat: handleOpenAI(event, into: &out)
         case .anthropicMessages: handleAnthropic(event, into: &out)
+        case .openAIResponses: break  // `responses` has them
+
         }
     }
 
@@ -196,7 +216,7 @@ struct GuardrailStreamFilter: Sendable {
         if let (channel, text) = pendingBlockText, !text.isEmpty { out.append(contentsOf: delta(channel, text).encoded()) }
         let message = GuardrailBodyFilter.blockedError(decision).message
         switch wire {
-        case .openAIChat:
+        case .openAIChat, .openAIResponses:
             out.append(contentsOf: StreamErrorEvent.openAI(message: message, type: .invalidRequestError, code: .guardrailBlocked))
         case .anthropicMessages:
             out.append(contentsOf: StreamErrorEvent.anthropic(type: .invalidRequestError, message: message))

@@ -8,6 +8,7 @@ enum GuardrailTexts {
     typealias Visit = (String, String) -> String?
 
     static func request(_ root: inout WireJSON, wire: WireProtocol, _ visit: Visit) {
+        if wire == .openAIResponses { return responsesRequest(&root, visit) }
         if wire == .anthropicMessages {
             root.update("system") { contents(&$0, at: "system", visit) }
         }
@@ -35,6 +36,8 @@ enum GuardrailTexts {
 
     static func response(_ root: inout WireJSON, wire: WireProtocol, _ visit: Visit) {
         switch wire {
+        case .openAIResponses:
+            responsesAnswer(&root, visit)
         case .anthropicMessages:
             root.update("content") { contents(&$0, at: "content", visit) }
         case .openAIChat:
@@ -66,7 +69,7 @@ enum GuardrailTexts {
 
     /// A content value: a string, or an array of parts/blocks (text, tool_use input,
     /// tool_result content).
-    private static func contents(_ value: inout WireJSON, at: String, _ visit: Visit) {
+    static func contents(_ value: inout WireJSON, at: String, _ visit: Visit) {
         if case .string = value { return string(&value, at: at, visit) }
         value.updateEach { j, part in
             let partAt = "\(at)[\(j)]"
@@ -79,7 +82,7 @@ enum GuardrailTexts {
         }
     }
 
-    private static func string(_ value: inout WireJSON, at: String, _ visit: Visit) {
+    static func string(_ value: inout WireJSON, at: String, _ visit: Visit) {
         guard let text = value.stringValue, let replacement = visit(text, at) else { return }
         value = .string(replacement)
     }

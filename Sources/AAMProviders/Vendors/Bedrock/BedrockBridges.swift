@@ -10,14 +10,15 @@ public struct BedrockBridge: WireBridge {
     public let inbound: WireProtocol
 
     public init(inbound: WireProtocol) {
-        self.inbound = inbound
+        // A Responses call reaches Bedrock as the chat request the door made of it.
+        self.inbound = inbound == .openAIResponses ? .openAIChat : inbound
     }
 
     public func requestBody(_ body: [UInt8], scan: JSONObjectScanner, upstreamModel: String, stream: Bool) throws(TranslationError) -> [UInt8] {
         // The model is in the URL (`BedrockDialect.chatURL`), not the body.
         switch inbound {
         case .anthropicMessages: try AnthropicToConverseRequest.convert(body)
-        case .openAIChat: try AnthropicToConverseRequest.convert(RequestTranslator.openAIToAnthropic(body, upstreamModel: upstreamModel))
+        case .openAIChat, .openAIResponses: try AnthropicToConverseRequest.convert(RequestTranslator.openAIToAnthropic(body, upstreamModel: upstreamModel))
         }
     }
 
@@ -25,7 +26,7 @@ public struct BedrockBridge: WireBridge {
         let (message, usage) = try ConverseAnswers.anthropic(body, responseModel: responseModel)
         switch inbound {
         case .anthropicMessages: return (message, usage)
-        case .openAIChat:
+        case .openAIChat, .openAIResponses:
             let (answer, _) = try ResponseTranslator.anthropicToOpenAI(message, responseModel: responseModel)
             return (answer, usage)
         }
@@ -35,7 +36,7 @@ public struct BedrockBridge: WireBridge {
         switch inbound {
         case .anthropicMessages:
             ConverseStreamTranslator(inner: AnthropicPassthroughStream(), responseModel: responseModel)
-        case .openAIChat:
+        case .openAIChat, .openAIResponses:
             ConverseStreamTranslator(
                 inner: AnthropicToOpenAIStream(responseModel: responseModel, clientRequestedUsage: clientRequestedUsage), responseModel: responseModel)
         }

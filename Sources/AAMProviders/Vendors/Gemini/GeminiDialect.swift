@@ -13,7 +13,8 @@ public struct GeminiDialect: VendorDialect {
 
     public func bridge(from inbound: WireProtocol) -> any WireBridge {
         switch inbound {
-        case .openAIChat: OpenAIChatToGeminiBridge()
+        // A Responses call reaches Gemini as the chat request the door made of it.
+        case .openAIChat, .openAIResponses: OpenAIChatToGeminiBridge()
         case .anthropicMessages: AnthropicToGeminiBridge()
         }
     }
