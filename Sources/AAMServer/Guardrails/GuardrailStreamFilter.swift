@@ -8,7 +8,7 @@ import AAMProviders
 struct GuardrailStreamFilter: Sendable {
     /// A streamed text: one choice's content or tool-call arguments (OpenAI), one content
     /// block's text or tool input (Anthropic).
-    private enum Channel: Sendable, Hashable {
+    private enum Channel: RedactedChannel {
         case content(choice: Int)
         case toolArguments(choice: Int, tool: Int)
         case block(index: Int, json: Bool)
@@ -29,15 +29,11 @@ struct GuardrailStreamFilter: Sendable {
     }
 
     let engine: GuardrailEngine
-    /// Bytes held back per channel so a match split across chunks is caught whole.
-    var windowBytes = 256
     let wire: WireProtocol
     /// Reads client-bound events, which the translators make from upstream events the upstream
     /// parser already bounded; a translation may escape text, hence the larger cap.
     private var parser = SSEParser(maximumEventBytes: 4 * SSEParser.defaultMaximumEventBytes)
-    private var redactors: [Channel: StreamRedactor] = [:]
-    private var channels: [Channel] = []
-    private var finished: Set<Channel> = []
+    private var redactors: ChannelRedactors<Channel>
     /// OpenAI: the last chunk's members other than `choices`/`usage`, to frame extra deltas.
     private var chunkHeader = WireJSONObject()
     private(set) var blocked: GuardrailDecision?
@@ -47,15 +43,16 @@ struct GuardrailStreamFilter: Sendable {
     /// filter (`ResponsesGuardrailStreamFilter`).
     private var responses: ResponsesGuardrailStreamFilter?
 
+    /// `windowBytes`: held back per channel, so a match split across chunks is caught whole.
     init(engine: GuardrailEngine, wire: WireProtocol, windowBytes: Int = 256) {
         self.engine = engine
         self.wire = wire
-        self.windowBytes = windowBytes
+        self.redactors = ChannelRedactors(engine: engine, windowBytes: windowBytes)
         if wire == .openAIResponses { responses = ResponsesGuardrailStreamFilter(engine: engine, windowBytes: windowBytes) }
     }
 
     /// Every decision so far (final once the stream ended), channel by channel.
-    var decisions: [GuardrailDecision] { responses?.decisions ?? channels.flatMap { redactors[$0]?.decisions ?? [] } }
+    var decisions: [GuardrailDecision] { responses?.decisions ?? redactors.decisions }
 
     /// A Responses stream's `error` + `response.failed` in the client's numbering; nil for the
     /// other protocols (their error event is not numbered).
@@ -182,8 +179,7 @@ struct GuardrailStreamFilter: Sendable {
     /// Feeds a delta string through its channel's redactor and replaces it with what is safe.
     private mutating func feed(_ value: inout WireJSON, _ channel: Channel) {
         guard blocked == nil, let text = value.stringValue else { return }
-        if redactors[channel] == nil { channels.append(channel) }
-        let output = redactors[channel, default: engine.streamRedactor(location: channel.location, window: windowBytes)].feed(text)
+        let output = redactors.feed(text, channel)
         value = .string(output.text)
         if let decision = output.blocked {
             blocked = decision
@@ -193,17 +189,13 @@ struct GuardrailStreamFilter: Sendable {
 
     /// Finishes the redactors of matching channels, emitting their held text as extra deltas.
     private mutating func flush(_ matching: (Channel) -> Bool, into out: inout [UInt8]) {
-        for channel in channels where matching(channel) && !finished.contains(channel) {
-            guard var redactor = redactors[channel], blocked == nil else { continue }
-            finished.insert(channel)
-            let output = redactor.finish()
-            redactors[channel] = redactor
-            if let decision = output.blocked {
-                blocked = decision
-                pendingBlockText = (channel, output.text)
-                return emitBlock(decision, into: &out)
-            }
-            if !output.text.isEmpty { out.append(contentsOf: delta(channel, output.text).encoded()) }
+        guard blocked == nil else { return }
+        let ended = redactors.finish(matching)
+        for (channel, text) in ended.released { out.append(contentsOf: delta(channel, text).encoded()) }
+        if let (channel, output) = ended.block, let decision = output.blocked {
+            blocked = decision
+            pendingBlockText = (channel, output.text)
+            emitBlock(decision, into: &out)
         }
     }
 

@@ -16,7 +16,7 @@ import AAMProviders
 struct ResponsesGuardrailStreamFilter: Sendable {
     /// One streamed text: part `index` of output item `output` (a message's text or refusal
     /// part, a reasoning summary part), or a function call's arguments (`index` 0).
-    private struct Channel: Sendable, Hashable {
+    private struct Channel: RedactedChannel {
         enum Kind: Sendable, Hashable { case text, refusal, arguments, summary }
         let output: Int
         let index: Int
@@ -33,12 +33,9 @@ struct ResponsesGuardrailStreamFilter: Sendable {
     }
 
     let engine: GuardrailEngine
-    let windowBytes: Int
     /// Client-bound events are the vendor's, already bounded by the upstream parser.
     private var parser = SSEParser(maximumEventBytes: 4 * SSEParser.defaultMaximumEventBytes)
-    private var redactors: [Channel: StreamRedactor] = [:]
-    private var channels: [Channel] = []
-    private var finished: Set<Channel> = []
+    private var redactors: ChannelRedactors<Channel>
     /// What the client was sent of each text: the whole text in later events is this.
     private var sent: [Channel: String] = [:]
     private var itemIDs: [Channel: String] = [:]
@@ -52,10 +49,10 @@ struct ResponsesGuardrailStreamFilter: Sendable {
 
     init(engine: GuardrailEngine, windowBytes: Int) {
         self.engine = engine
-        self.windowBytes = windowBytes
+        self.redactors = ChannelRedactors(engine: engine, windowBytes: windowBytes)
     }
 
-    var decisions: [GuardrailDecision] { channels.flatMap { redactors[$0]?.decisions ?? [] } + wholeTextDecisions }
+    var decisions: [GuardrailDecision] { redactors.decisions + wholeTextDecisions }
 
     mutating func process(_ bytes: [UInt8]) throws(SSEEventTooLarge) -> [UInt8] {
         guard blocked == nil else { return [] }
@@ -127,11 +124,8 @@ struct ResponsesGuardrailStreamFilter: Sendable {
     /// A delta: through its text's redactor, replaced by what is safe to send now.
     private mutating func delta(_ object: inout WireJSONObject, _ channel: Channel) {
         guard blocked == nil, let text = object["delta"]?.stringValue else { return }
-        if redactors[channel] == nil {
-            channels.append(channel)
-            if let id = object["item_id"]?.stringValue { itemIDs[channel] = id }
-        }
-        let output = redactors[channel, default: engine.streamRedactor(location: channel.location, window: windowBytes)].feed(text)
+        if !redactors.has(channel), let id = object["item_id"]?.stringValue { itemIDs[channel] = id }
+        let output = redactors.feed(text, channel)
         object["delta"] = .string(output.text)
         sent[channel, default: ""] += output.text
         if let decision = output.blocked {
@@ -185,20 +179,15 @@ struct ResponsesGuardrailStreamFilter: Sendable {
 
     /// Finishes the redactors of matching texts, sending their held rest as extra deltas.
     private mutating func flush(_ matching: (Channel) -> Bool, into out: inout [UInt8]) {
-        for channel in channels where matching(channel) && !finished.contains(channel) {
-            guard var redactor = redactors[channel], blocked == nil else { continue }
-            finished.insert(channel)
-            let output = redactor.finish()
-            redactors[channel] = redactor
-            if let decision = output.blocked {
-                blocked = decision
-                pendingBlockText = (channel, output.text)
-                return
-            }
-            if !output.text.isEmpty {
-                sent[channel, default: ""] += output.text
-                out.append(contentsOf: extraDelta(channel, output.text))
-            }
+        guard blocked == nil else { return }
+        let ended = redactors.finish(matching)
+        for (channel, text) in ended.released {
+            sent[channel, default: ""] += text
+            out.append(contentsOf: extraDelta(channel, text))
+        }
+        if let (channel, output) = ended.block, let decision = output.blocked {
+            blocked = decision
+            pendingBlockText = (channel, output.text)
         }
     }
 
